@@ -7,6 +7,9 @@
 #![warn(missing_docs)]
 
 pub mod calendar;
+pub mod case;
+pub mod charter;
+pub mod deadline;
 pub mod format;
 pub mod identifiers;
 pub mod registry;

@@ -1,0 +1,499 @@
+//! Cases (преписки) and their life cycle: a state machine over append-only events.
+//!
+//! A case's current state is never edited directly: every change is a [`CaseEvent`], and
+//! [`CaseState::apply`] either accepts it, giving the new state, or refuses it with a
+//! [`TransitionError`]. The store writes the event and the derived row in one transaction.
+
+use std::fmt;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+macro_rules! names {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The machine name used in the API, the database and the CLI.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            /// Parses the machine name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some(Self::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+names! {
+    /// What was registered.
+    CaseKind {
+        /// A request for an administrative service (заявление за услуга).
+        ServiceRequest => "service_request",
+        /// A letter, fax or e-mail, or an inquiry (писмо, запитване).
+        Letter => "letter",
+        /// A complaint (жалба, оплакване).
+        Complaint => "complaint",
+        /// A suggestion or opinion (предложение, мнение).
+        Suggestion => "suggestion",
+    }
+}
+
+names! {
+    /// How it reached the administration.
+    Channel {
+        /// At the counter of the service centre.
+        Counter => "counter",
+        /// By post.
+        Post => "post",
+        /// By fax.
+        Fax => "fax",
+        /// By e-mail.
+        Email => "email",
+        /// Through the web site.
+        Web => "web",
+        /// By telephone.
+        Phone => "phone",
+        /// Through the municipal forum.
+        Forum => "forum",
+    }
+}
+
+names! {
+    /// How the person wants to be answered (C20).
+    PreferredChannel {
+        /// By e-mail.
+        Email => "email",
+        /// By post.
+        Post => "post",
+        /// By telephone.
+        Phone => "phone",
+        /// By fax.
+        Fax => "fax",
+        /// Collected in person at the counter.
+        InPerson => "in_person",
+    }
+}
+
+names! {
+    /// Where a case is in its life cycle.
+    State {
+        /// Registered, nobody named yet.
+        Registered => "registered",
+        /// A responsible officer is named.
+        Assigned => "assigned",
+        /// The officer is working on it.
+        InProgress => "in_progress",
+        /// Waiting for the person to provide information (C11).
+        InformationRequested => "information_requested",
+        /// The full answer has been given.
+        Answered => "answered",
+        /// Done.
+        Closed => "closed",
+        /// Sent on to the competent authority.
+        Forwarded => "forwarded",
+        /// Withdrawn by the person.
+        Withdrawn => "withdrawn",
+    }
+}
+
+impl State {
+    /// Whether the case still counts against its deadline.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Registered | Self::Assigned | Self::InProgress | Self::InformationRequested)
+    }
+}
+
+/// A staff member's id in the directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StaffId(pub i64);
+
+/// Who caused an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Actor {
+    /// A member of staff, signed in or through their API token.
+    Staff {
+        /// Their id.
+        id: StaffId,
+    },
+    /// An API client authenticated by a token not bound to a person.
+    ApiToken {
+        /// The token's id.
+        id: i64,
+    },
+    /// The person the case is about, through the public site.
+    Citizen,
+    /// harta itself (a recomputation, a scheduled job).
+    System,
+}
+
+/// Something that happened to a case. Events are stored as JSON, so names are stable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CaseEvent {
+    /// The case was registered with its number and deadline.
+    Registered {
+        /// The registry number.
+        registry_number: String,
+        /// The due date computed at registration.
+        due: Date,
+    },
+    /// A responsible officer was named (also a reassignment).
+    Assigned {
+        /// The officer.
+        officer: StaffId,
+        /// Why it was (re)assigned, if said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// The officer started work.
+    Started,
+    /// Information was requested from the person (C11).
+    InformationRequested {
+        /// What is needed.
+        what: String,
+        /// By when.
+        by: Date,
+    },
+    /// The person provided the information.
+    InformationReceived {
+        /// What arrived.
+        note: String,
+    },
+    /// A holding reply was sent (C17): reasons, what is still needed, and the new date.
+    HoldingReplySent {
+        /// Why the full answer cannot be given on time.
+        reasons: String,
+        /// What the person still has to provide, if anything.
+        still_needed: String,
+        /// The new due date.
+        new_due: Date,
+    },
+    /// The full answer was given.
+    Answered {
+        /// A short summary of the answer.
+        summary: String,
+    },
+    /// The case was closed.
+    Closed,
+    /// The case was sent to the competent authority.
+    Forwarded {
+        /// To whom.
+        authority: String,
+    },
+    /// The person withdrew the case.
+    Withdrawn {
+        /// Why, if said.
+        reason: String,
+    },
+    /// A calendar change moved the original due date.
+    DeadlineRecomputed {
+        /// The date before.
+        from: Date,
+        /// The date after.
+        to: Date,
+        /// The decision that moved it ("РМС № 808/19.11.2025", or its removal).
+        because: String,
+    },
+}
+
+impl CaseEvent {
+    /// The event's machine name, as stored.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Registered { .. } => "registered",
+            Self::Assigned { .. } => "assigned",
+            Self::Started => "started",
+            Self::InformationRequested { .. } => "information_requested",
+            Self::InformationReceived { .. } => "information_received",
+            Self::HoldingReplySent { .. } => "holding_reply_sent",
+            Self::Answered { .. } => "answered",
+            Self::Closed => "closed",
+            Self::Forwarded { .. } => "forwarded",
+            Self::Withdrawn { .. } => "withdrawn",
+            Self::DeadlineRecomputed { .. } => "deadline_recomputed",
+        }
+    }
+}
+
+/// An event that does not fit the case's state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The event is not allowed in this state.
+    #[error("a case that is {state} cannot be {event}")]
+    NotAllowed {
+        /// The current state.
+        state: State,
+        /// The refused event.
+        event: &'static str,
+    },
+    /// A case is registered once.
+    #[error("the case is already registered")]
+    AlreadyRegistered,
+    /// The first event of a case must be its registration.
+    #[error("a case starts with its registration")]
+    NotRegistered,
+    /// The new due date of a holding reply must be later than the one in force.
+    #[error("the new due date {new} is not after the current one {current}")]
+    NotLater {
+        /// The date in force.
+        current: Date,
+        /// The proposed date.
+        new: Date,
+    },
+    /// The same officer is already responsible.
+    #[error("this officer is already responsible for the case")]
+    SameOfficer,
+}
+
+/// The state of a case as derived from its events: what the case row holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseState {
+    /// Where it is in the life cycle.
+    pub state: State,
+    /// Who is responsible, once assigned; never unset again.
+    pub responsible: Option<StaffId>,
+    /// The due date computed from receipt (moved only by calendar changes).
+    pub original_due: Date,
+    /// The date set by a holding reply, if any.
+    pub extended_due: Option<Date>,
+}
+
+impl CaseState {
+    /// The state right after registration.
+    pub fn registered(due: Date) -> Self {
+        Self { state: State::Registered, responsible: None, original_due: due, extended_due: None }
+    }
+
+    /// The due date in force: the extended one if a holding reply set it.
+    pub fn due(&self) -> Date {
+        self.extended_due.unwrap_or(self.original_due)
+    }
+
+    /// Folds a case's whole history into its state.
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a CaseEvent>) -> Result<Self, TransitionError> {
+        let mut events = events.into_iter();
+        let mut state = match events.next() {
+            Some(CaseEvent::Registered { due, .. }) => Self::registered(*due),
+            _ => return Err(TransitionError::NotRegistered),
+        };
+        for event in events {
+            state = state.apply(event)?;
+        }
+        Ok(state)
+    }
+
+    /// The state after `event`, or why the event cannot happen now.
+    pub fn apply(&self, event: &CaseEvent) -> Result<Self, TransitionError> {
+        use State::*;
+        let refuse = || TransitionError::NotAllowed { state: self.state, event: event.name() };
+        let mut next = self.clone();
+        match event {
+            CaseEvent::Registered { .. } => return Err(TransitionError::AlreadyRegistered),
+            CaseEvent::Assigned { officer, .. } => {
+                if !self.state.is_open() {
+                    return Err(refuse());
+                }
+                if self.responsible == Some(*officer) {
+                    return Err(TransitionError::SameOfficer);
+                }
+                next.responsible = Some(*officer);
+                if self.state == Registered {
+                    next.state = Assigned;
+                }
+            }
+            CaseEvent::Started => match self.state {
+                Assigned => next.state = InProgress,
+                _ => return Err(refuse()),
+            },
+            CaseEvent::InformationRequested { .. } => match self.state {
+                Assigned | InProgress => next.state = InformationRequested,
+                _ => return Err(refuse()),
+            },
+            CaseEvent::InformationReceived { .. } => match self.state {
+                InformationRequested => next.state = InProgress,
+                _ => return Err(refuse()),
+            },
+            CaseEvent::HoldingReplySent { new_due, .. } => {
+                if !matches!(self.state, Assigned | InProgress | InformationRequested) {
+                    return Err(refuse());
+                }
+                if *new_due <= self.due() {
+                    return Err(TransitionError::NotLater { current: self.due(), new: *new_due });
+                }
+                next.extended_due = Some(*new_due);
+            }
+            CaseEvent::Answered { .. } => match self.state {
+                Assigned | InProgress | InformationRequested => next.state = Answered,
+                _ => return Err(refuse()),
+            },
+            CaseEvent::Closed => match self.state {
+                Answered => next.state = Closed,
+                _ => return Err(refuse()),
+            },
+            CaseEvent::Forwarded { .. } => {
+                if !self.state.is_open() {
+                    return Err(refuse());
+                }
+                next.state = Forwarded;
+            }
+            CaseEvent::Withdrawn { .. } => {
+                if !self.state.is_open() {
+                    return Err(refuse());
+                }
+                next.state = Withdrawn;
+            }
+            CaseEvent::DeadlineRecomputed { to, .. } => {
+                if !self.state.is_open() {
+                    return Err(refuse());
+                }
+                next.original_due = *to;
+            }
+        }
+        Ok(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    fn registered() -> CaseEvent {
+        CaseEvent::Registered { registry_number: "РКС26-ГР94-1".into(), due: d("2026-12-09") }
+    }
+
+    fn assigned(id: i64) -> CaseEvent {
+        CaseEvent::Assigned { officer: StaffId(id), note: None }
+    }
+
+    #[test]
+    fn the_main_path() {
+        let events = [
+            registered(),
+            assigned(1),
+            CaseEvent::Started,
+            CaseEvent::InformationRequested { what: "скица".into(), by: d("2026-12-04") },
+            CaseEvent::InformationReceived { note: "скица".into() },
+            CaseEvent::HoldingReplySent {
+                reasons: "експертиза".into(),
+                still_needed: String::new(),
+                new_due: d("2026-12-18"),
+            },
+            assigned(2),
+            CaseEvent::Answered { summary: "отговор".into() },
+            CaseEvent::Closed,
+        ];
+        let s = CaseState::replay(&events).unwrap();
+        assert_eq!(s.state, State::Closed);
+        assert_eq!(s.responsible, Some(StaffId(2)));
+        assert_eq!(s.original_due, d("2026-12-09"));
+        assert_eq!(s.due(), d("2026-12-18"));
+    }
+
+    #[test]
+    fn illegal_transitions_are_typed_errors() {
+        let s = CaseState::replay(&[registered()]).unwrap();
+        assert_eq!(
+            s.apply(&CaseEvent::Started),
+            Err(TransitionError::NotAllowed { state: State::Registered, event: "started" })
+        );
+        assert_eq!(s.apply(&CaseEvent::Closed).unwrap_err().to_string(), "a case that is registered cannot be closed");
+        assert_eq!(s.apply(&registered()), Err(TransitionError::AlreadyRegistered));
+        assert_eq!(CaseState::replay(&[CaseEvent::Started]), Err(TransitionError::NotRegistered));
+        let a = s.apply(&assigned(1)).unwrap();
+        assert_eq!(a.apply(&assigned(1)), Err(TransitionError::SameOfficer));
+        let late =
+            CaseEvent::HoldingReplySent { reasons: "x".into(), still_needed: String::new(), new_due: d("2026-12-01") };
+        assert!(matches!(a.apply(&late), Err(TransitionError::NotLater { .. })));
+        let w = a.apply(&CaseEvent::Withdrawn { reason: String::new() }).unwrap();
+        assert_eq!(w.state, State::Withdrawn);
+        assert!(w.apply(&assigned(2)).is_err());
+        assert!(
+            w.apply(&CaseEvent::DeadlineRecomputed { from: d("2026-12-09"), to: d("2026-12-10"), because: "x".into() })
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn events_serialise_with_stable_names() {
+        let e = CaseEvent::Forwarded { authority: "РЗИ".into() };
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"type":"forwarded","authority":"РЗИ"}"#);
+        assert_eq!(serde_json::from_str::<CaseEvent>(&json).unwrap(), e);
+        for k in CaseKind::ALL {
+            assert_eq!(CaseKind::parse(k.as_str()), Some(*k));
+        }
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(*c));
+        }
+        assert_eq!(CaseKind::parse("Letter"), None);
+    }
+
+    fn any_event() -> impl Strategy<Value = CaseEvent> {
+        prop_oneof![
+            (1i64..4).prop_map(assigned),
+            Just(CaseEvent::Started),
+            Just(CaseEvent::InformationRequested { what: "x".into(), by: d("2026-12-01") }),
+            Just(CaseEvent::InformationReceived { note: "x".into() }),
+            (0i64..30).prop_map(|k| CaseEvent::HoldingReplySent {
+                reasons: "x".into(),
+                still_needed: String::new(),
+                new_due: d("2026-12-01").checked_add(jiff::Span::new().days(k)).unwrap(),
+            }),
+            Just(CaseEvent::Answered { summary: "x".into() }),
+            Just(CaseEvent::Closed),
+            Just(CaseEvent::Forwarded { authority: "x".into() }),
+            Just(CaseEvent::Withdrawn { reason: "x".into() }),
+        ]
+    }
+
+    proptest! {
+        /// Whatever is attempted, accepted events keep the invariants: once someone is
+        /// responsible somebody always is; a closed case was answered; terminal states stay.
+        #[test]
+        fn invariants_hold_for_any_sequence(events in proptest::collection::vec(any_event(), 0..30)) {
+            let mut s = CaseState::replay(&[registered()]).unwrap();
+            let mut history = vec![s.state];
+            for e in &events {
+                if let Ok(next) = s.apply(e) {
+                    if s.responsible.is_some() {
+                        prop_assert!(next.responsible.is_some());
+                    }
+                    if !s.state.is_open() {
+                        prop_assert!(next.state == State::Closed && s.state == State::Answered);
+                    }
+                    prop_assert!(next.due() >= s.due());
+                    if next.state != State::Registered {
+                        prop_assert!(next.responsible.is_some() || matches!(next.state, State::Forwarded | State::Withdrawn));
+                    }
+                    s = next;
+                    history.push(s.state);
+                }
+            }
+            if s.state == State::Closed {
+                prop_assert!(history.contains(&State::Answered));
+            }
+        }
+    }
+}
