@@ -6,10 +6,44 @@
 //! of the system never handles an unchecked string where a checked value belongs.
 #![warn(missing_docs)]
 
+/// Declares an enum of machine names (`as_str`, `parse`, `ALL`, `Display`, serde in snake case):
+/// the names are stored, sent over the API and typed on the command line, so they are stable.
+macro_rules! names {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The machine name used in the API, the database and the CLI.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            /// Parses the machine name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some(Self::$variant),)+ _ => None }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod calendar;
 pub mod case;
 pub mod charter;
 pub mod deadline;
 pub mod format;
 pub mod identifiers;
+pub mod party;
 pub mod registry;
+pub mod text;

@@ -1,1 +1,167 @@
-//! placeholder
+//! harta's persistence: one SQL layer over SQLite (embedded, the default) and PostgreSQL (for
+//! several replicas).
+//!
+//! Each query is written once and runs on either backend through [`on_db!`], which expands the
+//! same body for both pools, so the compiler checks it against both drivers. Times are stored as
+//! UTC Unix milliseconds and dates as `YYYY-MM-DD` text; the database's own clock is never used.
+#![warn(missing_docs)]
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub mod admin;
+pub mod audit;
+pub mod calendar;
+pub mod cases;
+mod rows;
+#[cfg(feature = "testing")]
+#[allow(clippy::expect_used)] // a test harness fails loudly
+pub mod testing;
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The migrations could not be applied.
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A row held a value the domain does not accept: the data was changed outside harta.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// A reference to something that does not exist (a unit code, a staff id).
+    #[error("{0} does not exist")]
+    Missing(String),
+    /// Something that must be unique already exists.
+    #[error("{0} already exists")]
+    Duplicate(String),
+    /// The store is shutting down and takes no more writes.
+    #[error("the store is shutting down")]
+    ShuttingDown,
+}
+
+/// Store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The SQLite pools: one writer (SQLite has one at a time anyway) and several readers.
+#[derive(Debug, Clone)]
+pub struct Sqlite {
+    /// The single writing connection.
+    pub write: SqlitePool,
+    /// Reading connections (WAL lets them read while the writer writes).
+    pub read: SqlitePool,
+}
+
+/// A connection to the store.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// An embedded SQLite file.
+    Sqlite(Sqlite),
+    /// A PostgreSQL server.
+    Postgres(PgPool),
+}
+
+/// Runs the same body against whichever pool `db` holds. `$pool` is bound to the writing pool;
+/// use the `read` form for queries that only read.
+#[macro_export]
+macro_rules! on_db {
+    (read $db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite(s) => {
+                let $pool = &s.read;
+                $body
+            }
+            $crate::Db::Postgres(p) => {
+                let $pool = p;
+                $body
+            }
+        }
+    };
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite(s) => {
+                let $pool = &s.write;
+                $body
+            }
+            $crate::Db::Postgres(p) => {
+                let $pool = p;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Opens (creating if needed) the SQLite file at `path`: WAL, `synchronous=FULL`, foreign
+    /// keys on.
+    pub async fn open_sqlite(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let read = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
+        Ok(Self::Sqlite(Sqlite { write, read }))
+    }
+
+    /// Connects to PostgreSQL (`postgres://…`).
+    pub async fn open_postgres(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+        Ok(Self::Postgres(pool))
+    }
+
+    /// Which backend this is, for logs and benchmarks.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies the migrations that are not applied yet.
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Self::Sqlite(s) => sqlx::migrate!("../../migrations/sqlite").run(&s.write).await?,
+            Self::Postgres(p) => sqlx::migrate!("../../migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(read self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes the pools, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(s) => {
+                s.write.close().await;
+                s.read.close().await;
+            }
+            Self::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Turns a unique or foreign-key violation into a typed error naming `what`.
+pub(crate) fn constraint(err: sqlx::Error, what: &str) -> StoreError {
+    if let sqlx::Error::Database(db) = &err {
+        match db.kind() {
+            sqlx::error::ErrorKind::UniqueViolation => return StoreError::Duplicate(what.to_string()),
+            sqlx::error::ErrorKind::ForeignKeyViolation => return StoreError::Missing(what.to_string()),
+            _ => {}
+        }
+    }
+    StoreError::Database(err)
+}

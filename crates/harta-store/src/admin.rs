@@ -1,0 +1,176 @@
+//! The administration, its units, its staff and API tokens.
+
+use harta_domain::charter::Charter;
+use jiff::Timestamp;
+use sqlx::Row;
+
+use crate::rows::millis;
+use crate::{Db, Result, StoreError, constraint, on_db};
+
+/// A staff member or token's role, as stored (the app decides what each may do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// The token's id.
+    pub id: i64,
+    /// The role name.
+    pub role: String,
+    /// The unit it is bound to, if any.
+    pub unit: Option<String>,
+    /// What it is for.
+    pub label: String,
+}
+
+/// A new staff member.
+#[derive(Debug, Clone)]
+pub struct NewStaff<'a> {
+    /// Employee number, unique.
+    pub employee_number: &'a str,
+    /// Full name.
+    pub name: &'a str,
+    /// Role name.
+    pub role: &'a str,
+    /// Unit code, if the role has one.
+    pub unit: Option<&'a str>,
+    /// Work e-mail.
+    pub email: Option<&'a str>,
+    /// Direct telephone (E.164).
+    pub phone: Option<&'a str>,
+    /// Password hash (argon2id PHC string), if the person signs in.
+    pub password_hash: Option<&'a str>,
+}
+
+/// Administration-level records.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    db: Db,
+}
+
+impl Admin {
+    /// Over a store.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Whether the administration has been set up (the first start has happened).
+    pub async fn is_set_up(&self) -> Result<bool> {
+        let n: i64 = on_db!(read & self.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM administration")
+            .fetch_one(pool)
+            .await?);
+        Ok(n > 0)
+    }
+
+    /// Records the administration and creates or updates its units from the charter, in one
+    /// transaction. Units are never deleted: cases refer to them.
+    pub async fn set_up(&self, charter: &Charter, charter_text: &str, now: Timestamp) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO administration (id, code, charter, created_at) VALUES (1, $1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET code = $1, charter = $2",
+            )
+            .bind(&charter.administration.code)
+            .bind(charter_text)
+            .bind(millis(now))
+            .execute(&mut *tx)
+            .await?;
+            for unit in &charter.units {
+                sqlx::query(
+                    "INSERT INTO units (code, name_bg, name_en, phone) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (code) DO UPDATE SET name_bg = $2, name_en = $3, phone = $4",
+                )
+                .bind(&unit.code)
+                .bind(&unit.name.bg)
+                .bind(&unit.name.en)
+                .bind(unit.phone.as_ref().map(|p| p.as_str().to_string()))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Adds a staff member; returns the id.
+    pub async fn add_staff(&self, s: &NewStaff<'_>, now: Timestamp) -> Result<i64> {
+        on_db!(&self.db, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO staff (employee_number, name, role, unit_code, email, phone, password_hash, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(s.employee_number)
+            .bind(s.name)
+            .bind(s.role)
+            .bind(s.unit)
+            .bind(s.email)
+            .bind(s.phone)
+            .bind(s.password_hash)
+            .bind(millis(now))
+            .fetch_one(pool)
+            .await
+            .map_err(|e| constraint(e, &format!("employee number {} or unit", s.employee_number)))
+        })
+    }
+
+    /// Staff ids by unit and role, for spreading demo work and finding unit heads.
+    pub async fn staff_ids(&self) -> Result<Vec<(i64, String, Option<String>)>> {
+        on_db!(read & self.db, |pool| {
+            let rows = sqlx::query("SELECT id, role, unit_code FROM staff WHERE active = 1 ORDER BY id")
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("role")?, r.try_get("unit_code")?))).collect()
+        })
+    }
+
+    /// The unit codes known to the store.
+    pub async fn unit_codes(&self) -> Result<Vec<String>> {
+        on_db!(read & self.db, |pool| Ok(sqlx::query_scalar("SELECT code FROM units ORDER BY code")
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// Stores a new API token's hash; returns its id.
+    pub async fn add_token(
+        &self,
+        hash: &str,
+        role: &str,
+        unit: Option<&str>,
+        label: &str,
+        now: Timestamp,
+    ) -> Result<i64> {
+        on_db!(&self.db, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO api_tokens (token_hash, role, unit_code, label, created_at) VALUES ($1, $2, $3, $4, $5)
+                 RETURNING id",
+            )
+            .bind(hash)
+            .bind(role)
+            .bind(unit)
+            .bind(label)
+            .bind(millis(now))
+            .fetch_one(pool)
+            .await
+            .map_err(|e| constraint(e, &format!("unit {}", unit.unwrap_or("-"))))
+        })
+    }
+
+    /// The live token with this hash.
+    pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>> {
+        on_db!(read & self.db, |pool| {
+            let row = sqlx::query(
+                "SELECT id, role, unit_code, label FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            )
+            .bind(hash)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| {
+                Ok::<_, StoreError>(TokenRecord {
+                    id: r.try_get("id")?,
+                    role: r.try_get("role")?,
+                    unit: r.try_get("unit_code")?,
+                    label: r.try_get("label")?,
+                })
+            })
+            .transpose()
+        })
+    }
+}

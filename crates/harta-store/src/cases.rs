@@ -1,0 +1,613 @@
+//! Cases: registration with gapless registry numbers (group-committed), reading, listing, and
+//! appending events with the derived row in the same transaction.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use harta_domain::calendar::WorkingDays;
+use harta_domain::case::{Actor, CaseEvent, CaseKind, CaseState, Channel, PreferredChannel, StaffId, State};
+use harta_domain::deadline::due_date;
+use harta_domain::format::in_sofia;
+use harta_domain::identifiers::{Eik, Email, Phone};
+use harta_domain::party::{NationalIdKind, PartyKind};
+use harta_domain::registry::{RegistryFormat, RegistryNumber};
+use harta_domain::text::{Address, Body, Name, Subject};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::calendar::{CalendarCache, load_decisions, version_sql};
+use crate::rows::{date, day, millis, parse, timestamp};
+use crate::{Db, Result, StoreError, constraint, on_db};
+
+/// A personal number as the store keeps it: sealed (encrypted), a keyed blind index for look-up
+/// and a masked form for screens; never the digits in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedNationalId {
+    /// ЕГН or ЛНЧ.
+    pub kind: NationalIdKind,
+    /// The encrypted digits.
+    pub sealed: Vec<u8>,
+    /// The keyed hash used to find the person again.
+    pub index: String,
+    /// `750314****`.
+    pub masked: String,
+}
+
+/// The person or organisation a new case is about.
+#[derive(Debug, Clone)]
+pub struct NewParty {
+    /// Person or organisation.
+    pub kind: PartyKind,
+    /// The name.
+    pub name: Name,
+    /// E-mail, if given.
+    pub email: Option<Email>,
+    /// Telephone, if given.
+    pub phone: Option<Phone>,
+    /// Postal address, if given.
+    pub address: Option<Address>,
+    /// How they want to be answered (C20).
+    pub preferred_channel: Option<PreferredChannel>,
+    /// ЕГН or ЛНЧ, sealed.
+    pub national_id: Option<SealedNationalId>,
+    /// An organisation's ЕИК.
+    pub eik: Option<Eik>,
+}
+
+/// A case to register.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    /// What it is.
+    pub kind: CaseKind,
+    /// How it came in.
+    pub channel: Channel,
+    /// Its subject.
+    pub subject: Subject,
+    /// Its text.
+    pub body: Body,
+    /// Who it is from.
+    pub party: NewParty,
+    /// The responsible unit's code.
+    pub unit: String,
+    /// When it was received (its deadline counts from this moment's date in Sofia).
+    pub received_at: Timestamp,
+    /// Who registered it.
+    pub actor: Actor,
+}
+
+/// What registration hands back, after the commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    /// The case's id.
+    pub id: i64,
+    /// Its registry number.
+    pub number: RegistryNumber,
+    /// When it was received.
+    pub received_at: Timestamp,
+    /// Its due date.
+    pub due: Date,
+}
+
+/// What the registrar needs to number a case and set its deadline.
+#[derive(Debug, Clone)]
+pub struct RegistryRules {
+    /// The number format.
+    pub format: RegistryFormat,
+    /// Per kind: the nomenclature index and the working days of its commitment.
+    pub kinds: BTreeMap<CaseKind, (String, WorkingDays)>,
+}
+
+struct Pending {
+    case: NewCase,
+    reply: oneshot::Sender<Result<Registered>>,
+}
+
+/// Registers cases. Concurrent registrations are gathered into one transaction (group commit):
+/// each caller is answered only after the transaction holding its case has committed, and the
+/// counters advance in the same transaction, so numbers stay gapless even when a batch fails.
+#[derive(Clone)]
+pub struct Registrar {
+    queue: mpsc::Sender<Pending>,
+}
+
+/// The most registrations one transaction carries.
+const MAX_BATCH: usize = 512;
+
+impl Registrar {
+    /// Starts the writer task. It ends when every `Registrar` clone is dropped and the queue is
+    /// drained, so a graceful shutdown loses nothing that was accepted.
+    pub fn start(db: Db, rules: RegistryRules, calendar: Arc<CalendarCache>) -> (Self, tokio::task::JoinHandle<()>) {
+        let (queue, mut rx) = mpsc::channel::<Pending>(MAX_BATCH * 4);
+        let writer = tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(MAX_BATCH);
+            while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                let pending = std::mem::take(&mut batch);
+                write_pending(&db, &rules, &calendar, pending).await;
+            }
+        });
+        (Self { queue }, writer)
+    }
+
+    /// Registers a case and returns its number once it is durably stored.
+    pub async fn register(&self, case: NewCase) -> Result<Registered> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.send(Pending { case, reply }).await.map_err(|_| StoreError::ShuttingDown)?;
+        answer.await.map_err(|_| StoreError::ShuttingDown)?
+    }
+}
+
+async fn write_pending(db: &Db, rules: &RegistryRules, calendar: &CalendarCache, pending: Vec<Pending>) {
+    let cases: Vec<&NewCase> = pending.iter().map(|p| &p.case).collect();
+    match write_batch(db, rules, calendar, &cases).await {
+        Ok(done) => {
+            for (p, r) in pending.into_iter().zip(done) {
+                let _ = p.reply.send(Ok(r));
+            }
+        }
+        Err(err) if pending.len() == 1 => {
+            if let Some(p) = pending.into_iter().next() {
+                let _ = p.reply.send(Err(err));
+            }
+        }
+        // One bad case must not fail the others: the batch rolled back whole, so write each
+        // alone; only the faulty ones fail, and no number was consumed by the rollback.
+        Err(_) => {
+            for p in pending {
+                let result = write_batch(db, rules, calendar, &[&p.case]).await.map(|mut v| v.remove(0));
+                let _ = p.reply.send(result);
+            }
+        }
+    }
+}
+
+async fn write_batch(
+    db: &Db,
+    rules: &RegistryRules,
+    calendar: &CalendarCache,
+    cases: &[&NewCase],
+) -> Result<Vec<Registered>> {
+    on_db!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        // The calendar in force for this transaction: a decision being added holds this row, so
+        // a case is either seen by that decision's recomputation or computed with it.
+        let version: i64 = sqlx::query_scalar(version_sql(db)).fetch_one(&mut *tx).await?;
+        let cal = match calendar.if_current(version) {
+            Some(cal) => cal,
+            None => calendar.rebuild(version, &load_decisions!(&mut *tx)?)?,
+        };
+
+        // Reserve a block of numbers per register and year.
+        let mut plan = Vec::with_capacity(cases.len());
+        let mut counts: BTreeMap<(String, i16), i64> = BTreeMap::new();
+        for case in cases {
+            let (index, days) = rules
+                .kinds
+                .get(&case.kind)
+                .ok_or_else(|| StoreError::Missing(format!("a commitment for {}", case.kind)))?;
+            let year = in_sofia(case.received_at).year();
+            let register = rules.format.register_for(index);
+            let due = due_date(&cal, case.received_at, *days).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            *counts.entry((register.clone(), year)).or_default() += 1;
+            plan.push((index.as_str(), register, year, due.date()));
+        }
+        let mut next: BTreeMap<(String, i16), i64> = BTreeMap::new();
+        for ((register, year), n) in &counts {
+            let last: i64 = sqlx::query_scalar(
+                "INSERT INTO registry_counters (register, year, last) VALUES ($1, $2, $3)
+                 ON CONFLICT (register, year) DO UPDATE SET last = registry_counters.last + $3
+                 RETURNING last",
+            )
+            .bind(register)
+            .bind(i64::from(*year))
+            .bind(n)
+            .fetch_one(&mut *tx)
+            .await?;
+            next.insert((register.clone(), *year), last - n + 1);
+        }
+
+        let mut done = Vec::with_capacity(cases.len());
+        for (case, (index, register, year, due)) in cases.iter().zip(plan) {
+            let slot = next.get_mut(&(register, year)).ok_or_else(|| StoreError::Corrupt("counter".into()))?;
+            let seq = u32::try_from(*slot).map_err(|_| StoreError::Corrupt(format!("sequence {slot}")))?;
+            *slot += 1;
+            let number = rules.format.render(index, year, seq);
+            let p = &case.party;
+            let id_kind = p.national_id.as_ref().map(|n| n.kind.as_str());
+            let party_id: i64 = sqlx::query_scalar(
+                "INSERT INTO parties (kind, name, email, phone, address, preferred_channel, national_id_kind,
+                    national_id_sealed, national_id_index, national_id_masked, eik, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            )
+            .bind(p.kind.as_str())
+            .bind(p.name.as_str())
+            .bind(p.email.as_ref().map(Email::as_str))
+            .bind(p.phone.as_ref().map(Phone::as_str))
+            .bind(p.address.as_ref().map(Address::as_str))
+            .bind(p.preferred_channel.map(PreferredChannel::as_str))
+            .bind(id_kind)
+            .bind(p.national_id.as_ref().map(|n| n.sealed.clone()))
+            .bind(p.national_id.as_ref().map(|n| n.index.clone()))
+            .bind(p.national_id.as_ref().map(|n| n.masked.clone()))
+            .bind(p.eik.as_ref().map(Eik::as_str))
+            .bind(millis(case.received_at))
+            .fetch_one(&mut *tx)
+            .await?;
+            let case_id: i64 = sqlx::query_scalar(
+                "INSERT INTO cases (registry_number, register, year, seq, kind, channel, subject, body, party_id,
+                    unit_code, state, received_at, original_due, due, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $12) RETURNING id",
+            )
+            .bind(number.as_str())
+            .bind(number.register())
+            .bind(i64::from(year))
+            .bind(i64::from(seq))
+            .bind(case.kind.as_str())
+            .bind(case.channel.as_str())
+            .bind(case.subject.as_str())
+            .bind(case.body.as_str())
+            .bind(party_id)
+            .bind(&case.unit)
+            .bind(State::Registered.as_str())
+            .bind(millis(case.received_at))
+            .bind(day(due))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| constraint(e, &format!("unit {}", case.unit)))?;
+            let event = CaseEvent::Registered { registry_number: number.as_str().to_string(), due };
+            insert_event!(&mut *tx, case_id, 1_i64, case.received_at, &case.actor, &event);
+            done.push(Registered { id: case_id, number, received_at: case.received_at, due });
+        }
+        tx.commit().await?;
+        Ok(done)
+    })
+}
+
+/// Appends one event row. A macro, not a function: the same text runs on both backends'
+/// transactions, and generic executor functions do not survive being spawned.
+macro_rules! insert_event {
+    ($ex:expr, $case_id:expr, $n:expr, $at:expr, $actor:expr, $event:expr) => {{
+        let event: &harta_domain::case::CaseEvent = $event;
+        let actor = serde_json::to_string($actor).map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
+        let data = serde_json::to_string(event).map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("INSERT INTO case_events (case_id, n, at, actor, type, data) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind($case_id)
+            .bind($n)
+            .bind($crate::rows::millis($at))
+            .bind(actor)
+            .bind(event.name())
+            .bind(data)
+            .execute($ex)
+            .await
+            .map_err(|e| {
+                $crate::constraint(e, "this change (the case was changed at the same moment; reload and try again)")
+            })?;
+    }};
+}
+pub(crate) use insert_event;
+
+/// Reads a case's events (oldest first) and folds them into its state. A macro for the same
+/// reason as [`insert_event!`]. Evaluates to `(state, next event number)`.
+macro_rules! replay_case {
+    ($ex:expr, $case_id:expr) => {{
+        let history: Vec<(i64, String)> =
+            sqlx::query_as("SELECT n, data FROM case_events WHERE case_id = $1 ORDER BY n")
+                .bind($case_id)
+                .fetch_all($ex)
+                .await
+                .map_err($crate::StoreError::from)?;
+        let events = history
+            .iter()
+            .map(|(_, data)| {
+                serde_json::from_str::<harta_domain::case::CaseEvent>(data)
+                    .map_err(|e| $crate::StoreError::Corrupt(e.to_string()))
+            })
+            .collect::<$crate::Result<Vec<_>>>()?;
+        let state = harta_domain::case::CaseState::replay(&events);
+        (state, history.last().map_or(1, |(n, _)| n + 1))
+    }};
+}
+pub(crate) use replay_case;
+
+/// Writes a case's derived state into its row.
+macro_rules! update_row {
+    ($ex:expr, $case_id:expr, $state:expr, $at:expr) => {{
+        let state: &harta_domain::case::CaseState = $state;
+        sqlx::query(
+            "UPDATE cases SET state = $1, responsible_id = $2, original_due = $3, extended_due = $4, due = $5,
+                updated_at = $6 WHERE id = $7",
+        )
+        .bind(state.state.as_str())
+        .bind(state.responsible.map(|s| s.0))
+        .bind($crate::rows::day(state.original_due))
+        .bind(state.extended_due.map($crate::rows::day))
+        .bind($crate::rows::day(state.due()))
+        .bind($crate::rows::millis($at))
+        .bind($case_id)
+        .execute($ex)
+        .await
+        .map_err($crate::StoreError::from)?;
+    }};
+}
+pub(crate) use update_row;
+
+/// A case as stored, with its party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    /// Id.
+    pub id: i64,
+    /// Registry number.
+    pub registry_number: String,
+    /// Kind.
+    pub kind: CaseKind,
+    /// Channel.
+    pub channel: Channel,
+    /// Subject.
+    pub subject: String,
+    /// Text.
+    pub body: String,
+    /// Unit code.
+    pub unit: String,
+    /// Responsible officer.
+    pub responsible: Option<StaffId>,
+    /// State.
+    pub state: State,
+    /// Received.
+    pub received_at: Timestamp,
+    /// Due date from receipt.
+    pub original_due: Date,
+    /// Due date set by a holding reply.
+    pub extended_due: Option<Date>,
+    /// Due date in force.
+    pub due: Date,
+    /// The party.
+    pub party: PartyRecord,
+}
+
+/// A party as stored. The personal number appears only masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartyRecord {
+    /// Id.
+    pub id: i64,
+    /// Person or organisation.
+    pub kind: PartyKind,
+    /// Name.
+    pub name: String,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Telephone (E.164).
+    pub phone: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Preferred channel.
+    pub preferred_channel: Option<PreferredChannel>,
+    /// ЕГН or ЛНЧ, masked.
+    pub national_id_masked: Option<String>,
+    /// Which personal number.
+    pub national_id_kind: Option<NationalIdKind>,
+    /// ЕИК.
+    pub eik: Option<String>,
+}
+
+/// A case line in a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    /// Id.
+    pub id: i64,
+    /// Registry number.
+    pub registry_number: String,
+    /// Kind.
+    pub kind: CaseKind,
+    /// Channel.
+    pub channel: Channel,
+    /// Subject.
+    pub subject: String,
+    /// Unit code.
+    pub unit: String,
+    /// State.
+    pub state: State,
+    /// Received.
+    pub received_at: Timestamp,
+    /// Due date in force.
+    pub due: Date,
+}
+
+/// Which cases to list. Every filter is optional; `unit_scope` is the caller's visibility.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Only this state.
+    pub state: Option<State>,
+    /// Only this kind.
+    pub kind: Option<CaseKind>,
+    /// Only this unit.
+    pub unit: Option<String>,
+    /// Only cases due on or before this date.
+    pub due_before: Option<Date>,
+    /// The units the caller may see (`None`: all).
+    pub unit_scope: Option<String>,
+    /// Page size.
+    pub limit: u32,
+    /// Rows to skip.
+    pub offset: u32,
+}
+
+/// An event as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedEvent {
+    /// Its number within the case, from 1.
+    pub n: i64,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    pub event: CaseEvent,
+}
+
+const CASE_COLUMNS: &str =
+    "c.id, c.registry_number, c.kind, c.channel, c.subject, c.body, c.unit_code, c.responsible_id,
+    c.state, c.received_at, c.original_due, c.extended_due, c.due,
+    p.id AS party_id, p.kind AS party_kind, p.name, p.email, p.phone, p.address, p.preferred_channel,
+    p.national_id_masked, p.national_id_kind, p.eik";
+
+fn case_record<R: Row>(row: &R) -> Result<CaseRecord>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let s = |c: &str| row.try_get::<String, _>(c);
+    let o = |c: &str| row.try_get::<Option<String>, _>(c);
+    Ok(CaseRecord {
+        id: row.try_get("id")?,
+        registry_number: s("registry_number")?,
+        kind: parse("kind", &s("kind")?, CaseKind::parse)?,
+        channel: parse("channel", &s("channel")?, Channel::parse)?,
+        subject: s("subject")?,
+        body: s("body")?,
+        unit: s("unit_code")?,
+        responsible: row.try_get::<Option<i64>, _>("responsible_id")?.map(StaffId),
+        state: parse("state", &s("state")?, State::parse)?,
+        received_at: timestamp(row.try_get("received_at")?)?,
+        original_due: date(&s("original_due")?)?,
+        extended_due: o("extended_due")?.as_deref().map(date).transpose()?,
+        due: date(&s("due")?)?,
+        party: PartyRecord {
+            id: row.try_get("party_id")?,
+            kind: parse("party kind", &s("party_kind")?, PartyKind::parse)?,
+            name: s("name")?,
+            email: o("email")?,
+            phone: o("phone")?,
+            address: o("address")?,
+            preferred_channel: o("preferred_channel")?
+                .map(|c| parse("channel", &c, PreferredChannel::parse))
+                .transpose()?,
+            national_id_masked: o("national_id_masked")?,
+            national_id_kind: o("national_id_kind")?
+                .map(|k| parse("id kind", &k, NationalIdKind::parse))
+                .transpose()?,
+            eik: o("eik")?,
+        },
+    })
+}
+
+/// Reading and changing registered cases.
+#[derive(Debug, Clone)]
+pub struct Cases {
+    db: Db,
+}
+
+impl Cases {
+    /// Cases over a store.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// A case by registry number, if it exists and lies within `unit_scope` (`None`: any unit).
+    /// A case outside the scope is reported as absent, so its existence does not leak.
+    pub async fn by_number(&self, number: &str, unit_scope: Option<&str>) -> Result<Option<CaseRecord>> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c JOIN parties p ON p.id = c.party_id
+             WHERE c.registry_number = $1 AND ($2 IS NULL OR c.unit_code = $2)"
+        );
+        let row = on_db!(read & self.db, |pool| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number).bind(unit_scope).fetch_optional(pool).await?;
+            row.as_ref().map(case_record).transpose()
+        })?;
+        Ok(row)
+    }
+
+    /// A page of cases, soonest due first.
+    pub async fn list(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
+        on_db!(read & self.db, |pool| {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT id, registry_number, kind, channel, subject, unit_code, state, received_at, due FROM cases WHERE 1 = 1",
+            );
+            if let Some(state) = filter.state {
+                q.push(" AND state = ").push_bind(state.as_str());
+            }
+            if let Some(kind) = filter.kind {
+                q.push(" AND kind = ").push_bind(kind.as_str());
+            }
+            if let Some(unit) = &filter.unit {
+                q.push(" AND unit_code = ").push_bind(unit.clone());
+            }
+            if let Some(scope) = &filter.unit_scope {
+                q.push(" AND unit_code = ").push_bind(scope.clone());
+            }
+            if let Some(before) = filter.due_before {
+                q.push(" AND due <= ").push_bind(day(before));
+            }
+            q.push(" ORDER BY due, id LIMIT ").push_bind(i64::from(filter.limit));
+            q.push(" OFFSET ").push_bind(i64::from(filter.offset));
+            let rows = q.build().fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let s = |c: &str| row.try_get::<String, _>(c);
+                    Ok(CaseSummary {
+                        id: row.try_get("id")?,
+                        registry_number: s("registry_number")?,
+                        kind: parse("kind", &s("kind")?, CaseKind::parse)?,
+                        channel: parse("channel", &s("channel")?, Channel::parse)?,
+                        subject: s("subject")?,
+                        unit: s("unit_code")?,
+                        state: parse("state", &s("state")?, State::parse)?,
+                        received_at: timestamp(row.try_get("received_at")?)?,
+                        due: date(&s("due")?)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// A case's whole history, oldest first.
+    pub async fn events(&self, case_id: i64) -> Result<Vec<RecordedEvent>> {
+        on_db!(read & self.db, |pool| {
+            let rows = sqlx::query("SELECT n, at, actor, data FROM case_events WHERE case_id = $1 ORDER BY n")
+                .bind(case_id)
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    let json = |c: &str| row.try_get::<String, _>(c);
+                    Ok(RecordedEvent {
+                        n: row.try_get("n")?,
+                        at: timestamp(row.try_get("at")?)?,
+                        actor: serde_json::from_str(&json("actor")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        event: serde_json::from_str(&json("data")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Records `event` on a case if its life cycle allows it, updating the case row in the same
+    /// transaction. Returns the new state, or the domain's refusal.
+    pub async fn append(
+        &self,
+        case_id: i64,
+        at: Timestamp,
+        actor: &Actor,
+        event: &CaseEvent,
+    ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
+            if exists.is_none() {
+                return Err(StoreError::Missing(format!("case {case_id}")));
+            }
+            let (current, n) = replay_case!(&mut *tx, case_id);
+            let current = current.map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let next = match current.apply(event) {
+                Ok(next) => next,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            insert_event!(&mut *tx, case_id, n, at, actor, event);
+            update_row!(&mut *tx, case_id, &next, at);
+            tx.commit().await?;
+            Ok(Ok(next))
+        })
+    }
+}

@@ -1,0 +1,185 @@
+use std::collections::BTreeSet;
+
+use harta_domain::case::{Actor, CaseEvent, StaffId, State, TransitionError};
+use harta_store::StoreError;
+use harta_store::admin::{Admin, NewStaff};
+use harta_store::cases::{CaseFilter, Cases};
+use harta_store::testing::backends;
+use jiff::Timestamp;
+
+use crate::support::{count, letter, registrar};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_registrations_get_exactly_1_to_200() {
+    for t in backends().await {
+        let (registrar, _) = registrar(&t.db).await;
+        let mut tasks = Vec::new();
+        for _ in 0..200 {
+            let r = registrar.clone();
+            tasks.push(tokio::spawn(async move { r.register(letter("2026-11-25T10:00:00Z", "cao")).await }));
+        }
+        let mut seqs = BTreeSet::new();
+        let mut texts = BTreeSet::new();
+        for task in tasks {
+            let done = task.await.unwrap().unwrap();
+            assert_eq!(done.number.register(), "ГР94");
+            assert_eq!(done.due.to_string(), "2026-12-09");
+            seqs.insert(done.number.seq());
+            texts.insert(done.number.as_str().to_string());
+        }
+        assert_eq!(seqs, (1..=200).collect::<BTreeSet<u32>>(), "{}", t.db.backend());
+        assert!(texts.contains("РКС26-ГР94-200"));
+        assert_eq!(count(&t.db, "cases").await, 200);
+        assert_eq!(count(&t.db, "case_events").await, 200);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_registration_consumes_no_number_and_leaves_nothing() {
+    for t in backends().await {
+        let (registrar, _) = registrar(&t.db).await;
+        let err = registrar.register(letter("2026-11-25T10:00:00Z", "no-such-unit")).await.unwrap_err();
+        assert!(matches!(err, StoreError::Missing(ref what) if what.contains("no-such-unit")), "{err}");
+        assert_eq!(count(&t.db, "cases").await, 0);
+        assert_eq!(count(&t.db, "parties").await, 0);
+        assert_eq!(count(&t.db, "case_events").await, 0);
+        // Good and bad registrations in the same moment: only the bad ones fail.
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let r = registrar.clone();
+            let unit = if i % 4 == 0 { "nowhere" } else { "cao" };
+            tasks.push(tokio::spawn(async move { r.register(letter("2026-11-25T10:00:00Z", unit)).await }));
+        }
+        let mut seqs = BTreeSet::new();
+        let mut failed = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(done) => {
+                    seqs.insert(done.number.seq());
+                }
+                Err(_) => failed += 1,
+            }
+        }
+        assert_eq!(failed, 10);
+        assert_eq!(seqs, (1..=30).collect::<BTreeSet<u32>>(), "{}", t.db.backend());
+        let next = registrar.register(letter("2026-11-25T10:00:00Z", "cao")).await.unwrap();
+        assert_eq!(next.number.as_str(), "РКС26-ГР94-31");
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn numbers_restart_each_year_per_register() {
+    for t in backends().await {
+        let (registrar, _) = registrar(&t.db).await;
+        let a = registrar.register(letter("2025-12-31T21:30:00Z", "cao")).await.unwrap();
+        // 23:30 UTC on 31 December is already 1 January in Sofia.
+        let b = registrar.register(letter("2026-12-31T22:30:00Z", "cao")).await.unwrap();
+        let mut complaint = letter("2026-12-31T22:30:00Z", "cao");
+        complaint.kind = harta_domain::case::CaseKind::Complaint;
+        let c = registrar.register(complaint).await.unwrap();
+        assert_eq!(a.number.as_str(), "РКС25-ГР94-1");
+        assert_eq!(b.number.as_str(), "РКС27-ГР94-1");
+        assert_eq!(c.number.as_str(), "РКС27-ЖБ12-1");
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn events_drive_the_row_and_illegal_ones_are_refused() {
+    for t in backends().await {
+        let (registrar, _) = registrar(&t.db).await;
+        let admin = Admin::new(t.db.clone());
+        let staff = NewStaff {
+            employee_number: "1001",
+            name: "Петър Петров",
+            role: "case_officer",
+            unit: Some("cao"),
+            email: None,
+            phone: None,
+            password_hash: None,
+        };
+        let officer = admin.add_staff(&staff, Timestamp::now()).await.unwrap();
+        let done = registrar.register(letter("2026-11-25T10:00:00Z", "cao")).await.unwrap();
+        let cases = Cases::new(t.db.clone());
+        let now = Timestamp::now();
+        let actor = Actor::Staff { id: StaffId(officer) };
+        let refused = cases.append(done.id, now, &actor, &CaseEvent::Closed).await.unwrap();
+        assert_eq!(refused, Err(TransitionError::NotAllowed { state: State::Registered, event: "closed" }));
+        let assign = CaseEvent::Assigned { officer: StaffId(officer), note: None };
+        let s = cases.append(done.id, now, &actor, &assign).await.unwrap().unwrap();
+        assert_eq!(s.state, State::Assigned);
+        let hold = CaseEvent::HoldingReplySent {
+            reasons: "нужна е проверка на място".into(),
+            still_needed: String::new(),
+            new_due: "2026-12-18".parse().unwrap(),
+        };
+        cases.append(done.id, now, &actor, &hold).await.unwrap().unwrap();
+        let row = cases.by_number(done.number.as_str(), None).await.unwrap().unwrap();
+        assert_eq!(row.state, State::Assigned);
+        assert_eq!(row.responsible, Some(StaffId(officer)));
+        assert_eq!(row.original_due.to_string(), "2026-12-09");
+        assert_eq!(row.extended_due.map(|d| d.to_string()).as_deref(), Some("2026-12-18"));
+        assert_eq!(row.due.to_string(), "2026-12-18");
+        assert_eq!(row.party.name, "Мария Иванова");
+        let events = cases.events(done.id).await.unwrap();
+        assert_eq!(
+            events.iter().map(|e| e.event.name()).collect::<Vec<_>>(),
+            ["registered", "assigned", "holding_reply_sent"]
+        );
+        assert_eq!(events[1].actor, actor);
+        // A case outside the caller's unit does not exist for them.
+        assert!(cases.by_number(done.number.as_str(), Some("grao")).await.unwrap().is_none());
+        assert!(cases.by_number(done.number.as_str(), Some("cao")).await.unwrap().is_some());
+        assert!(matches!(cases.append(999_999, now, &actor, &CaseEvent::Closed).await, Err(StoreError::Missing(_))));
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn lists_filter_and_page_soonest_due_first() {
+    for t in backends().await {
+        let (registrar, _) = registrar(&t.db).await;
+        for (i, at) in ["2026-11-20T10:00:00Z", "2026-11-02T10:00:00Z", "2026-11-10T10:00:00Z"].iter().enumerate() {
+            let mut c = letter(at, if i == 0 { "grao" } else { "cao" });
+            if i == 2 {
+                c.kind = harta_domain::case::CaseKind::Complaint;
+            }
+            registrar.register(c).await.unwrap();
+        }
+        let cases = Cases::new(t.db.clone());
+        let all = cases.list(&CaseFilter { limit: 10, ..Default::default() }).await.unwrap();
+        let dues: Vec<String> = all.iter().map(|c| c.due.to_string()).collect();
+        assert_eq!(dues, ["2026-11-16", "2026-11-19", "2026-12-04"]);
+        let cao =
+            cases.list(&CaseFilter { unit_scope: Some("cao".into()), limit: 10, ..Default::default() }).await.unwrap();
+        assert_eq!(cao.len(), 2);
+        let complaints = cases
+            .list(&CaseFilter { kind: Some(harta_domain::case::CaseKind::Complaint), limit: 10, ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(complaints.len(), 1);
+        let soon = cases
+            .list(&CaseFilter { due_before: Some("2026-11-19".parse().unwrap()), limit: 10, ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(soon.len(), 2);
+        let page2 = cases.list(&CaseFilter { limit: 2, offset: 2, ..Default::default() }).await.unwrap();
+        assert_eq!(page2.len(), 1);
+        assert_eq!(page2[0].unit, "grao");
+        let none =
+            cases.list(&CaseFilter { state: Some(State::Closed), limit: 10, ..Default::default() }).await.unwrap();
+        assert!(none.is_empty());
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent() {
+    for t in backends().await {
+        t.db.migrate().await.unwrap();
+        t.db.ping().await.unwrap();
+        t.finish().await;
+    }
+}
