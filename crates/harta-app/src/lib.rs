@@ -1,1 +1,110 @@
-//! placeholder
+//! harta's use cases. Every channel (the JSON API, the staff workspace, the counter, e-mail)
+//! calls these, so each rule, and each authorisation decision, lives here once.
+#![warn(missing_docs)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use harta_domain::calendar::WorkingDays;
+use harta_domain::case::CaseKind;
+use harta_domain::charter::Charter;
+use harta_store::Db;
+use harta_store::admin::Admin;
+use harta_store::audit::Audit;
+use harta_store::calendar::{CalendarCache, Decisions};
+use harta_store::cases::{Cases, Registrar, RegistryRules};
+use jiff::Timestamp;
+
+pub mod access;
+pub mod administration;
+pub mod calendar;
+pub mod cases;
+mod error;
+pub mod passwords;
+pub mod secrets;
+pub mod tokens;
+
+pub use access::{Principal, Role};
+pub use error::{AppError, FieldError};
+use secrets::PersonalDataKey;
+
+/// Where the current time comes from (the real clock, or a fixed one in tests).
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// Everything the use cases need, built once at start-up and shared by every request.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    charter: Charter,
+    registrar: Registrar,
+    calendar: Arc<CalendarCache>,
+    cases: Cases,
+    admin: Admin,
+    audit: Audit,
+    decisions: Decisions,
+    key: PersonalDataKey,
+    clock: Clock,
+}
+
+impl App {
+    /// Wires the use cases over a migrated store and starts the registrar's writer task. The
+    /// task ends when the last `App` clone is dropped, after writing everything already
+    /// accepted: await the returned handle before closing the store.
+    pub async fn start(
+        db: Db,
+        charter: Charter,
+        key: PersonalDataKey,
+        clock: Clock,
+    ) -> Result<(Self, tokio::task::JoinHandle<()>), AppError> {
+        let calendar = Arc::new(CalendarCache::load(&db).await?);
+        let rules = RegistryRules {
+            format: charter.registry.clone(),
+            kinds: charter.commitments.iter().map(|(k, c)| (*k, (c.index.clone(), c.working_days))).collect(),
+        };
+        let (registrar, writer) = Registrar::start(db.clone(), rules, calendar.clone());
+        let app = Self {
+            inner: Arc::new(Inner {
+                cases: Cases::new(db.clone()),
+                admin: Admin::new(db.clone()),
+                audit: Audit::new(db.clone()),
+                decisions: Decisions::new(db.clone()),
+                db,
+                charter,
+                registrar,
+                calendar,
+                key,
+                clock,
+            }),
+        };
+        Ok((app, writer))
+    }
+
+    /// The charter in force.
+    pub fn charter(&self) -> &Charter {
+        &self.inner.charter
+    }
+
+    /// The store (for health checks).
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Timestamp {
+        (self.inner.clock)()
+    }
+
+    /// Re-reads the calendar version so that a decision added on another replica takes effect
+    /// here (run every second by the server).
+    pub async fn refresh_calendar(&self) -> Result<(), AppError> {
+        Ok(self.inner.calendar.refresh(&self.inner.db).await?)
+    }
+
+    fn commitments(&self) -> BTreeMap<CaseKind, WorkingDays> {
+        self.inner.charter.commitments.iter().map(|(k, c)| (*k, c.working_days)).collect()
+    }
+}

@@ -8,6 +8,8 @@
 
 /// Declares an enum of machine names (`as_str`, `parse`, `ALL`, `Display`, serde in snake case):
 /// the names are stored, sent over the API and typed on the command line, so they are stable.
+/// Exported for the other crates' enums of the same nature (roles).
+#[macro_export]
 macro_rules! names {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*

@@ -18,6 +18,7 @@ pub mod audit;
 pub mod calendar;
 pub mod cases;
 mod rows;
+pub mod seed;
 #[cfg(feature = "testing")]
 #[allow(clippy::expect_used)] // a test harness fails loudly
 pub mod testing;

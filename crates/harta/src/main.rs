@@ -1,1 +1,295 @@
-fn main() {}
+//! The `harta` binary: serve, migrate, administer, inspect the calendar, seed demo data.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Parser, Subcommand};
+use harta_app::calendar::DecisionInput;
+use harta_app::{App, Principal, Role};
+use harta_domain::case::Actor;
+use jiff::Timestamp;
+
+mod calendar_cmd;
+mod config;
+mod demo;
+mod serve;
+
+use config::{Common, Settings};
+
+/// harta: a municipality's citizen service that keeps its Client Charter.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (and, on first start, set up the administration from its charter).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Administration: API tokens, the calendar.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The Bulgarian working-day calendar: `harta calendar 2026`, `harta calendar due 2025-12-22 10`.
+    #[command(args_conflicts_with_subcommands = true)]
+    Calendar {
+        /// The year to show.
+        year: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        command: Option<CalendarCommand>,
+    },
+    /// Demo data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Council of Ministers decisions (days off, worked Saturdays).
+    Calendar {
+        #[command(subcommand)]
+        command: DecisionCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (it is stored only as a hash and cannot be shown again).
+    Create {
+        /// counter_clerk, case_officer, head_of_unit, mayors_secretary, manager, administrator, auditor
+        #[arg(long)]
+        role: String,
+        /// The unit code (needed by case_officer, head_of_unit and mayors_secretary).
+        #[arg(long)]
+        unit: Option<String>,
+        /// What the token is for.
+        #[arg(long, default_value = "API token")]
+        label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DecisionCommand {
+    /// Add a decision; open cases whose deadline it moves are recomputed, each with an event.
+    Add {
+        /// The day concerned (YYYY-MM-DD).
+        date: String,
+        /// day_off or working_day
+        #[arg(long, default_value = "day_off")]
+        kind: String,
+        /// The decision's number (e.g. 808).
+        #[arg(long)]
+        number: Option<String>,
+        /// The date of the decision (YYYY-MM-DD).
+        #[arg(long)]
+        decided_on: Option<String>,
+        /// A note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Remove a decision added by mistake; deadlines move back.
+    Remove {
+        /// The day concerned (YYYY-MM-DD).
+        date: String,
+    },
+    /// List the decisions added at run time.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// The due date N working days after a date of receipt.
+    #[command(allow_negative_numbers = true)]
+    Due {
+        /// The date of receipt (YYYY-MM-DD).
+        date: String,
+        /// Working days (1–10000).
+        n: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DemoCommand {
+    /// Fill the store with realistic cases for trying harta and for the benchmarks.
+    Seed {
+        /// How many cases.
+        #[arg(long, default_value_t = 10_000)]
+        cases: u64,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The operator at the command line: an administrator.
+fn operator() -> Principal {
+    Principal { actor: Actor::System, role: Role::Administrator, unit: None }
+}
+
+async fn app(settings: &Settings) -> Result<(App, tokio::task::JoinHandle<()>, String)> {
+    let (text, charter) = settings.charter()?;
+    let db = settings.open_store().await?;
+    let key = settings.secret_key()?;
+    let (app, writer) = App::start(db, charter, key, Arc::new(Timestamp::now)).await?;
+    Ok((app, writer, text))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let settings = Settings::resolve(&cli.common)?;
+    match cli.command {
+        Command::Serve { bind } => serve::run(&settings, bind.as_deref()).await,
+        Command::Migrate => {
+            let db = settings.open_store().await?;
+            println!("migrations applied ({})", db.backend());
+            db.close().await;
+            Ok(())
+        }
+        Command::Admin { command } => {
+            let (app, writer, text) = app(&settings).await?;
+            app.set_up(&text).await?;
+            let result = admin(&app, command).await;
+            let db = app.db().clone();
+            drop(app);
+            let _ = writer.await;
+            db.close().await;
+            result
+        }
+        Command::Calendar { year, json, command } => calendar(&settings, year, json, command).await,
+        Command::Demo { command: DemoCommand::Seed { cases } } => demo::seed(&settings, cases).await,
+    }
+}
+
+async fn admin(app: &App, command: AdminCommand) -> Result<()> {
+    match command {
+        AdminCommand::Token { command: TokenCommand::Create { role, unit, label } } => {
+            let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            let role = Role::parse(&role)
+                .ok_or_else(|| anyhow!("--role: \"{role}\" is not a role (one of: {})", known.join(", ")))?;
+            let token = app.create_token(role, unit.as_deref(), &label).await.map_err(app_error)?;
+            println!("{token}");
+            Ok(())
+        }
+        AdminCommand::Calendar { command: DecisionCommand::Add { date, kind, number, decided_on, note } } => {
+            let input = DecisionInput { date: Some(date), kind: Some(kind), number, decided_on, note };
+            let done = app.add_decision(&operator(), &input).await.map_err(app_error)?;
+            report_moved(&done.moved);
+            Ok(())
+        }
+        AdminCommand::Calendar { command: DecisionCommand::Remove { date } } => {
+            let done = app.remove_decision(&operator(), &date).await.map_err(app_error)?;
+            report_moved(&done.moved);
+            Ok(())
+        }
+        AdminCommand::Calendar { command: DecisionCommand::List } => {
+            for d in app.added_decisions().await? {
+                let decision = &d.decision;
+                println!(
+                    "{}  {:<11}  {}  {}",
+                    decision.date,
+                    decision.kind.as_str(),
+                    decision.citation(),
+                    decision.note
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn report_moved(moved: &[(String, jiff::civil::Date, jiff::civil::Date)]) {
+    println!("{} open case(s) recomputed", moved.len());
+    for (number, from, to) in moved {
+        println!("  {number}: {from} -> {to}");
+    }
+}
+
+/// Field errors read well on a terminal as `field: message` lines.
+fn app_error(e: harta_app::AppError) -> anyhow::Error {
+    match e {
+        harta_app::AppError::Invalid(fields) => {
+            anyhow!(fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
+        }
+        other => anyhow!(other),
+    }
+}
+
+async fn calendar(
+    settings: &Settings,
+    year: Option<String>,
+    json: bool,
+    command: Option<CalendarCommand>,
+) -> Result<()> {
+    // The decisions added at run time live in the store; without a store, the shipped ones hold.
+    let cal = if settings.store_exists() {
+        let db = settings.open_store().await?;
+        let cache = harta_store::calendar::CalendarCache::load(&db).await?;
+        db.close().await;
+        cache.current()
+    } else {
+        Arc::new(harta_domain::calendar::Calendar::shipped())
+    };
+    match (year, command) {
+        (Some(year), None) => {
+            let year = calendar_cmd::parse_year(&year)?;
+            if json {
+                println!("{}", calendar_cmd::year_json(&cal, year)?);
+            } else {
+                print!("{}", calendar_cmd::year_table(&cal, year)?);
+            }
+        }
+        (None, Some(CalendarCommand::Due { date, n, json })) => {
+            let received = calendar_cmd::parse_date(&date)?;
+            let n = calendar_cmd::parse_count(&n)?;
+            let due = cal.add_working_days(received, n).context("cannot compute the due date")?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "received": received.to_string(), "working_days": n.get(), "due": due.to_string() })
+                );
+            } else {
+                println!("{due}");
+            }
+        }
+        _ => return Err(anyhow!("give a year (harta calendar 2026) or: harta calendar due DATE N")),
+    }
+    Ok(())
+}

@@ -1,0 +1,306 @@
+//! Registering, reading and listing cases.
+
+use harta_domain::case::{CaseKind, Channel, PreferredChannel, State};
+use harta_domain::deadline::DeadlineStatus;
+use harta_domain::format::in_sofia;
+use harta_domain::identifiers::{Egn, Eik, Email, Lnch, Phone};
+use harta_domain::party::{NationalIdKind, PartyKind};
+use harta_domain::registry::RegistryNumber;
+use harta_domain::text::{Address, Body, Name, Subject};
+use harta_store::StoreError;
+use harta_store::cases::{CaseFilter, CaseRecord, CaseSummary, NewCase, NewParty, RecordedEvent, SealedNationalId};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::access::Principal;
+use crate::{App, AppError, FieldError};
+
+/// A registration as it arrives from any channel: unchecked text, one field per input.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterCaseInput {
+    /// `service_request`, `letter`, `complaint` or `suggestion`.
+    pub kind: Option<String>,
+    /// `counter`, `post`, `fax`, `email`, `web`, `phone` or `forum`.
+    pub channel: Option<String>,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Text.
+    pub text: Option<String>,
+    /// Unit code; the charter's default unit when absent.
+    pub unit: Option<String>,
+    /// The person or organisation.
+    pub party: PartyInput,
+}
+
+/// The person or organisation, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct PartyInput {
+    /// `person` or `organisation`.
+    pub kind: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Telephone.
+    pub phone: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// `email`, `post`, `phone`, `fax` or `in_person`.
+    pub preferred_channel: Option<String>,
+    /// ЕГН (citizens).
+    pub egn: Option<String>,
+    /// ЛНЧ (foreign residents).
+    pub lnch: Option<String>,
+    /// ЕИК (organisations).
+    pub eik: Option<String>,
+}
+
+/// A registered case, as acknowledged to the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    /// The registry number.
+    pub number: RegistryNumber,
+    /// When it was received.
+    pub received_at: Timestamp,
+    /// The due date.
+    pub due: Date,
+    /// Its state.
+    pub state: State,
+}
+
+/// A case as a caller may see it, with how its deadline stands today.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    /// The case and its party.
+    pub case: CaseRecord,
+    /// Its history.
+    pub events: Vec<RecordedEvent>,
+    /// How the deadline stands today (open cases only).
+    pub deadline: Option<DeadlineStatus>,
+}
+
+/// Filters for listing cases, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct ListInput {
+    /// State name.
+    pub state: Option<String>,
+    /// Kind name.
+    pub kind: Option<String>,
+    /// Unit code.
+    pub unit: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub due_before: Option<String>,
+    /// Page number from 1.
+    pub page: Option<String>,
+    /// Page size, 1–100.
+    pub per_page: Option<String>,
+}
+
+/// A page of cases.
+#[derive(Debug, Clone)]
+pub struct CasePage {
+    /// The cases.
+    pub items: Vec<CaseSummary>,
+    /// This page's number.
+    pub page: u32,
+    /// The page size.
+    pub per_page: u32,
+}
+
+/// Collects field errors while parsing, so the caller hears about every field at once.
+#[derive(Default)]
+struct Fields(Vec<FieldError>);
+
+impl Fields {
+    fn required<T, E: ToString>(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => {
+                self.0.push(FieldError::new(field, "is required"));
+                None
+            }
+            Some(v) => self.check(field, parse(v)),
+        }
+    }
+
+    fn optional<T, E: ToString>(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        value.map(str::trim).filter(|v| !v.is_empty()).and_then(|v| self.check(field, parse(v)))
+    }
+
+    fn check<T, E: ToString>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|e| self.0.push(FieldError::new(field, e))).ok()
+    }
+}
+
+fn one_of<T>(
+    what: &str,
+    all: &[T],
+    name: fn(&T) -> &'static str,
+    parse: fn(&str) -> Option<T>,
+) -> impl FnOnce(&str) -> Result<T, String> {
+    let names: Vec<&str> = all.iter().map(name).collect();
+    let message = format!("is not a known {what} (one of: {})", names.join(", "));
+    move |s| parse(s).ok_or(message)
+}
+
+impl App {
+    /// Registers a case from any channel: checks every field (reporting all problems at once),
+    /// seals personal numbers, and returns the registry number once the case is committed.
+    pub async fn register_case(&self, who: &Principal, input: RegisterCaseInput) -> Result<Registration, AppError> {
+        if !who.role.may_register() {
+            return Err(AppError::Forbidden("register cases"));
+        }
+        let now = self.now();
+        let mut f = Fields::default();
+        let kind =
+            f.required("kind", input.kind.as_deref(), one_of("kind", CaseKind::ALL, |k| k.as_str(), CaseKind::parse));
+        let channel = f.required(
+            "channel",
+            input.channel.as_deref(),
+            one_of("channel", Channel::ALL, |c| c.as_str(), Channel::parse),
+        );
+        let subject = f.required("subject", input.subject.as_deref(), Subject::parse);
+        let body = f.required("text", input.text.as_deref(), Body::parse);
+        let unit = match input.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            None => Some(self.charter().default_unit.clone()),
+            Some(code) if self.charter().unit(code).is_some() => Some(code.to_string()),
+            Some(code) => {
+                let known: Vec<&str> = self.charter().units.iter().map(|u| u.code.as_str()).collect();
+                f.0.push(FieldError::new("unit", format!("there is no unit {code} (known: {})", known.join(", "))));
+                None
+            }
+        };
+        let party = self.parse_party(&mut f, &input.party, now);
+        match (kind, channel, subject, body, unit, party) {
+            (Some(kind), Some(channel), Some(subject), Some(body), Some(unit), Some(party)) if f.0.is_empty() => {
+                let case =
+                    NewCase { kind, channel, subject, body, party, unit, received_at: now, actor: who.actor.clone() };
+                let done = self.inner.registrar.register(case).await.map_err(|e| match e {
+                    StoreError::Missing(what) => AppError::field("unit", format!("{what} does not exist")),
+                    other => AppError::Store(other),
+                })?;
+                Ok(Registration {
+                    number: done.number,
+                    received_at: done.received_at,
+                    due: done.due,
+                    state: State::Registered,
+                })
+            }
+            _ => Err(AppError::Invalid(f.0)),
+        }
+    }
+
+    fn parse_party(&self, f: &mut Fields, p: &PartyInput, now: Timestamp) -> Option<NewParty> {
+        let kind = match p.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            None => Some(PartyKind::Person),
+            Some(k) => f.check("party.type", one_of("party type", PartyKind::ALL, |k| k.as_str(), PartyKind::parse)(k)),
+        };
+        let name = f.required("party.name", p.name.as_deref(), Name::parse);
+        let email = f.optional("party.email", p.email.as_deref(), Email::parse);
+        let phone = f.optional("party.phone", p.phone.as_deref(), Phone::parse);
+        let address = f.optional("party.address", p.address.as_deref(), Address::parse);
+        let preferred_channel = f.optional(
+            "party.preferred_channel",
+            p.preferred_channel.as_deref(),
+            one_of("channel", PreferredChannel::ALL, |c| c.as_str(), PreferredChannel::parse),
+        );
+        let today = in_sofia(now).date();
+        let egn = f.optional("party.egn", p.egn.as_deref(), |s| Egn::parse(s, today));
+        let lnch = f.optional("party.lnch", p.lnch.as_deref(), Lnch::parse);
+        let eik = f.optional("party.eik", p.eik.as_deref(), Eik::parse);
+        if egn.is_some() && lnch.is_some() {
+            f.0.push(FieldError::new("party.lnch", "give either an ЕГН or an ЛНЧ, not both"));
+        }
+        if kind == Some(PartyKind::Organisation) && (egn.is_some() || lnch.is_some()) {
+            f.0.push(FieldError::new("party.egn", "an organisation has an ЕИК, not an ЕГН or ЛНЧ"));
+        }
+        let national = match (&egn, &lnch) {
+            (Some(e), _) => Some((NationalIdKind::Egn, e.as_str().to_string(), e.masked())),
+            (None, Some(l)) => Some((NationalIdKind::Lnch, l.as_str().to_string(), l.masked())),
+            _ => None,
+        };
+        let national_id = match national {
+            None => None,
+            Some((kind, digits, masked)) => match self.inner.key.seal(&digits) {
+                Ok(sealed) => Some(SealedNationalId {
+                    kind,
+                    sealed,
+                    index: self.inner.key.blind_index(kind.as_str(), &digits),
+                    masked,
+                }),
+                Err(e) => {
+                    f.0.push(FieldError::new(format!("party.{}", kind.as_str()), e));
+                    None
+                }
+            },
+        };
+        Some(NewParty { kind: kind?, name: name?, email, phone, address, preferred_channel, national_id, eik })
+    }
+
+    /// A case by registry number, if the caller may see it; records the read of personal data
+    /// in the audit trail. Another unit's case is "not found", never "forbidden".
+    pub async fn view_case(&self, who: &Principal, number: &str) -> Result<CaseView, AppError> {
+        let not_found = || AppError::NotFound(format!("case {number}"));
+        let case = self.inner.cases.by_number(number, who.unit_scope()).await?.ok_or_else(not_found)?;
+        let events = self.inner.cases.events(case.id).await?;
+        let now = self.now();
+        self.inner
+            .audit
+            .record(now, &who.audit_name(), "view_case", &case.registry_number, "case and party details")
+            .await?;
+        let deadline = if case.state.is_open() {
+            let today = in_sofia(now).date();
+            let calendar = self.inner.calendar.current();
+            DeadlineStatus::of(&calendar, case.due, today, self.charter().at_risk_working_days).ok()
+        } else {
+            None
+        };
+        Ok(CaseView { case, events, deadline })
+    }
+
+    /// A page of the cases the caller may see, soonest due first.
+    pub async fn list_cases(&self, who: &Principal, input: &ListInput) -> Result<CasePage, AppError> {
+        let mut f = Fields::default();
+        let state =
+            f.optional("state", input.state.as_deref(), one_of("state", State::ALL, |s| s.as_str(), State::parse));
+        let kind =
+            f.optional("kind", input.kind.as_deref(), one_of("kind", CaseKind::ALL, |k| k.as_str(), CaseKind::parse));
+        let unit = f.optional("unit", input.unit.as_deref(), |u| {
+            self.charter().unit(u).map(|u| u.code.clone()).ok_or_else(|| format!("there is no unit {u}"))
+        });
+        let due_before = f.optional("due_before", input.due_before.as_deref(), |d| {
+            d.parse::<Date>().map_err(|_| format!("\"{d}\" is not a date as YYYY-MM-DD"))
+        });
+        let page = f.optional("page", input.page.as_deref(), |p| match p.parse::<u32>() {
+            Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+            _ => Err("must be a whole number from 1".to_string()),
+        });
+        let per_page = f.optional("per_page", input.per_page.as_deref(), |p| match p.parse::<u32>() {
+            Ok(n) if (1..=100).contains(&n) => Ok(n),
+            _ => Err("must be a whole number from 1 to 100".to_string()),
+        });
+        if !f.0.is_empty() {
+            return Err(AppError::Invalid(f.0));
+        }
+        let (page, per_page) = (page.unwrap_or(1), per_page.unwrap_or(50));
+        let filter = CaseFilter {
+            state,
+            kind,
+            unit,
+            due_before,
+            unit_scope: who.unit_scope().map(str::to_string),
+            limit: per_page,
+            offset: (page - 1) * per_page,
+        };
+        Ok(CasePage { items: self.inner.cases.list(&filter).await?, page, per_page })
+    }
+}

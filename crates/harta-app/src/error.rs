@@ -1,0 +1,50 @@
+//! What a use case can answer instead of a result. The web layer turns each into an HTTP
+//! status and an RFC 9457 problem; nothing here is an internal detail a client can trigger.
+
+use harta_store::StoreError;
+
+/// One invalid field: its path in the input (`party.egn`) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The field's path in the request (`subject`, `party.email`).
+    pub field: String,
+    /// What is wrong with it, in words a person can act on.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
+        Self { field: field.into(), message: message.to_string() }
+    }
+}
+
+/// Why a use case did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input is invalid; one entry per field.
+    #[error("the request has {} invalid field(s)", .0.len())]
+    Invalid(Vec<FieldError>),
+    /// No valid credentials.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Authenticated, but the role may not do this.
+    #[error("your role may not {0}")]
+    Forbidden(&'static str),
+    /// The thing does not exist, or the caller may not know that it does.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request conflicts with the current state (an illegal transition, a duplicate).
+    #[error("{0}")]
+    Conflict(String),
+    /// The store failed; the details are logged, not shown.
+    #[error("storage failure: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl AppError {
+    /// A single invalid field.
+    pub fn field(field: impl Into<String>, message: impl ToString) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+}

@@ -1,0 +1,48 @@
+//! API tokens: random, shown once, stored only as a SHA-256 hash.
+
+use harta_domain::case::Actor;
+use sha2::{Digest, Sha256};
+
+use crate::access::{Principal, Role};
+use crate::secrets::{hex, random_bytes};
+use crate::{App, AppError};
+
+/// The prefix that makes harta tokens recognisable in logs and secret scanners.
+const PREFIX: &str = "harta_";
+
+fn hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+impl App {
+    /// Creates a token for a role (and unit, for unit-scoped roles); returns the token, which
+    /// is not stored and cannot be shown again.
+    pub async fn create_token(&self, role: Role, unit: Option<&str>, label: &str) -> Result<String, AppError> {
+        let unit = match (role.is_unit_scoped(), unit) {
+            (true, None) => return Err(AppError::field("unit", format!("the role {} needs a unit", role.as_str()))),
+            (true, Some(u)) => Some(u),
+            (false, Some(_)) if role == Role::Administrator => None,
+            (false, u) => u,
+        };
+        if let Some(u) = unit
+            && self.charter().unit(u).is_none()
+        {
+            let known: Vec<&str> = self.charter().units.iter().map(|u| u.code.as_str()).collect();
+            return Err(AppError::field("unit", format!("there is no unit {u} (known: {})", known.join(", "))));
+        }
+        let bytes = random_bytes::<32>().map_err(|e| AppError::Conflict(e.to_string()))?;
+        let token = format!("{PREFIX}{}", hex(&bytes));
+        self.inner.admin.add_token(&hash(&token), role.as_str(), unit, label, self.now()).await?;
+        Ok(token)
+    }
+
+    /// The caller a bearer token stands for.
+    pub async fn authenticate_token(&self, token: &str) -> Result<Principal, AppError> {
+        if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
+            return Err(AppError::Unauthenticated);
+        }
+        let record = self.inner.admin.token_by_hash(&hash(token)).await?.ok_or(AppError::Unauthenticated)?;
+        let role = Role::parse(&record.role).ok_or(AppError::Unauthenticated)?;
+        Ok(Principal { actor: Actor::ApiToken { id: record.id }, role, unit: record.unit })
+    }
+}

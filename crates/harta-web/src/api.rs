@@ -1,0 +1,272 @@
+//! The JSON API, version 1: register, read and list cases.
+//!
+//! Bodies are read as bytes and checked step by step (UTF-8, JSON, an object, each field's
+//! type), so every malformed request gets a specific 4xx answer and never reaches the store.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use harta_app::cases::{CaseView, ListInput, PartyInput, RegisterCaseInput};
+use harta_app::{App, FieldError, Principal};
+use harta_domain::format::in_sofia;
+use jiff::Timestamp;
+use serde_json::{Map, Value, json};
+
+use crate::problem::Problem;
+
+/// The most a request body may carry: a case's text is at most 100,000 characters.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The API's routes.
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/api/v1/cases", get(list_cases).post(register_case))
+        .route("/api/v1/cases/{registry_number}", get(get_case))
+}
+
+/// The caller behind the `Authorization: Bearer` header.
+async fn principal(app: &App, headers: &HeaderMap) -> Result<Principal, Problem> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim);
+    match token {
+        Some(t) => Ok(app.authenticate_token(t).await?),
+        None => Err(harta_app::AppError::Unauthenticated.into()),
+    }
+}
+
+/// `RFC 3339` with the Sofia offset: `2026-11-25T14:30:00+02:00`.
+fn rfc3339(at: Timestamp) -> String {
+    in_sofia(at).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// The case's URL path (the registry number percent-encoded).
+pub fn case_path(number: &str) -> String {
+    let mut out = String::from("/api/v1/cases/");
+    for b in number.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Reads a JSON object from the body, or says precisely why not.
+fn json_object(body: Result<Bytes, BytesRejection>, headers: &HeaderMap) -> Result<Map<String, Value>, Problem> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "/problems/too-large",
+                "The request body is too large",
+                format!("the body may be at most {BODY_LIMIT} bytes"),
+            )
+        } else {
+            Problem::bad_body(rejection.body_text())
+        }
+    })?;
+    let json_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+    if !json_type {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "/problems/unsupported-media-type",
+            "The body must be JSON",
+            "send Content-Type: application/json",
+        ));
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|e| Problem::bad_body(format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to())))?;
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Problem::bad_body("the body must be a JSON object")),
+        Err(e) => Err(Problem::bad_body(format!("the body is not valid JSON: {e}"))),
+    }
+}
+
+/// Takes the string fields of a JSON object, reporting wrong types and unknown fields.
+struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    prefix: &'static str,
+    errors: &'a mut Vec<FieldError>,
+}
+
+impl Fields<'_> {
+    fn string(&mut self, name: &str) -> Option<String> {
+        match self.map.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                self.errors.push(FieldError::new(format!("{}{name}", self.prefix), "must be a string"));
+                None
+            }
+        }
+    }
+
+    fn only(&mut self, known: &[&str]) {
+        for key in self.map.keys().filter(|k| !known.contains(&k.as_str())) {
+            self.errors.push(FieldError::new(
+                format!("{}{key}", self.prefix),
+                format!("is not a known field (known: {})", known.join(", ")),
+            ));
+        }
+    }
+}
+
+fn register_input(map: &Map<String, Value>) -> Result<RegisterCaseInput, Problem> {
+    let mut errors = Vec::new();
+    let mut f = Fields { map, prefix: "", errors: &mut errors };
+    f.only(&["kind", "channel", "subject", "text", "unit", "party"]);
+    let mut input = RegisterCaseInput {
+        kind: f.string("kind"),
+        channel: f.string("channel"),
+        subject: f.string("subject"),
+        text: f.string("text"),
+        unit: f.string("unit"),
+        party: PartyInput::default(),
+    };
+    match map.get("party") {
+        Some(Value::Object(party)) => {
+            let mut p = Fields { map: party, prefix: "party.", errors: &mut errors };
+            p.only(&["type", "name", "email", "phone", "address", "preferred_channel", "egn", "lnch", "eik"]);
+            input.party = PartyInput {
+                kind: p.string("type"),
+                name: p.string("name"),
+                email: p.string("email"),
+                phone: p.string("phone"),
+                address: p.string("address"),
+                preferred_channel: p.string("preferred_channel"),
+                egn: p.string("egn"),
+                lnch: p.string("lnch"),
+                eik: p.string("eik"),
+            };
+        }
+        None | Some(Value::Null) => errors.push(FieldError::new("party", "is required")),
+        Some(_) => errors.push(FieldError::new("party", "must be an object")),
+    }
+    if errors.is_empty() { Ok(input) } else { Err(Problem::invalid(errors)) }
+}
+
+async fn register_case(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let who = principal(&app, &headers).await?;
+    let input = register_input(&json_object(body, &headers)?)?;
+    let done = app.register_case(&who, input).await?;
+    let url = case_path(done.number.as_str());
+    let body = json!({
+        "registry_number": done.number.as_str(),
+        "received_at": rfc3339(done.received_at),
+        "due_date": done.due.to_string(),
+        "state": done.state.as_str(),
+        "url": url,
+    });
+    Ok((StatusCode::CREATED, [(header::LOCATION, url)], axum::Json(body)).into_response())
+}
+
+fn case_json(view: &CaseView) -> Value {
+    let c = &view.case;
+    let p = &c.party;
+    json!({
+        "registry_number": c.registry_number,
+        "kind": c.kind.as_str(),
+        "channel": c.channel.as_str(),
+        "subject": c.subject,
+        "text": c.body,
+        "unit": c.unit,
+        "state": c.state.as_str(),
+        "responsible_id": c.responsible.map(|s| s.0),
+        "received_at": rfc3339(c.received_at),
+        "due_date": c.due.to_string(),
+        "original_due_date": c.original_due.to_string(),
+        "extended_due_date": c.extended_due.map(|d| d.to_string()),
+        "deadline": view.deadline,
+        "url": case_path(&c.registry_number),
+        "party": {
+            "type": p.kind.as_str(),
+            "name": p.name,
+            "email": p.email,
+            "phone": p.phone,
+            "address": p.address,
+            "preferred_channel": p.preferred_channel.map(|c| c.as_str()),
+            "national_id_kind": p.national_id_kind.map(|k| k.as_str()),
+            "national_id": p.national_id_masked,
+            "eik": p.eik,
+        },
+        "events": view.events.iter().map(|e| json!({
+            "n": e.n,
+            "at": rfc3339(e.at),
+            "actor": e.actor,
+            "event": e.event,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+async fn get_case(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Result<axum::Json<Value>, Problem> {
+    let who = principal(&app, &headers).await?;
+    let view = app.view_case(&who, &number).await?;
+    Ok(axum::Json(case_json(&view)))
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    state: Option<String>,
+    kind: Option<String>,
+    unit: Option<String>,
+    due_before: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+async fn list_cases(
+    State(app): State<App>,
+    headers: HeaderMap,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<Value>, Problem> {
+    let who = principal(&app, &headers).await?;
+    let Query(q) = query.map_err(|e| Problem::bad_body(e.body_text()))?;
+    let input = ListInput {
+        state: q.state,
+        kind: q.kind,
+        unit: q.unit,
+        due_before: q.due_before,
+        page: q.page,
+        per_page: q.per_page,
+    };
+    let page = app.list_cases(&who, &input).await?;
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|c| {
+            json!({
+                "registry_number": c.registry_number,
+                "kind": c.kind.as_str(),
+                "channel": c.channel.as_str(),
+                "subject": c.subject,
+                "unit": c.unit,
+                "state": c.state.as_str(),
+                "received_at": rfc3339(c.received_at),
+                "due_date": c.due.to_string(),
+                "url": case_path(&c.registry_number),
+            })
+        })
+        .collect();
+    let next = (items.len() as u32 == page.per_page).then(|| page.page + 1);
+    Ok(axum::Json(json!({ "items": items, "page": page.page, "per_page": page.per_page, "next_page": next })))
+}

@@ -1,0 +1,106 @@
+//! RFC 9457 problem details: every error the API returns, with one entry per invalid field.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use harta_app::{AppError, FieldError};
+use serde::Serialize;
+
+/// An error response.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldProblem>,
+}
+
+/// One invalid field: a JSON Pointer into the request body, the dotted field name, the reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldProblem {
+    pointer: String,
+    field: String,
+    detail: String,
+}
+
+impl From<FieldError> for FieldProblem {
+    fn from(e: FieldError) -> Self {
+        Self {
+            pointer: format!("#/{}", e.field.replace('.', "/")),
+            detail: format!("{}: {}", e.field, e.message),
+            field: e.field,
+        }
+    }
+}
+
+impl Problem {
+    /// A problem with a status, a stable type slug, a title and a detail.
+    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self { kind, title, status: status.as_u16(), detail: detail.into(), errors: Vec::new() }
+    }
+
+    /// 400: the body could not be read as a JSON object.
+    pub fn bad_body(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "/problems/malformed-body", "The request body cannot be read", detail)
+    }
+
+    /// 422: fields are invalid.
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+        let mut p =
+            Self::new(StatusCode::UNPROCESSABLE_ENTITY, "/problems/invalid-fields", "Some fields are invalid", detail);
+        p.errors = errors.into_iter().map(FieldProblem::from).collect();
+        p
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let unauthorized = status == StatusCode::UNAUTHORIZED;
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if unauthorized {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"harta\""));
+        }
+        response
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Invalid(errors) => Self::invalid(errors),
+            AppError::Unauthenticated => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "/problems/unauthenticated",
+                "Authentication required",
+                "send a valid token as: Authorization: Bearer harta_…",
+            ),
+            AppError::Forbidden(what) => Self::new(
+                StatusCode::FORBIDDEN,
+                "/problems/forbidden",
+                "Not allowed",
+                format!("your role may not {what}"),
+            ),
+            AppError::NotFound(what) => {
+                Self::new(StatusCode::NOT_FOUND, "/problems/not-found", "Not found", format!("{what} not found"))
+            }
+            AppError::Conflict(what) => Self::new(StatusCode::CONFLICT, "/problems/conflict", "Conflict", what),
+            AppError::Store(err) => {
+                // Logged here, once; the client gets no internals.
+                tracing::error!(error = %err, "storage failure");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "/problems/unavailable",
+                    "Temporarily unavailable",
+                    "the request could not be stored; nothing was registered, please try again",
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Settings: command-line flags over `HARTA_*` environment variables over the config file over
+//! defaults. Every subcommand resolves them the same way, so `harta admin …` works on the store
+//! that `harta serve` uses.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use harta_app::secrets::PersonalDataKey;
+use harta_domain::charter::Charter;
+use harta_store::Db;
+use serde::Deserialize;
+
+/// The charter shipped with harta, used when no other is configured.
+pub const DEFAULT_CHARTER: &str = include_str!("../../../charters/krasno-selo.toml");
+
+/// The flags every subcommand shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Common {
+    /// Directory for the SQLite store and the secret key [default: ./data]
+    #[arg(long, global = true, env = "HARTA_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// harta's configuration file (TOML: bind, data, database_url, charter)
+    #[arg(long, global = true, env = "HARTA_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The configuration file's keys (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    data: Option<PathBuf>,
+    database_url: Option<String>,
+    charter: Option<PathBuf>,
+}
+
+/// Resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The data directory.
+    pub data: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of the SQLite file.
+    pub database_url: Option<String>,
+    /// Where to listen, unless `--bind` says otherwise.
+    pub bind: Option<String>,
+    /// The charter file, if not the shipped one.
+    pub charter: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Resolves the settings.
+    pub fn resolve(common: &Common) -> Result<Self> {
+        let file = match &common.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim()))?
+            }
+            None => FileConfig::default(),
+        };
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Ok(Self {
+            data: common.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from("data")),
+            database_url: env("HARTA_DATABASE_URL").or(file.database_url),
+            bind: env("HARTA_BIND").or(file.bind),
+            charter: env("HARTA_CHARTER").map(PathBuf::from).or(file.charter),
+        })
+    }
+
+    /// The charter text and its checked form; a wrong value stops here with the file and field.
+    pub fn charter(&self) -> Result<(String, Charter)> {
+        let (name, text) = match &self.charter {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+                (path.display().to_string(), text)
+            }
+            None => ("charters/krasno-selo.toml (built in)".to_string(), DEFAULT_CHARTER.to_string()),
+        };
+        match Charter::from_toml(&text) {
+            Ok(charter) => Ok((text, charter)),
+            Err(e) => bail!("{name}: {}: {}", e.field, e.message),
+        }
+    }
+
+    /// Where to listen: `--bind`, then the environment and file, then 127.0.0.1:8080.
+    pub fn bind(&self, flag: Option<&str>) -> Result<SocketAddr> {
+        let text = flag.or(self.bind.as_deref()).unwrap_or("127.0.0.1:8080");
+        text.parse().with_context(|| format!("--bind: \"{text}\" is not an address such as 127.0.0.1:8080"))
+    }
+
+    /// Opens and migrates the store.
+    pub async fn open_store(&self) -> Result<Db> {
+        let db = match &self.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Db::open_postgres(url).await.context("cannot connect to PostgreSQL (HARTA_DATABASE_URL)")?
+            }
+            Some(url) => {
+                bail!("HARTA_DATABASE_URL must start with postgres://, not {:?}", url.split(':').next().unwrap_or(""))
+            }
+            None => {
+                std::fs::create_dir_all(&self.data)
+                    .with_context(|| format!("cannot create {}", self.data.display()))?;
+                let path = self.sqlite_path();
+                Db::open_sqlite(&path).await.with_context(|| format!("cannot open {}", path.display()))?
+            }
+        };
+        db.migrate().await.context("cannot apply the database migrations")?;
+        Ok(db)
+    }
+
+    /// The SQLite file.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data.join("harta.db")
+    }
+
+    /// Whether a store already exists (so that read-only commands need not create one).
+    pub fn store_exists(&self) -> bool {
+        self.database_url.is_some() || self.sqlite_path().exists()
+    }
+
+    /// The key for personal numbers: `HARTA_SECRET_KEY`, else `DATA/secret.key`, created on
+    /// first use (readable by the owner only). Replicas on PostgreSQL must share one key:
+    /// set `HARTA_SECRET_KEY` on each.
+    pub fn secret_key(&self) -> Result<PersonalDataKey> {
+        if let Ok(text) = std::env::var("HARTA_SECRET_KEY") {
+            return PersonalDataKey::from_hex(&text).context("HARTA_SECRET_KEY");
+        }
+        let path = self.data.join("secret.key");
+        if !path.exists() {
+            std::fs::create_dir_all(&self.data).with_context(|| format!("cannot create {}", self.data.display()))?;
+            write_private(&path, &PersonalDataKey::generate()?)?;
+        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        PersonalDataKey::from_hex(&text).with_context(|| path.display().to_string())
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("cannot create {}", path.display()))
+}

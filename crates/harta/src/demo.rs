@@ -1,0 +1,332 @@
+//! `harta demo seed --cases N`: realistic demo data (Bulgarian names and subjects, every kind,
+//! channel, unit and state, dates over ten years) for trying harta and for the benchmarks.
+//! Deterministic for a given store, so benchmark runs are comparable.
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use harta_app::App;
+use harta_domain::calendar::Calendar;
+use harta_domain::case::{Actor, CaseEvent, CaseKind, Channel, PreferredChannel, StaffId};
+use harta_domain::charter::Charter;
+use harta_domain::deadline::due_date;
+use harta_domain::format::in_sofia;
+use harta_domain::party::PartyKind;
+use harta_store::admin::{Admin, NewStaff};
+use harta_store::seed::{SeedCase, SeedParty, counters, load};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::config::Settings;
+
+/// Cases per transaction.
+const BATCH: usize = 20_000;
+
+/// A small, fast, deterministic generator (SplitMix64).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+const MALE: &[&str] =
+    &["Георги", "Иван", "Димитър", "Николай", "Петър", "Христо", "Стоян", "Александър", "Васил", "Тодор"];
+const FEMALE: &[&str] =
+    &["Мария", "Елена", "Иванка", "Йорданка", "Десислава", "Надежда", "Виктория", "Радка", "Цветелина", "Милена"];
+const SURNAMES: &[&str] =
+    &["Иванов", "Георгиев", "Димитров", "Петров", "Николов", "Христов", "Стоянов", "Тодоров", "Йорданов", "Попов"];
+const LATIN: &[&str] = &["ivanov", "georgieva", "dimitrov", "petrova", "nikolov", "hristova", "stoyanov", "todorova"];
+const FIRMS: &[&str] = &[
+    "Сдружение „Живот за Лагера“",
+    "Етажна собственост бл. 24, Хиподрума",
+    "„Строй инвест“ ЕООД",
+    "Сдружение „Зелено Борово“",
+    "„Бъкстон паркинг“ ООД",
+    "Училищно настоятелство на 115 СУ",
+];
+const PLACES: &[&str] = &[
+    "ж.к. „Лагера“, бл. 12, вх. А",
+    "ж.к. „Борово“, бл. 205, вх. 2",
+    "ж.к. „Хиподрума“, бл. 131",
+    "кв. „Белите брези“, ул. „Ралевица“ № 34",
+    "кв. „Бъкстон“, ул. „Солун“ № 8",
+    "кв. „Красно село“, ул. „Дебър“ № 51",
+    "кв. „Хладилника“, бул. „Никола Вапцаров“ № 17",
+];
+const LETTERS: &[&str] = &[
+    "Неработещо улично осветление",
+    "Запитване за срок на ремонт на тротоар",
+    "Искане за информация за паркиране в междублоково пространство",
+    "Въпрос за график на сметосъбирането",
+    "Запитване относно детска площадка",
+];
+const COMPLAINTS: &[&str] = &[
+    "Жалба за шум от заведение през нощта",
+    "Жалба за незаконно строителство",
+    "Жалба за неокосени зелени площи",
+    "Жалба за неизвозени отпадъци",
+    "Оплакване от отношението на служител на гишето",
+];
+const SERVICES: &[&str] = &[
+    "Удостоверение за постоянен адрес",
+    "Удостоверение за наследници",
+    "Разрешение за отсичане на дърво",
+    "Карта за безплатно паркиране за хора с увреждания",
+    "Достъп до обществена информация",
+    "Скица от кадастралния план",
+];
+const SUGGESTIONS: &[&str] = &[
+    "Предложение за нова велоалея по бул. „Цар Борис III“",
+    "Предложение за засаждане на дървета в Борово",
+    "Мнение за работното време на центъра за обслужване",
+    "Предложение за онлайн записване за прием при кмета",
+];
+const AUTHORITIES: &[&str] =
+    &["Столична община – дирекция „Транспорт“", "СДВР", "РЗИ – София", "Национална агенция за приходите"];
+
+/// The demo staff: a head and two officers per unit. Returns, per unit, the staff ids.
+async fn staff(admin: &Admin, charter: &Charter) -> Result<Vec<(String, Vec<i64>)>> {
+    let existing = admin.staff_ids().await?;
+    let mut out = Vec::new();
+    for (u, unit) in charter.units.iter().enumerate() {
+        let mut ids: Vec<i64> = existing
+            .iter()
+            .filter(|(_, _, unit_code)| unit_code.as_deref() == Some(&unit.code))
+            .map(|(id, _, _)| *id)
+            .collect();
+        if ids.is_empty() {
+            for (k, role) in ["head_of_unit", "case_officer", "case_officer"].iter().enumerate() {
+                let name = format!(
+                    "{} {}",
+                    if k % 2 == 0 { MALE[(u + k) % MALE.len()] } else { FEMALE[(u + k) % FEMALE.len()] },
+                    SURNAMES[(u * 3 + k) % SURNAMES.len()]
+                );
+                let number = format!("D{:02}{k}", u + 1);
+                let phone = format!("+3592895{:04}", 1100 + u * 10 + k);
+                let email = format!("d{:02}{k}@demo.harta.invalid", u + 1);
+                let new = NewStaff {
+                    employee_number: &number,
+                    name: &name,
+                    role,
+                    unit: Some(&unit.code),
+                    email: Some(&email),
+                    phone: Some(&phone),
+                    password_hash: None,
+                };
+                ids.push(admin.add_staff(&new, Timestamp::now()).await?);
+            }
+        }
+        out.push((unit.code.clone(), ids));
+    }
+    Ok(out)
+}
+
+/// Seeds `n` cases.
+pub async fn seed(settings: &Settings, n: u64) -> Result<()> {
+    let (text, charter) = settings.charter()?;
+    let db = settings.open_store().await?;
+    let key = settings.secret_key()?;
+    let (app, writer) = App::start(db.clone(), charter.clone(), key, Arc::new(Timestamp::now)).await?;
+    app.set_up(&text).await?;
+    let calendar = app.calendar();
+    drop(app);
+    writer.await.context("registrar")?;
+
+    let staff = staff(&Admin::new(db.clone()), &charter).await?;
+    let mut counters = counters(&db).await?;
+    let now = Timestamp::now();
+    let span = SignedDuration::from_hours(24 * 365 * 10);
+    let start = now.checked_sub(span).context("clock")?;
+    let step_ns = span.as_nanos() / i128::from(n.max(1));
+    let mut rng = Rng(0x4841_5254_4100 + counters.values().map(|v| u64::from(*v)).sum::<u64>());
+    let started = Instant::now();
+    let mut done = 0u64;
+    let mut batch = Vec::with_capacity(BATCH);
+    eprintln!("seeding {n} cases into {} …", db.backend());
+    for i in 0..n {
+        let offset = SignedDuration::from_nanos(i64::try_from(step_ns * i128::from(i)).unwrap_or(i64::MAX));
+        let received_at = start.checked_add(offset).context("clock")?;
+        batch.push(case(&mut rng, &charter, &calendar, &staff, &mut counters, received_at, now)?);
+        if batch.len() == BATCH || i + 1 == n {
+            load(&db, &batch).await?;
+            done += batch.len() as u64;
+            batch.clear();
+            let secs = started.elapsed().as_secs_f64();
+            eprint!(
+                "\r  {done}/{n} cases ({:.0}%), {:.1} s, {:.0} cases/s   ",
+                done as f64 * 100.0 / n as f64,
+                secs,
+                done as f64 / secs
+            );
+            let _ = std::io::stderr().flush();
+        }
+    }
+    eprintln!();
+    println!("seeded {done} cases in {:.1} s", started.elapsed().as_secs_f64());
+    db.close().await;
+    Ok(())
+}
+
+fn case(
+    rng: &mut Rng,
+    charter: &Charter,
+    calendar: &Calendar,
+    staff: &[(String, Vec<i64>)],
+    counters: &mut std::collections::BTreeMap<(String, i16), u32>,
+    received_at: Timestamp,
+    now: Timestamp,
+) -> Result<SeedCase> {
+    let kind = *rng.pick(CaseKind::ALL);
+    let channel = *rng.pick(Channel::ALL);
+    let commitment = charter.commitment(kind);
+    let year = in_sofia(received_at).year();
+    let seq = counters.entry((charter.registry.register_for(&commitment.index), year)).or_default();
+    *seq += 1;
+    let number = charter.registry.render(&commitment.index, year, *seq);
+    let due = due_date(calendar, received_at, commitment.working_days)?.date();
+    let (unit, officers) = rng.pick(staff);
+    let subject = match kind {
+        CaseKind::Letter => *rng.pick(LETTERS),
+        CaseKind::Complaint => *rng.pick(COMPLAINTS),
+        CaseKind::ServiceRequest => *rng.pick(SERVICES),
+        CaseKind::Suggestion => *rng.pick(SUGGESTIONS),
+    };
+    let place = *rng.pick(PLACES);
+    let party = if rng.chance(85) {
+        let female = rng.chance(50);
+        let first = if female { rng.pick(FEMALE) } else { rng.pick(MALE) };
+        let surname = rng.pick(SURNAMES);
+        let surname = if female { format!("{surname}а") } else { surname.to_string() };
+        SeedParty {
+            kind: PartyKind::Person,
+            name: format!("{first} {surname}"),
+            email: rng.chance(60).then(|| format!("{}{}@example.bg", rng.pick(LATIN), rng.below(1000))),
+            phone: rng.chance(70).then(|| format!("+35988{:07}", rng.below(10_000_000))),
+            address: Some(format!("гр. София, {place}")),
+            preferred_channel: Some(*rng.pick(PreferredChannel::ALL)),
+        }
+    } else {
+        SeedParty {
+            kind: PartyKind::Organisation,
+            name: rng.pick(FIRMS).to_string(),
+            email: Some(format!("office{}@example.bg", rng.below(100))),
+            phone: Some(format!("+3592{:07}", rng.below(10_000_000))),
+            address: Some(format!("гр. София, {place}")),
+            preferred_channel: Some(PreferredChannel::Email),
+        }
+    };
+    let body = format!("{subject}. Адрес: {place}. Моля за съдействие и отговор в срок съгласно Хартата на клиента.");
+
+    // The history follows the life cycle; old cases are mostly finished.
+    let officer = StaffId(*rng.pick(officers));
+    let staff_actor = Actor::Staff { id: officer };
+    let age_days = now.duration_since(received_at).as_hours() / 24;
+    let mut at = received_at;
+    let mut later = |rng: &mut Rng, hours: u64| {
+        at = at.checked_add(SignedDuration::from_mins(30 + (rng.next() % (hours * 60)) as i64)).unwrap_or(at);
+        at.min(now)
+    };
+    let mut events =
+        vec![(received_at, Actor::System, CaseEvent::Registered { registry_number: number.as_str().to_string(), due })];
+    let stage = if age_days > 60 { 6 + rng.below(3) } else { rng.below(9) };
+    if stage >= 1 {
+        events.push((later(rng, 4), Actor::System, CaseEvent::Assigned { officer, note: None }));
+    }
+    if stage >= 2 {
+        events.push((later(rng, 24), staff_actor.clone(), CaseEvent::Started));
+    }
+    if stage >= 3 && rng.chance(20) {
+        let by = calendar
+            .add_working_days(in_sofia(received_at).date(), harta_domain::calendar::WorkingDays::new(5)?)?
+            .date();
+        events.push((
+            later(rng, 24),
+            staff_actor.clone(),
+            CaseEvent::InformationRequested {
+                what: "Копие от документ за собственост".into(), by
+            },
+        ));
+        if stage >= 4 {
+            events.push((
+                later(rng, 72),
+                Actor::Citizen,
+                CaseEvent::InformationReceived { note: "Представен документ".into() },
+            ));
+        }
+    }
+    if stage >= 4 && rng.chance(10) {
+        let new_due = calendar.add_working_days(due, harta_domain::calendar::WorkingDays::new(10)?)?.date();
+        events.push((
+            later(rng, 24),
+            staff_actor.clone(),
+            CaseEvent::HoldingReplySent {
+                reasons: "Необходима е проверка на място".into(),
+                still_needed: String::new(),
+                new_due,
+            },
+        ));
+    }
+    match stage {
+        5 if rng.chance(50) => events.push((
+            later(rng, 48),
+            staff_actor.clone(),
+            CaseEvent::Forwarded { authority: rng.pick(AUTHORITIES).to_string() },
+        )),
+        5 => events.push((later(rng, 48), Actor::Citizen, CaseEvent::Withdrawn { reason: "Въпросът е решен".into() })),
+        6.. => {
+            events.push((
+                later(rng, 96),
+                staff_actor.clone(),
+                CaseEvent::Answered { summary: "Изпратен е отговор".into() },
+            ));
+            if stage >= 7 {
+                events.push((later(rng, 48), staff_actor, CaseEvent::Closed));
+            }
+        }
+        _ => {}
+    }
+    // An InformationRequested left unanswered cannot be followed by anything but the end states
+    // the domain allows; drop what the life cycle refuses so the history is always valid.
+    let mut valid = Vec::with_capacity(events.len());
+    let mut state = harta_domain::case::CaseState::registered(due);
+    for (i, e) in events.into_iter().enumerate() {
+        if i == 0 {
+            valid.push(e);
+            continue;
+        }
+        if let Ok(next) = state.apply(&e.2) {
+            state = next;
+            valid.push(e);
+        }
+    }
+    Ok(SeedCase {
+        number,
+        kind,
+        channel,
+        subject: subject.to_string(),
+        body,
+        party,
+        unit: unit.clone(),
+        received_at,
+        events: valid,
+    })
+}

@@ -1,0 +1,87 @@
+//! `harta serve`: set up on first start, serve until SIGTERM or Ctrl-C, then finish in-flight
+//! requests and write everything already accepted before exiting.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use harta_app::App;
+use jiff::Timestamp;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Settings;
+
+fn init_logging() {
+    let filter =
+        EnvFilter::try_from_env("HARTA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let json = std::env::var("HARTA_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}
+
+/// Runs the server.
+pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
+    init_logging();
+    let addr = settings.bind(bind)?;
+    let (text, charter) = settings.charter()?;
+    let name = charter.administration.name.bg.clone();
+    let db = settings.open_store().await?;
+    let key = settings.secret_key()?;
+    let (app, writer) = App::start(db.clone(), charter, key, Arc::new(Timestamp::now)).await?;
+    let first = app.set_up(&text).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let where_ = match &settings.database_url {
+        Some(_) => "PostgreSQL (HARTA_DATABASE_URL)".to_string(),
+        None => settings.sqlite_path().display().to_string(),
+    };
+    println!("harta serves {name} at http://{addr}/  (store: {where_})");
+    if let Some(login) = first {
+        println!("First start: administrator login \"{}\", password \"{}\"", login.login, login.password);
+        println!("The password is shown only now; keep it safe.");
+    }
+
+    let refresher = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Err(e) = app.refresh_calendar().await {
+                    tracing::warn!(error = %e, "calendar refresh failed");
+                }
+            }
+        })
+    };
+    let router = harta_web::router(app);
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("the server failed")?;
+    refresher.abort();
+    let _ = refresher.await;
+    // The router (and with it every App clone) is gone: the registrar writes what it holds and
+    // stops; only then is the store closed.
+    writer.await.context("the registrar stopped abnormally")?;
+    db.close().await;
+    println!("harta stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
