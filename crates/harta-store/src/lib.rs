@@ -107,7 +107,10 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // 64 MiB of page cache per connection: index pages of a large store stay in memory.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         let read = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         Ok(Self::Sqlite(Sqlite { write, read }))

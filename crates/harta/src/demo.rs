@@ -157,29 +157,47 @@ pub async fn seed(settings: &Settings, n: u64) -> Result<()> {
     let span = SignedDuration::from_hours(24 * 365 * 10);
     let start = now.checked_sub(span).context("clock")?;
     let step_ns = span.as_nanos() / i128::from(n.max(1));
-    let mut rng = Rng(0x4841_5254_4100 + counters.values().map(|v| u64::from(*v)).sum::<u64>());
+    let seed = 0x4841_5254_4100 + counters.values().map(|v| u64::from(*v)).sum::<u64>();
     let started = Instant::now();
-    let mut done = 0u64;
-    let mut batch = Vec::with_capacity(BATCH);
     eprintln!("seeding {n} cases into {} …", db.backend());
-    for i in 0..n {
-        let offset = SignedDuration::from_nanos(i64::try_from(step_ns * i128::from(i)).unwrap_or(i64::MAX));
-        let received_at = start.checked_add(offset).context("clock")?;
-        batch.push(case(&mut rng, &charter, &calendar, &staff, &mut counters, received_at, now)?);
-        if batch.len() == BATCH || i + 1 == n {
-            load(&db, &batch).await?;
-            done += batch.len() as u64;
-            batch.clear();
-            let secs = started.elapsed().as_secs_f64();
-            eprint!(
-                "\r  {done}/{n} cases ({:.0}%), {:.1} s, {:.0} cases/s   ",
-                done as f64 * 100.0 / n as f64,
-                secs,
-                done as f64 / secs
-            );
-            let _ = std::io::stderr().flush();
+    // Generation runs on its own thread, one batch ahead of the writer.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<SeedCase>>>(2);
+    let generator = tokio::task::spawn_blocking(move || {
+        let mut rng = Rng(seed);
+        let mut batch = Vec::with_capacity(BATCH);
+        for i in 0..n {
+            let offset = SignedDuration::from_nanos(i64::try_from(step_ns * i128::from(i)).unwrap_or(i64::MAX));
+            let made = start
+                .checked_add(offset)
+                .context("clock")
+                .and_then(|at| case(&mut rng, &charter, &calendar, &staff, &mut counters, at, now));
+            match made {
+                Ok(c) => batch.push(c),
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+            if (batch.len() == BATCH || i + 1 == n) && tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err() {
+                return;
+            }
         }
+    });
+    let mut done = 0u64;
+    while let Some(batch) = rx.recv().await {
+        let batch = batch?;
+        load(&db, &batch).await?;
+        done += batch.len() as u64;
+        let secs = started.elapsed().as_secs_f64();
+        eprint!(
+            "\r  {done}/{n} cases ({:.0}%), {:.1} s, {:.0} cases/s   ",
+            done as f64 * 100.0 / n as f64,
+            secs,
+            done as f64 / secs
+        );
+        let _ = std::io::stderr().flush();
     }
+    generator.await.context("the generator failed")?;
     eprintln!();
     println!("seeded {done} cases in {:.1} s", started.elapsed().as_secs_f64());
     db.close().await;

@@ -30,6 +30,7 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
     let (app, writer) = App::start(db.clone(), charter, key, Arc::new(Timestamp::now)).await?;
     let first = app.set_up(&text).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let addr = listener.local_addr().context("the listening address")?;
     let where_ = match &settings.database_url {
         Some(_) => "PostgreSQL (HARTA_DATABASE_URL)".to_string(),
         None => settings.sqlite_path().display().to_string(),

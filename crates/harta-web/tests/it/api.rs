@@ -1,0 +1,101 @@
+use harta_app::Role;
+use harta_store::testing::backends;
+
+use crate::support::{get, letter, post_json, request, start};
+
+#[tokio::test]
+async fn register_read_and_list_over_http() {
+    for db in backends().await {
+        // Wednesday 25.11.2026, 14:30 Sofia time.
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let clerk = s.token(Role::CounterClerk, None).await;
+        let r = post_json(s.addr, &clerk, &letter("grao")).await;
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        let body = r.json();
+        assert_eq!(body["registry_number"], "РКС26-ГР94-1");
+        assert_eq!(body["received_at"], "2026-11-25T14:30:00+02:00");
+        assert_eq!(body["due_date"], "2026-12-09");
+        assert_eq!(body["state"], "registered");
+        let url = body["url"].as_str().unwrap().to_string();
+        assert_eq!(r.header("location"), Some(url.as_str()));
+
+        let case = get(s.addr, &clerk, &url).await;
+        assert_eq!(case.status, 200);
+        let case = case.json();
+        assert_eq!(case["subject"], "Неработещо улично осветление");
+        assert_eq!(case["unit"], "grao");
+        assert_eq!(case["party"]["phone"], "+359888123456");
+        assert_eq!(case["party"]["national_id"], "750314****", "the ЕГН is never returned in clear");
+        assert!(!String::from_utf8_lossy(&get(s.addr, &clerk, &url).await.body).contains("7503146242"));
+        assert_eq!(case["deadline"]["state"], "on_track");
+        assert_eq!(case["deadline"]["working_days_left"], 10);
+        assert_eq!(case["events"][0]["event"]["type"], "registered");
+
+        let list =
+            get(s.addr, &clerk, "/api/v1/cases?state=registered&kind=letter&unit=grao&due_before=2026-12-31").await;
+        assert_eq!(list.status, 200);
+        assert_eq!(list.json()["items"].as_array().unwrap().len(), 1);
+        let none = get(s.addr, &clerk, "/api/v1/cases?due_before=2026-12-01").await;
+        assert_eq!(none.json()["items"].as_array().unwrap().len(), 0);
+
+        // The ЕГН is sealed in the store: the digits appear nowhere in the database.
+        let raw = match &s.db.db {
+            harta_store::Db::Sqlite(p) => {
+                sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT national_id_sealed FROM parties")
+                    .fetch_one(&p.read)
+                    .await
+                    .unwrap()
+            }
+            harta_store::Db::Postgres(p) => {
+                sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT national_id_sealed FROM parties")
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(!raw.unwrap().windows(10).any(|w| w == b"7503146242"));
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn roles_and_units_decide_what_is_visible() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let clerk = s.token(Role::CounterClerk, None).await;
+        let grao_officer = s.token(Role::CaseOfficer, Some("grao")).await;
+        let cao_officer = s.token(Role::CaseOfficer, Some("cao")).await;
+        let auditor = s.token(Role::Auditor, None).await;
+        let url = post_json(s.addr, &clerk, &letter("grao")).await.json()["url"].as_str().unwrap().to_string();
+        post_json(s.addr, &clerk, &letter("cao")).await;
+
+        assert_eq!(get(s.addr, &grao_officer, &url).await.status, 200);
+        // Another unit's case is "not found", never "forbidden": its existence does not leak.
+        let hidden = get(s.addr, &cao_officer, &url).await;
+        assert_eq!(hidden.status, 404);
+        assert_eq!(hidden.header("content-type"), Some("application/problem+json"));
+        let mine = get(s.addr, &cao_officer, "/api/v1/cases").await.json();
+        assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+        assert_eq!(mine["items"][0]["unit"], "cao");
+        // The auditor reads everything and registers nothing.
+        assert_eq!(get(s.addr, &auditor, &url).await.status, 200);
+        assert_eq!(post_json(s.addr, &auditor, &letter("cao")).await.status, 403);
+        // Every read of a case with personal data is in the audit trail.
+        let audit = harta_store::audit::Audit::new(s.db.db.clone());
+        assert_eq!(audit.count_for("РКС26-ГР94-1").await.unwrap(), 2);
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn health_and_unknown_addresses() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        assert_eq!(request(s.addr, "GET", "/healthz", &[], b"").await.status, 200);
+        assert_eq!(request(s.addr, "GET", "/readyz", &[], b"").await.status, 200);
+        let missing = request(s.addr, "GET", "/nowhere", &[], b"").await;
+        assert_eq!(missing.status, 404);
+        assert_eq!(missing.json()["status"], 404);
+        s.db.finish().await;
+    }
+}

@@ -1,0 +1,113 @@
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use harta_app::secrets::PersonalDataKey;
+use harta_app::{App, Role};
+use harta_domain::charter::Charter;
+use harta_store::testing::TestDb;
+use jiff::Timestamp;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub const CHARTER: &str = include_str!("../../../../charters/krasno-selo.toml");
+
+/// A running server over a fresh store.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub app: App,
+    pub db: TestDb,
+}
+
+/// Starts the router on a free port, over `db`, with the clock fixed at `now`.
+pub async fn start(db: TestDb, now: &str) -> Server {
+    let charter = Charter::from_toml(CHARTER).unwrap();
+    let key = PersonalDataKey::from_hex(&PersonalDataKey::generate().unwrap()).unwrap();
+    let at: Timestamp = now.parse().unwrap();
+    let (app, _writer) = App::start(db.db.clone(), charter, key, Arc::new(move || at)).await.unwrap();
+    app.set_up(CHARTER).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = harta_web::router(app.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Server { addr, app, db }
+}
+
+impl Server {
+    pub async fn token(&self, role: Role, unit: Option<&str>) -> String {
+        self.app.create_token(role, unit, "test").await.unwrap()
+    }
+}
+
+/// A response: status, headers (lower-case names) and body.
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 request on its own connection, written by hand so that tests can send exactly
+/// the bytes they mean (invalid UTF-8, wrong types, oversized bodies).
+pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // The server may answer (413) before reading a large body; a broken pipe is then expected.
+    let _ = stream.write_all(body).await;
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw).await;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a response head");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.lines();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Response { status, headers, body: raw[split + 4..].to_vec() }
+}
+
+pub async fn post_json(addr: SocketAddr, token: &str, body: &str) -> Response {
+    let auth = format!("Bearer {token}");
+    request(
+        addr,
+        "POST",
+        "/api/v1/cases",
+        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+    .await
+}
+
+pub async fn get(addr: SocketAddr, token: &str, path: &str) -> Response {
+    let auth = format!("Bearer {token}");
+    request(addr, "GET", path, &[("Authorization", &auth)], b"").await
+}
+
+pub fn letter(unit: &str) -> String {
+    serde_json::json!({
+        "kind": "letter",
+        "channel": "post",
+        "subject": "Неработещо улично осветление",
+        "text": "На ул. „Дебър“ не свети от седмица.",
+        "unit": unit,
+        "party": {"type": "person", "name": "Мария Иванова", "email": "maria@example.bg", "phone": "0888 123 456",
+                  "preferred_channel": "email", "egn": "7503146242"}
+    })
+    .to_string()
+}

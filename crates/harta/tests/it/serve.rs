@@ -1,0 +1,86 @@
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::{harta, stderr, stdout};
+
+fn curl(args: &[&str]) -> String {
+    let o = Command::new("curl").args(["-s", "-w", "\n%{http_code}"]).args(args).output().expect("curl");
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+#[test]
+fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_harta"))
+        .args(["--data", dir.path().to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+        .env_remove("HARTA_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.split("at ").nth(1).unwrap().split_whitespace().next().unwrap().trim_end_matches('/').to_string();
+    let login = lines.next().unwrap().unwrap();
+    assert!(login.contains("administrator login \"admin\", password \""), "{login}");
+
+    // An operator's script against the same store, while the server runs.
+    let token = harta(dir.path(), &["admin", "token", "create", "--role", "counter_clerk"]);
+    assert!(token.status.success(), "{}", stderr(&token));
+    let token = stdout(&token).trim().to_string();
+    assert!(token.starts_with("harta_"));
+    let bad = harta(dir.path(), &["admin", "token", "create", "--role", "case_officer"]);
+    assert!(stderr(&bad).contains("needs a unit"), "{}", stderr(&bad));
+    assert!(harta(dir.path(), &["admin", "token", "create", "--role", "administrator"]).status.success());
+
+    let auth = format!("Authorization: Bearer {token}");
+    let body = r#"{"kind":"complaint","channel":"phone","subject":"Шум","text":"Шум нощем.","party":{"name":"Иван Петров","phone":"02/895 11 00"}}"#;
+    let endpoint = format!("{url}/api/v1/cases");
+    let one = curl(&["-H", &auth, "-H", "Content-Type: application/json", "-d", body, &endpoint]);
+    assert!(one.ends_with("201"), "{one}");
+    assert!(one.contains(r#""registry_number":"РКС26-ЖБ12-1""#) || one.contains("ЖБ12-1"), "{one}");
+
+    // Registrations in flight when SIGTERM arrives: every one acknowledged must be stored.
+    let mut clients = Vec::new();
+    for _ in 0..40 {
+        clients.push(
+            Command::new("curl")
+                .args(["-s", "-H", &auth, "-H", "Content-Type: application/json", "-d", body, &endpoint])
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    let killed = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let acknowledged: Vec<String> = clients
+        .into_iter()
+        .filter_map(|c| {
+            let out = String::from_utf8_lossy(&c.wait_with_output().unwrap().stdout).to_string();
+            let v: serde_json::Value = serde_json::from_str(&out).ok()?;
+            v["registry_number"].as_str().map(str::to_string)
+        })
+        .collect();
+    let status = server.wait().unwrap();
+    assert!(status.success(), "harta exited with {status}");
+    assert!(lines.any(|l| l.unwrap().contains("harta stopped")));
+
+    // Back up again on the same store: every acknowledged case is there.
+    let mut again = Command::new(env!("CARGO_BIN_EXE_harta"))
+        .args(["--data", dir.path().to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+        .env_remove("HARTA_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let first = BufReader::new(again.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let url = first.split("at ").nth(1).unwrap().split_whitespace().next().unwrap().trim_end_matches('/').to_string();
+    for number in &acknowledged {
+        let path = format!("{url}/api/v1/cases/{}", number.replace('-', "%2D"));
+        let got = curl(&["-g", "-H", &auth, &path]);
+        assert!(got.ends_with("200"), "{number} acknowledged but not stored: {got}");
+    }
+    let _ = Command::new("kill").args(["-TERM", &again.id().to_string()]).status();
+    let _ = again.wait();
+}
