@@ -48,6 +48,7 @@ struct Inner {
     decisions: Decisions,
     key: PersonalDataKey,
     clock: Clock,
+    tokens: tokens::TokenCache,
 }
 
 impl App {
@@ -78,6 +79,7 @@ impl App {
                 calendar,
                 key,
                 clock,
+                tokens: tokens::TokenCache::default(),
             }),
         };
         Ok((app, writer))

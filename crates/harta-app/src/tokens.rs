@@ -1,5 +1,9 @@
 //! API tokens: random, shown once, stored only as a SHA-256 hash.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use harta_domain::case::Actor;
 use sha2::{Digest, Sha256};
 
@@ -9,6 +13,30 @@ use crate::{App, AppError};
 
 /// The prefix that makes harta tokens recognisable in logs and secret scanners.
 const PREFIX: &str = "harta_";
+
+/// How long a verified token is trusted without asking the store again: the price of a token
+/// look-up on every API call, against a revocation taking effect within this delay.
+const TRUST_FOR: Duration = Duration::from_secs(5);
+
+/// Recently verified tokens, by hash.
+#[derive(Debug, Default)]
+pub(crate) struct TokenCache(Mutex<HashMap<String, (Principal, Instant)>>);
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<Principal> {
+        let map = self.0.lock().ok()?;
+        map.get(hash).filter(|(_, at)| at.elapsed() < TRUST_FOR).map(|(p, _)| p.clone())
+    }
+
+    fn put(&self, hash: String, principal: Principal) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= 10_000 {
+                map.retain(|_, (_, at)| at.elapsed() < TRUST_FOR);
+            }
+            map.insert(hash, (principal, Instant::now()));
+        }
+    }
+}
 
 fn hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
@@ -41,8 +69,14 @@ impl App {
         if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
             return Err(AppError::Unauthenticated);
         }
-        let record = self.inner.admin.token_by_hash(&hash(token)).await?.ok_or(AppError::Unauthenticated)?;
+        let hash = hash(token);
+        if let Some(known) = self.inner.tokens.get(&hash) {
+            return Ok(known);
+        }
+        let record = self.inner.admin.token_by_hash(&hash).await?.ok_or(AppError::Unauthenticated)?;
         let role = Role::parse(&record.role).ok_or(AppError::Unauthenticated)?;
-        Ok(Principal { actor: Actor::ApiToken { id: record.id }, role, unit: record.unit })
+        let principal = Principal { actor: Actor::ApiToken { id: record.id }, role, unit: record.unit };
+        self.inner.tokens.put(hash, principal.clone());
+        Ok(principal)
     }
 }

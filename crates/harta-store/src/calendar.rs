@@ -12,7 +12,6 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use sqlx::Row;
 
-use crate::cases::{insert_event, replay_case, update_row};
 use crate::rows::{day, millis, parse, timestamp};
 use crate::{Db, Result, StoreError, on_db};
 
@@ -61,40 +60,6 @@ impl From<sqlx::Error> for DecisionError {
         Self::Store(e.into())
     }
 }
-
-/// Reads the stored decisions. A macro so that it runs inside either backend's transaction.
-macro_rules! load_decisions {
-    ($ex:expr) => {{
-        let rows = sqlx::query(
-            "SELECT date, kind, number, decided_on, note, added_by, added_at FROM calendar_decisions ORDER BY date",
-        )
-        .fetch_all($ex)
-        .await
-        .map_err($crate::StoreError::from)?;
-        rows.iter()
-            .map(|row| {
-                use sqlx::Row;
-                use $crate::rows::{date, parse, timestamp};
-                Ok($crate::calendar::StoredDecision {
-                    decision: harta_domain::calendar::Decision {
-                        date: date(&row.try_get::<String, _>("date")?)?,
-                        kind: parse(
-                            "decision kind",
-                            &row.try_get::<String, _>("kind")?,
-                            harta_domain::calendar::DecisionKind::parse,
-                        )?,
-                        number: row.try_get("number")?,
-                        decided_on: row.try_get::<Option<String>, _>("decided_on")?.as_deref().map(date).transpose()?,
-                        note: row.try_get("note")?,
-                    },
-                    added_by: row.try_get("added_by")?,
-                    added_at: timestamp(row.try_get("added_at")?)?,
-                })
-            })
-            .collect::<$crate::Result<Vec<_>>>()
-    }};
-}
-pub(crate) use load_decisions;
 
 fn build(stored: &[StoredDecision]) -> std::result::Result<Calendar, CalendarError> {
     Calendar::build(shipped_decisions().into_iter().chain(stored.iter().map(|s| s.decision.clone())))

@@ -17,7 +17,7 @@ use jiff::civil::Date;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::calendar::{CalendarCache, load_decisions, version_sql};
+use crate::calendar::{CalendarCache, version_sql};
 use crate::rows::{date, day, millis, parse, timestamp};
 use crate::{Db, Result, StoreError, constraint, on_db};
 
@@ -207,130 +207,89 @@ async fn write_batch(
             next.insert((register.clone(), *year), last - n + 1);
         }
 
+        // Ids are reserved up front so that each table gets one multi-row INSERT per batch:
+        // a handful of statements per transaction however many cases it carries.
+        let k = cases.len() as i64;
+        let (party_ids, case_ids, event_ids): (Vec<i64>, Vec<i64>, Vec<i64>) = reserve_ids!(&mut *tx, db, k);
+
         let mut done = Vec::with_capacity(cases.len());
-        for (case, (index, register, year, due)) in cases.iter().zip(plan) {
+        for (i, (index, register, year, due)) in plan.into_iter().enumerate() {
             let slot = next.get_mut(&(register, year)).ok_or_else(|| StoreError::Corrupt("counter".into()))?;
             let seq = u32::try_from(*slot).map_err(|_| StoreError::Corrupt(format!("sequence {slot}")))?;
             *slot += 1;
             let number = rules.format.render(index, year, seq);
-            let p = &case.party;
-            let id_kind = p.national_id.as_ref().map(|n| n.kind.as_str());
-            let party_id: i64 = sqlx::query_scalar(
-                "INSERT INTO parties (kind, name, email, phone, address, preferred_channel, national_id_kind,
-                    national_id_sealed, national_id_index, national_id_masked, eik, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-            )
-            .bind(p.kind.as_str())
-            .bind(p.name.as_str())
-            .bind(p.email.as_ref().map(Email::as_str))
-            .bind(p.phone.as_ref().map(Phone::as_str))
-            .bind(p.address.as_ref().map(Address::as_str))
-            .bind(p.preferred_channel.map(PreferredChannel::as_str))
-            .bind(id_kind)
-            .bind(p.national_id.as_ref().map(|n| n.sealed.clone()))
-            .bind(p.national_id.as_ref().map(|n| n.index.clone()))
-            .bind(p.national_id.as_ref().map(|n| n.masked.clone()))
-            .bind(p.eik.as_ref().map(Eik::as_str))
-            .bind(millis(case.received_at))
-            .fetch_one(&mut *tx)
-            .await?;
-            let case_id: i64 = sqlx::query_scalar(
-                "INSERT INTO cases (registry_number, register, year, seq, kind, channel, subject, body, party_id,
-                    unit_code, state, received_at, original_due, due, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $12) RETURNING id",
-            )
-            .bind(number.as_str())
-            .bind(number.register())
-            .bind(i64::from(year))
-            .bind(i64::from(seq))
-            .bind(case.kind.as_str())
-            .bind(case.channel.as_str())
-            .bind(case.subject.as_str())
-            .bind(case.body.as_str())
-            .bind(party_id)
-            .bind(&case.unit)
-            .bind(State::Registered.as_str())
-            .bind(millis(case.received_at))
-            .bind(day(due))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| constraint(e, &format!("unit {}", case.unit)))?;
-            let event = CaseEvent::Registered { registry_number: number.as_str().to_string(), due };
-            insert_event!(&mut *tx, case_id, 1_i64, case.received_at, &case.actor, &event);
-            done.push(Registered { id: case_id, number, received_at: case.received_at, due });
+            done.push(Registered { id: case_ids[i], number, received_at: cases[i].received_at, due });
         }
+
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO parties (id, kind, name, email, phone, address, preferred_channel, national_id_kind,
+                national_id_sealed, national_id_index, national_id_masked, eik, created_at) ",
+        );
+        q.push_values(cases.iter().zip(&party_ids), |mut b, (case, id)| {
+            let p = &case.party;
+            b.push_bind(*id)
+                .push_bind(p.kind.as_str())
+                .push_bind(p.name.as_str().to_string())
+                .push_bind(p.email.as_ref().map(|e| e.as_str().to_string()))
+                .push_bind(p.phone.as_ref().map(|e| e.as_str().to_string()))
+                .push_bind(p.address.as_ref().map(|e| e.as_str().to_string()))
+                .push_bind(p.preferred_channel.map(PreferredChannel::as_str))
+                .push_bind(p.national_id.as_ref().map(|n| n.kind.as_str()))
+                .push_bind(p.national_id.as_ref().map(|n| n.sealed.clone()))
+                .push_bind(p.national_id.as_ref().map(|n| n.index.clone()))
+                .push_bind(p.national_id.as_ref().map(|n| n.masked.clone()))
+                .push_bind(p.eik.as_ref().map(|e| e.as_str().to_string()))
+                .push_bind(millis(case.received_at));
+        });
+        q.build().execute(&mut *tx).await?;
+
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
+                unit_code, state, received_at, original_due, due, updated_at) ",
+        );
+        q.push_values(cases.iter().zip(&done).zip(&party_ids), |mut b, ((case, r), party_id)| {
+            b.push_bind(r.id)
+                .push_bind(r.number.as_str().to_string())
+                .push_bind(r.number.register().to_string())
+                .push_bind(i64::from(r.number.year()))
+                .push_bind(i64::from(r.number.seq()))
+                .push_bind(case.kind.as_str())
+                .push_bind(case.channel.as_str())
+                .push_bind(case.subject.as_str().to_string())
+                .push_bind(case.body.as_str().to_string())
+                .push_bind(*party_id)
+                .push_bind(case.unit.clone())
+                .push_bind(State::Registered.as_str())
+                .push_bind(millis(case.received_at))
+                .push_bind(day(r.due))
+                .push_bind(day(r.due))
+                .push_bind(millis(case.received_at));
+        });
+        let units: Vec<&str> = cases.iter().map(|c| c.unit.as_str()).collect();
+        q.build().execute(&mut *tx).await.map_err(|e| constraint(e, &format!("unit {}", units.join(" or "))))?;
+
+        let mut rows = Vec::with_capacity(cases.len());
+        for ((case, r), id) in cases.iter().zip(&done).zip(&event_ids) {
+            let event = CaseEvent::Registered { registry_number: r.number.as_str().to_string(), due: r.due };
+            let actor = serde_json::to_string(&case.actor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let data = serde_json::to_string(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            rows.push((*id, r.id, millis(case.received_at), actor, event.name(), data));
+        }
+        let mut q = sqlx::QueryBuilder::new("INSERT INTO case_events (id, case_id, n, at, actor, type, data) ");
+        q.push_values(rows, |mut b, (id, case_id, at, actor, kind, data)| {
+            b.push_bind(id)
+                .push_bind(case_id)
+                .push_bind(1_i64)
+                .push_bind(at)
+                .push_bind(actor)
+                .push_bind(kind)
+                .push_bind(data);
+        });
+        q.build().execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done)
     })
 }
-
-/// Appends one event row. A macro, not a function: the same text runs on both backends'
-/// transactions, and generic executor functions do not survive being spawned.
-macro_rules! insert_event {
-    ($ex:expr, $case_id:expr, $n:expr, $at:expr, $actor:expr, $event:expr) => {{
-        let event: &harta_domain::case::CaseEvent = $event;
-        let actor = serde_json::to_string($actor).map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
-        let data = serde_json::to_string(event).map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("INSERT INTO case_events (case_id, n, at, actor, type, data) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind($case_id)
-            .bind($n)
-            .bind($crate::rows::millis($at))
-            .bind(actor)
-            .bind(event.name())
-            .bind(data)
-            .execute($ex)
-            .await
-            .map_err(|e| {
-                $crate::constraint(e, "this change (the case was changed at the same moment; reload and try again)")
-            })?;
-    }};
-}
-pub(crate) use insert_event;
-
-/// Reads a case's events (oldest first) and folds them into its state. A macro for the same
-/// reason as [`insert_event!`]. Evaluates to `(state, next event number)`.
-macro_rules! replay_case {
-    ($ex:expr, $case_id:expr) => {{
-        let history: Vec<(i64, String)> =
-            sqlx::query_as("SELECT n, data FROM case_events WHERE case_id = $1 ORDER BY n")
-                .bind($case_id)
-                .fetch_all($ex)
-                .await
-                .map_err($crate::StoreError::from)?;
-        let events = history
-            .iter()
-            .map(|(_, data)| {
-                serde_json::from_str::<harta_domain::case::CaseEvent>(data)
-                    .map_err(|e| $crate::StoreError::Corrupt(e.to_string()))
-            })
-            .collect::<$crate::Result<Vec<_>>>()?;
-        let state = harta_domain::case::CaseState::replay(&events);
-        (state, history.last().map_or(1, |(n, _)| n + 1))
-    }};
-}
-pub(crate) use replay_case;
-
-/// Writes a case's derived state into its row.
-macro_rules! update_row {
-    ($ex:expr, $case_id:expr, $state:expr, $at:expr) => {{
-        let state: &harta_domain::case::CaseState = $state;
-        sqlx::query(
-            "UPDATE cases SET state = $1, responsible_id = $2, original_due = $3, extended_due = $4, due = $5,
-                updated_at = $6 WHERE id = $7",
-        )
-        .bind(state.state.as_str())
-        .bind(state.responsible.map(|s| s.0))
-        .bind($crate::rows::day(state.original_due))
-        .bind(state.extended_due.map($crate::rows::day))
-        .bind($crate::rows::day(state.due()))
-        .bind($crate::rows::millis($at))
-        .bind($case_id)
-        .execute($ex)
-        .await
-        .map_err($crate::StoreError::from)?;
-    }};
-}
-pub(crate) use update_row;
 
 /// A case as stored, with its party.
 #[derive(Debug, Clone, PartialEq, Eq)]

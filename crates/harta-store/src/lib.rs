@@ -13,6 +13,9 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+#[macro_use]
+mod macros;
+
 pub mod admin;
 pub mod audit;
 pub mod calendar;

@@ -1,0 +1,132 @@
+//! SQL fragments shared by several modules, as macros: the same text must run inside either
+//! backend's transaction, and generic executor functions do not survive being spawned.
+
+/// Reserves `k` new ids in each of parties, cases and case_events inside a writing transaction,
+/// in one round trip: from the identity sequences on PostgreSQL, after the largest ids on
+/// SQLite (safe there: the transaction already holds the database's only write lock, taken by
+/// the counter update that precedes this). Evaluates to three vectors of ids.
+macro_rules! reserve_ids {
+    ($ex:expr, $db:expr, $k:expr) => {{
+        let k: i64 = $k;
+        match $db {
+            $crate::Db::Postgres(_) => {
+                let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+                    "SELECT nextval(pg_get_serial_sequence('parties', 'id')), nextval(pg_get_serial_sequence('cases', 'id')),
+                        nextval(pg_get_serial_sequence('case_events', 'id')) FROM generate_series(1, $1)",
+                )
+                .bind(k)
+                .fetch_all($ex)
+                .await?;
+                (rows.iter().map(|r| r.0).collect(), rows.iter().map(|r| r.1).collect(), rows.iter().map(|r| r.2).collect())
+            }
+            $crate::Db::Sqlite(_) => {
+                let (p, c, e): (i64, i64, i64) = sqlx::query_as(
+                    "SELECT (SELECT COALESCE(MAX(id), 0) FROM parties), (SELECT COALESCE(MAX(id), 0) FROM cases),
+                        (SELECT COALESCE(MAX(id), 0) FROM case_events)",
+                )
+                .fetch_one($ex)
+                .await?;
+                let ids = |last: i64| (last + 1..=last + k).collect::<Vec<i64>>();
+                (ids(p), ids(c), ids(e))
+            }
+        }
+    }};
+}
+
+/// Appends one event row. A macro, not a function: the same text runs on both backends'
+/// transactions, and generic executor functions do not survive being spawned.
+macro_rules! insert_event {
+    ($ex:expr, $case_id:expr, $n:expr, $at:expr, $actor:expr, $event:expr) => {{
+        let event: &harta_domain::case::CaseEvent = $event;
+        let actor = serde_json::to_string($actor).map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
+        let data = serde_json::to_string(event).map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("INSERT INTO case_events (case_id, n, at, actor, type, data) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind($case_id)
+            .bind($n)
+            .bind($crate::rows::millis($at))
+            .bind(actor)
+            .bind(event.name())
+            .bind(data)
+            .execute($ex)
+            .await
+            .map_err(|e| {
+                $crate::constraint(e, "this change (the case was changed at the same moment; reload and try again)")
+            })?;
+    }};
+}
+
+/// Reads a case's events (oldest first) and folds them into its state. A macro for the same
+/// reason as [`insert_event!`]. Evaluates to `(state, next event number)`.
+macro_rules! replay_case {
+    ($ex:expr, $case_id:expr) => {{
+        let history: Vec<(i64, String)> =
+            sqlx::query_as("SELECT n, data FROM case_events WHERE case_id = $1 ORDER BY n")
+                .bind($case_id)
+                .fetch_all($ex)
+                .await
+                .map_err($crate::StoreError::from)?;
+        let events = history
+            .iter()
+            .map(|(_, data)| {
+                serde_json::from_str::<harta_domain::case::CaseEvent>(data)
+                    .map_err(|e| $crate::StoreError::Corrupt(e.to_string()))
+            })
+            .collect::<$crate::Result<Vec<_>>>()?;
+        let state = harta_domain::case::CaseState::replay(&events);
+        (state, history.last().map_or(1, |(n, _)| n + 1))
+    }};
+}
+
+/// Writes a case's derived state into its row.
+macro_rules! update_row {
+    ($ex:expr, $case_id:expr, $state:expr, $at:expr) => {{
+        let state: &harta_domain::case::CaseState = $state;
+        sqlx::query(
+            "UPDATE cases SET state = $1, responsible_id = $2, original_due = $3, extended_due = $4, due = $5,
+                updated_at = $6 WHERE id = $7",
+        )
+        .bind(state.state.as_str())
+        .bind(state.responsible.map(|s| s.0))
+        .bind($crate::rows::day(state.original_due))
+        .bind(state.extended_due.map($crate::rows::day))
+        .bind($crate::rows::day(state.due()))
+        .bind($crate::rows::millis($at))
+        .bind($case_id)
+        .execute($ex)
+        .await
+        .map_err($crate::StoreError::from)?;
+    }};
+}
+
+/// Reads the stored decisions. A macro so that it runs inside either backend's transaction.
+macro_rules! load_decisions {
+    ($ex:expr) => {{
+        let rows = sqlx::query(
+            "SELECT date, kind, number, decided_on, note, added_by, added_at FROM calendar_decisions ORDER BY date",
+        )
+        .fetch_all($ex)
+        .await
+        .map_err($crate::StoreError::from)?;
+        rows.iter()
+            .map(|row| {
+                use sqlx::Row;
+                use $crate::rows::{date, parse, timestamp};
+                Ok($crate::calendar::StoredDecision {
+                    decision: harta_domain::calendar::Decision {
+                        date: date(&row.try_get::<String, _>("date")?)?,
+                        kind: parse(
+                            "decision kind",
+                            &row.try_get::<String, _>("kind")?,
+                            harta_domain::calendar::DecisionKind::parse,
+                        )?,
+                        number: row.try_get("number")?,
+                        decided_on: row.try_get::<Option<String>, _>("decided_on")?.as_deref().map(date).transpose()?,
+                        note: row.try_get("note")?,
+                    },
+                    added_by: row.try_get("added_by")?,
+                    added_at: timestamp(row.try_get("added_at")?)?,
+                })
+            })
+            .collect::<$crate::Result<Vec<_>>>()
+    }};
+}
