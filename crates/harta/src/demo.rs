@@ -146,7 +146,9 @@ pub async fn seed(settings: &Settings, n: u64) -> Result<()> {
     let db = settings.open_store().await?;
     let key = settings.secret_key()?;
     let (app, writer) = App::start(db.clone(), charter.clone(), key, Arc::new(Timestamp::now)).await?;
-    app.set_up(&text).await?;
+    if let Some(login) = app.set_up(&text).await? {
+        eprintln!("{}", crate::first_login(&login));
+    }
     let calendar = app.calendar();
     drop(app);
     writer.await.context("registrar")?;

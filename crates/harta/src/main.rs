@@ -160,6 +160,15 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// The line that shows the first administrator's login, once. Commands whose standard output
+/// scripts read print it on standard error.
+pub fn first_login(login: &harta_app::administration::FirstLogin) -> String {
+    format!(
+        "First start: administrator login \"{}\", password \"{}\" (shown only now; keep it safe)",
+        login.login, login.password
+    )
+}
+
 /// The operator at the command line: an administrator.
 fn operator() -> Principal {
     Principal { actor: Actor::System, role: Role::Administrator, unit: None }
@@ -185,7 +194,10 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Admin { command } => {
             let (app, writer, text) = app(&settings).await?;
-            app.set_up(&text).await?;
+            if let Some(login) = app.set_up(&text).await? {
+                // The store was new: the administrator's password must not be lost.
+                eprintln!("{}", first_login(&login));
+            }
             let result = admin(&app, command).await;
             let db = app.db().clone();
             drop(app);

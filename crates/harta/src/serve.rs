@@ -37,8 +37,7 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
     };
     println!("harta serves {name} at http://{addr}/  (store: {where_})");
     if let Some(login) = first {
-        println!("First start: administrator login \"{}\", password \"{}\"", login.login, login.password);
-        println!("The password is shown only now; keep it safe.");
+        println!("{}", crate::first_login(&login));
     }
 
     let refresher = {
