@@ -4,30 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use harta_domain::case::{Actor, CaseEvent, CaseKind, CaseState, Channel, PreferredChannel};
-use harta_domain::party::PartyKind;
+use harta_domain::case::{Actor, CaseEvent, CaseKind, CaseState, Channel};
 use harta_domain::registry::RegistryNumber;
 use jiff::Timestamp;
 
+use crate::cases::NewParty;
 use crate::rows::{day, millis};
 use crate::{Db, Result, StoreError, on_db};
-
-/// A generated party.
-#[derive(Debug, Clone)]
-pub struct SeedParty {
-    /// Person or organisation.
-    pub kind: PartyKind,
-    /// Name.
-    pub name: String,
-    /// E-mail.
-    pub email: Option<String>,
-    /// Telephone (E.164).
-    pub phone: Option<String>,
-    /// Address.
-    pub address: Option<String>,
-    /// Preferred channel.
-    pub preferred_channel: Option<PreferredChannel>,
-}
 
 /// A generated case with its whole history (the first event must be its registration).
 #[derive(Debug, Clone)]
@@ -43,7 +26,7 @@ pub struct SeedCase {
     /// Text.
     pub body: String,
     /// Party.
-    pub party: SeedParty,
+    pub party: NewParty,
     /// Unit code.
     pub unit: String,
     /// Received.
@@ -97,10 +80,10 @@ pub async fn load(db: &Db, cases: &[SeedCase]) -> Result<()> {
             q.push_values(chunk.iter().enumerate(), |mut b, (i, c)| {
                 b.push_bind(party0 + base + i as i64)
                     .push_bind(c.party.kind.as_str())
-                    .push_bind(c.party.name.clone())
-                    .push_bind(c.party.email.clone())
-                    .push_bind(c.party.phone.clone())
-                    .push_bind(c.party.address.clone())
+                    .push_bind(c.party.name.as_str().to_string())
+                    .push_bind(c.party.email.as_ref().map(|e| e.as_str().to_string()))
+                    .push_bind(c.party.phone.as_ref().map(|e| e.as_str().to_string()))
+                    .push_bind(c.party.address.as_ref().map(|e| e.as_str().to_string()))
                     .push_bind(c.party.preferred_channel.map(|p| p.as_str()))
                     .push_bind(millis(c.received_at));
             });

@@ -13,9 +13,12 @@ use harta_domain::case::{Actor, CaseEvent, CaseKind, Channel, PreferredChannel, 
 use harta_domain::charter::Charter;
 use harta_domain::deadline::due_date;
 use harta_domain::format::in_sofia;
+use harta_domain::identifiers::{Email, Phone};
 use harta_domain::party::PartyKind;
+use harta_domain::text::{Address, Name};
 use harta_store::admin::{Admin, NewStaff};
-use harta_store::seed::{SeedCase, SeedParty, counters, load};
+use harta_store::cases::NewParty;
+use harta_store::seed::{SeedCase, counters, load};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::config::Settings;
@@ -231,28 +234,29 @@ fn case(
         CaseKind::Suggestion => *rng.pick(SUGGESTIONS),
     };
     let place = *rng.pick(PLACES);
-    let party = if rng.chance(85) {
+    // Generated values go through the same parsers as anything a person types.
+    let (kind_of_party, name, email, phone, preferred) = if rng.chance(85) {
         let female = rng.chance(50);
         let first = if female { rng.pick(FEMALE) } else { rng.pick(MALE) };
         let surname = rng.pick(SURNAMES);
         let surname = if female { format!("{surname}а") } else { surname.to_string() };
-        SeedParty {
-            kind: PartyKind::Person,
-            name: format!("{first} {surname}"),
-            email: rng.chance(60).then(|| format!("{}{}@example.bg", rng.pick(LATIN), rng.below(1000))),
-            phone: rng.chance(70).then(|| format!("+35988{:07}", rng.below(10_000_000))),
-            address: Some(format!("гр. София, {place}")),
-            preferred_channel: Some(*rng.pick(PreferredChannel::ALL)),
-        }
+        let email = rng.chance(60).then(|| format!("{}{}@example.bg", rng.pick(LATIN), rng.below(1000)));
+        let phone = rng.chance(70).then(|| format!("+35988{:07}", rng.below(10_000_000)));
+        (PartyKind::Person, format!("{first} {surname}"), email, phone, *rng.pick(PreferredChannel::ALL))
     } else {
-        SeedParty {
-            kind: PartyKind::Organisation,
-            name: rng.pick(FIRMS).to_string(),
-            email: Some(format!("office{}@example.bg", rng.below(100))),
-            phone: Some(format!("+3592{:07}", rng.below(10_000_000))),
-            address: Some(format!("гр. София, {place}")),
-            preferred_channel: Some(PreferredChannel::Email),
-        }
+        let email = Some(format!("office{}@example.bg", rng.below(100)));
+        let phone = Some(format!("+3592{:07}", rng.below(10_000_000)));
+        (PartyKind::Organisation, rng.pick(FIRMS).to_string(), email, phone, PreferredChannel::Email)
+    };
+    let party = NewParty {
+        kind: kind_of_party,
+        name: Name::parse(&name)?,
+        email: email.as_deref().map(Email::parse).transpose()?,
+        phone: phone.as_deref().map(Phone::parse).transpose()?,
+        address: Some(Address::parse(&format!("гр. София, {place}"))?),
+        preferred_channel: Some(preferred),
+        national_id: None,
+        eik: None,
     };
     let body = format!("{subject}. Адрес: {place}. Моля за съдействие и отговор в срок съгласно Хартата на клиента.");
 

@@ -1,5 +1,5 @@
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Lines};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 use crate::{harta, stderr, stdout};
 
@@ -8,11 +8,10 @@ fn curl(args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
-#[test]
-fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts `harta serve` on a free port; returns the process, its base URL and its further output.
+fn serve(dir: &std::path::Path) -> (Child, String, Lines<BufReader<ChildStdout>>) {
     let mut server = Command::new(env!("CARGO_BIN_EXE_harta"))
-        .args(["--data", dir.path().to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+        .args(["--data", dir.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
         .env_remove("HARTA_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -21,6 +20,13 @@ fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let url = first.split("at ").nth(1).unwrap().split_whitespace().next().unwrap().trim_end_matches('/').to_string();
+    (server, url, lines)
+}
+
+#[test]
+fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, url, mut lines) = serve(dir.path());
     let login = lines.next().unwrap().unwrap();
     assert!(login.contains("administrator login \"admin\", password \""), "{login}");
 
@@ -67,15 +73,7 @@ fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
     assert!(lines.any(|l| l.unwrap().contains("harta stopped")));
 
     // Back up again on the same store: every acknowledged case is there.
-    let mut again = Command::new(env!("CARGO_BIN_EXE_harta"))
-        .args(["--data", dir.path().to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
-        .env_remove("HARTA_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let first = BufReader::new(again.stdout.take().unwrap()).lines().next().unwrap().unwrap();
-    let url = first.split("at ").nth(1).unwrap().split_whitespace().next().unwrap().trim_end_matches('/').to_string();
+    let (mut again, url, _) = serve(dir.path());
     for number in &acknowledged {
         let path = format!("{url}/api/v1/cases/{}", number.replace('-', "%2D"));
         let got = curl(&["-g", "-H", &auth, &path]);
