@@ -17,8 +17,9 @@ use jiff::civil::Date;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::bulk::{CaseRow, InsertRows, ReserveIds, Rows};
 use crate::calendar::{CalendarCache, version_sql};
-use crate::rows::{date, day, millis, parse, timestamp};
+use crate::rows::{date, day, parse, timestamp};
 use crate::{Db, Result, StoreError, constraint, on_db};
 
 /// A personal number as the store keeps it: sealed (encrypted), a keyed blind index for look-up
@@ -210,7 +211,7 @@ async fn write_batch(
         // Ids are reserved up front so that each table gets one multi-row INSERT per batch:
         // a handful of statements per transaction however many cases it carries.
         let k = cases.len() as i64;
-        let (party_ids, case_ids, event_ids): (Vec<i64>, Vec<i64>, Vec<i64>) = reserve_ids!(&mut *tx, db, k);
+        let (party_ids, case_ids, event_ids) = tx.reserve_ids(k, k).await?;
 
         let mut done = Vec::with_capacity(cases.len());
         for (i, (index, register, year, due)) in plan.into_iter().enumerate() {
@@ -221,220 +222,31 @@ async fn write_batch(
             done.push(Registered { id: case_ids[i], number, received_at: cases[i].received_at, due });
         }
 
-        let rows = Rows::new(cases, &done, &party_ids, &event_ids)?;
+        let mut rows = Rows::default();
+        for (i, (case, r)) in cases.iter().zip(&done).enumerate() {
+            let state = CaseState::registered(r.due);
+            rows.push_case(CaseRow {
+                party_id: party_ids[i],
+                party: &case.party,
+                case_id: r.id,
+                number: &r.number,
+                kind: case.kind,
+                channel: case.channel,
+                subject: case.subject.as_str(),
+                body: case.body.as_str(),
+                unit: &case.unit,
+                state: &state,
+                received_at: case.received_at,
+                updated_at: case.received_at,
+            });
+            let event = CaseEvent::Registered { registry_number: r.number.as_str().to_string(), due: r.due };
+            rows.push_event(event_ids[i], r.id, 1, case.received_at, &case.actor, &event)?;
+        }
         let units: Vec<&str> = cases.iter().map(|c| c.unit.as_str()).collect();
         tx.insert_rows(rows).await.map_err(|e| constraint(e, &format!("unit {}", units.join(" or "))))?;
         tx.commit().await?;
         Ok(done)
     })
-}
-
-/// The rows of one registration batch, column by column, ready for either backend's bulk insert.
-struct Rows {
-    party_id: Vec<i64>,
-    party_kind: Vec<String>,
-    name: Vec<String>,
-    email: Vec<Option<String>>,
-    phone: Vec<Option<String>>,
-    address: Vec<Option<String>>,
-    preferred_channel: Vec<Option<String>>,
-    national_id_kind: Vec<Option<String>>,
-    national_id_sealed: Vec<Option<Vec<u8>>>,
-    national_id_index: Vec<Option<String>>,
-    national_id_masked: Vec<Option<String>>,
-    eik: Vec<Option<String>>,
-    case_id: Vec<i64>,
-    registry_number: Vec<String>,
-    register: Vec<String>,
-    year: Vec<i64>,
-    seq: Vec<i64>,
-    kind: Vec<String>,
-    channel: Vec<String>,
-    subject: Vec<String>,
-    body: Vec<String>,
-    unit: Vec<String>,
-    received_at: Vec<i64>,
-    due: Vec<String>,
-    event_id: Vec<i64>,
-    actor: Vec<String>,
-    event: Vec<String>,
-}
-
-/// A value as stored JSON.
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-impl Rows {
-    fn new(cases: &[&NewCase], done: &[Registered], party_ids: &[i64], event_ids: &[i64]) -> Result<Self> {
-        let text = |f: fn(&NewCase) -> Option<String>| cases.iter().map(|c| f(c)).collect::<Vec<_>>();
-        let mut actor = Vec::with_capacity(cases.len());
-        let mut event = Vec::with_capacity(cases.len());
-        for (case, r) in cases.iter().zip(done) {
-            actor.push(to_json(&case.actor)?);
-            event.push(to_json(&CaseEvent::Registered { registry_number: r.number.as_str().to_string(), due: r.due })?);
-        }
-        Ok(Self {
-            party_id: party_ids.to_vec(),
-            party_kind: cases.iter().map(|c| c.party.kind.as_str().to_string()).collect(),
-            name: cases.iter().map(|c| c.party.name.as_str().to_string()).collect(),
-            email: text(|c| c.party.email.as_ref().map(|e| e.as_str().to_string())),
-            phone: text(|c| c.party.phone.as_ref().map(|e| e.as_str().to_string())),
-            address: text(|c| c.party.address.as_ref().map(|e| e.as_str().to_string())),
-            preferred_channel: text(|c| c.party.preferred_channel.map(|p| p.as_str().to_string())),
-            national_id_kind: text(|c| c.party.national_id.as_ref().map(|n| n.kind.as_str().to_string())),
-            national_id_sealed: cases.iter().map(|c| c.party.national_id.as_ref().map(|n| n.sealed.clone())).collect(),
-            national_id_index: text(|c| c.party.national_id.as_ref().map(|n| n.index.clone())),
-            national_id_masked: text(|c| c.party.national_id.as_ref().map(|n| n.masked.clone())),
-            eik: text(|c| c.party.eik.as_ref().map(|e| e.as_str().to_string())),
-            case_id: done.iter().map(|r| r.id).collect(),
-            registry_number: done.iter().map(|r| r.number.as_str().to_string()).collect(),
-            register: done.iter().map(|r| r.number.register().to_string()).collect(),
-            year: done.iter().map(|r| i64::from(r.number.year())).collect(),
-            seq: done.iter().map(|r| i64::from(r.number.seq())).collect(),
-            kind: cases.iter().map(|c| c.kind.as_str().to_string()).collect(),
-            channel: cases.iter().map(|c| c.channel.as_str().to_string()).collect(),
-            subject: cases.iter().map(|c| c.subject.as_str().to_string()).collect(),
-            body: cases.iter().map(|c| c.body.as_str().to_string()).collect(),
-            unit: cases.iter().map(|c| c.unit.clone()).collect(),
-            received_at: cases.iter().map(|c| millis(c.received_at)).collect(),
-            due: done.iter().map(|r| day(r.due)).collect(),
-            event_id: event_ids.to_vec(),
-            actor,
-            event,
-        })
-    }
-}
-
-/// Inserts a registration batch's parties, cases and first events: three statements. The one
-/// place where the two dialects differ for registration: SQLite takes multi-row VALUES,
-/// PostgreSQL takes arrays through UNNEST, whose statement text never changes and so is
-/// prepared once per connection instead of once per batch size.
-trait InsertRows {
-    fn insert_rows(&mut self, rows: Rows) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
-}
-
-impl InsertRows for sqlx::SqliteConnection {
-    async fn insert_rows(&mut self, r: Rows) -> Result<(), sqlx::Error> {
-        let n = r.case_id.len();
-        let mut q = sqlx::QueryBuilder::new(
-            "INSERT INTO parties (id, kind, name, email, phone, address, preferred_channel, national_id_kind,
-                national_id_sealed, national_id_index, national_id_masked, eik, created_at) ",
-        );
-        q.push_values(0..n, |mut b, i| {
-            b.push_bind(r.party_id[i])
-                .push_bind(r.party_kind[i].clone())
-                .push_bind(r.name[i].clone())
-                .push_bind(r.email[i].clone())
-                .push_bind(r.phone[i].clone())
-                .push_bind(r.address[i].clone())
-                .push_bind(r.preferred_channel[i].clone())
-                .push_bind(r.national_id_kind[i].clone())
-                .push_bind(r.national_id_sealed[i].clone())
-                .push_bind(r.national_id_index[i].clone())
-                .push_bind(r.national_id_masked[i].clone())
-                .push_bind(r.eik[i].clone())
-                .push_bind(r.received_at[i]);
-        });
-        q.build().execute(&mut *self).await?;
-        let mut q = sqlx::QueryBuilder::new(
-            "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
-                unit_code, state, received_at, original_due, due, updated_at) ",
-        );
-        q.push_values(0..n, |mut b, i| {
-            b.push_bind(r.case_id[i])
-                .push_bind(r.registry_number[i].clone())
-                .push_bind(r.register[i].clone())
-                .push_bind(r.year[i])
-                .push_bind(r.seq[i])
-                .push_bind(r.kind[i].clone())
-                .push_bind(r.channel[i].clone())
-                .push_bind(r.subject[i].clone())
-                .push_bind(r.body[i].clone())
-                .push_bind(r.party_id[i])
-                .push_bind(r.unit[i].clone())
-                .push_bind(State::Registered.as_str())
-                .push_bind(r.received_at[i])
-                .push_bind(r.due[i].clone())
-                .push_bind(r.due[i].clone())
-                .push_bind(r.received_at[i]);
-        });
-        q.build().execute(&mut *self).await?;
-        let mut q = sqlx::QueryBuilder::new("INSERT INTO case_events (id, case_id, n, at, actor, type, data) ");
-        q.push_values(0..n, |mut b, i| {
-            b.push_bind(r.event_id[i])
-                .push_bind(r.case_id[i])
-                .push_bind(1_i64)
-                .push_bind(r.received_at[i])
-                .push_bind(r.actor[i].clone())
-                .push_bind("registered")
-                .push_bind(r.event[i].clone());
-        });
-        q.build().execute(&mut *self).await?;
-        Ok(())
-    }
-}
-
-impl InsertRows for sqlx::PgConnection {
-    async fn insert_rows(&mut self, r: Rows) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO parties (id, kind, name, email, phone, address, preferred_channel, national_id_kind,
-                national_id_sealed, national_id_index, national_id_masked, eik, created_at)
-             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                $8::text[], $9::bytea[], $10::text[], $11::text[], $12::text[], $13::bigint[])",
-        )
-        .bind(&r.party_id)
-        .bind(&r.party_kind)
-        .bind(&r.name)
-        .bind(&r.email)
-        .bind(&r.phone)
-        .bind(&r.address)
-        .bind(&r.preferred_channel)
-        .bind(&r.national_id_kind)
-        .bind(&r.national_id_sealed)
-        .bind(&r.national_id_index)
-        .bind(&r.national_id_masked)
-        .bind(&r.eik)
-        .bind(&r.received_at)
-        .execute(&mut *self)
-        .await?;
-        sqlx::query(
-            "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
-                unit_code, state, received_at, original_due, due, updated_at)
-             SELECT id, num, reg, y, s, k, ch, subj, body, pid, unit, 'registered', at, due, due, at
-             FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[],
-                $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[])
-                AS t(id, num, reg, y, s, k, ch, subj, body, pid, unit, at, due)",
-        )
-        .bind(&r.case_id)
-        .bind(&r.registry_number)
-        .bind(&r.register)
-        .bind(&r.year)
-        .bind(&r.seq)
-        .bind(&r.kind)
-        .bind(&r.channel)
-        .bind(&r.subject)
-        .bind(&r.body)
-        .bind(&r.party_id)
-        .bind(&r.unit)
-        .bind(&r.received_at)
-        .bind(&r.due)
-        .execute(&mut *self)
-        .await?;
-        sqlx::query(
-            "INSERT INTO case_events (id, case_id, n, at, actor, type, data)
-             SELECT id, cid, 1, at, actor, 'registered', data
-             FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[]) AS t(id, cid, at, actor, data)",
-        )
-        .bind(&r.event_id)
-        .bind(&r.case_id)
-        .bind(&r.received_at)
-        .bind(&r.actor)
-        .bind(&r.event)
-        .execute(&mut *self)
-        .await?;
-        Ok(())
-    }
 }
 
 /// A case as stored, with its party.

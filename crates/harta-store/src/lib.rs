@@ -18,6 +18,7 @@ mod macros;
 
 pub mod admin;
 pub mod audit;
+mod bulk;
 pub mod calendar;
 pub mod cases;
 mod rows;

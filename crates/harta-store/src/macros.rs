@@ -1,38 +1,6 @@
 //! SQL fragments shared by several modules, as macros: the same text must run inside either
 //! backend's transaction, and generic executor functions do not survive being spawned.
 
-/// Reserves `k` new ids in each of parties, cases and case_events inside a writing transaction,
-/// in one round trip: from the identity sequences on PostgreSQL, after the largest ids on
-/// SQLite (safe there: the transaction already holds the database's only write lock, taken by
-/// the counter update that precedes this). Evaluates to three vectors of ids.
-macro_rules! reserve_ids {
-    ($ex:expr, $db:expr, $k:expr) => {{
-        let k: i64 = $k;
-        match $db {
-            $crate::Db::Postgres(_) => {
-                let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-                    "SELECT nextval(pg_get_serial_sequence('parties', 'id')), nextval(pg_get_serial_sequence('cases', 'id')),
-                        nextval(pg_get_serial_sequence('case_events', 'id')) FROM generate_series(1, $1)",
-                )
-                .bind(k)
-                .fetch_all($ex)
-                .await?;
-                (rows.iter().map(|r| r.0).collect(), rows.iter().map(|r| r.1).collect(), rows.iter().map(|r| r.2).collect())
-            }
-            $crate::Db::Sqlite(_) => {
-                let (p, c, e): (i64, i64, i64) = sqlx::query_as(
-                    "SELECT (SELECT COALESCE(MAX(id), 0) FROM parties), (SELECT COALESCE(MAX(id), 0) FROM cases),
-                        (SELECT COALESCE(MAX(id), 0) FROM case_events)",
-                )
-                .fetch_one($ex)
-                .await?;
-                let ids = |last: i64| (last + 1..=last + k).collect::<Vec<i64>>();
-                (ids(p), ids(c), ids(e))
-            }
-        }
-    }};
-}
-
 /// Appends one event row. A macro, not a function: the same text runs on both backends'
 /// transactions, and generic executor functions do not survive being spawned.
 macro_rules! insert_event {

@@ -4,4 +4,5 @@
 
 mod calendar;
 mod cases;
+mod seed;
 mod support;

@@ -1,0 +1,321 @@
+//! Writing many cases at once: the rows of parties, cases and events, column by column, and one
+//! bulk insert per table for each backend. Registration (a batch of new cases) and demo seeding
+//! (cases with whole histories) both go through here.
+//!
+//! The one place where the dialects differ: SQLite takes multi-row `VALUES` (up to 32,766 bound
+//! parameters per statement, so in chunks), PostgreSQL takes arrays through `UNNEST`, whose
+//! statement text never changes and so is parsed and planned once per connection.
+
+use harta_domain::case::{CaseKind, CaseState, Channel};
+use harta_domain::registry::RegistryNumber;
+use jiff::Timestamp;
+
+use crate::cases::NewParty;
+use crate::rows::{day, millis};
+use crate::{Result, StoreError};
+
+/// Rows per multi-row statement on SQLite: 18 columns × 1,000 stays under its bound-parameter
+/// limit.
+const SQLITE_CHUNK: usize = 1000;
+
+/// A value as stored JSON.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// One case to write, with its party and derived state.
+pub(crate) struct CaseRow<'a> {
+    pub party_id: i64,
+    pub party: &'a NewParty,
+    pub case_id: i64,
+    pub number: &'a RegistryNumber,
+    pub kind: CaseKind,
+    pub channel: Channel,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub unit: &'a str,
+    pub state: &'a CaseState,
+    pub received_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Columns of parties, cases and events for one bulk write.
+#[derive(Default)]
+pub(crate) struct Rows {
+    party_id: Vec<i64>,
+    party_kind: Vec<String>,
+    name: Vec<String>,
+    email: Vec<Option<String>>,
+    phone: Vec<Option<String>>,
+    address: Vec<Option<String>>,
+    preferred_channel: Vec<Option<String>>,
+    national_id_kind: Vec<Option<String>>,
+    national_id_sealed: Vec<Option<Vec<u8>>>,
+    national_id_index: Vec<Option<String>>,
+    national_id_masked: Vec<Option<String>>,
+    eik: Vec<Option<String>>,
+    case_id: Vec<i64>,
+    registry_number: Vec<String>,
+    register: Vec<String>,
+    year: Vec<i64>,
+    seq: Vec<i64>,
+    kind: Vec<String>,
+    channel: Vec<String>,
+    subject: Vec<String>,
+    body: Vec<String>,
+    unit: Vec<String>,
+    responsible: Vec<Option<i64>>,
+    state: Vec<String>,
+    received_at: Vec<i64>,
+    original_due: Vec<String>,
+    extended_due: Vec<Option<String>>,
+    due: Vec<String>,
+    updated_at: Vec<i64>,
+    event_id: Vec<i64>,
+    event_case_id: Vec<i64>,
+    event_n: Vec<i64>,
+    event_at: Vec<i64>,
+    event_actor: Vec<String>,
+    event_type: Vec<String>,
+    event_data: Vec<String>,
+}
+
+impl Rows {
+    /// Adds a case and its party.
+    pub(crate) fn push_case(&mut self, c: CaseRow<'_>) {
+        let p = c.party;
+        let text = |v: Option<&str>| v.map(str::to_string);
+        self.party_id.push(c.party_id);
+        self.party_kind.push(p.kind.as_str().to_string());
+        self.name.push(p.name.as_str().to_string());
+        self.email.push(text(p.email.as_ref().map(|e| e.as_str())));
+        self.phone.push(text(p.phone.as_ref().map(|e| e.as_str())));
+        self.address.push(text(p.address.as_ref().map(|e| e.as_str())));
+        self.preferred_channel.push(text(p.preferred_channel.map(|c| c.as_str())));
+        self.national_id_kind.push(text(p.national_id.as_ref().map(|n| n.kind.as_str())));
+        self.national_id_sealed.push(p.national_id.as_ref().map(|n| n.sealed.clone()));
+        self.national_id_index.push(text(p.national_id.as_ref().map(|n| n.index.as_str())));
+        self.national_id_masked.push(text(p.national_id.as_ref().map(|n| n.masked.as_str())));
+        self.eik.push(text(p.eik.as_ref().map(|e| e.as_str())));
+        self.case_id.push(c.case_id);
+        self.registry_number.push(c.number.as_str().to_string());
+        self.register.push(c.number.register().to_string());
+        self.year.push(i64::from(c.number.year()));
+        self.seq.push(i64::from(c.number.seq()));
+        self.kind.push(c.kind.as_str().to_string());
+        self.channel.push(c.channel.as_str().to_string());
+        self.subject.push(c.subject.to_string());
+        self.body.push(c.body.to_string());
+        self.unit.push(c.unit.to_string());
+        self.responsible.push(c.state.responsible.map(|s| s.0));
+        self.state.push(c.state.state.as_str().to_string());
+        self.received_at.push(millis(c.received_at));
+        self.original_due.push(day(c.state.original_due));
+        self.extended_due.push(c.state.extended_due.map(day));
+        self.due.push(day(c.state.due()));
+        self.updated_at.push(millis(c.updated_at));
+    }
+
+    /// Adds an event of a case.
+    pub(crate) fn push_event(
+        &mut self,
+        id: i64,
+        case_id: i64,
+        n: i64,
+        at: Timestamp,
+        actor: &harta_domain::case::Actor,
+        event: &harta_domain::case::CaseEvent,
+    ) -> Result<()> {
+        self.event_id.push(id);
+        self.event_case_id.push(case_id);
+        self.event_n.push(n);
+        self.event_at.push(millis(at));
+        self.event_actor.push(to_json(actor)?);
+        self.event_type.push(event.name().to_string());
+        self.event_data.push(to_json(event)?);
+        Ok(())
+    }
+}
+
+/// New ids for a bulk write: `cases` ids for parties and for cases each, `events` ids for case
+/// events.
+pub(crate) type Ids = (Vec<i64>, Vec<i64>, Vec<i64>);
+
+/// Reserves ids inside a writing transaction, in one round trip: from the identity sequences on
+/// PostgreSQL; after the largest ids on SQLite (safe there: the transaction already holds the
+/// database's only write lock, taken by the counter update that must precede this).
+pub(crate) trait ReserveIds {
+    fn reserve_ids(
+        &mut self,
+        cases: i64,
+        events: i64,
+    ) -> impl std::future::Future<Output = Result<Ids, sqlx::Error>> + Send;
+}
+
+impl ReserveIds for sqlx::SqliteConnection {
+    async fn reserve_ids(&mut self, cases: i64, events: i64) -> Result<Ids, sqlx::Error> {
+        let (p, c, e): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM parties), (SELECT COALESCE(MAX(id), 0) FROM cases),
+                (SELECT COALESCE(MAX(id), 0) FROM case_events)",
+        )
+        .fetch_one(&mut *self)
+        .await?;
+        let ids = |last: i64, k: i64| (last + 1..=last + k).collect::<Vec<i64>>();
+        Ok((ids(p, cases), ids(c, cases), ids(e, events)))
+    }
+}
+
+impl ReserveIds for sqlx::PgConnection {
+    async fn reserve_ids(&mut self, cases: i64, events: i64) -> Result<Ids, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT ARRAY(SELECT nextval(pg_get_serial_sequence('parties', 'id')) FROM generate_series(1, $1)),
+                ARRAY(SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, $1)),
+                ARRAY(SELECT nextval(pg_get_serial_sequence('case_events', 'id')) FROM generate_series(1, $2))",
+        )
+        .bind(cases)
+        .bind(events)
+        .fetch_one(&mut *self)
+        .await
+    }
+}
+
+/// Writes [`Rows`] with three statements (or chunks of them).
+pub(crate) trait InsertRows {
+    fn insert_rows(&mut self, rows: Rows) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+impl InsertRows for sqlx::SqliteConnection {
+    async fn insert_rows(&mut self, r: Rows) -> Result<(), sqlx::Error> {
+        let cases = r.case_id.len();
+        for start in (0..cases).step_by(SQLITE_CHUNK) {
+            let range = start..cases.min(start + SQLITE_CHUNK);
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO parties (id, kind, name, email, phone, address, preferred_channel, national_id_kind,
+                    national_id_sealed, national_id_index, national_id_masked, eik, created_at) ",
+            );
+            q.push_values(range.clone(), |mut b, i| {
+                b.push_bind(r.party_id[i])
+                    .push_bind(r.party_kind[i].clone())
+                    .push_bind(r.name[i].clone())
+                    .push_bind(r.email[i].clone())
+                    .push_bind(r.phone[i].clone())
+                    .push_bind(r.address[i].clone())
+                    .push_bind(r.preferred_channel[i].clone())
+                    .push_bind(r.national_id_kind[i].clone())
+                    .push_bind(r.national_id_sealed[i].clone())
+                    .push_bind(r.national_id_index[i].clone())
+                    .push_bind(r.national_id_masked[i].clone())
+                    .push_bind(r.eik[i].clone())
+                    .push_bind(r.received_at[i]);
+            });
+            q.build().execute(&mut *self).await?;
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
+                    unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at) ",
+            );
+            q.push_values(range, |mut b, i| {
+                b.push_bind(r.case_id[i])
+                    .push_bind(r.registry_number[i].clone())
+                    .push_bind(r.register[i].clone())
+                    .push_bind(r.year[i])
+                    .push_bind(r.seq[i])
+                    .push_bind(r.kind[i].clone())
+                    .push_bind(r.channel[i].clone())
+                    .push_bind(r.subject[i].clone())
+                    .push_bind(r.body[i].clone())
+                    .push_bind(r.party_id[i])
+                    .push_bind(r.unit[i].clone())
+                    .push_bind(r.responsible[i])
+                    .push_bind(r.state[i].clone())
+                    .push_bind(r.received_at[i])
+                    .push_bind(r.original_due[i].clone())
+                    .push_bind(r.extended_due[i].clone())
+                    .push_bind(r.due[i].clone())
+                    .push_bind(r.updated_at[i]);
+            });
+            q.build().execute(&mut *self).await?;
+        }
+        let events = r.event_id.len();
+        for start in (0..events).step_by(SQLITE_CHUNK * 2) {
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO case_events (id, case_id, n, at, actor, type, data) ");
+            q.push_values(start..events.min(start + SQLITE_CHUNK * 2), |mut b, i| {
+                b.push_bind(r.event_id[i])
+                    .push_bind(r.event_case_id[i])
+                    .push_bind(r.event_n[i])
+                    .push_bind(r.event_at[i])
+                    .push_bind(r.event_actor[i].clone())
+                    .push_bind(r.event_type[i].clone())
+                    .push_bind(r.event_data[i].clone());
+            });
+            q.build().execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+}
+
+impl InsertRows for sqlx::PgConnection {
+    async fn insert_rows(&mut self, r: Rows) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO parties (id, kind, name, email, phone, address, preferred_channel, national_id_kind,
+                national_id_sealed, national_id_index, national_id_masked, eik, created_at)
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                $8::text[], $9::bytea[], $10::text[], $11::text[], $12::text[], $13::bigint[])",
+        )
+        .bind(&r.party_id)
+        .bind(&r.party_kind)
+        .bind(&r.name)
+        .bind(&r.email)
+        .bind(&r.phone)
+        .bind(&r.address)
+        .bind(&r.preferred_channel)
+        .bind(&r.national_id_kind)
+        .bind(&r.national_id_sealed)
+        .bind(&r.national_id_index)
+        .bind(&r.national_id_masked)
+        .bind(&r.eik)
+        .bind(&r.received_at)
+        .execute(&mut *self)
+        .await?;
+        sqlx::query(
+            "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
+                unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at)
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
+                $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[],
+                $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[])",
+        )
+        .bind(&r.case_id)
+        .bind(&r.registry_number)
+        .bind(&r.register)
+        .bind(&r.year)
+        .bind(&r.seq)
+        .bind(&r.kind)
+        .bind(&r.channel)
+        .bind(&r.subject)
+        .bind(&r.body)
+        .bind(&r.party_id)
+        .bind(&r.unit)
+        .bind(&r.responsible)
+        .bind(&r.state)
+        .bind(&r.received_at)
+        .bind(&r.original_due)
+        .bind(&r.extended_due)
+        .bind(&r.due)
+        .bind(&r.updated_at)
+        .execute(&mut *self)
+        .await?;
+        sqlx::query(
+            "INSERT INTO case_events (id, case_id, n, at, actor, type, data)
+             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])",
+        )
+        .bind(&r.event_id)
+        .bind(&r.event_case_id)
+        .bind(&r.event_n)
+        .bind(&r.event_at)
+        .bind(&r.event_actor)
+        .bind(&r.event_type)
+        .bind(&r.event_data)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+}
