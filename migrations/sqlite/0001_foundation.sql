@@ -87,7 +87,6 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_state_due ON cases (state, due);
 CREATE INDEX cases_unit_state_due ON cases (unit_code, state, due);
-CREATE INDEX cases_kind_due ON cases (kind, due);
 CREATE INDEX cases_due ON cases (due, id);
 
 CREATE TABLE case_events (

@@ -185,7 +185,8 @@ pub(crate) trait InsertRows {
 }
 
 impl InsertRows for sqlx::SqliteConnection {
-    async fn insert_rows(&mut self, r: Rows) -> Result<(), sqlx::Error> {
+    async fn insert_rows(&mut self, mut r: Rows) -> Result<(), sqlx::Error> {
+        // Values are moved out of the columns, not copied: each is bound once.
         let cases = r.case_id.len();
         for start in (0..cases).step_by(SQLITE_CHUNK) {
             let range = start..cases.min(start + SQLITE_CHUNK);
@@ -195,17 +196,17 @@ impl InsertRows for sqlx::SqliteConnection {
             );
             q.push_values(range.clone(), |mut b, i| {
                 b.push_bind(r.party_id[i])
-                    .push_bind(r.party_kind[i].clone())
-                    .push_bind(r.name[i].clone())
-                    .push_bind(r.email[i].clone())
-                    .push_bind(r.phone[i].clone())
-                    .push_bind(r.address[i].clone())
-                    .push_bind(r.preferred_channel[i].clone())
-                    .push_bind(r.national_id_kind[i].clone())
-                    .push_bind(r.national_id_sealed[i].clone())
-                    .push_bind(r.national_id_index[i].clone())
-                    .push_bind(r.national_id_masked[i].clone())
-                    .push_bind(r.eik[i].clone())
+                    .push_bind(std::mem::take(&mut r.party_kind[i]))
+                    .push_bind(std::mem::take(&mut r.name[i]))
+                    .push_bind(std::mem::take(&mut r.email[i]))
+                    .push_bind(std::mem::take(&mut r.phone[i]))
+                    .push_bind(std::mem::take(&mut r.address[i]))
+                    .push_bind(std::mem::take(&mut r.preferred_channel[i]))
+                    .push_bind(std::mem::take(&mut r.national_id_kind[i]))
+                    .push_bind(std::mem::take(&mut r.national_id_sealed[i]))
+                    .push_bind(std::mem::take(&mut r.national_id_index[i]))
+                    .push_bind(std::mem::take(&mut r.national_id_masked[i]))
+                    .push_bind(std::mem::take(&mut r.eik[i]))
                     .push_bind(r.received_at[i]);
             });
             q.build().execute(&mut *self).await?;
@@ -215,22 +216,22 @@ impl InsertRows for sqlx::SqliteConnection {
             );
             q.push_values(range, |mut b, i| {
                 b.push_bind(r.case_id[i])
-                    .push_bind(r.registry_number[i].clone())
-                    .push_bind(r.register[i].clone())
+                    .push_bind(std::mem::take(&mut r.registry_number[i]))
+                    .push_bind(std::mem::take(&mut r.register[i]))
                     .push_bind(r.year[i])
                     .push_bind(r.seq[i])
-                    .push_bind(r.kind[i].clone())
-                    .push_bind(r.channel[i].clone())
-                    .push_bind(r.subject[i].clone())
-                    .push_bind(r.body[i].clone())
+                    .push_bind(std::mem::take(&mut r.kind[i]))
+                    .push_bind(std::mem::take(&mut r.channel[i]))
+                    .push_bind(std::mem::take(&mut r.subject[i]))
+                    .push_bind(std::mem::take(&mut r.body[i]))
                     .push_bind(r.party_id[i])
-                    .push_bind(r.unit[i].clone())
+                    .push_bind(std::mem::take(&mut r.unit[i]))
                     .push_bind(r.responsible[i])
-                    .push_bind(r.state[i].clone())
+                    .push_bind(std::mem::take(&mut r.state[i]))
                     .push_bind(r.received_at[i])
-                    .push_bind(r.original_due[i].clone())
-                    .push_bind(r.extended_due[i].clone())
-                    .push_bind(r.due[i].clone())
+                    .push_bind(std::mem::take(&mut r.original_due[i]))
+                    .push_bind(std::mem::take(&mut r.extended_due[i]))
+                    .push_bind(std::mem::take(&mut r.due[i]))
                     .push_bind(r.updated_at[i]);
             });
             q.build().execute(&mut *self).await?;
@@ -243,9 +244,9 @@ impl InsertRows for sqlx::SqliteConnection {
                     .push_bind(r.event_case_id[i])
                     .push_bind(r.event_n[i])
                     .push_bind(r.event_at[i])
-                    .push_bind(r.event_actor[i].clone())
-                    .push_bind(r.event_type[i].clone())
-                    .push_bind(r.event_data[i].clone());
+                    .push_bind(std::mem::take(&mut r.event_actor[i]))
+                    .push_bind(std::mem::take(&mut r.event_type[i]))
+                    .push_bind(std::mem::take(&mut r.event_data[i]));
             });
             q.build().execute(&mut *self).await?;
         }
