@@ -20,6 +20,7 @@ pub mod administration;
 pub mod calendar;
 pub mod cases;
 mod error;
+pub mod handling;
 pub mod passwords;
 pub mod secrets;
 pub mod tokens;

@@ -121,6 +121,17 @@ impl Admin {
         })
     }
 
+    /// Whether a staff member with this id exists and is active.
+    pub async fn is_active_staff(&self, id: i64) -> Result<bool> {
+        let n: i64 = on_db!(read & self.db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM staff WHERE id = $1 AND active = 1"
+        )
+        .bind(id)
+        .fetch_one(pool)
+        .await?);
+        Ok(n > 0)
+    }
+
     /// The unit codes known to the store.
     pub async fn unit_codes(&self) -> Result<Vec<String>> {
         on_db!(read & self.db, |pool| Ok(sqlx::query_scalar("SELECT code FROM units ORDER BY code")

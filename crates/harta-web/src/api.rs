@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use harta_app::cases::{CaseView, ListInput, PartyInput, RegisterCaseInput};
 use harta_app::{App, FieldError, Principal};
+use harta_domain::case::CaseEvent;
 use harta_domain::format::in_sofia;
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
@@ -26,6 +27,7 @@ pub fn router() -> Router<App> {
     Router::new()
         .route("/api/v1/cases", get(list_cases).post(register_case))
         .route("/api/v1/cases/{registry_number}", get(get_case))
+        .route("/api/v1/cases/{registry_number}/events", axum::routing::post(record_event))
 }
 
 /// The caller behind the `Authorization: Bearer` header.
@@ -222,6 +224,41 @@ async fn get_case(
     let who = principal(&app, &headers).await?;
     let view = app.view_case(&who, &number).await?;
     Ok(axum::Json(case_json(&view)))
+}
+
+/// The field a serde error is about (`missing field `reasons``), else `type`.
+fn event_field(message: &str) -> String {
+    message
+        .strip_prefix("missing field `")
+        .or_else(|| message.strip_prefix("unknown field `"))
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or("type")
+        .to_string()
+}
+
+async fn record_event(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let who = principal(&app, &headers).await?;
+    let object = json_object(body, &headers)?;
+    let event: CaseEvent = serde_json::from_value(Value::Object(object)).map_err(|e| {
+        let message = e.to_string();
+        Problem::invalid(vec![FieldError::new(event_field(&message), message)])
+    })?;
+    let state = app.record_event(&who, &number, event).await?;
+    let body = json!({
+        "registry_number": number,
+        "state": state.state.as_str(),
+        "responsible_id": state.responsible.map(|s| s.0),
+        "due_date": state.due().to_string(),
+        "original_due_date": state.original_due.to_string(),
+        "extended_due_date": state.extended_due.map(|d| d.to_string()),
+        "url": case_path(&number),
+    });
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
 #[derive(serde::Deserialize)]

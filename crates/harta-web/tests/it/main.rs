@@ -3,4 +3,5 @@
 
 mod api;
 mod bad_input;
+mod lifecycle;
 mod support;

@@ -1,5 +1,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use harta_app::secrets::PersonalDataKey;
 use harta_app::{App, Role};
@@ -11,28 +12,35 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const CHARTER: &str = include_str!("../../../../charters/krasno-selo.toml");
 
-/// A running server over a fresh store.
+/// A running server over a fresh store, with a clock the test moves.
 pub struct Server {
     pub addr: SocketAddr,
     pub app: App,
     pub db: TestDb,
+    clock: Arc<AtomicI64>,
 }
 
 /// Starts the router on a free port, over `db`, with the clock fixed at `now`.
 pub async fn start(db: TestDb, now: &str) -> Server {
     let charter = Charter::from_toml(CHARTER).unwrap();
     let key = PersonalDataKey::from_hex(&PersonalDataKey::generate().unwrap()).unwrap();
-    let at: Timestamp = now.parse().unwrap();
-    let (app, _writer) = App::start(db.db.clone(), charter, key, Arc::new(move || at)).await.unwrap();
+    let clock = Arc::new(AtomicI64::new(now.parse::<Timestamp>().unwrap().as_millisecond()));
+    let read = clock.clone();
+    let now = move || Timestamp::from_millisecond(read.load(Ordering::SeqCst)).unwrap();
+    let (app, _writer) = App::start(db.db.clone(), charter, key, Arc::new(now)).await.unwrap();
     app.set_up(CHARTER).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = harta_web::router(app.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    Server { addr, app, db }
+    Server { addr, app, db, clock }
 }
 
 impl Server {
+    pub fn set_now(&self, now: &str) {
+        self.clock.store(now.parse::<Timestamp>().unwrap().as_millisecond(), Ordering::SeqCst);
+    }
+
     pub async fn token(&self, role: Role, unit: Option<&str>) -> String {
         self.app.create_token(role, unit, "test").await.unwrap()
     }
@@ -90,6 +98,19 @@ pub async fn post_json(addr: SocketAddr, token: &str, body: &str) -> Response {
         "/api/v1/cases",
         &[("Authorization", &auth), ("Content-Type", "application/json")],
         body.as_bytes(),
+    )
+    .await
+}
+
+pub async fn post_event(addr: SocketAddr, token: &str, url: &str, body: serde_json::Value) -> Response {
+    let auth = format!("Bearer {token}");
+    let path = format!("{url}/events");
+    request(
+        addr,
+        "POST",
+        &path,
+        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
     )
     .await
 }

@@ -1,0 +1,96 @@
+//! Handling a registered case: recording the events of its life cycle (assign, start, request
+//! information, holding reply, answer, close, forward, withdraw) with the charter's rules.
+
+use harta_domain::case::{CaseEvent, CaseState};
+use harta_domain::deadline::check_holding_reply;
+use harta_domain::format::in_sofia;
+use harta_domain::text::Note;
+use harta_store::StoreError;
+
+use crate::access::{Principal, Role};
+use crate::{App, AppError, FieldError};
+
+/// Whether a role may record this kind of event.
+fn may_record(role: Role, event: &CaseEvent) -> bool {
+    match role {
+        Role::Auditor => false,
+        // At the counter: a citizen brings what was asked for, or withdraws.
+        Role::CounterClerk => matches!(event, CaseEvent::InformationReceived { .. } | CaseEvent::Withdrawn { .. }),
+        _ => true,
+    }
+}
+
+/// Every free-text field of an event must be a proper note.
+fn check_texts(event: &CaseEvent) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut need = |field: &str, text: &str| {
+        if let Err(e) = Note::parse(text) {
+            errors.push(FieldError::new(field, e));
+        }
+    };
+    match event {
+        CaseEvent::InformationRequested { what, .. } => need("what", what),
+        CaseEvent::InformationReceived { note } => need("note", note),
+        CaseEvent::HoldingReplySent { reasons, still_needed, .. } => {
+            need("reasons", reasons);
+            if !still_needed.trim().is_empty() {
+                need("still_needed", still_needed);
+            }
+        }
+        CaseEvent::Answered { summary } => need("summary", summary),
+        CaseEvent::Forwarded { authority } => need("authority", authority),
+        CaseEvent::Withdrawn { reason } if !reason.trim().is_empty() => need("reason", reason),
+        CaseEvent::Assigned { note: Some(note), .. } if !note.trim().is_empty() => need("note", note),
+        _ => {}
+    }
+    errors
+}
+
+impl App {
+    /// Records an event on a case the caller may see, if the role may and the life cycle and
+    /// the charter allow it. Returns the case's new state.
+    pub async fn record_event(&self, who: &Principal, number: &str, event: CaseEvent) -> Result<CaseState, AppError> {
+        let case = self
+            .inner
+            .cases
+            .by_number(number, who.unit_scope())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("case {number}")))?;
+        if matches!(event, CaseEvent::Registered { .. } | CaseEvent::DeadlineRecomputed { .. }) {
+            return Err(AppError::field("type", format!("{} is recorded by harta itself", event.name())));
+        }
+        if !may_record(who.role, &event) {
+            return Err(AppError::Forbidden("record this on a case"));
+        }
+        let errors = check_texts(&event);
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let now = self.now();
+        let today = in_sofia(now).date();
+        match &event {
+            CaseEvent::HoldingReplySent { reasons, new_due, .. } => {
+                let calendar = self.inner.calendar.current();
+                check_holding_reply(&calendar, case.original_due, case.due, *new_due, today, reasons)
+                    .map_err(|e| AppError::field("new_due", e))?;
+            }
+            CaseEvent::InformationRequested { by, .. } if *by <= today => {
+                return Err(AppError::field("by", format!("must be after today ({today})")));
+            }
+            CaseEvent::Assigned { officer, .. } if !self.inner.admin.is_active_staff(officer.0).await? => {
+                return Err(AppError::field("officer", format!("there is no active staff member {}", officer.0)));
+            }
+            _ => {}
+        }
+        match self.inner.cases.append(case.id, now, &who.actor, &event).await {
+            Ok(Ok(state)) => {
+                let detail = event.name();
+                self.inner.audit.record(now, &who.audit_name(), "change_case", &case.registry_number, detail).await?;
+                Ok(state)
+            }
+            Ok(Err(refused)) => Err(AppError::Conflict(refused.to_string())),
+            Err(StoreError::Duplicate(what)) => Err(AppError::Conflict(format!("{what} already exists"))),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
