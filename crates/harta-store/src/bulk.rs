@@ -18,6 +18,10 @@ use crate::{Result, StoreError};
 /// limit.
 const SQLITE_CHUNK: usize = 1000;
 
+/// Rows per UNNEST statement on PostgreSQL: large enough to amortise the round trip, small enough
+/// to keep each statement's arrays cheap to build and scan.
+const PG_CHUNK: usize = 2000;
+
 /// A value as stored JSON.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -256,67 +260,75 @@ impl InsertRows for sqlx::SqliteConnection {
 
 impl InsertRows for sqlx::PgConnection {
     async fn insert_rows(&mut self, r: Rows) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO parties (id, kind, name, email, phone, address, preferred_channel, national_id_kind,
+        let cases = r.case_id.len();
+        for start in (0..cases).step_by(PG_CHUNK) {
+            let c = start..cases.min(start + PG_CHUNK);
+            sqlx::query(
+                "INSERT INTO parties (id, kind, name, email, phone, address, preferred_channel, national_id_kind,
                 national_id_sealed, national_id_index, national_id_masked, eik, created_at)
              SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                 $8::text[], $9::bytea[], $10::text[], $11::text[], $12::text[], $13::bigint[])",
-        )
-        .bind(&r.party_id)
-        .bind(&r.party_kind)
-        .bind(&r.name)
-        .bind(&r.email)
-        .bind(&r.phone)
-        .bind(&r.address)
-        .bind(&r.preferred_channel)
-        .bind(&r.national_id_kind)
-        .bind(&r.national_id_sealed)
-        .bind(&r.national_id_index)
-        .bind(&r.national_id_masked)
-        .bind(&r.eik)
-        .bind(&r.received_at)
-        .execute(&mut *self)
-        .await?;
-        sqlx::query(
-            "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
+            )
+            .bind(&r.party_id[c.clone()])
+            .bind(&r.party_kind[c.clone()])
+            .bind(&r.name[c.clone()])
+            .bind(&r.email[c.clone()])
+            .bind(&r.phone[c.clone()])
+            .bind(&r.address[c.clone()])
+            .bind(&r.preferred_channel[c.clone()])
+            .bind(&r.national_id_kind[c.clone()])
+            .bind(&r.national_id_sealed[c.clone()])
+            .bind(&r.national_id_index[c.clone()])
+            .bind(&r.national_id_masked[c.clone()])
+            .bind(&r.eik[c.clone()])
+            .bind(&r.received_at[c.clone()])
+            .execute(&mut *self)
+            .await?;
+            sqlx::query(
+                "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                 unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at)
              SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
                 $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[],
                 $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[])",
-        )
-        .bind(&r.case_id)
-        .bind(&r.registry_number)
-        .bind(&r.register)
-        .bind(&r.year)
-        .bind(&r.seq)
-        .bind(&r.kind)
-        .bind(&r.channel)
-        .bind(&r.subject)
-        .bind(&r.body)
-        .bind(&r.party_id)
-        .bind(&r.unit)
-        .bind(&r.responsible)
-        .bind(&r.state)
-        .bind(&r.received_at)
-        .bind(&r.original_due)
-        .bind(&r.extended_due)
-        .bind(&r.due)
-        .bind(&r.updated_at)
-        .execute(&mut *self)
-        .await?;
-        sqlx::query(
+            )
+            .bind(&r.case_id[c.clone()])
+            .bind(&r.registry_number[c.clone()])
+            .bind(&r.register[c.clone()])
+            .bind(&r.year[c.clone()])
+            .bind(&r.seq[c.clone()])
+            .bind(&r.kind[c.clone()])
+            .bind(&r.channel[c.clone()])
+            .bind(&r.subject[c.clone()])
+            .bind(&r.body[c.clone()])
+            .bind(&r.party_id[c.clone()])
+            .bind(&r.unit[c.clone()])
+            .bind(&r.responsible[c.clone()])
+            .bind(&r.state[c.clone()])
+            .bind(&r.received_at[c.clone()])
+            .bind(&r.original_due[c.clone()])
+            .bind(&r.extended_due[c.clone()])
+            .bind(&r.due[c.clone()])
+            .bind(&r.updated_at[c.clone()])
+            .execute(&mut *self)
+            .await?;
+        }
+        let events = r.event_id.len();
+        for start in (0..events).step_by(PG_CHUNK * 2) {
+            let e = start..events.min(start + PG_CHUNK * 2);
+            sqlx::query(
             "INSERT INTO case_events (id, case_id, n, at, actor, type, data)
              SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])",
         )
-        .bind(&r.event_id)
-        .bind(&r.event_case_id)
-        .bind(&r.event_n)
-        .bind(&r.event_at)
-        .bind(&r.event_actor)
-        .bind(&r.event_type)
-        .bind(&r.event_data)
+        .bind(&r.event_id[e.clone()])
+        .bind(&r.event_case_id[e.clone()])
+        .bind(&r.event_n[e.clone()])
+        .bind(&r.event_at[e.clone()])
+        .bind(&r.event_actor[e.clone()])
+        .bind(&r.event_type[e.clone()])
+        .bind(&r.event_data[e.clone()])
         .execute(&mut *self)
         .await?;
+        }
         Ok(())
     }
 }
