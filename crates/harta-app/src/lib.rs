@@ -17,6 +17,7 @@ use jiff::Timestamp;
 
 pub mod access;
 pub mod administration;
+mod audit;
 pub mod calendar;
 pub mod cases;
 mod error;

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use harta_app::calendar::DecisionInput;
 use harta_app::{App, Principal, Role};
 use harta_domain::case::Actor;
+use harta_store::audit::Verdict;
 use jiff::Timestamp;
 
 mod calendar_cmd;
@@ -71,6 +72,17 @@ enum AdminCommand {
         #[command(subcommand)]
         command: DecisionCommand,
     },
+    /// The audit trail of reads and changes of personal data.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the trail's hash chain: any edited, deleted or inserted entry is reported.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,6 +243,13 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
             report_moved(&done.moved);
             Ok(())
         }
+        AdminCommand::Audit { command: AuditCommand::Verify } => match app.verify_audit(&operator()).await? {
+            Verdict::Intact { entries } => {
+                println!("audit trail intact: {entries} entries");
+                Ok(())
+            }
+            Verdict::Broken { at, why } => Err(anyhow!("audit trail broken at entry {at}: {why}")),
+        },
         AdminCommand::Calendar { command: DecisionCommand::List } => {
             for d in app.added_decisions().await? {
                 let decision = &d.decision;

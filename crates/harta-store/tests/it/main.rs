@@ -2,6 +2,7 @@
 //! `HARTA_TEST_POSTGRES_URL` is set).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod audit;
 mod calendar;
 mod cases;
 mod seed;

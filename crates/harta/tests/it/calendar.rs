@@ -94,6 +94,10 @@ fn a_decision_added_at_run_time_recomputes_open_cases_and_can_be_removed() {
     assert_eq!(stdout(&harta(dir.path(), &["calendar", "due", "2026-11-25", "10"])), "2026-12-09\n");
     let gone = harta(dir.path(), &["admin", "calendar", "remove", "2026-12-07"]);
     assert!(!gone.status.success());
+    // Both changes are in the audit trail, whose chain is intact.
+    let verify = harta(dir.path(), &["admin", "audit", "verify"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert_eq!(stdout(&verify), "audit trail intact: 2 entries\n");
 }
 
 #[test]
