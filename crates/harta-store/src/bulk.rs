@@ -30,7 +30,6 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 /// One case to write, with its party and derived state.
 pub(crate) struct CaseRow<'a> {
     pub party_id: i64,
-    pub party: &'a NewParty,
     pub case_id: i64,
     pub number: &'a RegistryNumber,
     pub kind: CaseKind,
@@ -58,7 +57,9 @@ pub(crate) struct Rows {
     national_id_index: Vec<Option<String>>,
     national_id_masked: Vec<Option<String>>,
     eik: Vec<Option<String>>,
+    party_created_at: Vec<i64>,
     case_id: Vec<i64>,
+    case_party_id: Vec<i64>,
     registry_number: Vec<String>,
     register: Vec<String>,
     year: Vec<i64>,
@@ -85,11 +86,11 @@ pub(crate) struct Rows {
 }
 
 impl Rows {
-    /// Adds a case and its party.
-    pub(crate) fn push_case(&mut self, c: CaseRow<'_>) {
-        let p = c.party;
+    /// Adds a party.
+    pub(crate) fn push_party(&mut self, id: i64, p: &NewParty, created_at: Timestamp) {
         let text = |v: Option<&str>| v.map(str::to_string);
-        self.party_id.push(c.party_id);
+        self.party_id.push(id);
+        self.party_created_at.push(millis(created_at));
         self.party_kind.push(p.kind.as_str().to_string());
         self.name.push(p.name.as_str().to_string());
         self.email.push(text(p.email.as_ref().map(|e| e.as_str())));
@@ -101,7 +102,12 @@ impl Rows {
         self.national_id_index.push(text(p.national_id.as_ref().map(|n| n.index.as_str())));
         self.national_id_masked.push(text(p.national_id.as_ref().map(|n| n.masked.as_str())));
         self.eik.push(text(p.eik.as_ref().map(|e| e.as_str())));
+    }
+
+    /// Adds a case (its party is added with [`Rows::push_party`]).
+    pub(crate) fn push_case(&mut self, c: CaseRow<'_>) {
         self.case_id.push(c.case_id);
+        self.case_party_id.push(c.party_id);
         self.registry_number.push(c.number.as_str().to_string());
         self.register.push(c.number.register().to_string());
         self.year.push(i64::from(c.number.year()));
@@ -183,22 +189,22 @@ impl ReserveIds for sqlx::PgConnection {
     }
 }
 
-/// Writes [`Rows`] with three statements (or chunks of them).
+/// Writes [`Rows`]: the parties first, then (once their numbers are known) the cases and their
+/// events, one statement per table (or chunks of them). Each call takes the values it writes.
 pub(crate) trait InsertRows {
-    fn insert_rows(&mut self, rows: Rows) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+    fn insert_parties(&mut self, rows: &mut Rows) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+    fn insert_cases(&mut self, rows: &mut Rows) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
 impl InsertRows for sqlx::SqliteConnection {
-    async fn insert_rows(&mut self, mut r: Rows) -> Result<(), sqlx::Error> {
-        // Values are moved out of the columns, not copied: each is bound once.
-        let cases = r.case_id.len();
-        for start in (0..cases).step_by(SQLITE_CHUNK) {
-            let range = start..cases.min(start + SQLITE_CHUNK);
+    async fn insert_parties(&mut self, r: &mut Rows) -> Result<(), sqlx::Error> {
+        let parties = r.party_id.len();
+        for start in (0..parties).step_by(SQLITE_CHUNK) {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO parties (id, kind, name, email, phone, address, preferred_channel, national_id_kind,
                     national_id_sealed, national_id_index, national_id_masked, eik, created_at) ",
             );
-            q.push_values(range.clone(), |mut b, i| {
+            q.push_values(start..parties.min(start + SQLITE_CHUNK), |mut b, i| {
                 b.push_bind(r.party_id[i])
                     .push_bind(std::mem::take(&mut r.party_kind[i]))
                     .push_bind(std::mem::take(&mut r.name[i]))
@@ -211,14 +217,21 @@ impl InsertRows for sqlx::SqliteConnection {
                     .push_bind(std::mem::take(&mut r.national_id_index[i]))
                     .push_bind(std::mem::take(&mut r.national_id_masked[i]))
                     .push_bind(std::mem::take(&mut r.eik[i]))
-                    .push_bind(r.received_at[i]);
+                    .push_bind(r.party_created_at[i]);
             });
             q.build().execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_cases(&mut self, r: &mut Rows) -> Result<(), sqlx::Error> {
+        let cases = r.case_id.len();
+        for start in (0..cases).step_by(SQLITE_CHUNK) {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                     unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at) ",
             );
-            q.push_values(range, |mut b, i| {
+            q.push_values(start..cases.min(start + SQLITE_CHUNK), |mut b, i| {
                 b.push_bind(r.case_id[i])
                     .push_bind(std::mem::take(&mut r.registry_number[i]))
                     .push_bind(std::mem::take(&mut r.register[i]))
@@ -228,7 +241,7 @@ impl InsertRows for sqlx::SqliteConnection {
                     .push_bind(std::mem::take(&mut r.channel[i]))
                     .push_bind(std::mem::take(&mut r.subject[i]))
                     .push_bind(std::mem::take(&mut r.body[i]))
-                    .push_bind(r.party_id[i])
+                    .push_bind(r.case_party_id[i])
                     .push_bind(std::mem::take(&mut r.unit[i]))
                     .push_bind(r.responsible[i])
                     .push_bind(std::mem::take(&mut r.state[i]))
@@ -259,15 +272,15 @@ impl InsertRows for sqlx::SqliteConnection {
 }
 
 impl InsertRows for sqlx::PgConnection {
-    async fn insert_rows(&mut self, r: Rows) -> Result<(), sqlx::Error> {
-        let cases = r.case_id.len();
-        for start in (0..cases).step_by(PG_CHUNK) {
-            let c = start..cases.min(start + PG_CHUNK);
+    async fn insert_parties(&mut self, r: &mut Rows) -> Result<(), sqlx::Error> {
+        let parties = r.party_id.len();
+        for start in (0..parties).step_by(PG_CHUNK) {
+            let c = start..parties.min(start + PG_CHUNK);
             sqlx::query(
                 "INSERT INTO parties (id, kind, name, email, phone, address, preferred_channel, national_id_kind,
-                national_id_sealed, national_id_index, national_id_masked, eik, created_at)
-             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                $8::text[], $9::bytea[], $10::text[], $11::text[], $12::text[], $13::bigint[])",
+                    national_id_sealed, national_id_index, national_id_masked, eik, created_at)
+                 SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                    $7::text[], $8::text[], $9::bytea[], $10::text[], $11::text[], $12::text[], $13::bigint[])",
             )
             .bind(&r.party_id[c.clone()])
             .bind(&r.party_kind[c.clone()])
@@ -281,15 +294,23 @@ impl InsertRows for sqlx::PgConnection {
             .bind(&r.national_id_index[c.clone()])
             .bind(&r.national_id_masked[c.clone()])
             .bind(&r.eik[c.clone()])
-            .bind(&r.received_at[c.clone()])
+            .bind(&r.party_created_at[c])
             .execute(&mut *self)
             .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_cases(&mut self, r: &mut Rows) -> Result<(), sqlx::Error> {
+        let cases = r.case_id.len();
+        for start in (0..cases).step_by(PG_CHUNK) {
+            let c = start..cases.min(start + PG_CHUNK);
             sqlx::query(
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
-                unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at)
-             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
-                $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[],
-                $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[])",
+                    unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at)
+                 SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
+                    $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[],
+                    $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[])",
             )
             .bind(&r.case_id[c.clone()])
             .bind(&r.registry_number[c.clone()])
@@ -300,7 +321,7 @@ impl InsertRows for sqlx::PgConnection {
             .bind(&r.channel[c.clone()])
             .bind(&r.subject[c.clone()])
             .bind(&r.body[c.clone()])
-            .bind(&r.party_id[c.clone()])
+            .bind(&r.case_party_id[c.clone()])
             .bind(&r.unit[c.clone()])
             .bind(&r.responsible[c.clone()])
             .bind(&r.state[c.clone()])
@@ -308,7 +329,7 @@ impl InsertRows for sqlx::PgConnection {
             .bind(&r.original_due[c.clone()])
             .bind(&r.extended_due[c.clone()])
             .bind(&r.due[c.clone()])
-            .bind(&r.updated_at[c.clone()])
+            .bind(&r.updated_at[c])
             .execute(&mut *self)
             .await?;
         }
@@ -316,18 +337,19 @@ impl InsertRows for sqlx::PgConnection {
         for start in (0..events).step_by(PG_CHUNK * 2) {
             let e = start..events.min(start + PG_CHUNK * 2);
             sqlx::query(
-            "INSERT INTO case_events (id, case_id, n, at, actor, type, data)
-             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])",
-        )
-        .bind(&r.event_id[e.clone()])
-        .bind(&r.event_case_id[e.clone()])
-        .bind(&r.event_n[e.clone()])
-        .bind(&r.event_at[e.clone()])
-        .bind(&r.event_actor[e.clone()])
-        .bind(&r.event_type[e.clone()])
-        .bind(&r.event_data[e.clone()])
-        .execute(&mut *self)
-        .await?;
+                "INSERT INTO case_events (id, case_id, n, at, actor, type, data)
+                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
+                    $7::text[])",
+            )
+            .bind(&r.event_id[e.clone()])
+            .bind(&r.event_case_id[e.clone()])
+            .bind(&r.event_n[e.clone()])
+            .bind(&r.event_at[e.clone()])
+            .bind(&r.event_actor[e.clone()])
+            .bind(&r.event_type[e.clone()])
+            .bind(&r.event_data[e])
+            .execute(&mut *self)
+            .await?;
         }
         Ok(())
     }

@@ -121,11 +121,13 @@ impl Registrar {
     /// drained, so a graceful shutdown loses nothing that was accepted.
     pub fn start(db: Db, rules: RegistryRules, calendar: Arc<CalendarCache>) -> (Self, tokio::task::JoinHandle<()>) {
         let (queue, mut rx) = mpsc::channel::<Pending>(MAX_BATCH * 4);
+        // One writer: batches follow each other, the next gathering while the last commits.
+        // (A second writer on PostgreSQL was measured slower: it waits on the counter row and
+        // competes for the same two cores.)
         let writer = tokio::spawn(async move {
             let mut batch = Vec::with_capacity(MAX_BATCH);
             while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                let pending = std::mem::take(&mut batch);
-                write_pending(&db, &rules, &calendar, pending).await;
+                write_pending(&db, &rules, &calendar, std::mem::take(&mut batch)).await;
             }
         });
         (Self { queue }, writer)
@@ -170,7 +172,9 @@ async fn write_batch(
     cases: &[&NewCase],
 ) -> Result<Vec<Registered>> {
     on_db!(db, |pool| {
-        let mut tx = pool.begin().await?;
+        // On SQLite the transaction takes the write lock at once, which makes reserving ids by
+        // the largest id safe even against another process writing.
+        let mut tx = pool.begin_with(begin_writing(db)).await?;
         // The calendar in force for this transaction: a decision being added holds this row, so
         // a case is either seen by that decision's recomputation or computed with it.
         let version: i64 = sqlx::query_scalar(version_sql(db)).fetch_one(&mut *tx).await?;
@@ -178,8 +182,6 @@ async fn write_batch(
             Some(cal) => cal,
             None => calendar.rebuild(version, &load_decisions!(&mut *tx)?)?,
         };
-
-        // Reserve a block of numbers per register and year.
         let mut plan = Vec::with_capacity(cases.len());
         let mut counts: BTreeMap<(String, i16), i64> = BTreeMap::new();
         for case in cases {
@@ -193,6 +195,20 @@ async fn write_batch(
             *counts.entry((register.clone(), year)).or_default() += 1;
             plan.push((index.as_str(), register, year, due.date()));
         }
+
+        // Ids are reserved up front so that each table gets one multi-row INSERT per batch:
+        // a handful of statements per transaction however many cases it carries.
+        let k = cases.len() as i64;
+        let (party_ids, case_ids, event_ids) = tx.reserve_ids(k, k).await?;
+        let mut rows = Rows::default();
+        for (case, id) in cases.iter().zip(&party_ids) {
+            rows.push_party(*id, &case.party, case.received_at);
+        }
+        tx.insert_parties(&mut rows).await?;
+
+        // Only now take a block of numbers per register and year: the counter row stays locked
+        // until the commit (that is what keeps numbers gapless), so as little as possible
+        // happens after this point.
         let mut next: BTreeMap<(String, i16), i64> = BTreeMap::new();
         for ((register, year), n) in &counts {
             let last: i64 = sqlx::query_scalar(
@@ -207,12 +223,6 @@ async fn write_batch(
             .await?;
             next.insert((register.clone(), *year), last - n + 1);
         }
-
-        // Ids are reserved up front so that each table gets one multi-row INSERT per batch:
-        // a handful of statements per transaction however many cases it carries.
-        let k = cases.len() as i64;
-        let (party_ids, case_ids, event_ids) = tx.reserve_ids(k, k).await?;
-
         let mut done = Vec::with_capacity(cases.len());
         for (i, (index, register, year, due)) in plan.into_iter().enumerate() {
             let slot = next.get_mut(&(register, year)).ok_or_else(|| StoreError::Corrupt("counter".into()))?;
@@ -221,13 +231,10 @@ async fn write_batch(
             let number = rules.format.render(index, year, seq);
             done.push(Registered { id: case_ids[i], number, received_at: cases[i].received_at, due });
         }
-
-        let mut rows = Rows::default();
         for (i, (case, r)) in cases.iter().zip(&done).enumerate() {
             let state = CaseState::registered(r.due);
             rows.push_case(CaseRow {
                 party_id: party_ids[i],
-                party: &case.party,
                 case_id: r.id,
                 number: &r.number,
                 kind: case.kind,
@@ -243,10 +250,18 @@ async fn write_batch(
             rows.push_event(event_ids[i], r.id, 1, case.received_at, &case.actor, &event)?;
         }
         let units: Vec<&str> = cases.iter().map(|c| c.unit.as_str()).collect();
-        tx.insert_rows(rows).await.map_err(|e| constraint(e, &format!("unit {}", units.join(" or "))))?;
+        tx.insert_cases(&mut rows).await.map_err(|e| constraint(e, &format!("unit {}", units.join(" or "))))?;
         tx.commit().await?;
         Ok(done)
     })
+}
+
+/// How a writing transaction starts: `BEGIN IMMEDIATE` on SQLite takes the write lock at once.
+pub(crate) fn begin_writing(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "BEGIN IMMEDIATE",
+        Db::Postgres(_) => "BEGIN",
+    }
 }
 
 /// A case as stored, with its party.

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use crate::bulk::{CaseRow, InsertRows, ReserveIds, Rows};
 use crate::cases::NewParty;
+use crate::cases::begin_writing;
 use crate::{Db, Result, StoreError, on_db};
 
 /// A generated case with its whole history (the first event must be its registration).
@@ -63,8 +64,7 @@ pub async fn load(db: &Db, cases: &[SeedCase]) -> Result<()> {
     }
     let events = cases.iter().map(|c| c.events.len() as i64).sum();
     on_db!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        // The counters first: on SQLite this takes the write lock that makes reserving ids safe.
+        let mut tx = pool.begin_with(begin_writing(db)).await?;
         for ((register, year), seq) in &last {
             sqlx::query(
                 "INSERT INTO registry_counters (register, year, last) VALUES ($1, $2, $3)
@@ -81,9 +81,9 @@ pub async fn load(db: &Db, cases: &[SeedCase]) -> Result<()> {
         let mut rows = Rows::default();
         let mut event_ids = event_ids.into_iter();
         for (i, (c, state)) in cases.iter().zip(&states).enumerate() {
+            rows.push_party(party_ids[i], &c.party, c.received_at);
             rows.push_case(CaseRow {
                 party_id: party_ids[i],
-                party: &c.party,
                 case_id: case_ids[i],
                 number: &c.number,
                 kind: c.kind,
@@ -100,7 +100,8 @@ pub async fn load(db: &Db, cases: &[SeedCase]) -> Result<()> {
                 rows.push_event(id, case_ids[i], n as i64 + 1, *at, actor, event)?;
             }
         }
-        tx.insert_rows(rows).await?;
+        tx.insert_parties(&mut rows).await?;
+        tx.insert_cases(&mut rows).await?;
         tx.commit().await?;
         Ok(())
     })
