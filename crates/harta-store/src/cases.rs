@@ -158,7 +158,9 @@ async fn write_pending(db: &Db, rules: &RegistryRules, calendar: &CalendarCache,
         // alone; only the faulty ones fail, and no number was consumed by the rollback.
         Err(_) => {
             for p in pending {
-                let result = write_batch(db, rules, calendar, &[&p.case]).await.map(|mut v| v.remove(0));
+                let result = write_batch(db, rules, calendar, &[&p.case]).await.and_then(|done| {
+                    done.into_iter().next().ok_or_else(|| StoreError::Corrupt("a batch of one wrote nothing".into()))
+                });
                 let _ = p.reply.send(result);
             }
         }
