@@ -43,3 +43,94 @@ impl App {
         Ok(Some(FirstLogin { login: FIRST_ADMIN_LOGIN.to_string(), password }))
     }
 }
+
+/// A new member of staff, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct StaffInput {
+    /// Employee number (unique).
+    pub employee_number: Option<String>,
+    /// Full name.
+    pub name: Option<String>,
+    /// Role name.
+    pub role: Option<String>,
+    /// Unit code (needed by unit-scoped roles).
+    pub unit: Option<String>,
+    /// Work e-mail.
+    pub email: Option<String>,
+    /// Direct telephone.
+    pub phone: Option<String>,
+}
+
+impl App {
+    /// Adds a member of staff (administrators only); returns the id.
+    pub async fn add_staff(&self, who: &crate::Principal, input: &StaffInput) -> Result<i64, AppError> {
+        use harta_domain::identifiers::{Email, Phone};
+        use harta_domain::text::Name;
+
+        use crate::FieldError;
+        if !who.role.may_administer() {
+            return Err(AppError::Forbidden("add staff"));
+        }
+        let mut errors = Vec::new();
+        let mut need =
+            |field: &str, value: &Option<String>| match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                Some(v) => Some(v.to_string()),
+                None => {
+                    errors.push(FieldError::new(field, "is required"));
+                    None
+                }
+            };
+        let number = need("employee_number", &input.employee_number);
+        let name = need("name", &input.name);
+        let role = need("role", &input.role);
+        let name = name.and_then(|n| Name::parse(&n).map_err(|e| errors.push(FieldError::new("name", e))).ok());
+        let role = role.and_then(|r| {
+            let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            Role::parse(&r).or_else(|| {
+                errors.push(FieldError::new("role", format!("\"{r}\" is not a role (one of: {})", known.join(", "))));
+                None
+            })
+        });
+        let unit = input.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        if let Some(u) = unit
+            && self.charter().unit(u).is_none()
+        {
+            errors.push(FieldError::new("unit", format!("there is no unit {u}")));
+        }
+        if role.is_some_and(|r| r.is_unit_scoped()) && unit.is_none() {
+            errors.push(FieldError::new("unit", "this role needs a unit"));
+        }
+        let email = input.email.as_deref().filter(|e| !e.trim().is_empty()).map(Email::parse).transpose();
+        let email = email.map_err(|e| errors.push(FieldError::new("email", e))).ok().flatten();
+        let phone = input.phone.as_deref().filter(|p| !p.trim().is_empty()).map(Phone::parse).transpose();
+        let phone = phone.map_err(|e| errors.push(FieldError::new("phone", e))).ok().flatten();
+        let (Some(number), Some(name), Some(role)) = (number, name, role) else {
+            return Err(AppError::Invalid(errors));
+        };
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let staff = NewStaff {
+            employee_number: &number,
+            name: name.as_str(),
+            role: role.as_str(),
+            unit,
+            email: email.as_ref().map(|e| e.as_str()),
+            phone: phone.as_ref().map(|p| p.as_str()),
+            password_hash: None,
+        };
+        let id = self.inner.admin.add_staff(&staff, self.now()).await.map_err(|e| match e {
+            harta_store::StoreError::Duplicate(_) => {
+                AppError::field("employee_number", format!("{number} is already in the directory"))
+            }
+            other => other.into(),
+        })?;
+        self.inner.audit.record(self.now(), &who.audit_name(), "add_staff", &format!("staff:{id}"), &number).await?;
+        Ok(id)
+    }
+
+    /// The staff directory.
+    pub async fn staff(&self) -> Result<Vec<harta_store::admin::StaffRecord>, AppError> {
+        Ok(self.inner.admin.staff().await?)
+    }
+}

@@ -20,6 +20,27 @@ pub struct TokenRecord {
     pub label: String,
 }
 
+/// A member of staff as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecord {
+    /// Id (what `assigned` events name).
+    pub id: i64,
+    /// Employee number.
+    pub employee_number: String,
+    /// Full name.
+    pub name: String,
+    /// Role name.
+    pub role: String,
+    /// Unit code.
+    pub unit: Option<String>,
+    /// Work e-mail.
+    pub email: Option<String>,
+    /// Direct telephone (E.164).
+    pub phone: Option<String>,
+    /// Whether the person works here now.
+    pub active: bool,
+}
+
 /// A new staff member.
 #[derive(Debug, Clone)]
 pub struct NewStaff<'a> {
@@ -108,6 +129,31 @@ impl Admin {
             .fetch_one(pool)
             .await
             .map_err(|e| constraint(e, &format!("employee number {} or unit", s.employee_number)))
+        })
+    }
+
+    /// The staff directory, by employee number.
+    pub async fn staff(&self) -> Result<Vec<StaffRecord>> {
+        on_db!(read & self.db, |pool| {
+            let rows = sqlx::query(
+                "SELECT id, employee_number, name, role, unit_code, email, phone, active FROM staff ORDER BY employee_number",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(StaffRecord {
+                        id: r.try_get("id")?,
+                        employee_number: r.try_get("employee_number")?,
+                        name: r.try_get("name")?,
+                        role: r.try_get("role")?,
+                        unit: r.try_get("unit_code")?,
+                        email: r.try_get("email")?,
+                        phone: r.try_get("phone")?,
+                        active: r.try_get::<i64, _>("active")? != 0,
+                    })
+                })
+                .collect()
         })
     }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
+use harta_app::administration::StaffInput;
 use harta_app::calendar::DecisionInput;
 use harta_app::{App, Principal, Role};
 use harta_domain::case::Actor;
@@ -72,11 +73,43 @@ enum AdminCommand {
         #[command(subcommand)]
         command: DecisionCommand,
     },
+    /// The staff directory.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// The audit trail of reads and changes of personal data.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Add a member of staff and print their id (what `assigned` events name).
+    Add {
+        /// Employee number (unique).
+        #[arg(long)]
+        employee_number: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// counter_clerk, case_officer, head_of_unit, mayors_secretary, manager, administrator, auditor
+        #[arg(long)]
+        role: String,
+        /// Unit code (needed by case_officer, head_of_unit and mayors_secretary).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Work e-mail.
+        #[arg(long)]
+        email: Option<String>,
+        /// Direct telephone.
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// List the staff directory.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,6 +274,26 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
         AdminCommand::Calendar { command: DecisionCommand::Remove { date } } => {
             let done = app.remove_decision(&operator(), &date).await.map_err(app_error)?;
             report_moved(&done.moved);
+            Ok(())
+        }
+        AdminCommand::Staff { command: StaffCommand::Add { employee_number, name, role, unit, email, phone } } => {
+            let input = StaffInput {
+                employee_number: Some(employee_number),
+                name: Some(name),
+                role: Some(role),
+                unit,
+                email,
+                phone,
+            };
+            println!("{}", app.add_staff(&operator(), &input).await.map_err(app_error)?);
+            Ok(())
+        }
+        AdminCommand::Staff { command: StaffCommand::List } => {
+            for s in app.staff().await? {
+                let unit = s.unit.as_deref().unwrap_or("-");
+                let active = if s.active { "" } else { "  (inactive)" };
+                println!("{:>5}  {:<10}  {:<18}  {:<8}  {}{active}", s.id, s.employee_number, s.role, unit, s.name);
+            }
             Ok(())
         }
         AdminCommand::Audit { command: AuditCommand::Verify } => match app.verify_audit(&operator()).await? {

@@ -39,12 +39,33 @@ fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
     assert!(stderr(&bad).contains("needs a unit"), "{}", stderr(&bad));
     assert!(harta(dir.path(), &["admin", "token", "create", "--role", "administrator"]).status.success());
 
+    // The staff directory, for naming who is responsible.
+    let add = ["admin", "staff", "add", "--employee-number", "1042", "--name", "Петя Колева", "--role", "case_officer"];
+    let no_unit = harta(dir.path(), &add);
+    assert!(stderr(&no_unit).contains("unit: this role needs a unit"), "{}", stderr(&no_unit));
+    let with_unit = [&add[..], &["--unit", "cao", "--phone", "02/895 11 42"]].concat();
+    let officer = harta(dir.path(), &with_unit);
+    assert!(officer.status.success(), "{}", stderr(&officer));
+    let officer_id = stdout(&officer).trim().to_string();
+    let again = harta(dir.path(), &with_unit);
+    assert!(stderr(&again).contains("employee_number: 1042 is already in the directory"), "{}", stderr(&again));
+    let list = stdout(&harta(dir.path(), &["admin", "staff", "list"]));
+    assert!(list.contains("1042") && list.contains("Петя Колева") && list.contains(&officer_id), "{list}");
+
     let auth = format!("Authorization: Bearer {token}");
     let body = r#"{"kind":"complaint","channel":"phone","subject":"Шум","text":"Шум нощем.","party":{"name":"Иван Петров","phone":"02/895 11 00"}}"#;
     let endpoint = format!("{url}/api/v1/cases");
     let one = curl(&["-H", &auth, "-H", "Content-Type: application/json", "-d", body, &endpoint]);
     assert!(one.ends_with("201"), "{one}");
-    assert!(one.contains(r#""registry_number":"РКС26-ЖБ12-1""#) || one.contains("ЖБ12-1"), "{one}");
+    assert!(one.contains("ЖБ12-1"), "{one}");
+    // A head of unit names the officer.
+    let head = stdout(&harta(dir.path(), &["admin", "token", "create", "--role", "head_of_unit", "--unit", "cao"]));
+    let head_auth = format!("Authorization: Bearer {}", head.trim());
+    let case_url: serde_json::Value = serde_json::from_str(one.rsplit_once('\n').unwrap().0).unwrap();
+    let events = format!("{url}{}/events", case_url["url"].as_str().unwrap());
+    let assign = format!(r#"{{"type":"assigned","officer":{officer_id}}}"#);
+    let assigned = curl(&["-H", &head_auth, "-H", "Content-Type: application/json", "-d", &assign, &events]);
+    assert!(assigned.ends_with("201") && assigned.contains(r#""state":"assigned""#), "{assigned}");
 
     // Registrations in flight when SIGTERM arrives: every one acknowledged must be stored.
     let mut clients = Vec::new();
