@@ -66,7 +66,8 @@ CREATE TABLE registry_counters (
 
 CREATE TABLE cases (
     id INTEGER PRIMARY KEY,
-    registry_number TEXT NOT NULL UNIQUE,
+    -- Rendered from (register, year, seq), which are unique together and used to look it up.
+    registry_number TEXT NOT NULL,
     register TEXT NOT NULL,
     year INTEGER NOT NULL,
     seq INTEGER NOT NULL,

@@ -249,8 +249,7 @@ impl App {
     /// A case by registry number, if the caller may see it; records the read of personal data
     /// in the audit trail. Another unit's case is "not found", never "forbidden".
     pub async fn view_case(&self, who: &Principal, number: &str) -> Result<CaseView, AppError> {
-        let not_found = || AppError::NotFound(format!("case {number}"));
-        let case = self.inner.cases.by_number(number, who.unit_scope()).await?.ok_or_else(not_found)?;
+        let case = self.find_case(who, number).await?;
         let events = self.inner.cases.events(case.id).await?;
         let now = self.now();
         self.inner
@@ -265,6 +264,14 @@ impl App {
             None
         };
         Ok(CaseView { case, events, deadline })
+    }
+
+    /// A case the caller may see, by its number as written. A number that does not parse, a
+    /// case that does not exist and another unit's case all answer the same "not found".
+    pub(crate) async fn find_case(&self, who: &Principal, number: &str) -> Result<CaseRecord, AppError> {
+        let not_found = || AppError::NotFound(format!("case {number}"));
+        let number = self.charter().registry.parse(number).map_err(|_| not_found())?;
+        self.inner.cases.by_number(&number, who.unit_scope()).await?.ok_or_else(not_found)
     }
 
     /// A page of the cases the caller may see, soonest due first.

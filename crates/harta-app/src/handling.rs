@@ -50,12 +50,7 @@ impl App {
     /// Records an event on a case the caller may see, if the role may and the life cycle and
     /// the charter allow it. Returns the case's new state.
     pub async fn record_event(&self, who: &Principal, number: &str, event: CaseEvent) -> Result<CaseState, AppError> {
-        let case = self
-            .inner
-            .cases
-            .by_number(number, who.unit_scope())
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("case {number}")))?;
+        let case = self.find_case(who, number).await?;
         if matches!(event, CaseEvent::Registered { .. } | CaseEvent::DeadlineRecomputed { .. }) {
             return Err(AppError::field("type", format!("{} is recorded by harta itself", event.name())));
         }

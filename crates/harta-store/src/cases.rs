@@ -439,14 +439,21 @@ impl Cases {
     }
 
     /// A case by registry number, if it exists and lies within `unit_scope` (`None`: any unit).
-    /// A case outside the scope is reported as absent, so its existence does not leak.
-    pub async fn by_number(&self, number: &str, unit_scope: Option<&str>) -> Result<Option<CaseRecord>> {
+    /// A case outside the scope is reported as absent, so its existence does not leak. The
+    /// number is found by its register, year and sequence, which the unique key indexes.
+    pub async fn by_number(&self, number: &RegistryNumber, unit_scope: Option<&str>) -> Result<Option<CaseRecord>> {
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases c JOIN parties p ON p.id = c.party_id
-             WHERE c.registry_number = $1 AND ($2 IS NULL OR c.unit_code = $2)"
+             WHERE c.register = $1 AND c.year = $2 AND c.seq = $3 AND ($4 IS NULL OR c.unit_code = $4)"
         );
         let row = on_db!(read & self.db, |pool| {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number).bind(unit_scope).fetch_optional(pool).await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(number.register())
+                .bind(i64::from(number.year()))
+                .bind(i64::from(number.seq()))
+                .bind(unit_scope)
+                .fetch_optional(pool)
+                .await?;
             row.as_ref().map(case_record).transpose()
         })?;
         Ok(row)

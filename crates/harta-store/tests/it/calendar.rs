@@ -30,7 +30,7 @@ async fn a_decision_moves_open_deadlines_with_an_event_and_its_removal_moves_the
         assert_eq!(moved.moved.len(), 1);
         assert_eq!(moved.moved[0].0, open.number.as_str());
         let cases = Cases::new(t.db.clone());
-        let row = cases.by_number(open.number.as_str(), None).await.unwrap().unwrap();
+        let row = cases.by_number(&open.number, None).await.unwrap().unwrap();
         assert_eq!(row.due.to_string(), "2026-12-10");
         let events = cases.events(open.id).await.unwrap();
         let last = &events.last().unwrap().event;
@@ -45,7 +45,7 @@ async fn a_decision_moves_open_deadlines_with_an_event_and_its_removal_moves_the
         let fresh = registrar.register(letter("2026-11-25T11:00:00Z", "cao")).await.unwrap();
         assert_eq!(fresh.due.to_string(), "2026-12-10");
         // The one received after the day is untouched.
-        assert_eq!(cases.by_number(unaffected.number.as_str(), None).await.unwrap().unwrap().due, unaffected.due);
+        assert_eq!(cases.by_number(&unaffected.number, None).await.unwrap().unwrap().due, unaffected.due);
         // Refusals: a duplicate, and removing a day that was never added.
         let dup = decisions.add(&day_off("2026-12-07"), "admin", now, &commitments, &cache).await;
         assert!(matches!(dup, Err(DecisionError::Calendar(_))));
@@ -54,7 +54,7 @@ async fn a_decision_moves_open_deadlines_with_an_event_and_its_removal_moves_the
         // Removal moves both back.
         let back = decisions.remove("2026-12-07".parse().unwrap(), now, &commitments, &cache).await.unwrap();
         assert_eq!(back.moved.len(), 2);
-        assert_eq!(cases.by_number(open.number.as_str(), None).await.unwrap().unwrap().due.to_string(), "2026-12-09");
+        assert_eq!(cases.by_number(&open.number, None).await.unwrap().unwrap().due.to_string(), "2026-12-09");
         assert!(decisions.list().await.unwrap().is_empty());
         other.refresh(&t.db).await.unwrap();
         assert!(other.current().is_working_day("2026-12-07".parse().unwrap()).unwrap());

@@ -116,7 +116,7 @@ async fn events_drive_the_row_and_illegal_ones_are_refused() {
             new_due: "2026-12-18".parse().unwrap(),
         };
         cases.append(done.id, now, &actor, &hold).await.unwrap().unwrap();
-        let row = cases.by_number(done.number.as_str(), None).await.unwrap().unwrap();
+        let row = cases.by_number(&done.number, None).await.unwrap().unwrap();
         assert_eq!(row.state, State::Assigned);
         assert_eq!(row.responsible, Some(StaffId(officer)));
         assert_eq!(row.original_due.to_string(), "2026-12-09");
@@ -130,8 +130,8 @@ async fn events_drive_the_row_and_illegal_ones_are_refused() {
         );
         assert_eq!(events[1].actor, actor);
         // A case outside the caller's unit does not exist for them.
-        assert!(cases.by_number(done.number.as_str(), Some("grao")).await.unwrap().is_none());
-        assert!(cases.by_number(done.number.as_str(), Some("cao")).await.unwrap().is_some());
+        assert!(cases.by_number(&done.number, Some("grao")).await.unwrap().is_none());
+        assert!(cases.by_number(&done.number, Some("cao")).await.unwrap().is_some());
         assert!(matches!(cases.append(999_999, now, &actor, &CaseEvent::Closed).await, Err(StoreError::Missing(_))));
         t.finish().await;
     }

@@ -52,7 +52,7 @@ async fn seeded_histories_load_whole_and_registration_continues_the_numbers() {
         load(&t.db, &seeded).await.unwrap();
         assert_eq!(counters(&t.db).await.unwrap()[&("ГР94".to_string(), 2026)], 3);
         let cases = Cases::new(t.db.clone());
-        let answered = cases.by_number("РКС26-ГР94-3", None).await.unwrap().unwrap();
+        let answered = cases.by_number(&format.parse("РКС26-ГР94-3").unwrap(), None).await.unwrap().unwrap();
         assert_eq!(answered.state, State::Answered);
         assert_eq!(answered.responsible, Some(officer));
         assert_eq!(cases.events(answered.id).await.unwrap().len(), 3);

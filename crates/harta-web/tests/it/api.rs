@@ -70,6 +70,9 @@ async fn roles_and_units_decide_what_is_visible() {
         post_json(s.addr, &clerk, &letter("cao")).await;
 
         assert_eq!(get(s.addr, &grao_officer, &url).await.status, 200);
+        // A number that is not one, or that was never issued, is simply not found.
+        assert_eq!(get(s.addr, &clerk, "/api/v1/cases/nonsense").await.status, 404);
+        assert_eq!(get(s.addr, &clerk, &url.replace("-1", "-99")).await.status, 404);
         // Another unit's case is "not found", never "forbidden": its existence does not leak.
         let hidden = get(s.addr, &cao_officer, &url).await;
         assert_eq!(hidden.status, 404);
