@@ -98,6 +98,10 @@ async fn health_and_unknown_addresses() {
         assert_eq!(request(s.addr, "GET", "/readyz", &[], b"").await.status, 200);
         let missing = request(s.addr, "GET", "/nowhere", &[], b"").await;
         assert_eq!(missing.status, 404);
+        // Every answer carries a request id (a client's own is kept) for finding the log line.
+        assert_eq!(missing.header("x-request-id").map(str::len), Some(36));
+        let own = request(s.addr, "GET", "/healthz", &[("x-request-id", "abc-123")], b"").await;
+        assert_eq!(own.header("x-request-id"), Some("abc-123"));
         assert_eq!(missing.json()["status"], 404);
         s.db.finish().await;
     }
