@@ -37,8 +37,12 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
         None => settings.sqlite_path().display().to_string(),
     };
     println!("harta serves {name} at http://{addr}/  (store: {where_})");
-    if let Some(login) = first {
-        println!("{}", crate::first_login(&login));
+    match first {
+        Some(login) => println!("{}", crate::first_login(&login)),
+        None => println!(
+            "Administrator login \"{}\" (its password was shown at the first start)",
+            harta_app::administration::FIRST_ADMIN_LOGIN
+        ),
     }
 
     let refresher = {

@@ -94,7 +94,9 @@ fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
     assert!(lines.any(|l| l.unwrap().contains("harta stopped")));
 
     // Back up again on the same store: every acknowledged case is there.
-    let (mut again, url, _) = serve(dir.path());
+    let (mut again, url, mut again_lines) = serve(dir.path());
+    let login = again_lines.next().unwrap().unwrap();
+    assert!(login.contains("Administrator login \"admin\" (its password was shown at the first start)"), "{login}");
     for number in &acknowledged {
         let path = format!("{url}/api/v1/cases/{}", number.replace('-', "%2D"));
         let got = curl(&["-g", "-H", &auth, &path]);
