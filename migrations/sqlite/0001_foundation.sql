@@ -55,7 +55,7 @@ CREATE TABLE parties (
     eik TEXT,
     created_at INTEGER NOT NULL
 );
-CREATE INDEX parties_national_id_index ON parties (national_id_index);
+CREATE INDEX parties_national_id_index ON parties (national_id_index) WHERE national_id_index IS NOT NULL;
 
 CREATE TABLE registry_counters (
     register TEXT NOT NULL,
