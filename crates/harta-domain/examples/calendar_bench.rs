@@ -11,7 +11,7 @@ use jiff::civil::Date;
 fn main() {
     let calls: usize = std::env::args().nth(1).map_or(10_000_000, |s| s.parse().expect("calls"));
     let started = Instant::now();
-    let cal = Calendar::shipped();
+    let cal = Calendar::shipped().unwrap();
     let build = started.elapsed();
 
     // SplitMix64: the same inputs on every run.

@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn receipt_on_a_saturday_night_or_a_holiday_counts_from_the_next_working_day() {
-        let cal = Calendar::shipped();
+        let cal = Calendar::shipped().unwrap();
         // Saturday 27.12.2025 at 23:59 Sofia time (21:59 UTC).
         let sat: Timestamp = "2025-12-27T21:59:00Z".parse().unwrap();
         assert_eq!(due_date(&cal, sat, WorkingDays::new(7).unwrap()).unwrap().date(), d("2026-01-09"));
@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn status_by_working_days() {
-        let cal = Calendar::shipped();
+        let cal = Calendar::shipped().unwrap();
         let due = d("2026-12-09"); // Wednesday
         let of = |today: &str| DeadlineStatus::of(&cal, due, d(today), 2).unwrap();
         assert_eq!(of("2026-11-25"), DeadlineStatus::OnTrack { working_days_left: 10 });
@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn holding_reply_rules() {
-        let cal = Calendar::shipped();
+        let cal = Calendar::shipped().unwrap();
         let (orig, new) = (d("2026-12-09"), d("2026-12-18"));
         assert_eq!(check_holding_reply(&cal, orig, orig, new, d("2026-12-09"), "експертиза").unwrap().date(), new);
         assert_eq!(

@@ -349,7 +349,7 @@ async fn calendar(
         db.close().await;
         cache.current()
     } else {
-        Arc::new(harta_domain::calendar::Calendar::shipped())
+        Arc::new(harta_domain::calendar::Calendar::shipped()?)
     };
     match (year, command) {
         (Some(year), None) => {
