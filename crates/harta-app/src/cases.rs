@@ -1,5 +1,8 @@
 //! Registering, reading and listing cases.
 
+use harta_domain::Coded;
+use harta_domain::access_code::AccessCode;
+use harta_domain::case::Actor;
 use harta_domain::case::{CaseKind, Channel, PreferredChannel, State};
 use harta_domain::deadline::DeadlineStatus;
 use harta_domain::format::in_sofia;
@@ -13,6 +16,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::access::Principal;
+use crate::secrets::random_bytes;
 use crate::{App, AppError, FieldError};
 
 /// A registration as it arrives from any channel: unchecked text, one field per input.
@@ -66,6 +70,12 @@ pub struct Registration {
     pub due: Date,
     /// Its state.
     pub state: State,
+    /// Its kind.
+    pub kind: CaseKind,
+    /// The responsible unit's code.
+    pub unit: String,
+    /// The code with which the citizen follows the case online (shown once, stored digested).
+    pub access_code: AccessCode,
 }
 
 /// A case as a caller may see it, with how its deadline stands today.
@@ -112,7 +122,7 @@ pub struct CasePage {
 struct Fields(Vec<FieldError>);
 
 impl Fields {
-    fn required<T, E: ToString>(
+    fn required<T, E: Coded>(
         &mut self,
         field: &str,
         value: Option<&str>,
@@ -120,14 +130,14 @@ impl Fields {
     ) -> Option<T> {
         match value.map(str::trim).filter(|v| !v.is_empty()) {
             None => {
-                self.0.push(FieldError::new(field, "is required"));
+                self.0.push(FieldError::required(field));
                 None
             }
             Some(v) => self.check(field, parse(v)),
         }
     }
 
-    fn optional<T, E: ToString>(
+    fn optional<T, E: Coded>(
         &mut self,
         field: &str,
         value: Option<&str>,
@@ -136,20 +146,36 @@ impl Fields {
         value.map(str::trim).filter(|v| !v.is_empty()).and_then(|v| self.check(field, parse(v)))
     }
 
-    fn check<T, E: ToString>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
-        result.map_err(|e| self.0.push(FieldError::new(field, e))).ok()
+    fn check<T, E: Coded>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|e| self.0.push(FieldError::coded(field, &e))).ok()
     }
 }
 
-fn one_of<T>(
+/// A value that is not one of the known names.
+#[derive(Debug)]
+pub(crate) struct Unknown(String);
+
+impl std::fmt::Display for Unknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Coded for Unknown {
+    fn code(&self) -> &'static str {
+        "unknown"
+    }
+}
+
+pub(crate) fn one_of<T>(
     what: &str,
     all: &[T],
     name: fn(&T) -> &'static str,
     parse: fn(&str) -> Option<T>,
-) -> impl FnOnce(&str) -> Result<T, String> {
+) -> impl FnOnce(&str) -> Result<T, Unknown> {
     let names: Vec<&str> = all.iter().map(name).collect();
     let message = format!("is not a known {what} (one of: {})", names.join(", "));
-    move |s| parse(s).ok_or(message)
+    move |s| parse(s).ok_or(Unknown(message))
 }
 
 impl App {
@@ -159,7 +185,82 @@ impl App {
         if !who.role.may_register() {
             return Err(AppError::Forbidden("register cases"));
         }
+        let code = AccessCode::from_bytes(&random_bytes::<20>().map_err(|e| AppError::Conflict(e.to_string()))?);
+        self.register(who.actor.clone(), &input, code, None).await
+    }
+
+    /// Checks a citizen's online submission without registering it (the check-your-answers
+    /// step): the same rules as registration, all problems at once.
+    pub fn check_submission(&self, input: &RegisterCaseInput) -> Result<(), AppError> {
+        self.parse_case(input, self.now()).map(|_| ())
+    }
+
+    /// Registers a citizen's online submission. The key identifies the filled-in form: sending
+    /// it again (a reload, a double click, a lost answer) returns the case already registered,
+    /// with the same access code, instead of a second case.
+    pub async fn submit_online(&self, input: &RegisterCaseInput, key: &str) -> Result<Registration, AppError> {
+        let code = self.inner.key.submission_code(key);
+        if let Some(done) = self.inner.cases.by_submission_key(key).await? {
+            return self.registration_of(done, code);
+        }
+        match self.register(Actor::Citizen, input, code.clone(), Some(key)).await {
+            // Two sends of one form raced: the other one registered it.
+            Err(AppError::Store(e)) => match self.inner.cases.by_submission_key(key).await? {
+                Some(done) => self.registration_of(done, code),
+                None => Err(AppError::Store(e)),
+            },
+            other => other,
+        }
+    }
+
+    fn registration_of(&self, case: CaseRecord, access_code: AccessCode) -> Result<Registration, AppError> {
+        let number = self.charter().registry.parse(&case.registry_number).map_err(|e| {
+            AppError::Store(StoreError::Corrupt(format!("stored number {}: {e}", case.registry_number)))
+        })?;
+        Ok(Registration {
+            number,
+            received_at: case.received_at,
+            due: case.due,
+            state: case.state,
+            kind: case.kind,
+            unit: case.unit,
+            access_code,
+        })
+    }
+
+    async fn register(
+        &self,
+        actor: Actor,
+        input: &RegisterCaseInput,
+        access_code: AccessCode,
+        submission_key: Option<&str>,
+    ) -> Result<Registration, AppError> {
         let now = self.now();
+        let case = self.parse_case(input, now)?;
+        let (kind, unit) = (case.kind, case.unit.clone());
+        let case = NewCase {
+            actor,
+            access_digest: Some(self.inner.key.access_digest(&access_code)),
+            submission_key: submission_key.map(str::to_string),
+            ..case
+        };
+        let done = self.inner.registrar.register(case).await.map_err(|e| match e {
+            StoreError::Missing(what) => AppError::field("unit", format!("{what} does not exist")),
+            other => AppError::Store(other),
+        })?;
+        Ok(Registration {
+            number: done.number,
+            received_at: done.received_at,
+            due: done.due,
+            state: State::Registered,
+            kind,
+            unit,
+            access_code,
+        })
+    }
+
+    /// Parses a registration: every field checked, every problem reported.
+    fn parse_case(&self, input: &RegisterCaseInput, now: Timestamp) -> Result<NewCase, AppError> {
         let mut f = Fields::default();
         let kind =
             f.required("kind", input.kind.as_deref(), one_of("kind", CaseKind::ALL, |k| k.as_str(), CaseKind::parse));
@@ -175,24 +276,27 @@ impl App {
             Some(code) if self.charter().unit(code).is_some() => Some(code.to_string()),
             Some(code) => {
                 let known: Vec<&str> = self.charter().units.iter().map(|u| u.code.as_str()).collect();
-                f.0.push(FieldError::new("unit", format!("there is no unit {code} (known: {})", known.join(", "))));
+                f.0.push(
+                    FieldError::new("unit", format!("there is no unit {code} (known: {})", known.join(", ")))
+                        .with_code("unknown"),
+                );
                 None
             }
         };
         let party = self.parse_party(&mut f, &input.party, now);
         match (kind, channel, subject, body, unit, party) {
             (Some(kind), Some(channel), Some(subject), Some(body), Some(unit), Some(party)) if f.0.is_empty() => {
-                let case =
-                    NewCase { kind, channel, subject, body, party, unit, received_at: now, actor: who.actor.clone() };
-                let done = self.inner.registrar.register(case).await.map_err(|e| match e {
-                    StoreError::Missing(what) => AppError::field("unit", format!("{what} does not exist")),
-                    other => AppError::Store(other),
-                })?;
-                Ok(Registration {
-                    number: done.number,
-                    received_at: done.received_at,
-                    due: done.due,
-                    state: State::Registered,
+                Ok(NewCase {
+                    kind,
+                    channel,
+                    subject,
+                    body,
+                    party,
+                    unit,
+                    received_at: now,
+                    actor: Actor::System,
+                    access_digest: None,
+                    submission_key: None,
                 })
             }
             _ => Err(AppError::Invalid(f.0)),

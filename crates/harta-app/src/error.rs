@@ -3,19 +3,41 @@
 
 use harta_store::StoreError;
 
-/// One invalid field: its path in the input (`party.egn`) and what is wrong.
+/// One invalid field: its path in the input (`party.egn`), what is wrong in English words, and
+/// a stable code (with the limit, where there is one) that pages turn into their own language.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
     /// The field's path in the request (`subject`, `party.email`).
     pub field: String,
     /// What is wrong with it, in words a person can act on.
     pub message: String,
+    /// The stable code (`required`, `too_long`, `check_digit`, `unknown`, `invalid`…).
+    pub code: &'static str,
+    /// The limit passed, for `too_long`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
 }
 
 impl FieldError {
-    /// A field error.
+    /// A field error described in words only (code `invalid`).
     pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
-        Self { field: field.into(), message: message.to_string() }
+        Self { field: field.into(), message: message.to_string(), code: "invalid", limit: None }
+    }
+
+    /// A field error from a coded refusal.
+    pub fn coded(field: impl Into<String>, problem: &impl harta_domain::Coded) -> Self {
+        Self { field: field.into(), message: problem.to_string(), code: problem.code(), limit: problem.limit() }
+    }
+
+    /// A required field left empty.
+    pub fn required(field: impl Into<String>) -> Self {
+        Self { field: field.into(), message: "is required".into(), code: "required", limit: None }
+    }
+
+    /// The same error under another code.
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
     }
 }
 
@@ -37,6 +59,9 @@ pub enum AppError {
     /// The request conflicts with the current state (an illegal transition, a duplicate).
     #[error("{0}")]
     Conflict(String),
+    /// Too many refused attempts; try again later.
+    #[error("too many attempts; try again later")]
+    TooMany,
     /// The store failed; the details are logged, not shown.
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use harta_domain::calendar::WorkingDays;
 use harta_domain::case::CaseKind;
+use harta_domain::catalogue::Catalogue;
 use harta_domain::charter::Charter;
 use harta_store::Db;
 use harta_store::admin::Admin;
@@ -25,6 +26,7 @@ pub mod handling;
 pub mod passwords;
 pub mod secrets;
 pub mod tokens;
+pub mod tracking;
 
 pub use access::{Principal, Role};
 pub use error::{AppError, FieldError};
@@ -51,6 +53,8 @@ struct Inner {
     key: PersonalDataKey,
     clock: Clock,
     tokens: tokens::TokenCache,
+    throttle: tracking::Throttle,
+    catalogue: Catalogue,
 }
 
 impl App {
@@ -60,6 +64,7 @@ impl App {
     pub async fn start(
         db: Db,
         charter: Charter,
+        catalogue: Catalogue,
         key: PersonalDataKey,
         clock: Clock,
     ) -> Result<(Self, tokio::task::JoinHandle<()>), AppError> {
@@ -82,6 +87,8 @@ impl App {
                 key,
                 clock,
                 tokens: tokens::TokenCache::default(),
+                throttle: tracking::Throttle::default(),
+                catalogue,
             }),
         };
         Ok((app, writer))
@@ -90,6 +97,11 @@ impl App {
     /// The charter in force.
     pub fn charter(&self) -> &Charter {
         &self.inner.charter
+    }
+
+    /// The catalogue of administrative services.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.inner.catalogue
     }
 
     /// The store (for health checks).

@@ -4,6 +4,7 @@
 
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use harta_domain::access_code::AccessCode;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -79,6 +80,24 @@ impl PersonalDataKey {
         mac.update(b":");
         mac.update(digits.as_bytes());
         hex(&mac.finalize().into_bytes())
+    }
+
+    /// The digest of a citizen's access code, as stored: keyed, so a copy of the database does
+    /// not let anyone try codes offline.
+    pub fn access_digest(&self, code: &AccessCode) -> String {
+        self.blind_index("access", code.as_compact())
+    }
+
+    /// The access code of a web submission, derived from its key: submitting the same form
+    /// twice shows the same code, and no code is stored in clear anywhere.
+    pub fn submission_code(&self, submission_key: &str) -> AccessCode {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index).unwrap_or_else(|_| unreachable!());
+        mac.update(b"submission code:");
+        mac.update(submission_key.as_bytes());
+        let digest: [u8; 32] = mac.finalize().into_bytes().into();
+        let mut bytes = [0u8; 20];
+        bytes.copy_from_slice(&digest[..20]);
+        AccessCode::from_bytes(&bytes)
     }
 
     /// Seals a value: a random 24-byte nonce followed by the ciphertext.

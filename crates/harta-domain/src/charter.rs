@@ -22,7 +22,7 @@ pub struct CharterError {
     pub message: String,
 }
 
-fn bad(field: impl Into<String>, message: impl ToString) -> CharterError {
+pub(crate) fn bad(field: impl Into<String>, message: impl ToString) -> CharterError {
     CharterError { field: field.into(), message: message.to_string() }
 }
 
@@ -203,12 +203,12 @@ struct RawUnit {
     reception: Option<Vec<RawWindow>>,
 }
 
-fn non_empty(field: &str, value: &str) -> Result<String, CharterError> {
+pub(crate) fn non_empty(field: &str, value: &str) -> Result<String, CharterError> {
     let v = value.trim();
     if v.is_empty() { Err(bad(field, "must not be empty")) } else { Ok(v.to_string()) }
 }
 
-fn text(field: &str, t: &Text) -> Result<Text, CharterError> {
+pub(crate) fn text(field: &str, t: &Text) -> Result<Text, CharterError> {
     Ok(Text { bg: non_empty(&format!("{field}.bg"), &t.bg)?, en: non_empty(&format!("{field}.en"), &t.en)? })
 }
 

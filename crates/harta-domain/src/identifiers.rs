@@ -31,6 +31,19 @@ pub enum IdError {
     Email,
 }
 
+impl crate::Coded for IdError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Digits(_) => "digits",
+            Self::NoSuchBirthDate => "no_such_date",
+            Self::BirthDateInFuture => "future_date",
+            Self::CheckDigit => "check_digit",
+            Self::Phone => "phone",
+            Self::Email => "email",
+        }
+    }
+}
+
 fn digits<const N: usize>(s: &str, what: &'static str) -> Result<[u8; N], IdError> {
     let s = s.trim();
     let bytes = s.as_bytes();

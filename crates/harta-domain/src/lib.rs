@@ -40,8 +40,29 @@ macro_rules! names {
     };
 }
 
+/// A refusal with a stable machine code, so that each channel can say it in its own words and
+/// language (the citizen pages in Bulgarian, the API in English with the code beside it).
+pub trait Coded: std::fmt::Display {
+    /// The stable code (`required`, `too_long`, `check_digit`…).
+    fn code(&self) -> &'static str;
+
+    /// The limit that was passed, for codes that have one (`too_long`).
+    fn limit(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// A refusal described only in words.
+impl Coded for String {
+    fn code(&self) -> &'static str {
+        "invalid"
+    }
+}
+
+pub mod access_code;
 pub mod calendar;
 pub mod case;
+pub mod catalogue;
 pub mod charter;
 pub mod deadline;
 pub mod format;

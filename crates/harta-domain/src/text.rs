@@ -24,6 +24,23 @@ pub enum TextError {
     Control,
 }
 
+impl crate::Coded for TextError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "required",
+            Self::TooLong { .. } => "too_long",
+            Self::Control => "control",
+        }
+    }
+
+    fn limit(&self) -> Option<usize> {
+        match self {
+            Self::TooLong { max, .. } => Some(*max),
+            _ => None,
+        }
+    }
+}
+
 macro_rules! bounded_text {
     ($(#[$meta:meta])* $name:ident, max = $max:expr, multiline = $multi:expr) => {
         $(#[$meta])*

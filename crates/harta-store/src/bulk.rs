@@ -40,6 +40,8 @@ pub(crate) struct CaseRow<'a> {
     pub state: &'a CaseState,
     pub received_at: Timestamp,
     pub updated_at: Timestamp,
+    pub access_digest: Option<&'a str>,
+    pub submission_key: Option<&'a str>,
 }
 
 /// Columns of parties, cases and events for one bulk write.
@@ -76,6 +78,8 @@ pub(crate) struct Rows {
     extended_due: Vec<Option<String>>,
     due: Vec<String>,
     updated_at: Vec<i64>,
+    access_digest: Vec<Option<String>>,
+    submission_key: Vec<Option<String>>,
     event_id: Vec<i64>,
     event_case_id: Vec<i64>,
     event_n: Vec<i64>,
@@ -124,6 +128,8 @@ impl Rows {
         self.extended_due.push(c.state.extended_due.map(day));
         self.due.push(day(c.state.due()));
         self.updated_at.push(millis(c.updated_at));
+        self.access_digest.push(c.access_digest.map(str::to_string));
+        self.submission_key.push(c.submission_key.map(str::to_string));
     }
 
     /// Adds an event of a case.
@@ -229,7 +235,8 @@ impl InsertRows for sqlx::SqliteConnection {
         for start in (0..cases).step_by(SQLITE_CHUNK) {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
-                    unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at) ",
+                    unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
+                    access_digest, submission_key) ",
             );
             q.push_values(start..cases.min(start + SQLITE_CHUNK), |mut b, i| {
                 b.push_bind(r.case_id[i])
@@ -249,7 +256,9 @@ impl InsertRows for sqlx::SqliteConnection {
                     .push_bind(std::mem::take(&mut r.original_due[i]))
                     .push_bind(std::mem::take(&mut r.extended_due[i]))
                     .push_bind(std::mem::take(&mut r.due[i]))
-                    .push_bind(r.updated_at[i]);
+                    .push_bind(r.updated_at[i])
+                    .push_bind(std::mem::take(&mut r.access_digest[i]))
+                    .push_bind(std::mem::take(&mut r.submission_key[i]));
             });
             q.build().execute(&mut *self).await?;
         }
@@ -307,10 +316,11 @@ impl InsertRows for sqlx::PgConnection {
             let c = start..cases.min(start + PG_CHUNK);
             sqlx::query(
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
-                    unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at)
+                    unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
+                    access_digest, submission_key)
                  SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
                     $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[],
-                    $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[])",
+                    $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::text[], $20::text[])",
             )
             .bind(&r.case_id[c.clone()])
             .bind(&r.registry_number[c.clone()])
@@ -329,7 +339,9 @@ impl InsertRows for sqlx::PgConnection {
             .bind(&r.original_due[c.clone()])
             .bind(&r.extended_due[c.clone()])
             .bind(&r.due[c.clone()])
-            .bind(&r.updated_at[c])
+            .bind(&r.updated_at[c.clone()])
+            .bind(&r.access_digest[c.clone()])
+            .bind(&r.submission_key[c])
             .execute(&mut *self)
             .await?;
         }

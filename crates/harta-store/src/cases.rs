@@ -76,6 +76,11 @@ pub struct NewCase {
     pub received_at: Timestamp,
     /// Who registered it.
     pub actor: Actor,
+    /// The keyed digest of the citizen's access code, if one was issued.
+    pub access_digest: Option<String>,
+    /// A key that identifies the submission (a web form), so that submitting it twice
+    /// registers one case.
+    pub submission_key: Option<String>,
 }
 
 /// What registration hands back, after the commit.
@@ -247,6 +252,8 @@ async fn write_batch(
                 state: &state,
                 received_at: case.received_at,
                 updated_at: case.received_at,
+                access_digest: case.access_digest.as_deref(),
+                submission_key: case.submission_key.as_deref(),
             });
             let event = CaseEvent::Registered { registry_number: r.number.as_str().to_string(), due: r.due };
             rows.push_event(event_ids[i], r.id, 1, case.received_at, &case.actor, &event)?;
@@ -295,6 +302,8 @@ pub struct CaseRecord {
     pub extended_due: Option<Date>,
     /// Due date in force.
     pub due: Date,
+    /// The keyed digest of the citizen's access code, if one was issued.
+    pub access_digest: Option<String>,
     /// The party.
     pub party: PartyRecord,
 }
@@ -381,7 +390,7 @@ pub struct RecordedEvent {
 
 const CASE_COLUMNS: &str =
     "c.id, c.registry_number, c.kind, c.channel, c.subject, c.body, c.unit_code, c.responsible_id,
-    c.state, c.received_at, c.original_due, c.extended_due, c.due,
+    c.state, c.received_at, c.original_due, c.extended_due, c.due, c.access_digest,
     p.id AS party_id, p.kind AS party_kind, p.name, p.email, p.phone, p.address, p.preferred_channel,
     p.national_id_masked, p.national_id_kind, p.eik";
 
@@ -407,6 +416,7 @@ where
         original_due: date(&s("original_due")?)?,
         extended_due: o("extended_due")?.as_deref().map(date).transpose()?,
         due: date(&s("due")?)?,
+        access_digest: o("access_digest")?,
         party: PartyRecord {
             id: row.try_get("party_id")?,
             kind: parse("party kind", &s("party_kind")?, PartyKind::parse)?,
@@ -457,6 +467,17 @@ impl Cases {
             row.as_ref().map(case_record).transpose()
         })?;
         Ok(row)
+    }
+
+    /// The case registered from a submission, if that submission was registered already.
+    pub async fn by_submission_key(&self, key: &str) -> Result<Option<CaseRecord>> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c JOIN parties p ON p.id = c.party_id WHERE c.submission_key = $1"
+        );
+        on_db!(read & self.db, |pool| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(key).fetch_optional(pool).await?;
+            row.as_ref().map(case_record).transpose()
+        })
     }
 
     /// A page of cases, soonest due first.

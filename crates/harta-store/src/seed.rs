@@ -94,6 +94,8 @@ pub async fn load(db: &Db, cases: &[SeedCase]) -> Result<()> {
                 state,
                 received_at: c.received_at,
                 updated_at: c.events.last().map_or(c.received_at, |(at, _, _)| *at),
+                access_digest: None,
+                submission_key: None,
             });
             for (n, (at, actor, event)) in c.events.iter().enumerate() {
                 let id = event_ids.next().ok_or_else(|| StoreError::Corrupt("event ids".into()))?;

@@ -173,6 +173,7 @@ async fn register_case(
         "received_at": rfc3339(done.received_at),
         "due_date": done.due.to_string(),
         "state": done.state.as_str(),
+        "access_code": done.access_code.to_string(),
         "url": url,
     });
     Ok((StatusCode::CREATED, [(header::LOCATION, url)], axum::Json(body)).into_response())

@@ -91,6 +91,12 @@ impl From<AppError> for Problem {
                 Self::new(StatusCode::NOT_FOUND, "/problems/not-found", "Not found", format!("{what} not found"))
             }
             AppError::Conflict(what) => Self::new(StatusCode::CONFLICT, "/problems/conflict", "Conflict", what),
+            AppError::TooMany => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "/problems/too-many",
+                "Too many attempts",
+                "too many attempts; try again in 15 minutes",
+            ),
             AppError::Store(err) => {
                 // Logged here, once; the client gets no internals.
                 tracing::error!(error = %err, "storage failure");

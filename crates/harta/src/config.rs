@@ -7,12 +7,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use harta_app::secrets::PersonalDataKey;
+use harta_domain::catalogue::Catalogue;
 use harta_domain::charter::Charter;
 use harta_store::Db;
 use serde::Deserialize;
 
 /// The charter shipped with harta, used when no other is configured.
 pub const DEFAULT_CHARTER: &str = include_str!("../../../charters/krasno-selo.toml");
+/// The catalogue of services shipped with harta, used when no other is configured.
+pub const DEFAULT_CATALOGUE: &str = include_str!("../../../charters/krasno-selo.services.toml");
 
 /// The flags every subcommand shares.
 #[derive(Debug, Clone, clap::Args)]
@@ -20,7 +23,7 @@ pub struct Common {
     /// Directory for the SQLite store and the secret key [default: ./data]
     #[arg(long, global = true, env = "HARTA_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// harta's configuration file (TOML: bind, data, database_url, charter)
+    /// harta's configuration file (TOML: bind, data, database_url, charter, catalogue)
     #[arg(long, global = true, env = "HARTA_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -33,6 +36,18 @@ struct FileConfig {
     data: Option<PathBuf>,
     database_url: Option<String>,
     charter: Option<PathBuf>,
+    catalogue: Option<PathBuf>,
+}
+
+/// A configured file's name and text, or the built-in one's.
+fn read_or(path: Option<&std::path::Path>, shipped: &str, text: &str) -> Result<(String, String)> {
+    match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Ok((path.display().to_string(), text))
+        }
+        None => Ok((format!("{shipped} (built in)"), text.to_string())),
+    }
 }
 
 /// Resolved settings.
@@ -46,6 +61,8 @@ pub struct Settings {
     pub bind: Option<String>,
     /// The charter file, if not the shipped one.
     pub charter: Option<PathBuf>,
+    /// The service catalogue file, if not the shipped one.
+    pub catalogue: Option<PathBuf>,
 }
 
 impl Settings {
@@ -65,22 +82,20 @@ impl Settings {
             database_url: env("HARTA_DATABASE_URL").or(file.database_url),
             bind: env("HARTA_BIND").or(file.bind),
             charter: env("HARTA_CHARTER").map(PathBuf::from).or(file.charter),
+            catalogue: env("HARTA_CATALOGUE").map(PathBuf::from).or(file.catalogue),
         })
     }
 
-    /// The charter text and its checked form; a wrong value stops here with the file and field.
-    pub fn charter(&self) -> Result<(String, Charter)> {
-        let (name, text) = match &self.charter {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-                (path.display().to_string(), text)
-            }
-            None => ("charters/krasno-selo.toml (built in)".to_string(), DEFAULT_CHARTER.to_string()),
-        };
-        match Charter::from_toml(&text) {
-            Ok(charter) => Ok((text, charter)),
-            Err(e) => bail!("{name}: {}: {}", e.field, e.message),
-        }
+    /// The charter text, its checked form and the checked service catalogue; a wrong value
+    /// stops here with the file and field.
+    pub fn charter(&self) -> Result<(String, Charter, Catalogue)> {
+        let (name, text) = read_or(self.charter.as_deref(), "charters/krasno-selo.toml", DEFAULT_CHARTER)?;
+        let charter = Charter::from_toml(&text).map_err(|e| anyhow::anyhow!("{name}: {}: {}", e.field, e.message))?;
+        let (name, services) =
+            read_or(self.catalogue.as_deref(), "charters/krasno-selo.services.toml", DEFAULT_CATALOGUE)?;
+        let catalogue = Catalogue::from_toml(&services, &charter)
+            .map_err(|e| anyhow::anyhow!("{name}: {}: {}", e.field, e.message))?;
+        Ok((text, charter, catalogue))
     }
 
     /// Where to listen: `--bind`, then the environment and file, then 127.0.0.1:8080.

@@ -145,10 +145,10 @@ async fn staff(admin: &Admin, charter: &Charter) -> Result<Vec<(String, Vec<i64>
 
 /// Seeds `n` cases.
 pub async fn seed(settings: &Settings, n: u64) -> Result<()> {
-    let (text, charter) = settings.charter()?;
+    let (text, charter, catalogue) = settings.charter()?;
     let db = settings.open_store().await?;
     let key = settings.secret_key()?;
-    let (app, writer) = App::start(db.clone(), charter.clone(), key, Arc::new(Timestamp::now)).await?;
+    let (app, writer) = App::start(db.clone(), charter.clone(), catalogue, key, Arc::new(Timestamp::now)).await?;
     if let Some(login) = app.set_up(&text).await? {
         eprintln!("{}", crate::first_login(&login));
     }

@@ -220,10 +220,10 @@ fn operator() -> Principal {
 }
 
 async fn app(settings: &Settings) -> Result<(App, tokio::task::JoinHandle<()>, String)> {
-    let (text, charter) = settings.charter()?;
+    let (text, charter, catalogue) = settings.charter()?;
     let db = settings.open_store().await?;
     let key = settings.secret_key()?;
-    let (app, writer) = App::start(db, charter, key, Arc::new(Timestamp::now)).await?;
+    let (app, writer) = App::start(db, charter, catalogue, key, Arc::new(Timestamp::now)).await?;
     Ok((app, writer, text))
 }
 

@@ -24,11 +24,11 @@ fn init_logging() {
 pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
     init_logging();
     let addr = settings.bind(bind)?;
-    let (text, charter) = settings.charter()?;
+    let (text, charter, catalogue) = settings.charter()?;
     let name = charter.administration.name.bg.clone();
     let db = settings.open_store().await?;
     let key = settings.secret_key()?;
-    let (app, writer) = App::start(db.clone(), charter, key, Arc::new(Timestamp::now)).await?;
+    let (app, writer) = App::start(db.clone(), charter, catalogue, key, Arc::new(Timestamp::now)).await?;
     let first = app.set_up(&text).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let addr = listener.local_addr().context("the listening address")?;

@@ -57,6 +57,8 @@ pub fn letter(at: &str, unit: &str) -> NewCase {
         unit: unit.to_string(),
         received_at: at.parse().unwrap(),
         actor: Actor::System,
+        access_digest: None,
+        submission_key: None,
     }
 }
 

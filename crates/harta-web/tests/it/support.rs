@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use harta_app::secrets::PersonalDataKey;
 use harta_app::{App, Role};
+use harta_domain::catalogue::Catalogue;
 use harta_domain::charter::Charter;
 use harta_store::testing::TestDb;
 use jiff::Timestamp;
@@ -11,6 +12,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const CHARTER: &str = include_str!("../../../../charters/krasno-selo.toml");
+pub const CATALOGUE: &str = include_str!("../../../../charters/krasno-selo.services.toml");
 
 /// A running server over a fresh store, with a clock the test moves.
 pub struct Server {
@@ -23,11 +25,12 @@ pub struct Server {
 /// Starts the router on a free port, over `db`, with the clock fixed at `now`.
 pub async fn start(db: TestDb, now: &str) -> Server {
     let charter = Charter::from_toml(CHARTER).unwrap();
+    let catalogue = Catalogue::from_toml(CATALOGUE, &charter).unwrap();
     let key = PersonalDataKey::from_hex(&PersonalDataKey::generate().unwrap()).unwrap();
     let clock = Arc::new(AtomicI64::new(now.parse::<Timestamp>().unwrap().as_millisecond()));
     let read = clock.clone();
     let now = move || Timestamp::from_millisecond(read.load(Ordering::SeqCst)).unwrap();
-    let (app, _writer) = App::start(db.db.clone(), charter, key, Arc::new(now)).await.unwrap();
+    let (app, _writer) = App::start(db.db.clone(), charter, catalogue, key, Arc::new(now)).await.unwrap();
     app.set_up(CHARTER).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -1,0 +1,123 @@
+//! A citizen follows a case with its registry number and access code (no account). Guessing is
+//! throttled per address and per number, and every refused attempt is in the audit trail.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use harta_domain::access_code::AccessCode;
+use harta_domain::case::CaseEvent;
+use harta_domain::deadline::DeadlineStatus;
+use harta_domain::format::in_sofia;
+use harta_store::cases::{CaseRecord, RecordedEvent};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::{App, AppError};
+
+/// Refused attempts allowed from one address within [`WINDOW`].
+pub const PER_ADDRESS: u32 = 20;
+/// Refused attempts allowed on one registry number within [`WINDOW`].
+pub const PER_NUMBER: u32 = 5;
+/// How long refused attempts are remembered.
+pub const WINDOW: SignedDuration = SignedDuration::from_mins(15);
+/// Entries kept before old ones are forgotten, so a flood of addresses cannot exhaust memory.
+const MAX_ENTRIES: usize = 100_000;
+
+/// What a citizen sees of their case.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    /// The case.
+    pub case: CaseRecord,
+    /// How its deadline stands today (open cases only).
+    pub deadline: Option<DeadlineStatus>,
+    /// The latest holding reply: its reasons, what is still needed, and the new date (C17).
+    pub holding_reply: Option<(String, String, jiff::civil::Date)>,
+    /// Information asked of the citizen and not yet received: what and by when (C11).
+    pub information_requested: Option<(String, jiff::civil::Date)>,
+    /// The history as the citizen may see it: when, and what happened (no internal notes).
+    pub history: Vec<(Timestamp, &'static str)>,
+}
+
+/// Counts refused attempts per key within a window.
+#[derive(Default)]
+pub(crate) struct Throttle {
+    failures: Mutex<HashMap<String, (Timestamp, u32)>>,
+}
+
+impl Throttle {
+    fn blocked(&self, key: &str, limit: u32, now: Timestamp) -> bool {
+        let map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(key).is_some_and(|(since, n)| *n >= limit && now.duration_since(*since) < WINDOW)
+    }
+
+    fn fail(&self, key: String, now: Timestamp) {
+        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= MAX_ENTRIES {
+            map.retain(|_, (since, _)| now.duration_since(*since) < WINDOW);
+        }
+        let entry = map.entry(key).or_insert((now, 0));
+        if now.duration_since(entry.0) >= WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+    }
+}
+
+impl App {
+    /// The case with this number, if the access code is its code. A number that does not
+    /// parse or does not exist and a wrong code all get the same answer, so the form tells a
+    /// guesser nothing; after too many refusals from one address or on one number, further
+    /// attempts are refused for a while without being checked.
+    pub async fn track(&self, number: &str, code: &str, from: &str) -> Result<Tracked, AppError> {
+        let now = self.now();
+        let number_key = format!("n:{}", number.trim());
+        let address_key = format!("a:{from}");
+        let throttle = &self.inner.throttle;
+        if throttle.blocked(&address_key, PER_ADDRESS, now) || throttle.blocked(&number_key, PER_NUMBER, now) {
+            return Err(AppError::TooMany);
+        }
+        let found = match (self.charter().registry.parse(number.trim()), AccessCode::parse(code)) {
+            (Ok(parsed), Ok(code)) => self
+                .inner
+                .cases
+                .by_number(&parsed, None)
+                .await?
+                .filter(|c| c.access_digest.as_deref() == Some(self.inner.key.access_digest(&code).as_str())),
+            _ => None,
+        };
+        let Some(case) = found else {
+            throttle.fail(address_key, now);
+            throttle.fail(number_key, now);
+            self.inner.audit.record(now, "citizen", "track_refused", number.trim(), &format!("from {from}")).await?;
+            return Err(AppError::NotFound("a case with this number and access code".into()));
+        };
+        let events = self.inner.cases.events(case.id).await?;
+        self.inner.audit.record(now, "citizen", "track_case", &case.registry_number, &format!("from {from}")).await?;
+        let deadline = if case.state.is_open() {
+            let today = in_sofia(now).date();
+            DeadlineStatus::of(&self.inner.calendar.current(), case.due, today, self.charter().at_risk_working_days)
+                .ok()
+        } else {
+            None
+        };
+        Ok(Tracked { deadline, ..summarise(case, &events) })
+    }
+}
+
+/// What of the history a citizen sees.
+fn summarise(case: CaseRecord, events: &[RecordedEvent]) -> Tracked {
+    let mut holding_reply = None;
+    let mut information_requested = None;
+    let mut history = Vec::new();
+    for e in events {
+        match &e.event {
+            CaseEvent::HoldingReplySent { reasons, still_needed, new_due } => {
+                holding_reply = Some((reasons.clone(), still_needed.clone(), *new_due));
+            }
+            CaseEvent::InformationRequested { what, by } => information_requested = Some((what.clone(), *by)),
+            CaseEvent::InformationReceived { .. } => information_requested = None,
+            _ => {}
+        }
+        history.push((e.at, e.event.name()));
+    }
+    Tracked { case, deadline: None, holding_reply, information_requested, history }
+}

@@ -1,0 +1,285 @@
+//! The catalogue of administrative services (C2): what each service is for, who may apply, the
+//! documents, fee, legal deadline, responsible unit and how to apply, read from a TOML file and
+//! checked field by field like the charter, plus a search that forgives the way people type.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+use crate::charter::{Charter, CharterError, Text, bad, non_empty, text};
+
+/// One administrative service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// Its number in the national register of administrative services (`2079`).
+    pub code: String,
+    /// Its name.
+    pub name: Text,
+    /// What it is for.
+    pub purpose: Text,
+    /// Who may apply.
+    pub who: Text,
+    /// The documents to bring or attach.
+    pub documents: Vec<Text>,
+    /// The fee, in words (fees differ for ordinary and fast service).
+    pub fee: Text,
+    /// The legal deadline, in words.
+    pub deadline: Text,
+    /// The responsible unit's code.
+    pub unit: String,
+    /// Where and how to apply.
+    pub how: Text,
+    /// Whether the application needs the person's ЕГН or ЛНЧ (otherwise it is never asked).
+    pub needs_national_id: bool,
+    /// Other words people use for it, for search.
+    pub keywords: Vec<String>,
+}
+
+/// The catalogue: services in the order they are listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalogue {
+    services: Vec<Service>,
+    /// Each service's searchable words, folded (see [`fold`]), with their weight: words of the
+    /// name, number and keywords count double those of the description.
+    words: Vec<Vec<(String, u32)>>,
+}
+
+impl Catalogue {
+    /// Reads and checks a catalogue file against the charter (units must exist).
+    pub fn from_toml(file: &str, charter: &Charter) -> Result<Self, CharterError> {
+        let raw: RawCatalogue = toml::from_str(file).map_err(|e| {
+            let field = e.message().split('`').nth(1).unwrap_or("(file)").to_string();
+            bad(field, e.to_string().trim().replace('\n', " "))
+        })?;
+        let mut seen = BTreeSet::new();
+        let mut services = Vec::with_capacity(raw.services.len());
+        for (i, s) in raw.services.iter().enumerate() {
+            let f = |name: &str| format!("services[{i}].{name}");
+            let code = non_empty(&f("code"), &s.code)?;
+            if !code.chars().all(|c| c.is_ascii_digit()) {
+                return Err(bad(f("code"), "must be the service's number in the national register (digits)"));
+            }
+            if !seen.insert(code.clone()) {
+                return Err(bad(f("code"), format!("service {code} is listed twice")));
+            }
+            if charter.unit(&s.unit).is_none() {
+                return Err(bad(f("unit"), format!("there is no unit {} in the charter", s.unit)));
+            }
+            if s.documents.is_empty() {
+                return Err(bad(f("documents"), "must list at least one document"));
+            }
+            let documents = s
+                .documents
+                .iter()
+                .enumerate()
+                .map(|(j, d)| text(&format!("services[{i}].documents[{j}]"), d))
+                .collect::<Result<_, _>>()?;
+            services.push(Service {
+                code,
+                name: text(&f("name"), &s.name)?,
+                purpose: text(&f("purpose"), &s.purpose)?,
+                who: text(&f("who"), &s.who)?,
+                documents,
+                fee: text(&f("fee"), &s.fee)?,
+                deadline: text(&f("deadline"), &s.deadline)?,
+                unit: s.unit.clone(),
+                how: text(&f("how"), &s.how)?,
+                needs_national_id: s.needs_national_id,
+                keywords: s.keywords.clone(),
+            });
+        }
+        Ok(Self::new(services))
+    }
+
+    /// A catalogue of these services.
+    pub fn new(services: Vec<Service>) -> Self {
+        let words = services.iter().map(searchable_words).collect();
+        Self { services, words }
+    }
+
+    /// Every service, in order.
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    /// A service by its register number.
+    pub fn service(&self, code: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.code == code)
+    }
+
+    /// The services matching a query, best first. Every word of the query must match a word of
+    /// the service: exactly, as a prefix (from 2 letters), or with one typo (from 4 letters; two
+    /// from 8). Cyrillic and Latin spellings match each other; case and accents do not matter.
+    pub fn search(&self, query: &str) -> Vec<&Service> {
+        let terms: Vec<String> = words(&fold(query)).map(str::to_string).collect();
+        if terms.is_empty() {
+            return self.services.iter().collect();
+        }
+        let mut hits: Vec<(u32, usize)> = self
+            .words
+            .iter()
+            .enumerate()
+            .filter_map(|(i, service_words)| {
+                let mut score = 0;
+                for term in &terms {
+                    score += service_words
+                        .iter()
+                        .map(|(w, weight)| word_score(term, w) * weight)
+                        .max()
+                        .filter(|s| *s > 0)?;
+                }
+                Some((score, i))
+            })
+            .collect();
+        hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        hits.into_iter().map(|(_, i)| &self.services[i]).collect()
+    }
+}
+
+fn searchable_words(s: &Service) -> Vec<(String, u32)> {
+    let mut named = format!("{} {} {}", s.code, s.name.bg, s.name.en);
+    for k in &s.keywords {
+        named.push(' ');
+        named.push_str(k);
+    }
+    let named = fold(&named);
+    let described = fold(&format!("{} {}", s.purpose.bg, s.purpose.en));
+    let mut weights: BTreeMap<&str, u32> = words(&described).map(|w| (w, 1)).collect();
+    weights.extend(words(&named).map(|w| (w, 2)));
+    weights.into_iter().map(|(w, weight)| (w.to_string(), weight)).collect()
+}
+
+fn words(folded: &str) -> impl Iterator<Item = &str> {
+    folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty())
+}
+
+/// How well a query word matches a service word: 3 exact, 2 prefix, 1 a typo or two away, 0 not.
+/// Numbers match only exactly or as a prefix (2076 is not a typo of 2079).
+fn word_score(term: &str, word: &str) -> u32 {
+    if term == word {
+        3
+    } else if term.len() >= 2 && word.starts_with(term) {
+        2
+    } else if term.len() >= 4
+        && !term.bytes().all(|b| b.is_ascii_digit())
+        && within_typos(term, word, if term.len() >= 8 { 2 } else { 1 })
+    {
+        1
+    } else {
+        0
+    }
+}
+
+/// Whether `term` is at most `max` edits (insert, delete, substitute, swap two neighbours) from
+/// `word` or from a prefix of it (so that a typo in a half-typed word still finds it).
+fn within_typos(term: &str, word: &str, max: usize) -> bool {
+    let a = term.as_bytes();
+    let b = word.as_bytes();
+    if b.len() + max < a.len() {
+        return false;
+    }
+    // Optimal string alignment distance; the best over all prefixes of `word` of length >= the
+    // term's length minus `max` lets prefixes count.
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        rows[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = d;
+        }
+    }
+    let shortest = a.len().saturating_sub(max).max(1);
+    (shortest..=b.len()).any(|j| rows[a.len()][j] <= max)
+}
+
+/// Folds text for matching: Cyrillic is written in Latin letters by the Bulgarian
+/// transliteration law (щ → sht, ю → yu), accents are dropped and everything is lower case, so
+/// «Удостоверение», «udostoverenie» and «UDOSTOVERÉNIE» are the same word.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let latin = match c {
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'е' | 'ѐ' | 'э' => "e",
+            'ж' => "zh",
+            'з' => "z",
+            'и' | 'ѝ' | 'і' => "i",
+            'й' => "y",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "h",
+            'ц' => "ts",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "sht",
+            'ъ' => "a",
+            'ь' | 'ы' => "y",
+            'ю' => "yu",
+            'я' => "ya",
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => "a",
+            'è' | 'é' | 'ê' | 'ë' => "e",
+            'ì' | 'í' | 'î' | 'ï' => "i",
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => "o",
+            'ù' | 'ú' | 'û' | 'ü' => "u",
+            'ç' => "c",
+            'ñ' => "n",
+            'ý' | 'ÿ' => "y",
+            c if c.is_ascii_alphanumeric() => {
+                out.push(c);
+                continue;
+            }
+            _ => " ",
+        };
+        out.push_str(latin);
+    }
+    out
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalogue {
+    services: Vec<RawService>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    code: String,
+    name: Text,
+    purpose: Text,
+    who: Text,
+    documents: Vec<Text>,
+    fee: Text,
+    deadline: Text,
+    unit: String,
+    how: Text,
+    #[serde(default)]
+    needs_national_id: bool,
+    #[serde(default)]
+    keywords: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests;
