@@ -324,6 +324,16 @@ impl App {
         if egn.is_some() && lnch.is_some() {
             f.0.push(FieldError::new("party.lnch", "give either an ЕГН or an ЛНЧ, not both"));
         }
+        // C20: the answer goes the way the person prefers, so that way must be reachable.
+        let (needed, given) = match preferred_channel {
+            Some(PreferredChannel::Email) => ("party.email", email.is_some()),
+            Some(PreferredChannel::Post) => ("party.address", address.is_some()),
+            Some(PreferredChannel::Phone | PreferredChannel::Fax) => ("party.phone", phone.is_some()),
+            _ => ("", true),
+        };
+        if !given && !f.0.iter().any(|e| e.field == needed) {
+            f.0.push(FieldError::new(needed, "is required for the chosen way of answering").with_code("required"));
+        }
         if kind == Some(PartyKind::Organisation) && (egn.is_some() || lnch.is_some()) {
             f.0.push(FieldError::new("party.egn", "an organisation has an ЕИК, not an ЕГН or ЛНЧ"));
         }

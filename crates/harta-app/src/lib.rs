@@ -104,6 +104,11 @@ impl App {
         &self.inner.catalogue
     }
 
+    /// The administration's keys (to seal what a form hands to a browser).
+    pub fn keys(&self) -> &PersonalDataKey {
+        &self.inner.key
+    }
+
     /// The store (for health checks).
     pub fn db(&self) -> &Db {
         &self.inner.db

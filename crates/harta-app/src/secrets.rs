@@ -27,6 +27,7 @@ pub enum KeyError {
 pub struct PersonalDataKey {
     seal: [u8; 32],
     index: [u8; 32],
+    forms: [u8; 32],
 }
 
 impl std::fmt::Debug for PersonalDataKey {
@@ -70,7 +71,11 @@ impl PersonalDataKey {
     /// The key from its hexadecimal text (surrounding white space ignored).
     pub fn from_hex(text: &str) -> Result<Self, KeyError> {
         let master = unhex(text.trim()).filter(|b| b.len() == 32).ok_or(KeyError::Format)?;
-        Ok(Self { seal: derive(&master, b"harta seal v1"), index: derive(&master, b"harta blind index v1") })
+        Ok(Self {
+            seal: derive(&master, b"harta seal v1"),
+            index: derive(&master, b"harta blind index v1"),
+            forms: derive(&master, b"harta forms v1"),
+        })
     }
 
     /// The blind index of a personal number: equal numbers give equal indexes under one key.
@@ -102,23 +107,44 @@ impl PersonalDataKey {
 
     /// Seals a value: a random 24-byte nonce followed by the ciphertext.
     pub fn seal(&self, plain: &str) -> Result<Vec<u8>, KeyError> {
-        let cipher = XChaCha20Poly1305::new(&self.seal.into());
-        let nonce = random_bytes::<24>()?;
-        let sealed = cipher.encrypt(&XNonce::from(nonce), plain.as_bytes()).map_err(|_| KeyError::Open)?;
-        Ok([nonce.as_slice(), &sealed].concat())
+        seal_with(&self.seal, plain)
+    }
+
+    /// Seals what a form hands to the browser and must get back unread and unchanged (a
+    /// half-finished submission, the time a form was shown), as hexadecimal text. A key of its
+    /// own, so nothing sealed for a browser opens as a personal number or the other way round.
+    pub fn seal_for_browser(&self, plain: &str) -> Result<String, KeyError> {
+        seal_with(&self.forms, plain).map(|b| hex(&b))
+    }
+
+    /// Opens what [`PersonalDataKey::seal_for_browser`] sealed; `None` if it was altered.
+    pub fn open_from_browser(&self, sealed: &str) -> Option<String> {
+        open_with(&self.forms, &unhex(sealed.trim())?).ok()
     }
 
     /// Opens a sealed value.
     pub fn open(&self, sealed: &[u8]) -> Result<String, KeyError> {
-        if sealed.len() < 24 {
-            return Err(KeyError::Open);
-        }
-        let cipher = XChaCha20Poly1305::new(&self.seal.into());
-        let (nonce, body) = sealed.split_at(24);
-        let nonce: [u8; 24] = nonce.try_into().map_err(|_| KeyError::Open)?;
-        let plain = cipher.decrypt(&XNonce::from(nonce), body).map_err(|_| KeyError::Open)?;
-        String::from_utf8(plain).map_err(|_| KeyError::Open)
+        open_with(&self.seal, sealed)
     }
+}
+
+/// A random 24-byte nonce followed by the ciphertext.
+fn seal_with(key: &[u8; 32], plain: &str) -> Result<Vec<u8>, KeyError> {
+    let cipher = XChaCha20Poly1305::new(&(*key).into());
+    let nonce = random_bytes::<24>()?;
+    let sealed = cipher.encrypt(&XNonce::from(nonce), plain.as_bytes()).map_err(|_| KeyError::Open)?;
+    Ok([nonce.as_slice(), &sealed].concat())
+}
+
+fn open_with(key: &[u8; 32], sealed: &[u8]) -> Result<String, KeyError> {
+    if sealed.len() < 24 {
+        return Err(KeyError::Open);
+    }
+    let cipher = XChaCha20Poly1305::new(&(*key).into());
+    let (nonce, body) = sealed.split_at(24);
+    let nonce: [u8; 24] = nonce.try_into().map_err(|_| KeyError::Open)?;
+    let plain = cipher.decrypt(&XNonce::from(nonce), body).map_err(|_| KeyError::Open)?;
+    String::from_utf8(plain).map_err(|_| KeyError::Open)
 }
 
 #[cfg(test)]

@@ -109,6 +109,8 @@ pub struct Charter {
     pub registry: RegistryFormat,
     /// The unit that registers cases by default (the service centre).
     pub default_unit: String,
+    /// The reception hours of every unit that has none of its own.
+    pub default_reception: Vec<ReceptionWindow>,
 }
 
 impl Charter {
@@ -337,6 +339,7 @@ impl RawCharter {
             at_risk_working_days: self.deadlines.at_risk_working_days,
             registry,
             default_unit,
+            default_reception: default_windows,
         })
     }
 }

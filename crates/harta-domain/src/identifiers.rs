@@ -227,6 +227,18 @@ impl Phone {
     }
 
     /// The E.164 form.
+    /// The number as people in Bulgaria write it: `02/895 11 00` for Sofia, `0888 123 456`
+    /// for mobiles, `0` and the digits for other Bulgarian numbers; foreign ones as stored.
+    pub fn national(&self) -> String {
+        let Some(rest) = self.0.strip_prefix("+359") else { return self.0.clone() };
+        match (rest.as_bytes().first(), rest.len()) {
+            (Some(b'2'), 8) => format!("02/{} {} {}", &rest[1..4], &rest[4..6], &rest[6..]),
+            (Some(b'8' | b'9'), 9) => format!("0{} {} {}", &rest[..3], &rest[3..6], &rest[6..]),
+            _ => format!("0{rest}"),
+        }
+    }
+
+    /// The number in E.164 form, as stored.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -325,6 +337,19 @@ mod tests {
         assert_eq!(Eik::parse("0009039460578"), Err(IdError::CheckDigit));
         assert_eq!(Eik::parse("12345"), Err(IdError::Digits("9 or 13")));
         assert_eq!(Eik::parse("13107158X"), Err(IdError::Digits("9 or 13")));
+    }
+
+    #[test]
+    fn phones_are_written_nationally() {
+        for (input, national) in [
+            ("02/895 11 00", "02/895 11 00"),
+            ("0888 123 456", "0888 123 456"),
+            ("00359 87 123 4567", "0871 234 567"),
+            ("0800 12 345", "080012345"),
+            ("+44 20 7946 0958", "+442079460958"),
+        ] {
+            assert_eq!(Phone::parse(input).unwrap().national(), national, "{input}");
+        }
     }
 
     #[test]

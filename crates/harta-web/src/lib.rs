@@ -4,28 +4,36 @@
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::FromRequestParts;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::HeaderValue;
 use axum::http::StatusCode;
+use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use harta_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub mod api;
+pub mod i18n;
 mod problem;
+mod public;
 
 pub use problem::Problem;
 
 /// The whole HTTP surface, ready to serve.
 pub fn router(app: App) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .merge(api::router())
-        .fallback(not_found)
+        .merge(public::router())
+        .fallback(not_found);
+    with_security_headers(routes)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(CatchPanicLayer::custom(|_| {
@@ -59,6 +67,35 @@ async fn ready(State(app): State<App>) -> impl IntoResponse {
     }
 }
 
-async fn not_found() -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "/problems/not-found", "Not found", "there is nothing at this address")
+/// An address that leads nowhere: a problem for API clients, a page for people.
+async fn not_found(State(app): State<App>, request: axum::extract::Request) -> axum::response::Response {
+    let (mut parts, _) = request.into_parts();
+    if parts.uri.path().starts_with("/api/") {
+        return Problem::new(
+            StatusCode::NOT_FOUND,
+            "/problems/not-found",
+            "Not found",
+            "there is nothing at this address",
+        )
+        .into_response();
+    }
+    let Ok(visit) = public::Visit::from_request_parts(&mut parts, &app).await;
+    public::not_found(&visit, app.charter())
+}
+
+/// Headers that make every answer safer: no inline or third-party script, style or frame
+/// (CSP), no MIME sniffing, no referrer to other sites, no embedding in frames.
+fn with_security_headers(router: Router<App>) -> Router<App> {
+    const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                       form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()"),
+    ];
+    headers.into_iter().fold(router, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)))
+    })
 }

@@ -58,7 +58,10 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
         })
     };
     let router = harta_web::router(app);
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("the server failed")?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server failed")?;
     refresher.abort();
     let _ = refresher.await;
     // The router (and with it every App clone) is gone: the registrar writes what it holds and

@@ -96,8 +96,12 @@ async fn health_and_unknown_addresses() {
         let s = start(db, "2026-11-25T12:30:00Z").await;
         assert_eq!(request(s.addr, "GET", "/healthz", &[], b"").await.status, 200);
         assert_eq!(request(s.addr, "GET", "/readyz", &[], b"").await.status, 200);
-        let missing = request(s.addr, "GET", "/nowhere", &[], b"").await;
+        let missing = request(s.addr, "GET", "/api/v1/nowhere", &[], b"").await;
         assert_eq!(missing.status, 404);
+        // People get a page, in their language, not a problem document.
+        let page = request(s.addr, "GET", "/nowhere", &[], b"").await;
+        assert_eq!(page.status, 404);
+        assert!(page.header("content-type").unwrap().starts_with("text/html"));
         // Every answer carries a request id (a client's own is kept) for finding the log line.
         assert_eq!(missing.header("x-request-id").map(str::len), Some(36));
         let own = request(s.addr, "GET", "/healthz", &[("x-request-id", "abc-123")], b"").await;

@@ -1,0 +1,163 @@
+//! The product's two languages: Bulgarian first, English second. Every word on a page comes
+//! from `locales/{bg,en}/main.ftl` through Fluent, so a translator edits text, not templates.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+use harta_domain::charter::Text;
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "bg",
+        // Pages are plain HTML: no Unicode isolation marks around arguments.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static BG: LanguageIdentifier = langid!("bg");
+static EN: LanguageIdentifier = langid!("en");
+
+/// A page's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    /// Bulgarian, the default.
+    #[default]
+    Bg,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The language's code (`bg`, `en`), as in `<html lang>` and the language cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Bg => "bg",
+            Self::En => "en",
+        }
+    }
+
+    /// A language by its code.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "bg" => Some(Self::Bg),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The other language, for the switch on every page.
+    pub fn other(self) -> Self {
+        match self {
+            Self::Bg => Self::En,
+            Self::En => Self::Bg,
+        }
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Self::Bg => &BG,
+            Self::En => &EN,
+        }
+    }
+}
+
+/// Looks up the page's words in its language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Localizer {
+    lang: Lang,
+}
+
+impl Localizer {
+    /// A localizer for a language.
+    pub fn new(lang: Lang) -> Self {
+        Self { lang }
+    }
+
+    /// The language.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// The language's code.
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// A message. A missing key shows as the key itself (and the key-parity test keeps both
+    /// languages complete).
+    pub fn t(&self, key: &str) -> String {
+        LOCALES.try_lookup(self.lang.id(), key).unwrap_or_else(|| key.to_string())
+    }
+
+    /// A message with one text argument.
+    pub fn ts(&self, key: &str, name: &'static str, value: &str) -> String {
+        self.with(key, name, FluentValue::from(value.to_string()))
+    }
+
+    /// A message with several text arguments.
+    pub fn t_args(&self, key: &str, args: &[(&'static str, &str)]) -> String {
+        let args = args.iter().map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.to_string()))).collect();
+        LOCALES.try_lookup_with_args(self.lang.id(), key, &args).unwrap_or_else(|| key.to_string())
+    }
+
+    /// A message with one number argument (plural forms choose by it).
+    pub fn tn(&self, key: &str, name: &'static str, value: i64) -> String {
+        self.with(key, name, FluentValue::from(value))
+    }
+
+    fn with(&self, key: &str, name: &'static str, value: FluentValue<'static>) -> String {
+        let args = HashMap::from([(Cow::Borrowed(name), value)]);
+        LOCALES.try_lookup_with_args(self.lang.id(), key, &args).unwrap_or_else(|| key.to_string())
+    }
+
+    /// Charter text in the page's language.
+    pub fn pick<'a>(&self, text: &'a Text) -> &'a str {
+        match self.lang {
+            Lang::Bg => &text.bg,
+            Lang::En => &text.en,
+        }
+    }
+
+    /// A date as people in Bulgaria write it: 25.11.2026.
+    pub fn date(&self, date: &jiff::civil::Date) -> String {
+        harta_domain::format::date_bg(*date)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn keys(ftl: &str) -> BTreeSet<String> {
+        ftl.lines()
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
+            .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_have_the_same_messages() {
+        let bg = keys(include_str!("../locales/bg/main.ftl"));
+        let en = keys(include_str!("../locales/en/main.ftl"));
+        let only_bg: Vec<_> = bg.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&bg).collect();
+        assert!(only_bg.is_empty() && only_en.is_empty(), "only in bg: {only_bg:?}; only in en: {only_en:?}");
+        assert!(bg.len() > 50);
+    }
+
+    #[test]
+    fn messages_resolve_with_plurals() {
+        let bg = Localizer::new(Lang::Bg);
+        let en = Localizer::new(Lang::En);
+        assert_eq!(bg.tn("working-days", "n", 1), "1 работен ден");
+        assert_eq!(bg.tn("working-days", "n", 10), "10 работни дни");
+        assert_eq!(en.tn("working-days", "n", 1), "1 working day");
+        assert_eq!(en.tn("working-days", "n", 7), "7 working days");
+        assert_eq!(bg.t("no-such-key"), "no-such-key");
+    }
+}

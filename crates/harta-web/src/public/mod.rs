@@ -1,0 +1,244 @@
+//! The public site for citizens: the charter and contacts, the service catalogue, submitting
+//! online and tracking a case. Server-rendered HTML that works without JavaScript, in Bulgarian
+//! first and English second, with one stylesheet and no third-party requests.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequestParts, Query};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use harta_app::App;
+use harta_domain::charter::Charter;
+
+use crate::i18n::{Lang, Localizer};
+
+mod assets;
+mod home;
+mod services;
+mod submit;
+mod track;
+
+/// The public pages.
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/accessibility", get(home::accessibility))
+        .route("/lang/{code}", get(switch_language))
+        .merge(services::router())
+        .merge(submit::router())
+        .merge(track::router())
+        .merge(assets::router())
+}
+
+/// The cookie that remembers the chosen language.
+const LANG_COOKIE: &str = "lang";
+/// The cookie that carries the anti-forgery token for forms.
+const CSRF_COOKIE: &str = "harta_csrf";
+
+/// What every page needs to know about the request: the language, the address it was asked
+/// for, the caller's network address and the anti-forgery token.
+pub(crate) struct Visit {
+    pub lang: Lang,
+    pub uri: Uri,
+    pub from: String,
+    /// The request's anti-forgery token, and whether it is new (and must be set as a cookie).
+    pub csrf: (String, bool),
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Visit {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse).unwrap_or_default();
+        let from = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_string(), |ConnectInfo(a)| a.ip().to_string());
+        let csrf = match cookie(&parts.headers, CSRF_COOKIE).filter(|t| is_token(t)) {
+            Some(t) => (t.to_string(), false),
+            None => (
+                harta_app::secrets::random_bytes::<16>().map(|b| harta_app::secrets::hex(&b)).unwrap_or_default(),
+                true,
+            ),
+        };
+        Ok(Self { lang, uri: parts.uri.clone(), from, csrf })
+    }
+}
+
+impl Visit {
+    /// The localizer for the page.
+    pub fn l(&self) -> Localizer {
+        Localizer::new(self.lang)
+    }
+
+    /// The parts of every page that come from the charter: the administration's name and
+    /// contacts, the language switch and the current section.
+    pub fn chrome(&self, charter: &Charter, nav: &'static str) -> Chrome {
+        let l = self.l();
+        let a = &charter.administration;
+        let here = self.uri.path_and_query().map_or("/", |p| p.as_str());
+        Chrome {
+            l,
+            nav,
+            name: l.pick(&a.name).to_string(),
+            address: l.pick(&a.address).to_string(),
+            switchboard: a.switchboard.national(),
+            switchboard_tel: a.switchboard.as_str().to_string(),
+            fax: a.fax.as_ref().map(|f| f.national()),
+            email: a.email.as_str().to_string(),
+            website: a.website.clone(),
+            switch_href: format!("/lang/{}?next={}", self.lang.other().code(), percent_encode(here)),
+            asset: assets::VERSION,
+        }
+    }
+
+    /// Checks a form's anti-forgery token against the cookie, and that the form came from this
+    /// site (a browser always names the origin of a cross-site form).
+    pub fn csrf_ok(&self, headers: &HeaderMap, token: &str) -> bool {
+        let same_origin = match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+            (Some(origin), Some(host)) => origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://").map(|(_, h)| h.to_string()))
+                .is_some_and(|o| host.to_str().is_ok_and(|h| h == o)),
+            // No Origin: an old browser or a non-browser client; the token alone decides.
+            _ => true,
+        };
+        !self.csrf.1 && same_origin && constant_time_eq(self.csrf.0.as_bytes(), token.as_bytes())
+    }
+
+    /// A rendered page with the headers it needs (a new anti-forgery cookie, no caching of
+    /// pages that hold personal data when `private`).
+    pub fn page(&self, status: StatusCode, html: Result<String, askama::Error>, private: bool) -> Response {
+        let html = match html {
+            Ok(html) => html,
+            Err(e) => {
+                tracing::error!(error = %e, "a page failed to render");
+                return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+            }
+        };
+        let mut response = (status, Html(html)).into_response();
+        let headers = response.headers_mut();
+        if self.csrf.1 {
+            let cookie = format!("{CSRF_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict", self.csrf.0);
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                headers.append(header::SET_COOKIE, v);
+            }
+        }
+        let cache = if private { "no-store" } else { "no-cache" };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
+        response
+    }
+}
+
+/// The parts of every page that do not depend on the page.
+pub(crate) struct Chrome {
+    pub l: Localizer,
+    pub nav: &'static str,
+    pub name: String,
+    pub address: String,
+    pub switchboard: String,
+    pub switchboard_tel: String,
+    pub fax: Option<String>,
+    pub email: String,
+    pub website: String,
+    pub switch_href: String,
+    pub asset: &'static str,
+}
+
+/// An invalid field as a page shows it: the input's id (for the summary's link) and the
+/// message in the page's language.
+#[derive(Debug, Clone)]
+pub(crate) struct ShownError {
+    pub id: String,
+    pub text: String,
+}
+
+/// Finds a field's message among the shown errors.
+pub(crate) fn error_for<'a>(errors: &'a [ShownError], id: &str) -> Option<&'a str> {
+    errors.iter().find(|e| e.id == id).map(|e| e.text.as_str())
+}
+
+#[derive(serde::Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// Remembers the chosen language and goes back to the page it was chosen on (only ever a path
+/// on this site, never another site).
+async fn switch_language(axum::extract::Path(code): axum::extract::Path<String>, Query(next): Query<Next>) -> Response {
+    let Some(lang) = Lang::parse(&code) else {
+        return (StatusCode::NOT_FOUND, "no such language").into_response();
+    };
+    let next = next.next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'));
+    let mut response = Redirect::to(next.as_deref().unwrap_or("/")).into_response();
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage {
+    c: Chrome,
+}
+
+/// The page for an address that leads nowhere.
+pub(crate) fn not_found(visit: &Visit, charter: &Charter) -> Response {
+    let page = NotFoundPage { c: visit.chrome(charter, "") };
+    visit.page(StatusCode::NOT_FOUND, page.render(), false)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    title: String,
+    body: String,
+}
+
+/// A page that says what went wrong in the visitor's language.
+pub(crate) fn error_page(visit: &Visit, charter: &Charter, status: StatusCode, title: &str, body: &str) -> Response {
+    let page = ErrorPage { c: visit.chrome(charter, ""), title: title.into(), body: body.into() };
+    visit.page(status, page.render(), true)
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn is_token(t: &str) -> bool {
+    t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Percent-encodes text for a query value.
+pub(crate) fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

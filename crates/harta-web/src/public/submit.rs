@@ -1,0 +1,439 @@
+//! Submitting online: choose what to send, fill in one form, check the answers, send. The
+//! half-finished submission travels sealed in the page (no server state between the steps, so
+//! any replica can take the next step), and its key makes a second send of the same form
+//! return the case already registered instead of registering it twice.
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use harta_app::cases::{PartyInput, RegisterCaseInput, Registration};
+use harta_app::{App, AppError, FieldError};
+use harta_domain::case::CaseKind;
+use harta_domain::catalogue::Service;
+use harta_domain::format::{date_bg, in_sofia, time_bg};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::{Chrome, ShownError, Visit, error_for};
+use crate::i18n::Localizer;
+
+/// A form sent sooner than this after it was shown was not filled in by a person.
+const HUMAN_MIN: SignedDuration = SignedDuration::from_secs(2);
+/// A form older than this is refused as out of date (its anti-forgery token may be gone).
+const FORM_MAX_AGE: SignedDuration = SignedDuration::from_hours(24);
+
+pub(super) fn router() -> Router<App> {
+    Router::new()
+        .route("/submit", get(choose))
+        .route("/submit/{kind}", get(blank).post(check))
+        .route("/submit/{kind}/change", axum::routing::post(change))
+        .route("/submit/{kind}/send", axum::routing::post(send))
+}
+
+#[derive(Template)]
+#[template(path = "submit_choose.html")]
+struct ChoosePage {
+    c: Chrome,
+    kinds: Vec<(&'static str, String)>,
+}
+
+async fn choose(State(app): State<App>, visit: Visit) -> Response {
+    let l = visit.l();
+    let kinds = [CaseKind::ServiceRequest, CaseKind::Letter, CaseKind::Complaint, CaseKind::Suggestion]
+        .into_iter()
+        .map(|k| (k.as_str(), l.tn("working-days", "n", i64::from(app.charter().commitment(k).working_days.get()))))
+        .collect();
+    let page = ChoosePage { c: visit.chrome(app.charter(), "submit"), kinds };
+    visit.page(StatusCode::OK, page.render(), false)
+}
+
+/// Everything the form holds, as typed. Serialised into the sealed draft between steps.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub(super) struct Fields {
+    service: String,
+    subject: String,
+    text: String,
+    party_type: String,
+    name: String,
+    email: String,
+    phone: String,
+    address: String,
+    preferred: String,
+    id_kind: String,
+    egn: String,
+    lnch: String,
+    eik: String,
+}
+
+/// A posted form: the fields plus the form's own bookkeeping.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Posted {
+    csrf: String,
+    /// The sealed time the form was shown.
+    shown: String,
+    /// A field hidden from people; only robots fill it in.
+    website: String,
+    /// The sealed draft (check-your-answers, change and send steps).
+    draft: String,
+    #[serde(flatten)]
+    fields: Fields,
+}
+
+/// The sealed half-finished submission.
+#[derive(Serialize, Deserialize)]
+struct Draft {
+    kind: String,
+    key: String,
+    fields: Fields,
+}
+
+#[derive(Template)]
+#[template(path = "submit_form.html")]
+struct FormPage {
+    c: Chrome,
+    kind: &'static str,
+    f: Fields,
+    errors: Vec<ShownError>,
+    services: Vec<(String, String)>,
+    needs_national_id: bool,
+    csrf: String,
+    shown: String,
+}
+
+impl FormPage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct Chosen {
+    service: Option<String>,
+}
+
+fn parse_kind(kind: &str) -> Option<CaseKind> {
+    CaseKind::parse(kind)
+}
+
+async fn blank(State(app): State<App>, visit: Visit, Path(kind): Path<String>, Query(q): Query<Chosen>) -> Response {
+    let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, app.charter()) };
+    let f = Fields { service: q.service.unwrap_or_default(), ..Fields::default() };
+    form_page(&app, &visit, kind, f, Vec::new(), StatusCode::OK)
+}
+
+fn form_page(
+    app: &App,
+    visit: &Visit,
+    kind: CaseKind,
+    f: Fields,
+    errors: Vec<ShownError>,
+    status: StatusCode,
+) -> Response {
+    let l = visit.l();
+    let shown = app.keys().seal_for_browser(&app.now().as_millisecond().to_string()).unwrap_or_default();
+    let needs_national_id = service_of(app, kind, &f).is_some_and(|s| s.needs_national_id);
+    let page = FormPage {
+        c: visit.chrome(app.charter(), "submit"),
+        kind: kind.as_str(),
+        services: app.catalogue().services().iter().map(|s| (s.code.clone(), l.pick(&s.name).to_string())).collect(),
+        needs_national_id,
+        f,
+        errors,
+        csrf: visit.csrf.0.clone(),
+        shown,
+    };
+    visit.page(status, page.render(), true)
+}
+
+fn service_of<'a>(app: &'a App, kind: CaseKind, f: &Fields) -> Option<&'a Service> {
+    (kind == CaseKind::ServiceRequest).then(|| app.catalogue().service(f.service.trim())).flatten()
+}
+
+/// The fields as the registration use case takes them.
+fn input(app: &App, kind: CaseKind, f: &Fields) -> RegisterCaseInput {
+    let service = service_of(app, kind, f);
+    let some = |s: &str| Some(s.to_string()).filter(|s| !s.trim().is_empty());
+    let national = service.is_some_and(|s| s.needs_national_id);
+    let organisation = f.party_type == "organisation";
+    RegisterCaseInput {
+        kind: Some(kind.as_str().to_string()),
+        channel: Some("web".into()),
+        // A service request's subject is the service itself.
+        subject: match service {
+            Some(s) => Some(format!("{} {}", s.code, s.name.bg)),
+            None => some(&f.subject),
+        },
+        text: some(&f.text),
+        unit: service.map(|s| s.unit.clone()),
+        party: PartyInput {
+            kind: Some(if organisation { "organisation" } else { "person" }.into()),
+            name: some(&f.name),
+            email: some(&f.email),
+            phone: some(&f.phone),
+            address: some(&f.address),
+            preferred_channel: some(&f.preferred),
+            // Personal numbers only where the service needs them (never asked otherwise).
+            egn: some(&f.egn).filter(|_| national && !organisation && f.id_kind != "lnch"),
+            lnch: some(&f.lnch).filter(|_| national && !organisation && f.id_kind == "lnch"),
+            eik: some(&f.eik).filter(|_| organisation),
+        },
+    }
+}
+
+/// Checks that only a form can: a service chosen for a service request.
+fn form_errors(app: &App, kind: CaseKind, f: &Fields) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if kind == CaseKind::ServiceRequest && service_of(app, kind, f).is_none() {
+        errors.push(FieldError::required("service"));
+    }
+    errors
+}
+
+/// The input id and label of a use-case field.
+fn field_of(field: &str) -> (&'static str, &'static str) {
+    match field {
+        "service" | "unit" => ("service", "field-service"),
+        "subject" => ("subject", "field-subject"),
+        "text" => ("text", "field-text"),
+        "party.type" => ("party_type", "field-party-type"),
+        "party.name" => ("name", "field-name"),
+        "party.email" => ("email", "field-email"),
+        "party.phone" => ("phone", "field-phone"),
+        "party.address" => ("address", "field-address"),
+        "party.preferred_channel" => ("preferred", "field-preferred"),
+        "party.egn" => ("egn", "field-egn"),
+        "party.lnch" => ("lnch", "field-lnch"),
+        "party.eik" => ("eik", "field-eik"),
+        _ => ("text", "field-text"),
+    }
+}
+
+/// Field errors in the page's language, in the order of the form.
+pub(super) fn shown_errors(l: Localizer, errors: &[FieldError]) -> Vec<ShownError> {
+    let order = ["service", "subject", "text", "party_type", "name", "egn", "lnch", "eik", "email", "phone"];
+    let mut shown: Vec<ShownError> = errors
+        .iter()
+        .map(|e| {
+            let (id, label) = field_of(&e.field);
+            let label = l.t(label);
+            let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
+            let key = format!("err-{}", e.code);
+            ShownError { id: id.to_string(), text: l.t_args(&key, &[("field", &label), ("limit", &limit)]) }
+        })
+        .collect();
+    shown.sort_by_key(|e| order.iter().position(|o| *o == e.id).unwrap_or(order.len()));
+    shown.dedup_by(|a, b| a.id == b.id);
+    shown
+}
+
+/// The form again, with a problem of the whole form (not of one field) at the top.
+fn refused(app: &App, visit: &Visit, kind: CaseKind, f: Fields, message: &str, status: StatusCode) -> Response {
+    // The summary links to the form's first field.
+    let first = if kind == CaseKind::ServiceRequest { "service" } else { "subject" };
+    let errors = vec![ShownError { id: first.into(), text: visit.l().t(message) }];
+    form_page(app, visit, kind, f, errors, status)
+}
+
+async fn check(
+    State(app): State<App>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    Form(posted): Form<Posted>,
+) -> Response {
+    let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, app.charter()) };
+    let l = visit.l();
+    if !visit.csrf_ok(&headers, &posted.csrf) {
+        return refused(&app, &visit, kind, posted.fields, "err-csrf", StatusCode::FORBIDDEN);
+    }
+    let shown_at = app
+        .keys()
+        .open_from_browser(&posted.shown)
+        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(|ms| Timestamp::from_millisecond(ms).ok());
+    let age = shown_at.map(|t| app.now().duration_since(t));
+    let Some(age) = age.filter(|a| *a < FORM_MAX_AGE) else {
+        return refused(&app, &visit, kind, posted.fields, "form-expired", StatusCode::OK);
+    };
+    if !posted.website.is_empty() || age < HUMAN_MIN {
+        return refused(&app, &visit, kind, posted.fields, "spam-suspected", StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let mut errors = form_errors(&app, kind, &posted.fields);
+    match app.check_submission(&input(&app, kind, &posted.fields)) {
+        Ok(()) => {}
+        Err(AppError::Invalid(found)) => errors.extend(found),
+        Err(e) => return failure(&app, &visit, &e),
+    }
+    if !errors.is_empty() {
+        let shown = shown_errors(l, &errors);
+        return form_page(&app, &visit, kind, posted.fields, shown, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let key = match harta_app::secrets::random_bytes::<16>() {
+        Ok(b) => harta_app::secrets::hex(&b),
+        Err(e) => return failure(&app, &visit, &AppError::Conflict(e.to_string())),
+    };
+    let draft = Draft { kind: kind.as_str().into(), key, fields: posted.fields };
+    check_page(&app, &visit, kind, &draft)
+}
+
+#[derive(Template)]
+#[template(path = "submit_check.html")]
+struct CheckPage {
+    c: Chrome,
+    kind: &'static str,
+    rows: Vec<(String, String)>,
+    draft: String,
+    csrf: String,
+}
+
+fn check_page(app: &App, visit: &Visit, kind: CaseKind, draft: &Draft) -> Response {
+    let l = visit.l();
+    let sealed = serde_json::to_string(draft)
+        .map_err(|e| AppError::Conflict(e.to_string()))
+        .and_then(|json| app.keys().seal_for_browser(&json).map_err(|e| AppError::Conflict(e.to_string())));
+    let sealed = match sealed {
+        Ok(s) => s,
+        Err(e) => return failure(app, visit, &e),
+    };
+    let f = &draft.fields;
+    let mut rows = Vec::new();
+    let mut row = |label: &str, value: &str| {
+        let shown = if value.trim().is_empty() { l.t("submit-not-given") } else { value.trim().to_string() };
+        rows.push((l.t(label), shown));
+    };
+    match service_of(app, kind, f) {
+        Some(s) => row("field-service", &format!("{} – {}", s.code, l.pick(&s.name))),
+        None => row("field-subject", &f.subject),
+    }
+    row("field-text", &f.text);
+    let organisation = f.party_type == "organisation";
+    row("field-party-type", &l.t(if organisation { "field-party-organisation" } else { "field-party-person" }));
+    row("field-name", &f.name);
+    if organisation {
+        row("field-eik", &f.eik);
+    } else if service_of(app, kind, f).is_some_and(|s| s.needs_national_id) {
+        // Shown masked: the page may stay on a shared screen.
+        let (label, number) = if f.id_kind == "lnch" { ("field-lnch", &f.lnch) } else { ("field-egn", &f.egn) };
+        let digits = number.trim();
+        let masked = if digits.len() > 4 {
+            format!("{}{}", "•".repeat(digits.len() - 4), &digits[digits.len() - 4..])
+        } else {
+            digits.to_string()
+        };
+        row(label, &masked);
+    }
+    row("field-email", &f.email);
+    row("field-phone", &f.phone);
+    row("field-address", &f.address);
+    let preferred =
+        if f.preferred.is_empty() { String::new() } else { l.t(&format!("field-preferred-{}", f.preferred)) };
+    row("field-preferred", &preferred);
+    let page = CheckPage {
+        c: visit.chrome(app.charter(), "submit"),
+        kind: kind.as_str(),
+        rows,
+        draft: sealed,
+        csrf: visit.csrf.0.clone(),
+    };
+    visit.page(StatusCode::OK, page.render(), true)
+}
+
+/// The draft posted to a step after the check, if the step may go on: a known kind, a genuine
+/// anti-forgery token and a draft sealed here for this kind. Otherwise the page to show.
+fn posted_draft(
+    app: &App,
+    visit: &Visit,
+    headers: &HeaderMap,
+    kind: &str,
+    posted: &Posted,
+) -> Result<(CaseKind, Draft), Box<Response>> {
+    let Some(kind) = parse_kind(kind) else { return Err(Box::new(super::not_found(visit, app.charter()))) };
+    if !visit.csrf_ok(headers, &posted.csrf) {
+        return Err(Box::new(refused(app, visit, kind, Fields::default(), "err-csrf", StatusCode::FORBIDDEN)));
+    }
+    let draft = app
+        .keys()
+        .open_from_browser(&posted.draft)
+        .and_then(|json| serde_json::from_str::<Draft>(&json).ok())
+        .filter(|d| d.kind == kind.as_str());
+    match draft {
+        Some(draft) => Ok((kind, draft)),
+        None => Err(Box::new(refused(app, visit, kind, Fields::default(), "form-expired", StatusCode::OK))),
+    }
+}
+
+async fn change(
+    State(app): State<App>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    Form(posted): Form<Posted>,
+) -> Response {
+    match posted_draft(&app, &visit, &headers, &kind, &posted) {
+        Ok((kind, draft)) => form_page(&app, &visit, kind, draft.fields, Vec::new(), StatusCode::OK),
+        Err(page) => *page,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "submit_done.html")]
+struct DonePage {
+    c: Chrome,
+    number: String,
+    code: String,
+    received: String,
+    due: String,
+    unit: String,
+}
+
+async fn send(
+    State(app): State<App>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    Form(posted): Form<Posted>,
+) -> Response {
+    let (kind, draft) = match posted_draft(&app, &visit, &headers, &kind, &posted) {
+        Ok(found) => found,
+        Err(page) => return *page,
+    };
+    let l = visit.l();
+    match app.submit_online(&input(&app, kind, &draft.fields), &draft.key).await {
+        Ok(done) => done_page(&app, &visit, &done),
+        Err(AppError::Invalid(found)) => {
+            let shown = shown_errors(l, &found);
+            form_page(&app, &visit, kind, draft.fields, shown, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => failure(&app, &visit, &e),
+    }
+}
+
+fn done_page(app: &App, visit: &Visit, done: &Registration) -> Response {
+    let l = visit.l();
+    let days = l.tn("working-days", "n", i64::from(app.charter().commitment(done.kind).working_days.get()));
+    let due = l.t_args("submit-done-due-days", &[("days", &days), ("date", &date_bg(done.due))]);
+    let received = format!("{} {}", date_bg(in_sofia(done.received_at).date()), time_bg(done.received_at));
+    let unit = app.charter().unit(&done.unit).map_or_else(|| done.unit.clone(), |u| l.pick(&u.name).to_string());
+    let page = DonePage {
+        c: visit.chrome(app.charter(), "submit"),
+        number: done.number.as_str().to_string(),
+        code: done.access_code.to_string(),
+        received,
+        due,
+        unit,
+    };
+    visit.page(StatusCode::OK, page.render(), true)
+}
+
+/// A failure that is not the person's doing: logged once, explained in their language.
+pub(super) fn failure(app: &App, visit: &Visit, e: &AppError) -> Response {
+    tracing::error!(error = %e, "a public page failed");
+    let l = visit.l();
+    super::error_page(visit, app.charter(), StatusCode::SERVICE_UNAVAILABLE, &l.t("error-title"), &l.t("error-body"))
+}

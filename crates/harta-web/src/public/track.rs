@@ -1,0 +1,152 @@
+//! Tracking a case with its registry number and access code: the state, the due date (and an
+//! extension with its reasons, C17), information asked of the citizen (C11) and the history.
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use harta_app::tracking::Tracked;
+use harta_app::{App, AppError, FieldError};
+use harta_domain::deadline::DeadlineStatus;
+use harta_domain::format::{date_bg, in_sofia, time_bg};
+use serde::Deserialize;
+
+use super::{Chrome, ShownError, Visit, error_for};
+
+pub(super) fn router() -> Router<App> {
+    Router::new().route("/track", get(blank).post(look_up))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Posted {
+    csrf: String,
+    number: String,
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "track_form.html")]
+struct FormPage {
+    c: Chrome,
+    number: String,
+    code: String,
+    errors: Vec<ShownError>,
+    csrf: String,
+}
+
+impl FormPage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+fn form_page(app: &App, visit: &Visit, number: String, errors: Vec<ShownError>, status: StatusCode) -> Response {
+    // The code is never sent back into the page.
+    let page = FormPage {
+        c: visit.chrome(app.charter(), "track"),
+        number,
+        code: String::new(),
+        errors,
+        csrf: visit.csrf.0.clone(),
+    };
+    visit.page(status, page.render(), true)
+}
+
+async fn blank(State(app): State<App>, visit: Visit) -> Response {
+    form_page(&app, &visit, String::new(), Vec::new(), StatusCode::OK)
+}
+
+#[derive(Template)]
+#[template(path = "track_case.html")]
+struct CasePage {
+    c: Chrome,
+    number: String,
+    kind: &'static str,
+    subject: String,
+    state: &'static str,
+    received: String,
+    due: String,
+    deadline: Option<(&'static str, String)>,
+    extension: Option<(String, String, String)>,
+    requested: Option<(String, String)>,
+    history: Vec<(String, &'static str)>,
+}
+
+async fn look_up(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(p): Form<Posted>) -> Response {
+    let l = visit.l();
+    if !visit.csrf_ok(&headers, &p.csrf) {
+        let errors = vec![ShownError { id: "number".into(), text: l.t("err-csrf") }];
+        return form_page(&app, &visit, p.number, errors, StatusCode::FORBIDDEN);
+    }
+    let mut missing = Vec::new();
+    if p.number.trim().is_empty() {
+        missing.push(FieldError::required("number"));
+    }
+    if p.code.trim().is_empty() {
+        missing.push(FieldError::required("code"));
+    } else if harta_domain::access_code::AccessCode::parse(&p.code).is_err() {
+        missing.push(FieldError::new("code", "").with_code("access_code"));
+    }
+    if !missing.is_empty() {
+        let errors = missing
+            .iter()
+            .map(|e| {
+                let label = l.t(if e.field == "number" { "track-number" } else { "track-code" });
+                ShownError { id: e.field.clone(), text: l.t_args(&format!("err-{}", e.code), &[("field", &label)]) }
+            })
+            .collect();
+        return form_page(&app, &visit, p.number, errors, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    match app.track(&p.number, &p.code, &visit.from).await {
+        Ok(t) => case_page(&app, &visit, t),
+        Err(AppError::NotFound(_)) => {
+            let errors = vec![ShownError { id: "number".into(), text: l.t("track-not-found") }];
+            form_page(&app, &visit, p.number, errors, StatusCode::NOT_FOUND)
+        }
+        Err(AppError::TooMany) => {
+            let phone = app.charter().administration.switchboard.national();
+            let errors = vec![ShownError { id: "number".into(), text: l.ts("track-too-many", "phone", &phone) }];
+            form_page(&app, &visit, p.number, errors, StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(e) => super::submit::failure(&app, &visit, &e),
+    }
+}
+
+fn case_page(app: &App, visit: &Visit, t: Tracked) -> Response {
+    let l = visit.l();
+    let case = &t.case;
+    let deadline = t.deadline.map(|d| {
+        let text = match d {
+            DeadlineStatus::OnTrack { working_days_left: n } | DeadlineStatus::AtRisk { working_days_left: n } => {
+                l.ts(&format!("deadline-{}", d.as_str()), "days", &l.tn("working-days", "n", i64::from(n)))
+            }
+            DeadlineStatus::DueToday => l.t("deadline-due_today"),
+            DeadlineStatus::Overdue { working_days_late: n } => {
+                l.ts("deadline-overdue", "days", &l.tn("working-days", "n", i64::from(n)))
+            }
+        };
+        (d.as_str(), text)
+    });
+    let page = CasePage {
+        c: visit.chrome(app.charter(), "track"),
+        number: case.registry_number.clone(),
+        kind: case.kind.as_str(),
+        subject: case.subject.clone(),
+        state: case.state.as_str(),
+        received: date_bg(in_sofia(case.received_at).date()),
+        due: date_bg(case.original_due),
+        deadline,
+        extension: t.holding_reply.map(|(reasons, needed, date)| (date_bg(date), reasons, needed)),
+        requested: t.information_requested.map(|(what, by)| (what, date_bg(by))),
+        history: t
+            .history
+            .iter()
+            .map(|(at, name)| (format!("{} {}", date_bg(in_sofia(*at).date()), time_bg(*at)), *name))
+            .collect(),
+    };
+    visit.page(StatusCode::OK, page.render(), true)
+}

@@ -1,0 +1,409 @@
+//! The public site over real HTTP: pages in both languages, the catalogue, submitting online
+//! and tracking, with the attacks and mistakes a public form meets.
+
+use std::net::SocketAddr;
+
+use harta_app::cases::ListInput;
+use harta_app::{Principal, Role};
+use harta_domain::case::Actor;
+use harta_store::testing::backends;
+
+use crate::support::{Response, Server, request, start};
+
+/// A visitor with a cookie jar, as a browser without JavaScript behaves.
+struct Visitor {
+    addr: SocketAddr,
+    cookies: Vec<(String, String)>,
+}
+
+impl Visitor {
+    fn new(addr: SocketAddr) -> Self {
+        Self { addr, cookies: Vec::new() }
+    }
+
+    fn keep_cookies(&mut self, r: &Response) {
+        for (name, value) in &r.headers {
+            if name == "set-cookie" {
+                let pair = value.split(';').next().unwrap();
+                let (k, v) = pair.split_once('=').unwrap();
+                self.cookies.retain(|(n, _)| n != k);
+                self.cookies.push((k.to_string(), v.to_string()));
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> Response {
+        let cookies = self.cookie_header();
+        let r = request(self.addr, "GET", path, &[("Cookie", &cookies)], b"").await;
+        self.keep_cookies(&r);
+        r
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let cookies = self.cookie_header();
+        let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        let r = request(
+            self.addr,
+            "POST",
+            path,
+            &[("Cookie", &cookies), ("Content-Type", "application/x-www-form-urlencoded")],
+            body.as_bytes(),
+        )
+        .await;
+        self.keep_cookies(&r);
+        r
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+fn text(r: &Response) -> String {
+    String::from_utf8(r.body.clone()).unwrap()
+}
+
+/// The value of a hidden (or any) input by name.
+fn field(r: &Response, name: &str) -> String {
+    let html = text(r);
+    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no field {name}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+fn by_id(r: &Response, id: &str) -> String {
+    let html = text(r);
+    let at = html.find(&format!("id=\"{id}\">")).unwrap_or_else(|| panic!("no #{id}"));
+    let rest = &html[at + id.len() + 6..];
+    rest[..rest.find('<').unwrap()].to_string()
+}
+
+async fn case_count(s: &Server) -> usize {
+    let manager = Principal { actor: Actor::System, role: Role::Manager, unit: None };
+    s.app.list_cases(&manager, &ListInput::default()).await.unwrap().items.len()
+}
+
+/// A letter's fields, all valid.
+const LETTER: &[(&str, &str)] = &[
+    ("subject", "Счупена пейка в градинката"),
+    ("text", "Пейката до детската площадка на ул. „Хубча“ е счупена."),
+    ("party_type", "person"),
+    ("name", "Мария Иванова"),
+    ("email", "maria@example.bg"),
+    ("preferred", "email"),
+];
+
+/// Fills in the form for `kind` and sends it to the check step, as a person would (the clock
+/// moves on a minute between showing and sending).
+async fn fill_in(s: &Server, v: &mut Visitor, path: &str, fields: &[(&str, &str)]) -> Response {
+    let form = v.get(path).await;
+    assert_eq!(form.status, 200, "{}", text(&form));
+    let csrf = field(&form, "csrf");
+    let shown = field(&form, "shown");
+    s.set_now("2026-11-25T12:31:00Z");
+    let action = path.split('?').next().unwrap();
+    let mut all = vec![("csrf", csrf.as_str()), ("shown", shown.as_str())];
+    all.extend_from_slice(fields);
+    let r = v.post(action, &all).await;
+    s.set_now("2026-11-25T12:30:00Z");
+    r
+}
+
+#[tokio::test]
+async fn pages_in_both_languages_with_safe_headers_and_small_size() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        let home = v.get("/").await;
+        assert_eq!(home.status, 200);
+        let html = text(&home);
+        assert!(html.contains("<html lang=\"bg\">"));
+        assert!(html.contains("Обслужване на граждани"));
+        // The charter's promises, reception hours and contacts come from the charter.
+        assert!(html.contains("в срок до 7 работни дни"), "{html}");
+        assert!(html.contains("сряда, 10:00–12:00 (с предварително записване)"));
+        assert!(html.contains("понеделник, 13:00–17:00"));
+        assert!(
+            html.contains("02/895 11 00") && html.contains("02/895 11 72") && html.contains("office@krasnoselo.net")
+        );
+        let csp = home.header("content-security-policy").unwrap();
+        assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(home.header("x-frame-options"), Some("DENY"));
+        assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
+
+        // The switch remembers English and goes back where it was; only local addresses.
+        let switch = v.get("/lang/en?next=/services").await;
+        assert_eq!(switch.status, 303);
+        assert_eq!(switch.header("location"), Some("/services"));
+        assert_eq!(v.get("/lang/en?next=//evil.example").await.header("location"), Some("/"));
+        let home = text(&v.get("/").await);
+        assert!(home.contains("<html lang=\"en\">") && home.contains("Citizen services"));
+        assert!(home.contains("within 7 working days"));
+
+        // Every public page is under 60 KB and names no other site.
+        for path in ["/", "/accessibility", "/services", "/services/2079", "/services/2079/brochure", "/submit"] {
+            for lang in ["bg", "en"] {
+                v.get(&format!("/lang/{lang}")).await;
+                let r = v.get(path).await;
+                assert_eq!(r.status, 200, "{path}");
+                assert!(r.body.len() < 60 * 1024, "{path} is {} bytes", r.body.len());
+                let html = text(&r);
+                assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "{path} links out");
+            }
+        }
+        let css = v.get("/static/site.css").await;
+        assert!(css.header("cache-control").unwrap().contains("immutable"));
+        assert!(css.header("content-type").unwrap().starts_with("text/css"));
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_catalogue_lists_searches_and_prints_services() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        let all = text(&v.get("/services").await);
+        assert!(all.matches("<li><a href=\"/services/").count() >= 25);
+        // Latin spelling, a prefix, a typo: all find the certificate of heirs.
+        for q in ["naslednitsi", "%D0%BD%D0%B0%D1%81%D0%BB%D0%B5%D0%B4", "heirs", "nasledinci"] {
+            let found = text(&v.get(&format!("/services?q={q}")).await);
+            assert!(found.contains("href=\"/services/2016\""), "{q}");
+        }
+        let none = text(&v.get("/services?q=%3Cscript%3Exyzzy").await);
+        assert!(none.contains("Няма услуга") && none.contains("&#60;script&#62;xyzzy") && !none.contains("<script>x"));
+        let service = text(&v.get("/services/2016").await);
+        assert!(service.contains("Издаване на удостоверение за наследници"));
+        assert!(service.contains("Необходими документи") && service.contains("/submit/service_request?service=2016"));
+        let large = text(&v.get("/services/2016/brochure?large=1").await);
+        assert!(large.contains("class=\"wrap large\""));
+        let missing = v.get("/services/9999").await;
+        assert_eq!(missing.status, 404);
+        assert!(text(&missing).contains("Страницата не е намерена"));
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_letter_is_submitted_checked_sent_once_and_tracked() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        let check = fill_in(&s, &mut v, "/submit/letter", LETTER).await;
+        assert_eq!(check.status, 200, "{}", text(&check));
+        assert!(text(&check).contains("Проверете отговорите си"));
+        assert!(text(&check).contains("Мария Иванова"));
+        assert_eq!(case_count(&s).await, 0, "nothing is registered before the citizen sends");
+
+        // Change: the form comes back filled in.
+        let csrf = field(&check, "csrf");
+        let draft = field(&check, "draft");
+        let change = v.post("/submit/letter/change", &[("csrf", &csrf), ("draft", &draft)]).await;
+        assert_eq!(field(&change, "name"), "Мария Иванова");
+
+        let done = v.post("/submit/letter/send", &[("csrf", &csrf), ("draft", &draft)]).await;
+        assert_eq!(done.status, 200, "{}", text(&done));
+        let number = by_id(&done, "number");
+        let code = by_id(&done, "code");
+        assert!(number.starts_with("РКС26-ГР94-"), "{number}");
+        assert_eq!(code.len(), 11);
+        // 10 working days from Wednesday 25.11.2026.
+        assert_eq!(by_id(&done, "due"), "10 работни дни, до 09.12.2026");
+        // Sending the same form again (a reload) registers nothing new and shows the same code.
+        let again = v.post("/submit/letter/send", &[("csrf", &csrf), ("draft", &draft)]).await;
+        assert_eq!((by_id(&again, "number"), by_id(&again, "code")), (number.clone(), code.clone()));
+        assert_eq!(case_count(&s).await, 1);
+
+        // Tracking: lower case and without the dash is fine.
+        let track = v.get("/track").await;
+        let csrf = field(&track, "csrf");
+        let typed = code.replace('-', "").to_lowercase();
+        let found = v.post("/track", &[("csrf", &csrf), ("number", &number), ("code", &typed)]).await;
+        assert_eq!(found.status, 200, "{}", text(&found));
+        assert_eq!(by_id(&found, "state"), "Регистрирана");
+        assert!(text(&found).contains("Счупена пейка в градинката"));
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn wrong_codes_are_refused_audited_and_throttled() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        let check = fill_in(&s, &mut v, "/submit/letter", LETTER).await;
+        let (csrf, draft) = (field(&check, "csrf"), field(&check, "draft"));
+        let done = v.post("/submit/letter/send", &[("csrf", &csrf), ("draft", &draft)]).await;
+        let (number, code) = (by_id(&done, "number"), by_id(&done, "code"));
+
+        let wrong = v.post("/track", &[("csrf", &csrf), ("number", &number), ("code", "AAAAA-BBBBB")]).await;
+        assert_eq!(wrong.status, 404);
+        assert!(text(&wrong).contains("Няма преписка с този номер и код"));
+        assert!(!text(&wrong).contains("AAAAA"), "the code typed is not sent back");
+        // A number that does not exist gets the same answer.
+        let none = v.post("/track", &[("csrf", &csrf), ("number", "РКС26-ГР94-999"), ("code", &code)]).await;
+        assert_eq!(none.status, 404);
+        // A code that cannot be one is a field error, not an attempt.
+        let malformed = v.post("/track", &[("csrf", &csrf), ("number", &number), ("code", "123")]).await;
+        assert_eq!(malformed.status, 422);
+        assert!(text(&malformed).contains("10 букви и цифри"));
+        let audit = harta_store::audit::Audit::new(s.db.db.clone()).count_for(&number).await.unwrap();
+        assert_eq!(audit, 1, "the refused attempt on the number is in the audit trail");
+
+        // Five refusals on one number block it, even with the right code, for a while.
+        for _ in 0..4 {
+            v.post("/track", &[("csrf", &csrf), ("number", &number), ("code", "AAAAA-BBBBB")]).await;
+        }
+        let blocked = v.post("/track", &[("csrf", &csrf), ("number", &number), ("code", &code)]).await;
+        assert_eq!(blocked.status, 429);
+        assert!(text(&blocked).contains("Твърде много неуспешни опити"));
+        s.set_now("2026-11-25T12:46:00Z");
+        let later = v.post("/track", &[("csrf", &csrf), ("number", &number), ("code", &code)]).await;
+        assert_eq!(later.status, 200);
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn mistakes_are_named_per_field_in_the_visitors_language_and_nothing_is_stored() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        let long = "я".repeat(301);
+        let bad: &[(&str, &str)] = &[
+            ("subject", &long),
+            ("text", "<script>alert('x')</script>"),
+            ("name", ""),
+            ("email", "не-е-поща"),
+            ("phone", "12"),
+            ("preferred", "post"),
+        ];
+        let r = fill_in(&s, &mut v, "/submit/complaint", bad).await;
+        assert_eq!(r.status, 422);
+        let html = text(&r);
+        for message in [
+            "<a href=\"#subject\">„Тема“ може да е най-много 300 знака.</a>",
+            "<a href=\"#name\">Попълнете „Име и фамилия или наименование“.</a>",
+            "<a href=\"#email\">„Електронна поща“ не е адрес на електронна поща",
+            "<a href=\"#phone\">„Телефон (по избор)“",
+            "<a href=\"#address\">Попълнете „Адрес за кореспонденция“.</a>",
+        ] {
+            assert!(html.contains(message) || html.contains(&message.replace(" (по избор)", "")), "{message}\n{html}");
+        }
+        // What was typed is kept, escaped.
+        assert!(html.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"), "{html}");
+        assert!(!html.contains("<script>alert"));
+        assert!(html.contains("aria-invalid=\"true\""));
+        assert_eq!(case_count(&s).await, 0);
+
+        // The same in English.
+        v.get("/lang/en").await;
+        let r = fill_in(&s, &mut v, "/submit/complaint", bad).await;
+        assert!(text(&r).contains("Enter “Full name or organisation name”."), "{}", text(&r));
+        assert!(text(&r).contains("There is a problem"));
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_service_request_asks_for_and_checks_the_personal_number_only_when_needed() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        // A certificate of address needs the ЕГН; the form asks for it.
+        assert!(text(&v.get("/submit/service_request?service=2079").await).contains("name=\"egn\""));
+        // A tree-felling permit does not; the form does not ask.
+        assert!(!text(&v.get("/submit/service_request?service=2031").await).contains("name=\"egn\""));
+        let base: Vec<(&str, &str)> = vec![
+            ("service", "2079"),
+            ("text", "Нужно ми е за банката."),
+            ("name", "Петър Петров"),
+            ("email", "petar@example.bg"),
+            ("preferred", "email"),
+            ("id_kind", "egn"),
+        ];
+        let mut wrong = base.clone();
+        wrong.push(("egn", "8032056032"));
+        let r = fill_in(&s, &mut v, "/submit/service_request?service=2079", &wrong).await;
+        assert_eq!(r.status, 422);
+        assert!(text(&r).contains("<a href=\"#egn\">„ЕГН“ не е валиден: проверете за сгрешена цифра.</a>"));
+        let mut none = base.clone();
+        none.retain(|(k, _)| *k != "service");
+        let r = fill_in(&s, &mut v, "/submit/service_request", &none).await;
+        assert!(text(&r).contains("<a href=\"#service\">Попълнете „Услуга“.</a>"));
+
+        let mut right = base.clone();
+        right.push(("egn", "7503146242"));
+        let check = fill_in(&s, &mut v, "/submit/service_request?service=2079", &right).await;
+        assert_eq!(check.status, 200, "{}", text(&check));
+        assert!(!text(&check).contains("7503146242"), "the check page masks the ЕГН");
+        assert!(text(&check).contains("••••••6242"));
+        let (csrf, draft) = (field(&check, "csrf"), field(&check, "draft"));
+        assert!(!draft.contains("7503146242"), "the draft is sealed");
+        let done = v.post("/submit/service_request/send", &[("csrf", &csrf), ("draft", &draft)]).await;
+        assert!(by_id(&done, "number").starts_with("РКС26-АУ10-"));
+        assert!(text(&done).contains("Гражданска регистрация"), "the service's unit takes the case");
+        s.db.finish().await;
+    }
+}
+
+async fn post(v: &mut Visitor, fields: Vec<(&str, String)>) -> Response {
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    v.post("/submit/letter", &refs).await
+}
+
+#[tokio::test]
+async fn forged_stale_and_robotic_forms_change_nothing() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        let form = v.get("/submit/letter").await;
+        let (csrf, shown) = (field(&form, "csrf"), field(&form, "shown"));
+        s.set_now("2026-11-25T12:31:00Z");
+        let with = |extra: Vec<(&'static str, String)>| {
+            let mut all: Vec<(&str, String)> = LETTER.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            all.extend(extra);
+            all
+        };
+        // No token, a forged token, a token from another visitor.
+        assert_eq!(post(&mut v, with(vec![("shown", shown.clone())])).await.status, 403);
+        assert_eq!(post(&mut v, with(vec![("shown", shown.clone()), ("csrf", "0".repeat(32))])).await.status, 403);
+        let mut stranger = Visitor::new(s.addr);
+        assert_eq!(post(&mut stranger, with(vec![("shown", shown.clone()), ("csrf", csrf.clone())])).await.status, 403);
+        // A robot fills in the hidden field.
+        let trap =
+            post(&mut v, with(vec![("shown", shown.clone()), ("csrf", csrf.clone()), ("website", "x".into())])).await;
+        assert_eq!(trap.status, 422);
+        // A tampered or missing "shown" stamp.
+        let stale = post(&mut v, with(vec![("shown", "00ff".into()), ("csrf", csrf.clone())])).await;
+        assert!(text(&stale).contains("Формулярът е остарял"));
+        // Sent within a second of being shown.
+        s.set_now("2026-11-25T12:30:01Z");
+        let quick = post(&mut v, with(vec![("shown", shown.clone()), ("csrf", csrf.clone())])).await;
+        assert_eq!(quick.status, 422);
+        // A tampered draft.
+        let forged = v.post("/submit/letter/send", &[("csrf", &csrf), ("draft", "abcdef")]).await;
+        assert!(text(&forged).contains("Формулярът е остарял"));
+        // Another site posting the form.
+        let cookies = v.cookie_header();
+        let cross = request(
+            s.addr,
+            "POST",
+            "/track",
+            &[
+                ("Cookie", &cookies),
+                ("Origin", "https://evil.example"),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            format!("csrf={csrf}&number=1&code=2").as_bytes(),
+        )
+        .await;
+        assert_eq!(cross.status, 403);
+        assert_eq!(case_count(&s).await, 0);
+        s.db.finish().await;
+    }
+}
