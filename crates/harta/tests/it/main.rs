@@ -1,6 +1,7 @@
 //! The `harta` binary as an operator and a script use it.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod browser;
 mod calendar;
 mod demo;
 mod serve;

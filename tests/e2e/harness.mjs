@@ -1,0 +1,67 @@
+// Starts a real harta server over a fresh store and a headless Debian Chromium, for the
+// browser tests. Nothing is mocked: the pages, the store and the browser are the real ones.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The harta binary: HARTA_BIN, or the debug build of this checkout. */
+const binary = process.env.HARTA_BIN || join(here, '..', '..', 'target', 'debug', 'harta');
+
+/** Starts `harta serve` on a free port over a fresh SQLite store; resolves with its base URL. */
+export async function startServer() {
+  const data = mkdtempSync(join(tmpdir(), 'harta-e2e-'));
+  const child = spawn(binary, ['serve', '--data', data, '--bind', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HARTA_DATABASE_URL: '' },
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`harta did not start:\n${out}\n${log}`)), 30000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/at (http:\/\/[0-9.:]+)\//);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on('exit', (code) => reject(new Error(`harta exited with ${code}:\n${out}\n${log}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Debian's Chromium, headless. */
+export async function startBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true });
+}
+
+/** Runs axe-core on the page (WCAG 2.0–2.2 A and AA) and returns its violations. */
+export async function axeViolations(page) {
+  // Evaluated through the DevTools protocol, so the page's strict CSP (which forbids inline
+  // script) stays on while axe runs.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
+  );
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** Sets the page language through the switch a person would use. */
+export async function useLanguage(page, base, lang) {
+  await page.goto(`${base}/lang/${lang}?next=/`);
+}
