@@ -23,6 +23,8 @@ pub struct FieldProblem {
     pointer: String,
     field: String,
     detail: String,
+    /// A stable code (`required`, `too_long`, `check_digit`…) that clients can translate.
+    code: &'static str,
 }
 
 impl From<FieldError> for FieldProblem {
@@ -31,6 +33,7 @@ impl From<FieldError> for FieldProblem {
             pointer: format!("#/{}", e.field.replace('.', "/")),
             detail: format!("{}: {}", e.field, e.message),
             field: e.field,
+            code: e.code,
         }
     }
 }

@@ -53,6 +53,11 @@ async fn each_invalid_field_is_named_and_nothing_is_stored() {
             assert_eq!(fields, [*field], "{}", problem);
             assert!(problem["errors"][0]["detail"].as_str().unwrap().starts_with(field));
         }
+        // Each field problem has a stable code for clients that say it in their own words.
+        for (i, code) in [(2, "required"), (3, "too_long"), (6, "unknown"), (9, "check_digit")] {
+            let body = &cases[i].0;
+            assert_eq!(post_json(s.addr, &clerk, body).await.json()["errors"][0]["code"], code);
+        }
         // Several wrong fields are all reported at once.
         let many =
             post_json(s.addr, &clerk, r#"{"kind":"x","channel":"y","subject":"","text":"","party":{"name":""}}"#).await;
