@@ -1,6 +1,6 @@
 // Starts a real harta server over a fresh store and a headless Debian Chromium, for the
 // browser tests. Nothing is mocked: the pages, the store and the browser are the real ones.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -36,6 +36,11 @@ export async function startServer() {
   });
   return {
     url,
+    /** Runs a `harta` subcommand against the same store; returns what it printed. */
+    harta(...args) {
+      return execFileSync(binary, ['--data', data, ...args], { env: { ...process.env, HARTA_DATABASE_URL: '' } })
+        .toString().trim();
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));

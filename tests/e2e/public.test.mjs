@@ -143,3 +143,37 @@ test('every public page has zero axe-core violations in both languages and fits 
   }
   await context.close();
 });
+
+test('the citizen sends the information an officer asked for, and changes contact details', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const { number, code } = await submit(page, 'letter');
+  // An officer (through the API, as the staff workspace will) takes the case and asks.
+  const token = server.harta('admin', 'token', 'create', '--role', 'manager');
+  const officer = server.harta('admin', 'staff', 'add', '--employee-number', '2001', '--name', 'Петя Колева',
+    '--role', 'case_officer', '--unit', 'cao').match(/\d+/)[0];
+  const events = `${server.url}/api/v1/cases/${encodeURIComponent(number)}/events`;
+  const post = (body) => fetch(events, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal((await post({ type: 'assigned', officer: Number(officer) })).status, 201);
+  const by = new Date(Date.now() + 14 * 86400000).toISOString().slice(0, 10);
+  assert.equal((await post({ type: 'information_requested', what: 'Копие от нотариалния акт.', by })).status, 201);
+
+  await track(page, number, code);
+  assert.equal((await page.textContent('#state')).trim(), 'Чака информация от вас');
+  assert.deepEqual(await axeViolations(page), []);
+  await page.fill('#information', 'Актът е № 12 от 2019 г.; нося копие на гише.');
+  await page.click('#requested button[type=submit]');
+  await page.waitForSelector('#notice');
+  assert.equal((await page.textContent('#state')).trim(), 'В работа');
+
+  await page.fill('#email', 'maria.new@example.bg');
+  await page.click('form[action="/track/contact"] button[type=submit]');
+  await page.waitForSelector('#notice');
+  assert.match(await page.textContent('#notice'), /Данните ви за връзка са променени/);
+  assert.deepEqual(await axeViolations(page), []);
+  await context.close();
+});

@@ -11,7 +11,9 @@ use harta_domain::party::{NationalIdKind, PartyKind};
 use harta_domain::registry::RegistryNumber;
 use harta_domain::text::{Address, Body, Name, Subject};
 use harta_store::StoreError;
-use harta_store::cases::{CaseFilter, CaseRecord, CaseSummary, NewCase, NewParty, RecordedEvent, SealedNationalId};
+use harta_store::cases::{
+    CaseFilter, CaseRecord, CaseSummary, Contact, NewCase, NewParty, RecordedEvent, SealedNationalId,
+};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -117,12 +119,68 @@ pub struct CasePage {
     pub per_page: u32,
 }
 
+/// How a person is reached, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    /// E-mail.
+    pub email: Option<String>,
+    /// Telephone.
+    pub phone: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// `email`, `post`, `phone`, `fax` or `in_person`.
+    pub preferred_channel: Option<String>,
+}
+
+impl PartyInput {
+    fn contact(&self) -> ContactInput {
+        ContactInput {
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            address: self.address.clone(),
+            preferred_channel: self.preferred_channel.clone(),
+        }
+    }
+}
+
+/// Parses how a person is reached (fields named with `prefix`). C20: the answer goes the way
+/// the person prefers, so that way must be reachable: e-mail needs an address, post a postal
+/// address, telephone and fax a number.
+pub(crate) fn parse_contact(
+    f: &mut Fields,
+    prefix: &str,
+    email: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    preferred: Option<String>,
+) -> Contact {
+    let email = f.optional(&format!("{prefix}email"), email.as_deref(), Email::parse);
+    let phone = f.optional(&format!("{prefix}phone"), phone.as_deref(), Phone::parse);
+    let address = f.optional(&format!("{prefix}address"), address.as_deref(), Address::parse);
+    let preferred_channel = f.optional(
+        &format!("{prefix}preferred_channel"),
+        preferred.as_deref(),
+        one_of("channel", PreferredChannel::ALL, |c| c.as_str(), PreferredChannel::parse),
+    );
+    let (needed, given) = match preferred_channel {
+        Some(PreferredChannel::Email) => ("email", email.is_some()),
+        Some(PreferredChannel::Post) => ("address", address.is_some()),
+        Some(PreferredChannel::Phone | PreferredChannel::Fax) => ("phone", phone.is_some()),
+        _ => ("", true),
+    };
+    let needed = format!("{prefix}{needed}");
+    if !given && !f.0.iter().any(|e| e.field == needed) {
+        f.0.push(FieldError::new(needed, "is required for the chosen way of answering").with_code("required"));
+    }
+    Contact { email, phone, address, preferred_channel }
+}
+
 /// Collects field errors while parsing, so the caller hears about every field at once.
 #[derive(Default)]
-struct Fields(Vec<FieldError>);
+pub(crate) struct Fields(pub(crate) Vec<FieldError>);
 
 impl Fields {
-    fn required<T, E: Coded>(
+    pub(crate) fn required<T, E: Coded>(
         &mut self,
         field: &str,
         value: Option<&str>,
@@ -137,7 +195,7 @@ impl Fields {
         }
     }
 
-    fn optional<T, E: Coded>(
+    pub(crate) fn optional<T, E: Coded>(
         &mut self,
         field: &str,
         value: Option<&str>,
@@ -309,30 +367,15 @@ impl App {
             Some(k) => f.check("party.type", one_of("party type", PartyKind::ALL, |k| k.as_str(), PartyKind::parse)(k)),
         };
         let name = f.required("party.name", p.name.as_deref(), Name::parse);
-        let email = f.optional("party.email", p.email.as_deref(), Email::parse);
-        let phone = f.optional("party.phone", p.phone.as_deref(), Phone::parse);
-        let address = f.optional("party.address", p.address.as_deref(), Address::parse);
-        let preferred_channel = f.optional(
-            "party.preferred_channel",
-            p.preferred_channel.as_deref(),
-            one_of("channel", PreferredChannel::ALL, |c| c.as_str(), PreferredChannel::parse),
-        );
+        let ContactInput { email, phone, address, preferred_channel } = p.contact();
+        let Contact { email, phone, address, preferred_channel } =
+            parse_contact(f, "party.", email, phone, address, preferred_channel);
         let today = in_sofia(now).date();
         let egn = f.optional("party.egn", p.egn.as_deref(), |s| Egn::parse(s, today));
         let lnch = f.optional("party.lnch", p.lnch.as_deref(), Lnch::parse);
         let eik = f.optional("party.eik", p.eik.as_deref(), Eik::parse);
         if egn.is_some() && lnch.is_some() {
             f.0.push(FieldError::new("party.lnch", "give either an ЕГН or an ЛНЧ, not both"));
-        }
-        // C20: the answer goes the way the person prefers, so that way must be reachable.
-        let (needed, given) = match preferred_channel {
-            Some(PreferredChannel::Email) => ("party.email", email.is_some()),
-            Some(PreferredChannel::Post) => ("party.address", address.is_some()),
-            Some(PreferredChannel::Phone | PreferredChannel::Fax) => ("party.phone", phone.is_some()),
-            _ => ("", true),
-        };
-        if !given && !f.0.iter().any(|e| e.field == needed) {
-            f.0.push(FieldError::new(needed, "is required for the chosen way of answering").with_code("required"));
         }
         if kind == Some(PartyKind::Organisation) && (egn.is_some() || lnch.is_some()) {
             f.0.push(FieldError::new("party.egn", "an organisation has an ЕИК, not an ЕГН or ЛНЧ"));

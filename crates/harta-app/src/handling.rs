@@ -51,7 +51,10 @@ impl App {
     /// the charter allow it. Returns the case's new state.
     pub async fn record_event(&self, who: &Principal, number: &str, event: CaseEvent) -> Result<CaseState, AppError> {
         let case = self.find_case(who, number).await?;
-        if matches!(event, CaseEvent::Registered { .. } | CaseEvent::DeadlineRecomputed { .. }) {
+        if matches!(
+            event,
+            CaseEvent::Registered { .. } | CaseEvent::DeadlineRecomputed { .. } | CaseEvent::ContactChanged { .. }
+        ) {
             return Err(AppError::field("type", format!("{} is recorded by harta itself", event.name())));
         }
         if !may_record(who.role, &event) {

@@ -5,13 +5,16 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use harta_domain::access_code::AccessCode;
-use harta_domain::case::CaseEvent;
+use harta_domain::case::{Actor, CaseEvent};
 use harta_domain::deadline::DeadlineStatus;
 use harta_domain::format::in_sofia;
+use harta_domain::text::Note;
+use harta_store::cases::Contact;
 use harta_store::cases::{CaseRecord, RecordedEvent};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::{App, AppError};
+use crate::cases::{ContactInput, Fields, parse_contact};
+use crate::{App, AppError, FieldError};
 
 /// Refused attempts allowed from one address within [`WINDOW`].
 pub const PER_ADDRESS: u32 = 20;
@@ -22,11 +25,17 @@ pub const WINDOW: SignedDuration = SignedDuration::from_mins(15);
 /// Entries kept before old ones are forgotten, so a flood of addresses cannot exhaust memory.
 const MAX_ENTRIES: usize = 100_000;
 
+/// How long a citizen who showed the access code may act on the case without showing it again.
+pub const TICKET_LIFE: SignedDuration = SignedDuration::from_mins(60);
+
 /// What a citizen sees of their case.
 #[derive(Debug, Clone)]
 pub struct Tracked {
     /// The case.
     pub case: CaseRecord,
+    /// Proof, sealed for the browser, that the code was shown: it lets the citizen answer an
+    /// information request or change contact details for [`TICKET_LIFE`] without an account.
+    pub ticket: String,
     /// How its deadline stands today (open cases only).
     pub deadline: Option<DeadlineStatus>,
     /// The latest holding reply: its reasons, what is still needed, and the new date (C17).
@@ -90,8 +99,13 @@ impl App {
             self.inner.audit.record(now, "citizen", "track_refused", number.trim(), &format!("from {from}")).await?;
             return Err(AppError::NotFound("a case with this number and access code".into()));
         };
-        let events = self.inner.cases.events(case.id).await?;
         self.inner.audit.record(now, "citizen", "track_case", &case.registry_number, &format!("from {from}")).await?;
+        self.tracked(case).await
+    }
+
+    async fn tracked(&self, case: CaseRecord) -> Result<Tracked, AppError> {
+        let now = self.now();
+        let events = self.inner.cases.events(case.id).await?;
         let deadline = if case.state.is_open() {
             let today = in_sofia(now).date();
             DeadlineStatus::of(&self.inner.calendar.current(), case.due, today, self.charter().at_risk_working_days)
@@ -99,7 +113,87 @@ impl App {
         } else {
             None
         };
-        Ok(Tracked { deadline, ..summarise(case, &events) })
+        let until = (now + TICKET_LIFE).as_millisecond();
+        let ticket = self
+            .inner
+            .key
+            .seal_for_browser(&format!("{until} {}", case.registry_number))
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        Ok(Tracked { deadline, ticket, ..summarise(case, &events) })
+    }
+
+    /// The case again, for a citizen holding a valid ticket (to show a refused follow-up form).
+    pub async fn track_again(&self, ticket: &str) -> Result<Tracked, AppError> {
+        let case = self.ticket_case(ticket).await?;
+        self.tracked(case).await
+    }
+
+    /// The case a ticket was issued for, while it is valid.
+    async fn ticket_case(&self, ticket: &str) -> Result<CaseRecord, AppError> {
+        let opened = self.inner.key.open_from_browser(ticket).ok_or(AppError::Unauthenticated)?;
+        let (until, number) = opened.split_once(' ').ok_or(AppError::Unauthenticated)?;
+        let until = until.parse::<i64>().map_err(|_| AppError::Unauthenticated)?;
+        if self.now().as_millisecond() > until {
+            return Err(AppError::Unauthenticated);
+        }
+        let number = self.charter().registry.parse(number).map_err(|_| AppError::Unauthenticated)?;
+        self.inner.cases.by_number(&number, None).await?.ok_or(AppError::Unauthenticated)
+    }
+
+    /// The citizen sends what was asked of them (C11): the case goes back to work.
+    pub async fn provide_information(&self, ticket: &str, text: &str) -> Result<Tracked, AppError> {
+        let case = self.ticket_case(ticket).await?;
+        let note = Note::parse(text).map_err(|e| AppError::Invalid(vec![FieldError::coded("information", &e)]))?;
+        let event = CaseEvent::InformationReceived { note: note.as_str().to_string() };
+        self.citizen_event(case, &event, None).await
+    }
+
+    /// The citizen changes how we reach them (C12); the way they prefer must stay reachable.
+    pub async fn change_contact(&self, ticket: &str, input: ContactInput) -> Result<Tracked, AppError> {
+        let case = self.ticket_case(ticket).await?;
+        let mut f = Fields::default();
+        let contact = parse_contact(&mut f, "", input.email, input.phone, input.address, input.preferred_channel);
+        if !f.0.is_empty() {
+            return Err(AppError::Invalid(f.0));
+        }
+        let p = &case.party;
+        let mut fields = Vec::new();
+        let mut changed = |name: &str, old: Option<&str>, new: Option<&str>| {
+            if old != new {
+                fields.push(name.to_string());
+            }
+        };
+        changed("email", p.email.as_deref(), contact.email.as_ref().map(|e| e.as_str()));
+        changed("phone", p.phone.as_deref(), contact.phone.as_ref().map(|e| e.as_str()));
+        changed("address", p.address.as_deref(), contact.address.as_ref().map(|e| e.as_str()));
+        changed(
+            "preferred_channel",
+            p.preferred_channel.map(|c| c.as_str()),
+            contact.preferred_channel.map(|c| c.as_str()),
+        );
+        if fields.is_empty() {
+            return self.tracked(case).await;
+        }
+        self.citizen_event(case, &CaseEvent::ContactChanged { fields }, Some(&contact)).await
+    }
+
+    async fn citizen_event(
+        &self,
+        case: CaseRecord,
+        event: &CaseEvent,
+        contact: Option<&Contact>,
+    ) -> Result<Tracked, AppError> {
+        let now = self.now();
+        let cases = &self.inner.cases;
+        let done = match contact {
+            Some(c) => cases.change_contact(case.id, now, &Actor::Citizen, event, c).await?,
+            None => cases.append(case.id, now, &Actor::Citizen, event).await?,
+        };
+        done.map_err(|e| AppError::Conflict(e.to_string()))?;
+        self.inner.audit.record(now, "citizen", event.name(), &case.registry_number, "through the public site").await?;
+        let number = self.charter().registry.parse(&case.registry_number).map_err(|_| AppError::Unauthenticated)?;
+        let case = cases.by_number(&number, None).await?.ok_or(AppError::Unauthenticated)?;
+        self.tracked(case).await
     }
 }
 
@@ -119,5 +213,5 @@ fn summarise(case: CaseRecord, events: &[RecordedEvent]) -> Tracked {
         }
         history.push((e.at, e.event.name()));
     }
-    Tracked { case, deadline: None, holding_reply, information_requested, history }
+    Tracked { case, ticket: String::new(), deadline: None, holding_reply, information_requested, history }
 }

@@ -179,6 +179,12 @@ pub enum CaseEvent {
         /// The decision that moved it ("РМС № 808/19.11.2025", or its removal).
         because: String,
     },
+    /// The citizen changed how we reach them (C12). Names the fields changed, never their
+    /// values: those live in the party's row, where reads are audited.
+    ContactChanged {
+        /// The fields changed (`email`, `phone`, `address`, `preferred_channel`).
+        fields: Vec<String>,
+    },
 }
 
 impl CaseEvent {
@@ -196,6 +202,7 @@ impl CaseEvent {
             Self::Forwarded { .. } => "forwarded",
             Self::Withdrawn { .. } => "withdrawn",
             Self::DeadlineRecomputed { .. } => "deadline_recomputed",
+            Self::ContactChanged { .. } => "contact_changed",
         }
     }
 }
@@ -333,6 +340,12 @@ impl CaseState {
                 }
                 next.original_due = *to;
             }
+            // Contact details matter until the answer has gone out.
+            CaseEvent::ContactChanged { .. } => {
+                if !self.state.is_open() {
+                    return Err(refuse());
+                }
+            }
         }
         Ok(next)
     }
@@ -433,6 +446,7 @@ mod tests {
             Just(CaseEvent::Closed),
             Just(CaseEvent::Forwarded { authority: "x".into() }),
             Just(CaseEvent::Withdrawn { reason: "x".into() }),
+            Just(CaseEvent::ContactChanged { fields: vec!["email".into()] }),
         ]
     }
 

@@ -57,6 +57,19 @@ pub struct NewParty {
     pub eik: Option<Eik>,
 }
 
+/// How a party is reached: the details a citizen may change on an open case (C12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// E-mail.
+    pub email: Option<Email>,
+    /// Telephone.
+    pub phone: Option<Phone>,
+    /// Postal address.
+    pub address: Option<Address>,
+    /// How they want to be answered.
+    pub preferred_channel: Option<PreferredChannel>,
+}
+
 /// A case to register.
 #[derive(Debug, Clone)]
 pub struct NewCase {
@@ -553,13 +566,39 @@ impl Cases {
         actor: &Actor,
         event: &CaseEvent,
     ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
+        self.append_changing(case_id, at, actor, event, None).await
+    }
+
+    /// Records that the party's contact details changed (`event`, which names the fields) and
+    /// writes the new details, in one transaction: both or neither.
+    pub async fn change_contact(
+        &self,
+        case_id: i64,
+        at: Timestamp,
+        actor: &Actor,
+        event: &CaseEvent,
+        contact: &Contact,
+    ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
+        self.append_changing(case_id, at, actor, event, Some(contact)).await
+    }
+
+    async fn append_changing(
+        &self,
+        case_id: i64,
+        at: Timestamp,
+        actor: &Actor,
+        event: &CaseEvent,
+        contact: Option<&Contact>,
+    ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
-            if exists.is_none() {
+            let party: Option<i64> = sqlx::query_scalar("SELECT party_id FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(party) = party else {
                 return Err(StoreError::Missing(format!("case {case_id}")));
-            }
+            };
             let (current, n) = replay_case!(&mut *tx, case_id);
             let current = current.map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let next = match current.apply(event) {
@@ -568,6 +607,18 @@ impl Cases {
             };
             insert_event!(&mut *tx, case_id, n, at, actor, event);
             update_row!(&mut *tx, case_id, &next, at);
+            if let Some(c) = contact {
+                sqlx::query(
+                    "UPDATE parties SET email = $1, phone = $2, address = $3, preferred_channel = $4 WHERE id = $5",
+                )
+                .bind(c.email.as_ref().map(|e| e.as_str()))
+                .bind(c.phone.as_ref().map(|p| p.as_str()))
+                .bind(c.address.as_ref().map(|a| a.as_str()))
+                .bind(c.preferred_channel.map(|p| p.as_str()))
+                .bind(party)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
             Ok(Ok(next))
         })

@@ -6,8 +6,10 @@ use axum::Form;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
+use harta_app::cases::ContactInput;
 use harta_app::tracking::Tracked;
 use harta_app::{App, AppError, FieldError};
 use harta_domain::deadline::DeadlineStatus;
@@ -17,7 +19,10 @@ use serde::Deserialize;
 use super::{Chrome, ShownError, Visit, error_for};
 
 pub(super) fn router() -> Router<App> {
-    Router::new().route("/track", get(blank).post(look_up))
+    Router::new()
+        .route("/track", get(blank).post(look_up))
+        .route("/track/information", axum::routing::post(information))
+        .route("/track/contact", axum::routing::post(contact))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,6 +49,12 @@ impl FormPage {
     }
 }
 
+impl CasePage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
 fn form_page(app: &App, visit: &Visit, number: String, errors: Vec<ShownError>, status: StatusCode) -> Response {
     // The code is never sent back into the page.
     let page = FormPage {
@@ -64,6 +75,18 @@ async fn blank(State(app): State<App>, visit: Visit) -> Response {
 #[template(path = "track_case.html")]
 struct CasePage {
     c: Chrome,
+    csrf: String,
+    ticket: String,
+    errors: Vec<ShownError>,
+    /// What was just done, confirmed at the top of the page.
+    notice: Option<String>,
+    /// The contact form's values: as stored, or as typed when they were refused.
+    email: String,
+    phone: String,
+    address: String,
+    preferred: String,
+    information: String,
+    open: bool,
     number: String,
     kind: &'static str,
     subject: String,
@@ -102,7 +125,7 @@ async fn look_up(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(
         return form_page(&app, &visit, p.number, errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
     match app.track(&p.number, &p.code, &visit.from).await {
-        Ok(t) => case_page(&app, &visit, t),
+        Ok(t) => case_page(&app, &visit, t, Shown::default()),
         Err(AppError::NotFound(_)) => {
             let errors = vec![ShownError { id: "number".into(), text: l.t("track-not-found") }];
             form_page(&app, &visit, p.number, errors, StatusCode::NOT_FOUND)
@@ -116,9 +139,113 @@ async fn look_up(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(
     }
 }
 
-fn case_page(app: &App, visit: &Visit, t: Tracked) -> Response {
+/// What the case page shows besides the case: problems, a confirmation, values as typed.
+#[derive(Default)]
+struct Shown {
+    errors: Vec<ShownError>,
+    notice: Option<String>,
+    typed: Option<FollowUp>,
+}
+
+/// The citizen's follow-up forms on the case page: the information asked for (C11) and new
+/// contact details (C12). Both carry the ticket issued when the access code was shown.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub(super) struct FollowUp {
+    csrf: String,
+    ticket: String,
+    information: String,
+    email: String,
+    phone: String,
+    address: String,
+    preferred: String,
+}
+
+async fn information(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(p): Form<FollowUp>) -> Response {
+    let done = app.provide_information(&p.ticket, &p.information).await;
+    follow_up(&app, &visit, &headers, p, done, "track-information-sent").await
+}
+
+async fn contact(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(p): Form<FollowUp>) -> Response {
+    let input = ContactInput {
+        email: Some(p.email.clone()),
+        phone: Some(p.phone.clone()),
+        address: Some(p.address.clone()),
+        preferred_channel: Some(p.preferred.clone()),
+    };
+    let done = app.change_contact(&p.ticket, input).await;
+    follow_up(&app, &visit, &headers, p, done, "track-contact-changed").await
+}
+
+/// The case page after a follow-up form: confirmed, or with the problems and what was typed.
+async fn follow_up(
+    app: &App,
+    visit: &Visit,
+    headers: &HeaderMap,
+    p: FollowUp,
+    done: Result<Tracked, AppError>,
+    confirmation: &str,
+) -> Response {
+    let l = visit.l();
+    if !visit.csrf_ok(headers, &p.csrf) {
+        let errors = vec![ShownError { id: "number".into(), text: l.t("err-csrf") }];
+        return form_page(app, visit, String::new(), errors, StatusCode::FORBIDDEN);
+    }
+    match done {
+        Ok(t) => case_page(app, visit, t, Shown { notice: Some(l.t(confirmation)), ..Shown::default() }),
+        Err(AppError::Invalid(found)) => match app.track_again(&p.ticket).await {
+            Ok(t) => {
+                let errors = found
+                    .iter()
+                    .map(|e| {
+                        let (id, label) = match e.field.as_str() {
+                            "information" => ("information", "track-information"),
+                            "email" => ("email", "field-email"),
+                            "phone" => ("phone", "field-phone"),
+                            "address" => ("address", "field-address"),
+                            _ => ("preferred", "field-preferred"),
+                        };
+                        let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
+                        let text = l.t_args(&format!("err-{}", e.code), &[("field", &l.t(label)), ("limit", &limit)]);
+                        ShownError { id: id.into(), text }
+                    })
+                    .collect();
+                let page = case_page(app, visit, t, Shown { errors, notice: None, typed: Some(p) });
+                (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+            }
+            Err(_) => expired(app, visit),
+        },
+        Err(AppError::Unauthenticated) => expired(app, visit),
+        Err(AppError::Conflict(_)) => {
+            let errors = vec![ShownError { id: "number".into(), text: l.t("track-not-now") }];
+            form_page(app, visit, String::new(), errors, StatusCode::CONFLICT)
+        }
+        Err(e) => super::submit::failure(app, visit, &e),
+    }
+}
+
+/// The ticket ran out (or was altered): show the code again.
+fn expired(app: &App, visit: &Visit) -> Response {
+    let errors = vec![ShownError { id: "number".into(), text: visit.l().t("track-expired") }];
+    form_page(app, visit, String::new(), errors, StatusCode::UNAUTHORIZED)
+}
+
+fn case_page(app: &App, visit: &Visit, t: Tracked, shown: Shown) -> Response {
     let l = visit.l();
     let case = &t.case;
+    let party = &case.party;
+    let typed = shown.typed.unwrap_or_else(|| FollowUp {
+        email: party.email.clone().unwrap_or_default(),
+        phone: party
+            .phone
+            .as_deref()
+            .and_then(|p| harta_domain::identifiers::Phone::parse(p).ok())
+            .map(|p| p.national())
+            .unwrap_or_default(),
+        address: party.address.clone().unwrap_or_default(),
+        preferred: party.preferred_channel.map(|c| c.as_str().to_string()).unwrap_or_default(),
+        ..FollowUp::default()
+    });
     let deadline = t.deadline.map(|d| {
         let text = match d {
             DeadlineStatus::OnTrack { working_days_left: n } | DeadlineStatus::AtRisk { working_days_left: n } => {
@@ -133,6 +260,16 @@ fn case_page(app: &App, visit: &Visit, t: Tracked) -> Response {
     });
     let page = CasePage {
         c: visit.chrome(app.charter(), "track"),
+        csrf: visit.csrf.0.clone(),
+        ticket: t.ticket.clone(),
+        errors: shown.errors,
+        notice: shown.notice,
+        email: typed.email,
+        phone: typed.phone,
+        address: typed.address,
+        preferred: typed.preferred,
+        information: typed.information,
+        open: case.state.is_open(),
         number: case.registry_number.clone(),
         kind: case.kind.as_str(),
         subject: case.subject.clone(),

@@ -351,9 +351,13 @@ async fn a_service_request_asks_for_and_checks_the_personal_number_only_when_nee
     }
 }
 
-async fn post(v: &mut Visitor, fields: Vec<(&str, String)>) -> Response {
+async fn post_owned(v: &mut Visitor, path: &str, fields: &[(&str, String)]) -> Response {
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    v.post("/submit/letter", &refs).await
+    v.post(path, &refs).await
+}
+
+async fn post(v: &mut Visitor, fields: Vec<(&str, String)>) -> Response {
+    post_owned(v, "/submit/letter", &fields).await
 }
 
 #[tokio::test]
@@ -404,6 +408,93 @@ async fn forged_stale_and_robotic_forms_change_nothing() {
         .await;
         assert_eq!(cross.status, 403);
         assert_eq!(case_count(&s).await, 0);
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_citizen_answers_an_information_request_and_changes_contact_details() {
+    use harta_app::administration::StaffInput;
+    use harta_domain::case::{CaseEvent, StaffId};
+
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        let check = fill_in(&s, &mut v, "/submit/letter", LETTER).await;
+        let (csrf, draft) = (field(&check, "csrf"), field(&check, "draft"));
+        let done = v.post("/submit/letter/send", &[("csrf", &csrf), ("draft", &draft)]).await;
+        let (number, code) = (by_id(&done, "number"), by_id(&done, "code"));
+
+        // An officer takes the case and asks for a document.
+        let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
+        let staff = StaffInput {
+            employee_number: Some("1042".into()),
+            name: Some("Петя Колева".into()),
+            role: Some("case_officer".into()),
+            unit: Some("cao".into()),
+            email: None,
+            phone: None,
+        };
+        let officer = s.app.add_staff(&admin, &staff).await.unwrap();
+        let manager = Principal { actor: Actor::System, role: Role::Manager, unit: None };
+        let assign = CaseEvent::Assigned { officer: StaffId(officer), note: None };
+        s.app.record_event(&manager, &number, assign).await.unwrap();
+        let what = "Копие от нотариалния акт за имота.".to_string();
+        let ask = CaseEvent::InformationRequested { what: what.clone(), by: "2026-12-02".parse().unwrap() };
+        s.app.record_event(&manager, &number, ask).await.unwrap();
+
+        let found = v.post("/track", &[("csrf", &csrf), ("number", &number), ("code", &code)]).await;
+        assert_eq!(by_id(&found, "state"), "Чака информация от вас");
+        assert!(text(&found).contains(&what) && text(&found).contains("02.12.2026"));
+        let ticket = field(&found, "ticket");
+
+        // Empty: named, nothing recorded.
+        let empty = v.post("/track/information", &[("csrf", &csrf), ("ticket", &ticket), ("information", " ")]).await;
+        assert_eq!(empty.status, 422);
+        assert!(text(&empty).contains("<a href=\"#information\">Попълнете „Информацията, която поискахме“.</a>"));
+        let sent = v
+            .post(
+                "/track/information",
+                &[("csrf", &csrf), ("ticket", &ticket), ("information", "Актът е № 12/2019 г.")],
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{}", text(&sent));
+        assert_eq!(by_id(&sent, "notice"), "Получихме информацията. Преписката продължава.");
+        assert_eq!(by_id(&sent, "state"), "В работа");
+        // Asked once, answered once: the form is gone and a second answer is refused.
+        assert!(!text(&sent).contains("id=\"information\""));
+        let twice = v.post("/track/information", &[("csrf", &csrf), ("ticket", &ticket), ("information", "още")]).await;
+        assert_eq!(twice.status, 409);
+
+        // New contact details: the preferred way must be reachable.
+        let contact = |email: &'static str, preferred: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("ticket", ticket.clone()),
+                ("email", email.into()),
+                ("phone", String::new()),
+                ("address", String::new()),
+                ("preferred", preferred.into()),
+            ]
+        };
+        let r = post_owned(&mut v, "/track/contact", &contact("", "email")).await;
+        assert_eq!(r.status, 422);
+        assert!(text(&r).contains("<a href=\"#email\">Попълнете „Електронна поща“.</a>"));
+        let good = contact("maria.ivanova@example.bg", "email");
+        let r = post_owned(&mut v, "/track/contact", &good).await;
+        assert_eq!(r.status, 200, "{}", text(&r));
+        assert_eq!(by_id(&r, "notice"), "Данните ви за връзка са променени.");
+        assert!(text(&r).contains("Променени данни за връзка"));
+        let view = s.app.view_case(&manager, &number).await.unwrap();
+        assert_eq!(view.case.party.email.as_deref(), Some("maria.ivanova@example.bg"));
+
+        // A forged ticket, and one that has run out, lead back to the code.
+        let forged = v.post("/track/information", &[("csrf", &csrf), ("ticket", "00"), ("information", "x")]).await;
+        assert_eq!(forged.status, 401);
+        s.set_now("2026-11-25T13:31:00Z");
+        let late = post_owned(&mut v, "/track/contact", &good).await;
+        assert_eq!(late.status, 401);
+        assert!(text(&late).contains("Времето за действия по преписката изтече"));
         s.db.finish().await;
     }
 }
