@@ -33,6 +33,11 @@ async function submit(page, kind) {
   await page.fill('#name', 'Мария Иванова');
   await page.fill('#email', 'maria@example.bg');
   await page.check('#preferred');
+  if (kind === 'letter') {
+    await page.setInputFiles('#documents', {
+      name: 'снимка.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n picture', 'latin1'),
+    });
+  }
   // A person takes more than the two seconds below which a form counts as a robot's.
   await page.waitForTimeout(2100);
   await page.click('button[type=submit]');
@@ -41,6 +46,7 @@ async function submit(page, kind) {
   assert.ok((await page.content()).includes('&lt;b&gt;не е HTML&lt;/b&gt;'), 'typed text is shown as text');
   await page.click('form[action$="/send"] button');
   await page.waitForSelector('#number');
+  if (kind === 'letter') assert.match(await page.textContent('#documents'), /снимка\.png/);
   return { number: (await page.textContent('#number')).trim(), code: (await page.textContent('#code')).trim() };
 }
 

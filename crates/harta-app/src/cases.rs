@@ -12,14 +12,16 @@ use harta_domain::registry::RegistryNumber;
 use harta_domain::text::{Address, Body, Name, Subject};
 use harta_store::StoreError;
 use harta_store::cases::{
-    CaseFilter, CaseRecord, CaseSummary, Contact, NewCase, NewParty, RecordedEvent, SealedNationalId,
+    CaseFilter, CaseRecord, CaseSummary, Contact, NewCase, NewDocument, NewParty, RecordedEvent, SealedNationalId,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::access::Principal;
+use crate::files::PendingDocument;
 use crate::secrets::random_bytes;
 use crate::{App, AppError, FieldError};
+use harta_domain::documents::{DocumentError, FileName, MediaType};
 
 /// A registration as it arrives from any channel: unchecked text, one field per input.
 #[derive(Debug, Clone, Default)]
@@ -244,7 +246,7 @@ impl App {
             return Err(AppError::Forbidden("register cases"));
         }
         let code = AccessCode::from_bytes(&random_bytes::<20>().map_err(|e| AppError::Conflict(e.to_string()))?);
-        self.register(who.actor.clone(), &input, code, None).await
+        self.register_with(who.actor.clone(), &input, code, None, Vec::new()).await
     }
 
     /// Checks a citizen's online submission without registering it (the check-your-answers
@@ -256,12 +258,29 @@ impl App {
     /// Registers a citizen's online submission. The key identifies the filled-in form: sending
     /// it again (a reload, a double click, a lost answer) returns the case already registered,
     /// with the same access code, instead of a second case.
-    pub async fn submit_online(&self, input: &RegisterCaseInput, key: &str) -> Result<Registration, AppError> {
+    pub async fn submit_online(
+        &self,
+        input: &RegisterCaseInput,
+        key: &str,
+        documents: &[PendingDocument],
+    ) -> Result<Registration, AppError> {
         let code = self.inner.key.submission_code(key);
         if let Some(done) = self.inner.cases.by_submission_key(key).await? {
             return self.registration_of(done, code);
         }
-        match self.register(Actor::Citizen, input, code.clone(), Some(key)).await {
+        if documents.len() > harta_domain::documents::MAX_FILES {
+            return Err(AppError::Invalid(vec![FieldError::coded("documents", &DocumentError::TooMany)]));
+        }
+        let mut kept = Vec::with_capacity(documents.len());
+        for d in documents {
+            let (Ok(name), Some(media_type)) = (FileName::parse(&d.name), MediaType::parse(&d.media_type)) else {
+                return Err(AppError::field("documents", format!("{} is not a document harta accepted", d.name)));
+            };
+            // The upload is gone (swept after a day): the form has to be sent again.
+            self.inner.files.keep(d).await.map_err(|e| AppError::field("documents", e))?;
+            kept.push(NewDocument { name, media_type, size: d.size, sha256: d.sha256.clone() });
+        }
+        match self.register_with(Actor::Citizen, input, code.clone(), Some(key), kept).await {
             // Two sends of one form raced: the other one registered it.
             Err(AppError::Store(e)) => match self.inner.cases.by_submission_key(key).await? {
                 Some(done) => self.registration_of(done, code),
@@ -286,12 +305,13 @@ impl App {
         })
     }
 
-    async fn register(
+    async fn register_with(
         &self,
         actor: Actor,
         input: &RegisterCaseInput,
         access_code: AccessCode,
         submission_key: Option<&str>,
+        documents: Vec<NewDocument>,
     ) -> Result<Registration, AppError> {
         let now = self.now();
         let case = self.parse_case(input, now)?;
@@ -300,6 +320,7 @@ impl App {
             actor,
             access_digest: Some(self.inner.key.access_digest(&access_code)),
             submission_key: submission_key.map(str::to_string),
+            documents,
             ..case
         };
         let done = self.inner.registrar.register(case).await.map_err(|e| match e {
@@ -355,6 +376,7 @@ impl App {
                     actor: Actor::System,
                     access_digest: None,
                     submission_key: None,
+                    documents: Vec::new(),
                 })
             }
             _ => Err(AppError::Invalid(f.0)),

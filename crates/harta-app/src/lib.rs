@@ -22,6 +22,7 @@ mod audit;
 pub mod calendar;
 pub mod cases;
 mod error;
+pub mod files;
 pub mod handling;
 pub mod passwords;
 pub mod secrets;
@@ -55,6 +56,7 @@ struct Inner {
     tokens: tokens::TokenCache,
     throttle: tracking::Throttle,
     catalogue: Catalogue,
+    files: files::Files,
 }
 
 impl App {
@@ -65,6 +67,7 @@ impl App {
         db: Db,
         charter: Charter,
         catalogue: Catalogue,
+        files: files::Files,
         key: PersonalDataKey,
         clock: Clock,
     ) -> Result<(Self, tokio::task::JoinHandle<()>), AppError> {
@@ -89,6 +92,7 @@ impl App {
                 tokens: tokens::TokenCache::default(),
                 throttle: tracking::Throttle::default(),
                 catalogue,
+                files,
             }),
         };
         Ok((app, writer))
@@ -102,6 +106,11 @@ impl App {
     /// The catalogue of administrative services.
     pub fn catalogue(&self) -> &Catalogue {
         &self.inner.catalogue
+    }
+
+    /// Where documents are kept.
+    pub fn files(&self) -> &files::Files {
+        &self.inner.files
     }
 
     /// The administration's keys (to seal what a form hands to a browser).

@@ -87,6 +87,13 @@ pub(crate) struct Rows {
     event_actor: Vec<String>,
     event_type: Vec<String>,
     event_data: Vec<String>,
+    doc_case_id: Vec<i64>,
+    doc_name: Vec<String>,
+    doc_media_type: Vec<String>,
+    doc_size: Vec<i64>,
+    doc_sha256: Vec<String>,
+    doc_added_at: Vec<i64>,
+    doc_added_by: Vec<String>,
 }
 
 impl Rows {
@@ -130,6 +137,24 @@ impl Rows {
         self.updated_at.push(millis(c.updated_at));
         self.access_digest.push(c.access_digest.map(str::to_string));
         self.submission_key.push(c.submission_key.map(str::to_string));
+    }
+
+    /// Adds a document of a case.
+    pub(crate) fn push_document(
+        &mut self,
+        case_id: i64,
+        d: &crate::cases::NewDocument,
+        at: Timestamp,
+        actor: &harta_domain::case::Actor,
+    ) -> Result<()> {
+        self.doc_case_id.push(case_id);
+        self.doc_name.push(d.name.as_str().to_string());
+        self.doc_media_type.push(d.media_type.as_str().to_string());
+        self.doc_size.push(i64::try_from(d.size).map_err(|_| StoreError::Corrupt("document size".into()))?);
+        self.doc_sha256.push(d.sha256.clone());
+        self.doc_added_at.push(millis(at));
+        self.doc_added_by.push(to_json(actor)?);
+        Ok(())
     }
 
     /// Adds an event of a case.
@@ -276,6 +301,22 @@ impl InsertRows for sqlx::SqliteConnection {
             });
             q.build().execute(&mut *self).await?;
         }
+        let documents = r.doc_case_id.len();
+        for start in (0..documents).step_by(SQLITE_CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO documents (case_id, name, media_type, size, sha256, added_at, added_by) ",
+            );
+            q.push_values(start..documents.min(start + SQLITE_CHUNK), |mut b, i| {
+                b.push_bind(r.doc_case_id[i])
+                    .push_bind(std::mem::take(&mut r.doc_name[i]))
+                    .push_bind(std::mem::take(&mut r.doc_media_type[i]))
+                    .push_bind(r.doc_size[i])
+                    .push_bind(std::mem::take(&mut r.doc_sha256[i]))
+                    .push_bind(r.doc_added_at[i])
+                    .push_bind(std::mem::take(&mut r.doc_added_by[i]));
+            });
+            q.build().execute(&mut *self).await?;
+        }
         Ok(())
     }
 }
@@ -360,6 +401,25 @@ impl InsertRows for sqlx::PgConnection {
             .bind(&r.event_actor[e.clone()])
             .bind(&r.event_type[e.clone()])
             .bind(&r.event_data[e])
+            .execute(&mut *self)
+            .await?;
+        }
+        // Most registrations carry no documents: no statement at all then.
+        let documents = r.doc_case_id.len();
+        for start in (0..documents).step_by(PG_CHUNK) {
+            let d = start..documents.min(start + PG_CHUNK);
+            sqlx::query(
+                "INSERT INTO documents (case_id, name, media_type, size, sha256, added_at, added_by)
+                 SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[],
+                    $7::text[])",
+            )
+            .bind(&r.doc_case_id[d.clone()])
+            .bind(&r.doc_name[d.clone()])
+            .bind(&r.doc_media_type[d.clone()])
+            .bind(&r.doc_size[d.clone()])
+            .bind(&r.doc_sha256[d.clone()])
+            .bind(&r.doc_added_at[d.clone()])
+            .bind(&r.doc_added_by[d])
             .execute(&mut *self)
             .await?;
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use harta_domain::calendar::WorkingDays;
 use harta_domain::case::{Actor, CaseEvent, CaseKind, CaseState, Channel, PreferredChannel, StaffId, State};
 use harta_domain::deadline::due_date;
+use harta_domain::documents::{FileName, MediaType};
 use harta_domain::format::in_sofia;
 use harta_domain::identifiers::{Eik, Email, Phone};
 use harta_domain::party::{NationalIdKind, PartyKind};
@@ -94,6 +95,36 @@ pub struct NewCase {
     /// A key that identifies the submission (a web form), so that submitting it twice
     /// registers one case.
     pub submission_key: Option<String>,
+    /// Documents that came with it (their content already kept under its hash).
+    pub documents: Vec<NewDocument>,
+}
+
+/// A document to record with a case; its content is kept by the caller under `sha256`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDocument {
+    /// Its name as shown.
+    pub name: FileName,
+    /// What it is, told by its content.
+    pub media_type: MediaType,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The SHA-256 of its content, in hexadecimal: where the content is kept.
+    pub sha256: String,
+}
+
+/// A document as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRecord {
+    /// Its name.
+    pub name: String,
+    /// Its media type.
+    pub media_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+    /// The SHA-256 of its content.
+    pub sha256: String,
+    /// When it was added.
+    pub added_at: Timestamp,
 }
 
 /// What registration hands back, after the commit.
@@ -270,6 +301,9 @@ async fn write_batch(
             });
             let event = CaseEvent::Registered { registry_number: r.number.as_str().to_string(), due: r.due };
             rows.push_event(event_ids[i], r.id, 1, case.received_at, &case.actor, &event)?;
+            for d in &case.documents {
+                rows.push_document(r.id, d, case.received_at, &case.actor)?;
+            }
         }
         let units: Vec<&str> = cases.iter().map(|c| c.unit.as_str()).collect();
         tx.insert_cases(&mut rows).await.map_err(|e| constraint(e, &format!("unit {}", units.join(" or "))))?;
@@ -480,6 +514,29 @@ impl Cases {
             row.as_ref().map(case_record).transpose()
         })?;
         Ok(row)
+    }
+
+    /// The documents of a case, in the order they were added.
+    pub async fn documents(&self, case_id: i64) -> Result<Vec<DocumentRecord>> {
+        on_db!(read & self.db, |pool| {
+            let rows = sqlx::query(
+                "SELECT name, media_type, size, sha256, added_at FROM documents WHERE case_id = $1 ORDER BY id",
+            )
+            .bind(case_id)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(DocumentRecord {
+                        name: row.try_get("name")?,
+                        media_type: row.try_get("media_type")?,
+                        size: row.try_get("size")?,
+                        sha256: row.try_get("sha256")?,
+                        added_at: timestamp(row.try_get("added_at")?)?,
+                    })
+                })
+                .collect()
+        })
     }
 
     /// The case registered from a submission, if that submission was registered already.

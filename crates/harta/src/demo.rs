@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use harta_app::App;
+use harta_app::files::Files;
 use harta_domain::calendar::Calendar;
 use harta_domain::case::{Actor, CaseEvent, CaseKind, Channel, PreferredChannel, StaffId};
 use harta_domain::charter::Charter;
@@ -148,7 +149,9 @@ pub async fn seed(settings: &Settings, n: u64) -> Result<()> {
     let (text, charter, catalogue) = settings.charter()?;
     let db = settings.open_store().await?;
     let key = settings.secret_key()?;
-    let (app, writer) = App::start(db.clone(), charter.clone(), catalogue, key, Arc::new(Timestamp::now)).await?;
+    let (app, writer) =
+        App::start(db.clone(), charter.clone(), catalogue, Files::new(&settings.data), key, Arc::new(Timestamp::now))
+            .await?;
     if let Some(login) = app.set_up(&text).await? {
         eprintln!("{}", crate::first_login(&login));
     }

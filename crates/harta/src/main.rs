@@ -6,6 +6,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
 use harta_app::administration::StaffInput;
 use harta_app::calendar::DecisionInput;
+use harta_app::files::Files;
 use harta_app::{App, Principal, Role};
 use harta_domain::case::Actor;
 use harta_store::audit::Verdict;
@@ -223,7 +224,8 @@ async fn app(settings: &Settings) -> Result<(App, tokio::task::JoinHandle<()>, S
     let (text, charter, catalogue) = settings.charter()?;
     let db = settings.open_store().await?;
     let key = settings.secret_key()?;
-    let (app, writer) = App::start(db, charter, catalogue, key, Arc::new(Timestamp::now)).await?;
+    let (app, writer) =
+        App::start(db, charter, catalogue, Files::new(&settings.data), key, Arc::new(Timestamp::now)).await?;
     Ok((app, writer, text))
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use harta_app::App;
+use harta_app::files::Files;
 use jiff::Timestamp;
 use tracing_subscriber::EnvFilter;
 
@@ -28,7 +29,8 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
     let name = charter.administration.name.bg.clone();
     let db = settings.open_store().await?;
     let key = settings.secret_key()?;
-    let (app, writer) = App::start(db.clone(), charter, catalogue, key, Arc::new(Timestamp::now)).await?;
+    let (app, writer) =
+        App::start(db.clone(), charter, catalogue, Files::new(&settings.data), key, Arc::new(Timestamp::now)).await?;
     let first = app.set_up(&text).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let addr = listener.local_addr().context("the listening address")?;
@@ -49,10 +51,18 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
         let app = app.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
-            loop {
+            for second in 0u64.. {
                 tick.tick().await;
                 if let Err(e) = app.refresh_calendar().await {
                     tracing::warn!(error = %e, "calendar refresh failed");
+                }
+                // Hourly: uploads of forms never sent, older than a day, are deleted.
+                if second % 3600 == 0 {
+                    match app.files().sweep(Duration::from_secs(24 * 3600)).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(removed = n, "old uploads swept"),
+                        Err(e) => tracing::warn!(error = %e, "sweeping old uploads failed"),
+                    }
                 }
             }
         })

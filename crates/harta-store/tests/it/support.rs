@@ -59,6 +59,7 @@ pub fn letter(at: &str, unit: &str) -> NewCase {
         actor: Actor::System,
         access_digest: None,
         submission_key: None,
+        documents: Vec::new(),
     }
 }
 

@@ -6,20 +6,26 @@
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::header;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use harta_app::cases::{PartyInput, RegisterCaseInput, Registration};
+use harta_app::files::PendingDocument;
 use harta_app::{App, AppError, FieldError};
 use harta_domain::case::CaseKind;
 use harta_domain::catalogue::Service;
+use harta_domain::documents::{DocumentError, MAX_FILES};
 use harta_domain::format::{date_bg, in_sofia, time_bg};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::{Chrome, ShownError, Visit, error_for};
 use crate::i18n::Localizer;
+
+/// The largest form with documents: ten of 20 MB, and 2 MiB for the rest.
+const MAX_BODY: usize = 10 * 20 * 1024 * 1024 + 2 * 1024 * 1024;
 
 /// A form sent sooner than this after it was shown was not filled in by a person.
 const HUMAN_MIN: SignedDuration = SignedDuration::from_secs(2);
@@ -29,7 +35,8 @@ const FORM_MAX_AGE: SignedDuration = SignedDuration::from_hours(24);
 pub(super) fn router() -> Router<App> {
     Router::new()
         .route("/submit", get(choose))
-        .route("/submit/{kind}", get(blank).post(check))
+        // Up to ten documents of 20 MB each, and the form's text.
+        .route("/submit/{kind}", get(blank).post(check).layer(axum::extract::DefaultBodyLimit::max(MAX_BODY)))
         .route("/submit/{kind}/change", axum::routing::post(change))
         .route("/submit/{kind}/send", axum::routing::post(send))
 }
@@ -81,6 +88,8 @@ pub(super) struct Posted {
     website: String,
     /// The sealed draft (check-your-answers, change and send steps).
     draft: String,
+    /// The sealed list of documents already uploaded with this form.
+    uploads: String,
     #[serde(flatten)]
     fields: Fields,
 }
@@ -91,6 +100,8 @@ struct Draft {
     kind: String,
     key: String,
     fields: Fields,
+    #[serde(default)]
+    documents: Vec<PendingDocument>,
 }
 
 #[derive(Template)]
@@ -104,6 +115,9 @@ struct FormPage {
     needs_national_id: bool,
     csrf: String,
     shown: String,
+    /// Documents uploaded so far: name and size, and their sealed list for the next post.
+    documents: Vec<(String, String)>,
+    uploads: String,
 }
 
 impl FormPage {
@@ -124,7 +138,7 @@ fn parse_kind(kind: &str) -> Option<CaseKind> {
 async fn blank(State(app): State<App>, visit: Visit, Path(kind): Path<String>, Query(q): Query<Chosen>) -> Response {
     let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, app.charter()) };
     let f = Fields { service: q.service.unwrap_or_default(), ..Fields::default() };
-    form_page(&app, &visit, kind, f, Vec::new(), StatusCode::OK)
+    form_page(&app, &visit, kind, f, &[], Vec::new(), StatusCode::OK)
 }
 
 fn form_page(
@@ -132,10 +146,16 @@ fn form_page(
     visit: &Visit,
     kind: CaseKind,
     f: Fields,
+    documents: &[PendingDocument],
     errors: Vec<ShownError>,
     status: StatusCode,
 ) -> Response {
     let l = visit.l();
+    let uploads = serde_json::to_string(documents)
+        .ok()
+        .and_then(|json| app.keys().seal_for_browser(&json).ok())
+        .unwrap_or_default();
+    let documents = documents.iter().map(|d| (d.name.clone(), size_text(d.size))).collect();
     let shown = app.keys().seal_for_browser(&app.now().as_millisecond().to_string()).unwrap_or_default();
     let needs_national_id = service_of(app, kind, &f).is_some_and(|s| s.needs_national_id);
     let page = FormPage {
@@ -147,8 +167,19 @@ fn form_page(
         errors,
         csrf: visit.csrf.0.clone(),
         shown,
+        documents,
+        uploads,
     };
     visit.page(status, page.render(), true)
+}
+
+/// A size as people read it: 350 KB, 1.2 MB.
+fn size_text(bytes: u64) -> String {
+    if bytes < 1024 * 1024 {
+        format!("{} KB", bytes.div_ceil(1024))
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
 }
 
 fn service_of<'a>(app: &'a App, kind: CaseKind, f: &Fields) -> Option<&'a Service> {
@@ -233,24 +264,97 @@ pub(super) fn shown_errors(l: Localizer, errors: &[FieldError]) -> Vec<ShownErro
 }
 
 /// The form again, with a problem of the whole form (not of one field) at the top.
-fn refused(app: &App, visit: &Visit, kind: CaseKind, f: Fields, message: &str, status: StatusCode) -> Response {
+fn refused(
+    app: &App,
+    visit: &Visit,
+    kind: CaseKind,
+    f: Fields,
+    documents: &[PendingDocument],
+    message: &str,
+    status: StatusCode,
+) -> Response {
     // The summary links to the form's first field.
     let first = if kind == CaseKind::ServiceRequest { "service" } else { "subject" };
     let errors = vec![ShownError { id: first.into(), text: visit.l().t(message) }];
-    form_page(app, visit, kind, f, errors, status)
+    form_page(app, visit, kind, f, documents, errors, status)
 }
 
-async fn check(
-    State(app): State<App>,
-    visit: Visit,
-    headers: HeaderMap,
-    Path(kind): Path<String>,
-    Form(posted): Form<Posted>,
-) -> Response {
+async fn check(State(app): State<App>, visit: Visit, Path(kind): Path<String>, request: Request) -> Response {
     let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, app.charter()) };
     let l = visit.l();
+    let headers = request.headers().clone();
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (posted, new_documents, refused_files) = if multipart {
+        match Multipart::from_request(request, &()).await {
+            Ok(parts) => match read_multipart(&app, parts).await {
+                Ok(read) => read,
+                Err(ReadError::TooLarge) => {
+                    return refused(
+                        &app,
+                        &visit,
+                        kind,
+                        Fields::default(),
+                        &[],
+                        "err-body-too-large",
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                    );
+                }
+                Err(ReadError::Malformed) => {
+                    return refused(
+                        &app,
+                        &visit,
+                        kind,
+                        Fields::default(),
+                        &[],
+                        "form-expired",
+                        StatusCode::BAD_REQUEST,
+                    );
+                }
+                Err(ReadError::Store(e)) => return failure(&app, &visit, &AppError::Conflict(e.to_string())),
+            },
+            Err(_) => {
+                return refused(&app, &visit, kind, Fields::default(), &[], "form-expired", StatusCode::BAD_REQUEST);
+            }
+        }
+    } else {
+        match Form::<Posted>::from_request(request, &()).await {
+            Ok(Form(posted)) => (posted, Vec::new(), Vec::new()),
+            Err(_) => {
+                return refused(
+                    &app,
+                    &visit,
+                    kind,
+                    Fields::default(),
+                    &[],
+                    "err-encoding-form",
+                    StatusCode::BAD_REQUEST,
+                );
+            }
+        }
+    };
+    let mut file_errors: Vec<ShownError> = refused_files
+        .iter()
+        .map(|(name, why)| ShownError {
+            id: "documents".into(),
+            text: l.ts(&format!("err-{}", harta_domain::Coded::code(why)), "field", name),
+        })
+        .collect();
+    // Documents uploaded with an earlier send of this form, then the new ones.
+    let mut documents: Vec<PendingDocument> = app
+        .keys()
+        .open_from_browser(&posted.uploads)
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default();
+    documents.extend(new_documents);
+    if documents.len() > MAX_FILES {
+        documents.truncate(MAX_FILES);
+        file_errors.push(ShownError { id: "documents".into(), text: l.t("err-too_many_files") });
+    }
     if !visit.csrf_ok(&headers, &posted.csrf) {
-        return refused(&app, &visit, kind, posted.fields, "err-csrf", StatusCode::FORBIDDEN);
+        return refused(&app, &visit, kind, posted.fields, &documents, "err-csrf", StatusCode::FORBIDDEN);
     }
     let shown_at = app
         .keys()
@@ -259,10 +363,11 @@ async fn check(
         .and_then(|ms| Timestamp::from_millisecond(ms).ok());
     let age = shown_at.map(|t| app.now().duration_since(t));
     let Some(age) = age.filter(|a| *a < FORM_MAX_AGE) else {
-        return refused(&app, &visit, kind, posted.fields, "form-expired", StatusCode::OK);
+        return refused(&app, &visit, kind, posted.fields, &documents, "form-expired", StatusCode::OK);
     };
     if !posted.website.is_empty() || age < HUMAN_MIN {
-        return refused(&app, &visit, kind, posted.fields, "spam-suspected", StatusCode::UNPROCESSABLE_ENTITY);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return refused(&app, &visit, kind, posted.fields, &documents, "spam-suspected", status);
     }
     let mut errors = form_errors(&app, kind, &posted.fields);
     match app.check_submission(&input(&app, kind, &posted.fields)) {
@@ -270,16 +375,89 @@ async fn check(
         Err(AppError::Invalid(found)) => errors.extend(found),
         Err(e) => return failure(&app, &visit, &e),
     }
-    if !errors.is_empty() {
-        let shown = shown_errors(l, &errors);
-        return form_page(&app, &visit, kind, posted.fields, shown, StatusCode::UNPROCESSABLE_ENTITY);
+    if !errors.is_empty() || !file_errors.is_empty() {
+        let mut shown = shown_errors(l, &errors);
+        shown.append(&mut file_errors);
+        return form_page(&app, &visit, kind, posted.fields, &documents, shown, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let key = match harta_app::secrets::random_bytes::<16>() {
         Ok(b) => harta_app::secrets::hex(&b),
         Err(e) => return failure(&app, &visit, &AppError::Conflict(e.to_string())),
     };
-    let draft = Draft { kind: kind.as_str().into(), key, fields: posted.fields };
+    let draft = Draft { kind: kind.as_str().into(), key, fields: posted.fields, documents };
     check_page(&app, &visit, kind, &draft)
+}
+
+/// Why a multipart form could not be read.
+enum ReadError {
+    /// The body passed the route's limit.
+    TooLarge,
+    /// Not a well-formed multipart body.
+    Malformed,
+    /// An upload could not be written.
+    Store(harta_app::files::FileError),
+}
+
+/// The most bytes of one text field kept: more than any field allows, so an over-long text is
+/// still reported as too long, without holding a huge field in memory.
+const TEXT_FIELD_MAX: usize = 1024 * 1024;
+
+/// Reads a multipart form: text fields into [`Posted`], files into accepted uploads (each
+/// streamed to disk, checked by content) or, per refused file, a message naming it.
+async fn read_multipart(
+    app: &App,
+    mut parts: Multipart,
+) -> Result<(Posted, Vec<PendingDocument>, Vec<(String, DocumentError)>), ReadError> {
+    let l_errors = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ReadError::TooLarge } else { ReadError::Malformed }
+    };
+    let mut text = serde_json::Map::new();
+    let mut uploads = Vec::new();
+    let mut refused: Vec<(String, DocumentError)> = Vec::new();
+    let mut files = 0;
+    while let Some(mut field) = parts.next_field().await.map_err(l_errors)? {
+        let name = field.name().unwrap_or_default().to_string();
+        match field.file_name().map(str::to_string) {
+            Some(file_name) if name == "documents" => {
+                // A file input left empty still sends a part with no name and no content.
+                if file_name.is_empty() {
+                    while field.chunk().await.map_err(l_errors)?.is_some() {}
+                    continue;
+                }
+                files += 1;
+                if files > MAX_FILES {
+                    while field.chunk().await.map_err(l_errors)?.is_some() {}
+                    if files == MAX_FILES + 1 {
+                        refused.push((file_name, DocumentError::TooMany));
+                    }
+                    continue;
+                }
+                let mut upload = app.files().begin().await.map_err(ReadError::Store)?;
+                while let Some(chunk) = field.chunk().await.map_err(l_errors)? {
+                    upload.write(&chunk).await.map_err(ReadError::Store)?;
+                }
+                match upload.finish(&file_name).await {
+                    Ok(done) => uploads.push(done),
+                    Err(harta_app::files::FileError::Refused(why)) => refused.push((file_name, why)),
+                    Err(e) => return Err(ReadError::Store(e)),
+                }
+            }
+            _ => {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(l_errors)? {
+                    let room = TEXT_FIELD_MAX.saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                }
+                // Bytes that are not UTF-8 (no browser sends them) become a control character,
+                // which the checks refuse by the field's name.
+                let value = String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).replace('\u{FFFD}', "\u{0}"));
+                text.insert(name, serde_json::Value::String(value));
+            }
+        }
+    }
+    let posted: Posted = serde_json::from_value(serde_json::Value::Object(text)).map_err(|_| ReadError::Malformed)?;
+    Ok((posted, uploads, refused))
 }
 
 #[derive(Template)]
@@ -334,6 +512,9 @@ fn check_page(app: &App, visit: &Visit, kind: CaseKind, draft: &Draft) -> Respon
     let preferred =
         if f.preferred.is_empty() { String::new() } else { l.t(&format!("field-preferred-{}", f.preferred)) };
     row("field-preferred", &preferred);
+    let documents: Vec<String> =
+        draft.documents.iter().map(|d| format!("{} ({})", d.name, size_text(d.size))).collect();
+    row("field-documents", &documents.join("\n"));
     let page = CheckPage {
         c: visit.chrome(app.charter(), "submit"),
         kind: kind.as_str(),
@@ -355,7 +536,7 @@ fn posted_draft(
 ) -> Result<(CaseKind, Draft), Box<Response>> {
     let Some(kind) = parse_kind(kind) else { return Err(Box::new(super::not_found(visit, app.charter()))) };
     if !visit.csrf_ok(headers, &posted.csrf) {
-        return Err(Box::new(refused(app, visit, kind, Fields::default(), "err-csrf", StatusCode::FORBIDDEN)));
+        return Err(Box::new(refused(app, visit, kind, Fields::default(), &[], "err-csrf", StatusCode::FORBIDDEN)));
     }
     let draft = app
         .keys()
@@ -364,7 +545,7 @@ fn posted_draft(
         .filter(|d| d.kind == kind.as_str());
     match draft {
         Some(draft) => Ok((kind, draft)),
-        None => Err(Box::new(refused(app, visit, kind, Fields::default(), "form-expired", StatusCode::OK))),
+        None => Err(Box::new(refused(app, visit, kind, Fields::default(), &[], "form-expired", StatusCode::OK))),
     }
 }
 
@@ -376,7 +557,7 @@ async fn change(
     Form(posted): Form<Posted>,
 ) -> Response {
     match posted_draft(&app, &visit, &headers, &kind, &posted) {
-        Ok((kind, draft)) => form_page(&app, &visit, kind, draft.fields, Vec::new(), StatusCode::OK),
+        Ok((kind, draft)) => form_page(&app, &visit, kind, draft.fields, &draft.documents, Vec::new(), StatusCode::OK),
         Err(page) => *page,
     }
 }
@@ -390,6 +571,7 @@ struct DonePage {
     received: String,
     due: String,
     unit: String,
+    documents: Vec<(String, String)>,
 }
 
 async fn send(
@@ -404,17 +586,17 @@ async fn send(
         Err(page) => return *page,
     };
     let l = visit.l();
-    match app.submit_online(&input(&app, kind, &draft.fields), &draft.key).await {
-        Ok(done) => done_page(&app, &visit, &done),
+    match app.submit_online(&input(&app, kind, &draft.fields), &draft.key, &draft.documents).await {
+        Ok(done) => done_page(&app, &visit, &done, &draft.documents),
         Err(AppError::Invalid(found)) => {
             let shown = shown_errors(l, &found);
-            form_page(&app, &visit, kind, draft.fields, shown, StatusCode::UNPROCESSABLE_ENTITY)
+            form_page(&app, &visit, kind, draft.fields, &draft.documents, shown, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => failure(&app, &visit, &e),
     }
 }
 
-fn done_page(app: &App, visit: &Visit, done: &Registration) -> Response {
+fn done_page(app: &App, visit: &Visit, done: &Registration, documents: &[PendingDocument]) -> Response {
     let l = visit.l();
     let days = l.tn("working-days", "n", i64::from(app.charter().commitment(done.kind).working_days.get()));
     let due = l.t_args("submit-done-due-days", &[("days", &days), ("date", &date_bg(done.due))]);
@@ -427,6 +609,7 @@ fn done_page(app: &App, visit: &Visit, done: &Registration) -> Response {
         received,
         due,
         unit,
+        documents: documents.iter().map(|d| (d.name.clone(), size_text(d.size))).collect(),
     };
     visit.page(StatusCode::OK, page.render(), true)
 }

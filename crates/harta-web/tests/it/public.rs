@@ -43,6 +43,33 @@ impl Visitor {
         r
     }
 
+    /// Posts a multipart form (as a browser does for a form with a file input).
+    async fn post_files(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Response {
+        let boundary = "harta-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        for (name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"documents\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let cookies = self.cookie_header();
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let r = request(self.addr, "POST", path, &[("Cookie", &cookies), ("Content-Type", &content_type)], &body).await;
+        self.keep_cookies(&r);
+        r
+    }
+
     async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
         let cookies = self.cookie_header();
         let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
@@ -495,6 +522,139 @@ async fn the_citizen_answers_an_information_request_and_changes_contact_details(
         let late = post_owned(&mut v, "/track/contact", &good).await;
         assert_eq!(late.status, 401);
         assert!(text(&late).contains("Времето за действия по преписката изтече"));
+        s.db.finish().await;
+    }
+}
+
+/// A form for a letter with documents, shown a minute ago, ready to post as multipart.
+async fn letter_form(s: &Server, v: &mut Visitor) -> (String, String) {
+    let form = v.get("/submit/letter").await;
+    assert!(text(&form).contains("enctype=\"multipart/form-data\""));
+    s.set_now("2026-11-25T12:31:00Z");
+    (field(&form, "csrf"), field(&form, "shown"))
+}
+
+fn pdf(n: usize) -> Vec<u8> {
+    let mut b = b"%PDF-1.7\n".to_vec();
+    b.resize(n, b'x');
+    b
+}
+
+fn files_in(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn documents_are_checked_by_content_kept_with_the_case_and_never_served() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        let (csrf, shown) = letter_form(&s, &mut v).await;
+        let mut fields: Vec<(&str, &str)> = vec![("csrf", &csrf), ("shown", &shown)];
+        fields.extend_from_slice(LETTER);
+        let png = b"\x89PNG\r\n\x1a\n rest of a picture".to_vec();
+
+        // Wrong ones are named one by one; the right ones are kept for the next try.
+        let program = b"MZ\x90\x00 not a document".to_vec();
+        let r = v
+            .post_files(
+                "/submit/letter",
+                &fields,
+                &[
+                    ("акт.pdf", pdf(2000)),
+                    ("снимка.pdf", png.clone()),
+                    ("setup.pdf", program),
+                    ("голям.pdf", pdf(20 * 1024 * 1024 + 1)),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", text(&r));
+        let html = text(&r);
+        assert!(html.contains("Файлът „снимка.pdf“ има разширение, което не отговаря на съдържанието му."), "{html}");
+        assert!(html.contains("Файлът „setup.pdf“ не е PDF, JPEG, PNG, DOCX или ODT."));
+        assert!(html.contains("Файлът „голям.pdf“ е по-голям от 20 MB."));
+        assert!(html.contains("<li>акт.pdf (2 KB)</li>"), "the accepted one is listed");
+        assert_eq!(files_in(&s.files.join("uploads")), 1, "refused uploads are deleted at once");
+        assert_eq!(case_count(&s).await, 0);
+
+        // Sent again with only the picture added: both are attached, the check page lists them.
+        let uploads = field(&r, "uploads");
+        let (csrf, shown) = (field(&r, "csrf"), field(&r, "shown"));
+        let mut again: Vec<(&str, &str)> = vec![("csrf", &csrf), ("shown", &shown), ("uploads", &uploads)];
+        again.extend_from_slice(LETTER);
+        s.set_now("2026-11-25T12:32:00Z");
+        let check = v.post_files("/submit/letter", &again, &[("снимка.png", png)]).await;
+        assert_eq!(check.status, 200, "{}", text(&check));
+        assert!(text(&check).contains("акт.pdf (2 KB)\nснимка.png (1 KB)"), "{}", text(&check));
+        let (csrf, draft) = (field(&check, "csrf"), field(&check, "draft"));
+        let done = v.post("/submit/letter/send", &[("csrf", &csrf), ("draft", &draft)]).await;
+        assert_eq!(done.status, 200, "{}", text(&done));
+        assert!(text(&done).contains("<li>акт.pdf (2 KB)</li>"));
+        let number = by_id(&done, "number");
+
+        // Recorded with the case, kept under their hash, the upload area empty.
+        let manager = Principal { actor: Actor::System, role: Role::Manager, unit: None };
+        let case = s.app.view_case(&manager, &number).await.unwrap().case;
+        let cases = harta_store::cases::Cases::new(s.db.db.clone());
+        let docs = cases.documents(case.id).await.unwrap();
+        assert_eq!(docs.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["акт.pdf", "снимка.png"]);
+        assert_eq!(docs[0].media_type, "application/pdf");
+        assert_eq!(docs[1].media_type, "image/png");
+        let kept = s.files.join("documents").join(&docs[0].sha256[..2]).join(&docs[0].sha256);
+        assert_eq!(std::fs::read(kept).unwrap(), pdf(2000));
+        assert_eq!(files_in(&s.files.join("uploads")), 0);
+        // Nothing under the site serves them.
+        for path in ["/documents", "/uploads", &format!("/documents/{}", docs[0].sha256)] {
+            assert_eq!(v.get(path).await.status, 404);
+        }
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn too_many_files_a_bomb_and_an_oversized_body_are_refused_cleanly() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        let (csrf, shown) = letter_form(&s, &mut v).await;
+        let mut fields: Vec<(&str, &str)> = vec![("csrf", &csrf), ("shown", &shown)];
+        fields.extend_from_slice(LETTER);
+        let many: Vec<(String, Vec<u8>)> = (0..50).map(|i| (format!("d{i}.pdf"), pdf(100))).collect();
+        let many: Vec<(&str, Vec<u8>)> = many.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        let r = v.post_files("/submit/letter", &fields, &many).await;
+        assert_eq!(r.status, 422);
+        assert!(text(&r).contains("Можете да приложите най-много 10 файла."));
+        assert_eq!(text(&r).matches("<li>d").count(), 10, "the first ten are kept");
+
+        // A DOCX whose entry claims 4 GB: refused by what it declares, never unpacked.
+        let mut bomb = b"PK\x03\x04".to_vec();
+        bomb.extend_from_slice(&[
+            20, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 255, 255, 255, 255, 17, 0, 0, 0,
+        ]);
+        bomb.extend_from_slice(b"word/document.xmlabcd");
+        let dir_at = 0u32;
+        let mut dir = b"PK\x01\x02".to_vec();
+        dir.extend_from_slice(&[
+            20, 0, 20, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 255, 255, 255, 255, 17, 0,
+        ]);
+        dir.extend_from_slice(&[0; 12]);
+        dir.extend_from_slice(&dir_at.to_le_bytes());
+        dir.extend_from_slice(b"word/document.xml");
+        let offset = bomb.len() as u32;
+        bomb.extend_from_slice(&dir);
+        bomb.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\0\x01\0");
+        bomb.extend_from_slice(&(dir.len() as u32).to_le_bytes());
+        bomb.extend_from_slice(&offset.to_le_bytes());
+        bomb.extend_from_slice(&[0, 0]);
+        let r = v.post_files("/submit/letter", &fields, &[("bomb.docx", bomb)]).await;
+        assert!(text(&r).contains("Файлът „bomb.docx“ не може да бъде приет"), "{}", text(&r));
+
+        // A body over the route's limit (ten files of 20 MB): a page saying so, the server fine.
+        let huge = v.post_files("/submit/letter", &fields, &[("огромен.pdf", pdf(210 * 1024 * 1024))]).await;
+        assert_eq!(huge.status, 413);
+        assert!(text(&huge).contains("Изпратеното е повече от 200 MB"), "{}", text(&huge));
+        assert_eq!(v.get("/").await.status, 200);
+        assert_eq!(case_count(&s).await, 0);
         s.db.finish().await;
     }
 }

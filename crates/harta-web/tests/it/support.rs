@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use harta_app::files::Files;
 use harta_app::secrets::PersonalDataKey;
 use harta_app::{App, Role};
 use harta_domain::catalogue::Catalogue;
@@ -17,6 +18,8 @@ pub const CATALOGUE: &str = include_str!("../../../../charters/krasno-selo.servi
 /// A running server over a fresh store, with a clock the test moves.
 pub struct Server {
     pub addr: SocketAddr,
+    /// The data directory's stand-in for documents (uploads/ and documents/).
+    pub files: std::path::PathBuf,
     pub app: App,
     pub db: TestDb,
     clock: Arc<AtomicI64>,
@@ -25,12 +28,15 @@ pub struct Server {
 /// Starts the router on a free port, over `db`, with the clock fixed at `now`.
 pub async fn start(db: TestDb, now: &str) -> Server {
     let charter = Charter::from_toml(CHARTER).unwrap();
+    let files = std::env::temp_dir()
+        .join(format!("harta-files-{}", harta_app::secrets::hex(&harta_app::secrets::random_bytes::<8>().unwrap())));
     let catalogue = Catalogue::from_toml(CATALOGUE, &charter).unwrap();
     let key = PersonalDataKey::from_hex(&PersonalDataKey::generate().unwrap()).unwrap();
     let clock = Arc::new(AtomicI64::new(now.parse::<Timestamp>().unwrap().as_millisecond()));
     let read = clock.clone();
     let now = move || Timestamp::from_millisecond(read.load(Ordering::SeqCst)).unwrap();
-    let (app, _writer) = App::start(db.db.clone(), charter, catalogue, key, Arc::new(now)).await.unwrap();
+    let (app, _writer) =
+        App::start(db.db.clone(), charter, catalogue, Files::new(&files), key, Arc::new(now)).await.unwrap();
     app.set_up(CHARTER).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -38,7 +44,7 @@ pub async fn start(db: TestDb, now: &str) -> Server {
     tokio::spawn(
         async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await },
     );
-    Server { addr, app, db, clock }
+    Server { addr, files, app, db, clock }
 }
 
 impl Server {
