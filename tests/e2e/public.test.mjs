@@ -117,7 +117,7 @@ test('every public page has zero axe-core violations in both languages and fits 
   const pages = [
     '/', '/accessibility', '/services', '/services?q=naslednitsi', '/services?q=xyzzy', '/services/2079',
     '/services/2079/brochure', '/services/2079/brochure?large=1', '/submit', '/submit/letter',
-    '/submit/service_request?service=2079', '/track', '/nowhere',
+    '/submit/service_request?service=2079', '/submit/suggestion', '/track', '/suggestions', '/nowhere',
   ];
   const failures = [];
   for (const lang of ['bg', 'en']) {
@@ -181,5 +181,36 @@ test('the citizen sends the information an officer asked for, and changes contac
   await page.waitForSelector('#notice');
   assert.match(await page.textContent('#notice'), /Данните ви за връзка са променени/);
   assert.deepEqual(await axeViolations(page), []);
+  await context.close();
+});
+
+test('a published suggestion is on the board, accessible, without its author', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/submit/suggestion`);
+  await page.fill('#subject', 'Пейки');
+  await page.fill('#text', 'Поставете пейки в градинката на ул. „Хубча“.');
+  await page.fill('#name', 'Анна Димитрова');
+  await page.fill('#email', 'anna@example.bg');
+  await page.check('#preferred');
+  await page.check('#publish');
+  await page.waitForTimeout(2100);
+  await page.click('button[type=submit]');
+  await page.click('form[action$="/send"] button');
+  const number = (await page.textContent('#number')).trim();
+  const token = server.harta('admin', 'token', 'create', '--role', 'manager');
+  const response = await fetch(`${server.url}/api/v1/cases/${encodeURIComponent(number)}/publication`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ publish: true }),
+  });
+  assert.equal(response.status, 200);
+  for (const lang of ['bg', 'en']) {
+    await useLanguage(page, server.url, lang);
+    await page.goto(`${server.url}/suggestions`);
+    assert.match(await page.textContent('main'), /градинката на ул\. „Хубча“/);
+    assert.doesNotMatch(await page.textContent('main'), /Анна Димитрова/);
+    assert.deepEqual(await axeViolations(page), []);
+  }
   await context.close();
 });

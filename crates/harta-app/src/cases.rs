@@ -36,6 +36,8 @@ pub struct RegisterCaseInput {
     pub text: Option<String>,
     /// Unit code; the charter's default unit when absent.
     pub unit: Option<String>,
+    /// For a suggestion: its author agrees that it may be published once approved (C3).
+    pub publish: bool,
     /// The person or organisation.
     pub party: PartyInput,
 }
@@ -377,6 +379,7 @@ impl App {
                     access_digest: None,
                     submission_key: None,
                     documents: Vec::new(),
+                    publish_consent: input.publish && kind == CaseKind::Suggestion,
                 })
             }
             _ => Err(AppError::Invalid(f.0)),

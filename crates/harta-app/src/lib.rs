@@ -14,6 +14,7 @@ use harta_store::admin::Admin;
 use harta_store::audit::Audit;
 use harta_store::calendar::{CalendarCache, Decisions};
 use harta_store::cases::{Cases, Registrar, RegistryRules};
+use harta_store::publications::Publications;
 use jiff::Timestamp;
 
 pub mod access;
@@ -26,6 +27,7 @@ pub mod files;
 pub mod handling;
 pub mod passwords;
 pub mod secrets;
+pub mod suggestions;
 pub mod tokens;
 pub mod tracking;
 
@@ -57,6 +59,7 @@ struct Inner {
     throttle: tracking::Throttle,
     catalogue: Catalogue,
     files: files::Files,
+    publications: Publications,
 }
 
 impl App {
@@ -83,6 +86,7 @@ impl App {
                 admin: Admin::new(db.clone()),
                 audit: Audit::new(db.clone()),
                 decisions: Decisions::new(db.clone()),
+                publications: Publications::new(db.clone()),
                 db,
                 charter,
                 registrar,

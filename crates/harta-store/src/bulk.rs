@@ -42,6 +42,7 @@ pub(crate) struct CaseRow<'a> {
     pub updated_at: Timestamp,
     pub access_digest: Option<&'a str>,
     pub submission_key: Option<&'a str>,
+    pub publish_consent: bool,
 }
 
 /// Columns of parties, cases and events for one bulk write.
@@ -80,6 +81,7 @@ pub(crate) struct Rows {
     updated_at: Vec<i64>,
     access_digest: Vec<Option<String>>,
     submission_key: Vec<Option<String>>,
+    publish_consent: Vec<bool>,
     event_id: Vec<i64>,
     event_case_id: Vec<i64>,
     event_n: Vec<i64>,
@@ -137,6 +139,7 @@ impl Rows {
         self.updated_at.push(millis(c.updated_at));
         self.access_digest.push(c.access_digest.map(str::to_string));
         self.submission_key.push(c.submission_key.map(str::to_string));
+        self.publish_consent.push(c.publish_consent);
     }
 
     /// Adds a document of a case.
@@ -261,7 +264,7 @@ impl InsertRows for sqlx::SqliteConnection {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                     unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
-                    access_digest, submission_key) ",
+                    access_digest, submission_key, publish_consent) ",
             );
             q.push_values(start..cases.min(start + SQLITE_CHUNK), |mut b, i| {
                 b.push_bind(r.case_id[i])
@@ -283,7 +286,8 @@ impl InsertRows for sqlx::SqliteConnection {
                     .push_bind(std::mem::take(&mut r.due[i]))
                     .push_bind(r.updated_at[i])
                     .push_bind(std::mem::take(&mut r.access_digest[i]))
-                    .push_bind(std::mem::take(&mut r.submission_key[i]));
+                    .push_bind(std::mem::take(&mut r.submission_key[i]))
+                    .push_bind(r.publish_consent[i]);
             });
             q.build().execute(&mut *self).await?;
         }
@@ -358,10 +362,11 @@ impl InsertRows for sqlx::PgConnection {
             sqlx::query(
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                     unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
-                    access_digest, submission_key)
+                    access_digest, submission_key, publish_consent)
                  SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
                     $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[],
-                    $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::text[], $20::text[])",
+                    $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::text[], $20::text[],
+                    $21::boolean[])",
             )
             .bind(&r.case_id[c.clone()])
             .bind(&r.registry_number[c.clone()])
@@ -382,7 +387,8 @@ impl InsertRows for sqlx::PgConnection {
             .bind(&r.due[c.clone()])
             .bind(&r.updated_at[c.clone()])
             .bind(&r.access_digest[c.clone()])
-            .bind(&r.submission_key[c])
+            .bind(&r.submission_key[c.clone()])
+            .bind(&r.publish_consent[c])
             .execute(&mut *self)
             .await?;
         }

@@ -97,6 +97,8 @@ pub struct NewCase {
     pub submission_key: Option<String>,
     /// Documents that came with it (their content already kept under its hash).
     pub documents: Vec<NewDocument>,
+    /// The author agreed that the suggestion may be published (C3), once approved.
+    pub publish_consent: bool,
 }
 
 /// A document to record with a case; its content is kept by the caller under `sha256`.
@@ -298,6 +300,7 @@ async fn write_batch(
                 updated_at: case.received_at,
                 access_digest: case.access_digest.as_deref(),
                 submission_key: case.submission_key.as_deref(),
+                publish_consent: case.publish_consent,
             });
             let event = CaseEvent::Registered { registry_number: r.number.as_str().to_string(), due: r.due };
             rows.push_event(event_ids[i], r.id, 1, case.received_at, &case.actor, &event)?;
@@ -351,6 +354,8 @@ pub struct CaseRecord {
     pub due: Date,
     /// The keyed digest of the citizen's access code, if one was issued.
     pub access_digest: Option<String>,
+    /// The author agreed that the suggestion may be published once approved (C3).
+    pub publish_consent: bool,
     /// The party.
     pub party: PartyRecord,
 }
@@ -437,7 +442,7 @@ pub struct RecordedEvent {
 
 const CASE_COLUMNS: &str =
     "c.id, c.registry_number, c.kind, c.channel, c.subject, c.body, c.unit_code, c.responsible_id,
-    c.state, c.received_at, c.original_due, c.extended_due, c.due, c.access_digest,
+    c.state, c.received_at, c.original_due, c.extended_due, c.due, c.access_digest, c.publish_consent,
     p.id AS party_id, p.kind AS party_kind, p.name, p.email, p.phone, p.address, p.preferred_channel,
     p.national_id_masked, p.national_id_kind, p.eik";
 
@@ -446,6 +451,7 @@ where
     for<'c> &'c str: sqlx::ColumnIndex<R>,
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     let s = |c: &str| row.try_get::<String, _>(c);
     let o = |c: &str| row.try_get::<Option<String>, _>(c);
@@ -464,6 +470,7 @@ where
         extended_due: o("extended_due")?.as_deref().map(date).transpose()?,
         due: date(&s("due")?)?,
         access_digest: o("access_digest")?,
+        publish_consent: row.try_get("publish_consent")?,
         party: PartyRecord {
             id: row.try_get("party_id")?,
             kind: parse("party kind", &s("party_kind")?, PartyKind::parse)?,

@@ -96,6 +96,7 @@ pub async fn load(db: &Db, cases: &[SeedCase]) -> Result<()> {
                 updated_at: c.events.last().map_or(c.received_at, |(at, _, _)| *at),
                 access_digest: None,
                 submission_key: None,
+                publish_consent: false,
             });
             for (n, (at, actor, event)) in c.events.iter().enumerate() {
                 let id = event_ids.next().ok_or_else(|| StoreError::Corrupt("event ids".into()))?;

@@ -28,6 +28,7 @@ pub fn router() -> Router<App> {
         .route("/api/v1/cases", get(list_cases).post(register_case))
         .route("/api/v1/cases/{registry_number}", get(get_case))
         .route("/api/v1/cases/{registry_number}/events", axum::routing::post(record_event))
+        .route("/api/v1/cases/{registry_number}/publication", axum::routing::put(decide_publication))
 }
 
 /// The caller behind the `Authorization: Bearer` header.
@@ -104,6 +105,17 @@ struct Fields<'a> {
 }
 
 impl Fields<'_> {
+    fn boolean(&mut self, name: &str) -> bool {
+        match self.map.get(name) {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                self.errors.push(FieldError::new(format!("{}{name}", self.prefix), "must be true or false"));
+                false
+            }
+        }
+    }
+
     fn string(&mut self, name: &str) -> Option<String> {
         match self.map.get(name) {
             None | Some(Value::Null) => None,
@@ -128,13 +140,14 @@ impl Fields<'_> {
 fn register_input(map: &Map<String, Value>) -> Result<RegisterCaseInput, Problem> {
     let mut errors = Vec::new();
     let mut f = Fields { map, prefix: "", errors: &mut errors };
-    f.only(&["kind", "channel", "subject", "text", "unit", "party"]);
+    f.only(&["kind", "channel", "subject", "text", "unit", "party", "publish"]);
     let mut input = RegisterCaseInput {
         kind: f.string("kind"),
         channel: f.string("channel"),
         subject: f.string("subject"),
         text: f.string("text"),
         unit: f.string("unit"),
+        publish: f.boolean("publish"),
         party: PartyInput::default(),
     };
     match map.get("party") {
@@ -260,6 +273,34 @@ async fn record_event(
         "url": case_path(&number),
     });
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+/// `{"publish": true|false, "text": "wording shown"}`: puts a suggestion on the public board
+/// (or takes it off) in the approved wording.
+async fn decide_publication(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let who = principal(&app, &headers).await?;
+    let object = json_object(body, &headers)?;
+    let mut errors = Vec::new();
+    let mut f = Fields { map: &object, prefix: "", errors: &mut errors };
+    f.only(&["publish", "text"]);
+    let publish = match object.get("publish") {
+        Some(Value::Bool(b)) => *b,
+        _ => {
+            f.errors.push(FieldError::required("publish").with_code("required"));
+            false
+        }
+    };
+    let text = f.string("text");
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    app.decide_publication(&who, &number, publish, text.as_deref()).await?;
+    Ok(axum::Json(json!({"registry_number": number, "published": publish})).into_response())
 }
 
 #[derive(serde::Deserialize)]

@@ -18,6 +18,7 @@ use harta_domain::charter::Charter;
 use crate::i18n::{Lang, Localizer};
 
 mod assets;
+mod board;
 mod home;
 mod services;
 mod submit;
@@ -32,6 +33,7 @@ pub fn router() -> Router<App> {
         .merge(services::router())
         .merge(submit::router())
         .merge(track::router())
+        .merge(board::router())
         .merge(assets::router())
 }
 

@@ -75,6 +75,8 @@ pub(super) struct Fields {
     egn: String,
     lnch: String,
     eik: String,
+    /// `yes` when the author of a suggestion agrees to its publication.
+    publish: String,
 }
 
 /// A posted form: the fields plus the form's own bookkeeping.
@@ -202,6 +204,7 @@ fn input(app: &App, kind: CaseKind, f: &Fields) -> RegisterCaseInput {
         },
         text: some(&f.text),
         unit: service.map(|s| s.unit.clone()),
+        publish: kind == CaseKind::Suggestion && f.publish == "yes",
         party: PartyInput {
             kind: Some(if organisation { "organisation" } else { "person" }.into()),
             name: some(&f.name),
@@ -512,6 +515,9 @@ fn check_page(app: &App, visit: &Visit, kind: CaseKind, draft: &Draft) -> Respon
     let preferred =
         if f.preferred.is_empty() { String::new() } else { l.t(&format!("field-preferred-{}", f.preferred)) };
     row("field-preferred", &preferred);
+    if kind == CaseKind::Suggestion {
+        row("field-publish-short", &l.t(if f.publish == "yes" { "yes" } else { "no" }));
+    }
     let documents: Vec<String> =
         draft.documents.iter().map(|d| format!("{} ({})", d.name, size_text(d.size))).collect();
     row("field-documents", &documents.join("\n"));

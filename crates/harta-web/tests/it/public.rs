@@ -172,7 +172,9 @@ async fn pages_in_both_languages_with_safe_headers_and_small_size() {
         assert!(home.contains("within 7 working days"));
 
         // Every public page is under 60 KB and names no other site.
-        for path in ["/", "/accessibility", "/services", "/services/2079", "/services/2079/brochure", "/submit"] {
+        for path in
+            ["/", "/accessibility", "/services", "/services/2079", "/services/2079/brochure", "/submit", "/suggestions"]
+        {
             for lang in ["bg", "en"] {
                 v.get(&format!("/lang/{lang}")).await;
                 let r = v.get(path).await;
@@ -655,6 +657,102 @@ async fn too_many_files_a_bomb_and_an_oversized_body_are_refused_cleanly() {
         assert!(text(&huge).contains("Изпратеното е повече от 200 MB"), "{}", text(&huge));
         assert_eq!(v.get("/").await.status, 200);
         assert_eq!(case_count(&s).await, 0);
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn suggestions_appear_on_the_board_only_with_consent_and_approval() {
+    use harta_app::administration::StaffInput;
+    use harta_domain::case::{CaseEvent, StaffId};
+
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        let suggestion = |text: &'static str, publish: &'static str| {
+            vec![
+                ("subject", "Пейки в парка"),
+                ("text", text),
+                ("name", "Иван Петров"),
+                ("email", "ivan@example.bg"),
+                ("preferred", "email"),
+                ("publish", publish),
+            ]
+        };
+        let mut numbers = Vec::new();
+        for (wording, publish) in [("Поставете пейки в парк „Житница“.", "yes"), ("Лично: кметът да ми се обади.", "")]
+        {
+            let check = fill_in(&s, &mut v, "/submit/suggestion", &suggestion(wording, publish)).await;
+            assert_eq!(check.status, 200, "{}", text(&check));
+            let (csrf, draft) = (field(&check, "csrf"), field(&check, "draft"));
+            let done = v.post("/submit/suggestion/send", &[("csrf", &csrf), ("draft", &draft)]).await;
+            numbers.push(by_id(&done, "number"));
+        }
+        let board = text(&v.get("/suggestions").await);
+        assert!(board.contains("Още няма публикувани предложения."), "nothing before approval");
+
+        let head = s.token(Role::HeadOfUnit, Some("cao")).await;
+        let clerk = s.token(Role::CounterClerk, None).await;
+        let put = |token: &str, number: &str, body: serde_json::Value| {
+            let auth = format!("Bearer {token}");
+            let path = format!("/api/v1/cases/{}/publication", encode(number));
+            let addr = s.addr;
+            async move {
+                request(
+                    addr,
+                    "PUT",
+                    &path,
+                    &[("Authorization", &auth), ("Content-Type", "application/json")],
+                    body.to_string().as_bytes(),
+                )
+                .await
+            }
+        };
+        let wording = serde_json::json!({"publish": true, "text": "Да се поставят пейки в парк „Житница“."});
+        assert_eq!(put(&clerk, &numbers[0], wording.clone()).await.status, 403);
+        assert_eq!(put(&head, &numbers[1], serde_json::json!({"publish": true})).await.status, 409, "no consent");
+        assert_eq!(put(&head, &numbers[0], serde_json::json!({"text": "x"})).await.status, 422);
+        assert_eq!(put(&head, &numbers[0], wording).await.status, 200);
+
+        let board = text(&v.get("/suggestions").await);
+        assert!(board.contains("Да се поставят пейки в парк „Житница“."));
+        assert!(!board.contains("Иван Петров") && !board.contains("кметът да ми се обади"));
+        assert!(board.contains("Все още работим по отговора."));
+
+        // The answer appears with it.
+        let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
+        let staff = StaffInput {
+            employee_number: Some("1050".into()),
+            name: Some("Петя Колева".into()),
+            role: Some("case_officer".into()),
+            unit: Some("cao".into()),
+            email: None,
+            phone: None,
+        };
+        let officer = s.app.add_staff(&admin, &staff).await.unwrap();
+        let manager = Principal { actor: Actor::System, role: Role::Manager, unit: None };
+        for event in [
+            CaseEvent::Assigned { officer: StaffId(officer), note: None },
+            CaseEvent::Answered {
+                summary: "Пейките ще бъдат поставени през пролетта.".into()
+            },
+        ] {
+            s.app.record_event(&manager, &numbers[0], event).await.unwrap();
+        }
+        let board = text(&v.get("/suggestions").await);
+        assert!(
+            board.contains("Нашият отговор (25.11.2026)")
+                && board.contains("Пейките ще бъдат поставени през пролетта.")
+        );
+        let english = {
+            v.get("/lang/en").await;
+            text(&v.get("/suggestions?page=x").await)
+        };
+        assert!(english.contains("Our answer (25.11.2026)"));
+
+        // Taken off again.
+        assert_eq!(put(&head, &numbers[0], serde_json::json!({"publish": false})).await.status, 200);
+        assert!(text(&v.get("/suggestions").await).contains("No suggestions have been published yet."));
         s.db.finish().await;
     }
 }

@@ -1,0 +1,103 @@
+//! The suggestions board (C3): which suggestions are published, in what wording, and what the
+//! administration answered.
+
+use harta_domain::case::{CaseEvent, State};
+use jiff::Timestamp;
+use sqlx::Row;
+
+use crate::rows::{millis, parse, timestamp};
+use crate::{Db, Result, StoreError, on_db};
+
+/// A published suggestion as the board shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardEntry {
+    /// Its registry number.
+    pub registry_number: String,
+    /// When it was received.
+    pub received_at: Timestamp,
+    /// The wording approved for publication.
+    pub text: String,
+    /// Where it stands.
+    pub state: State,
+    /// The administration's answer, when there is one: when and what.
+    pub answer: Option<(Timestamp, String)>,
+}
+
+/// Publication decisions and the board.
+#[derive(Debug, Clone)]
+pub struct Publications {
+    db: Db,
+}
+
+impl Publications {
+    /// Over a store.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Records a decision on a suggestion: published in this wording, or not (again).
+    pub async fn decide(&self, case_id: i64, published: bool, text: &str, at: Timestamp, by: &str) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO publications (case_id, published, text, decided_at, decided_by) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (case_id) DO UPDATE SET published = $2, text = $3, decided_at = $4, decided_by = $5",
+            )
+            .bind(case_id)
+            .bind(published)
+            .bind(text)
+            .bind(millis(at))
+            .bind(by)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// A page of the board, newest suggestion first.
+    pub async fn board(&self, limit: u32, offset: u32) -> Result<Vec<BoardEntry>> {
+        on_db!(read & self.db, |pool| {
+            let rows = sqlx::query(
+                "SELECT c.registry_number, c.received_at, c.state, p.text,
+                    (SELECT e.at FROM case_events e WHERE e.case_id = c.id AND e.type = 'answered'
+                     ORDER BY e.n DESC LIMIT 1) AS answered_at,
+                    (SELECT e.data FROM case_events e WHERE e.case_id = c.id AND e.type = 'answered'
+                     ORDER BY e.n DESC LIMIT 1) AS answer
+                 FROM publications p JOIN cases c ON c.id = p.case_id
+                 WHERE p.published
+                 ORDER BY c.received_at DESC, c.id DESC LIMIT $1 OFFSET $2",
+            )
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    let answer = match (
+                        row.try_get::<Option<i64>, _>("answered_at")?,
+                        row.try_get::<Option<String>, _>("answer")?,
+                    ) {
+                        (Some(at), Some(data)) => match serde_json::from_str(&data) {
+                            Ok(CaseEvent::Answered { summary }) => Some((timestamp(at)?, summary)),
+                            _ => return Err(StoreError::Corrupt(format!("an answer event: {data}"))),
+                        },
+                        _ => None,
+                    };
+                    Ok(BoardEntry {
+                        registry_number: row.try_get("registry_number")?,
+                        received_at: timestamp(row.try_get("received_at")?)?,
+                        text: row.try_get("text")?,
+                        state: parse("state", &row.try_get::<String, _>("state")?, State::parse)?,
+                        answer,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// How many suggestions are published.
+    pub async fn count(&self) -> Result<i64> {
+        on_db!(read & self.db, |pool| {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM publications WHERE published").fetch_one(pool).await?)
+        })
+    }
+}
