@@ -109,6 +109,20 @@ fn by_id(r: &Response, id: &str) -> String {
     rest[..rest.find('<').unwrap()].to_string()
 }
 
+/// A case officer of the service centre, by employee number; returns the id.
+async fn add_officer(s: &Server, employee_number: &str) -> i64 {
+    let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
+    let staff = harta_app::administration::StaffInput {
+        employee_number: Some(employee_number.into()),
+        name: Some("Петя Колева".into()),
+        role: Some("case_officer".into()),
+        unit: Some("cao".into()),
+        email: None,
+        phone: None,
+    };
+    s.app.add_staff(&admin, &staff).await.unwrap()
+}
+
 async fn case_count(s: &Server) -> usize {
     let manager = Principal { actor: Actor::System, role: Role::Manager, unit: None };
     s.app.list_cases(&manager, &ListInput::default()).await.unwrap().items.len()
@@ -443,7 +457,6 @@ async fn forged_stale_and_robotic_forms_change_nothing() {
 
 #[tokio::test]
 async fn the_citizen_answers_an_information_request_and_changes_contact_details() {
-    use harta_app::administration::StaffInput;
     use harta_domain::case::{CaseEvent, StaffId};
 
     for db in backends().await {
@@ -455,16 +468,7 @@ async fn the_citizen_answers_an_information_request_and_changes_contact_details(
         let (number, code) = (by_id(&done, "number"), by_id(&done, "code"));
 
         // An officer takes the case and asks for a document.
-        let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
-        let staff = StaffInput {
-            employee_number: Some("1042".into()),
-            name: Some("Петя Колева".into()),
-            role: Some("case_officer".into()),
-            unit: Some("cao".into()),
-            email: None,
-            phone: None,
-        };
-        let officer = s.app.add_staff(&admin, &staff).await.unwrap();
+        let officer = add_officer(&s, "1042").await;
         let manager = Principal { actor: Actor::System, role: Role::Manager, unit: None };
         let assign = CaseEvent::Assigned { officer: StaffId(officer), note: None };
         s.app.record_event(&manager, &number, assign).await.unwrap();
@@ -663,7 +667,6 @@ async fn too_many_files_a_bomb_and_an_oversized_body_are_refused_cleanly() {
 
 #[tokio::test]
 async fn suggestions_appear_on_the_board_only_with_consent_and_approval() {
-    use harta_app::administration::StaffInput;
     use harta_domain::case::{CaseEvent, StaffId};
 
     for db in backends().await {
@@ -720,16 +723,7 @@ async fn suggestions_appear_on_the_board_only_with_consent_and_approval() {
         assert!(board.contains("Все още работим по отговора."));
 
         // The answer appears with it.
-        let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
-        let staff = StaffInput {
-            employee_number: Some("1050".into()),
-            name: Some("Петя Колева".into()),
-            role: Some("case_officer".into()),
-            unit: Some("cao".into()),
-            email: None,
-            phone: None,
-        };
-        let officer = s.app.add_staff(&admin, &staff).await.unwrap();
+        let officer = add_officer(&s, "1050").await;
         let manager = Principal { actor: Actor::System, role: Role::Manager, unit: None };
         for event in [
             CaseEvent::Assigned { officer: StaffId(officer), note: None },
