@@ -25,6 +25,7 @@ impl App {
         let admin = &self.inner.admin;
         let first = !admin.is_set_up().await?;
         admin.set_up(self.charter(), charter_text, self.now()).await?;
+        self.seed_catalogue().await?;
         if !first {
             return Ok(None);
         }

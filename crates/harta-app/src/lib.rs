@@ -15,6 +15,7 @@ use harta_store::audit::Audit;
 use harta_store::calendar::{CalendarCache, Decisions};
 use harta_store::cases::{Cases, Registrar, RegistryRules};
 use harta_store::publications::Publications;
+use harta_store::services::Services;
 use jiff::Timestamp;
 
 pub mod access;
@@ -22,6 +23,7 @@ pub mod administration;
 mod audit;
 pub mod calendar;
 pub mod cases;
+mod catalogue;
 mod error;
 pub mod files;
 pub mod handling;
@@ -57,7 +59,8 @@ struct Inner {
     clock: Clock,
     tokens: tokens::TokenCache,
     throttle: tracking::Throttle,
-    catalogue: Catalogue,
+    catalogue: catalogue::CatalogueCache,
+    services: Services,
     files: files::Files,
     publications: Publications,
 }
@@ -79,6 +82,8 @@ impl App {
             format: charter.registry.clone(),
             kinds: charter.commitments.iter().map(|(k, c)| (*k, (c.index.clone(), c.working_days))).collect(),
         };
+        let services = Services::new(db.clone());
+        let catalogue = catalogue::CatalogueCache::load(&services, &charter, catalogue).await?;
         let (registrar, writer) = Registrar::start(db.clone(), rules, calendar.clone());
         let app = Self {
             inner: Arc::new(Inner {
@@ -96,6 +101,7 @@ impl App {
                 tokens: tokens::TokenCache::default(),
                 throttle: tracking::Throttle::default(),
                 catalogue,
+                services,
                 files,
             }),
         };
@@ -105,11 +111,6 @@ impl App {
     /// The charter in force.
     pub fn charter(&self) -> &Charter {
         &self.inner.charter
-    }
-
-    /// The catalogue of administrative services.
-    pub fn catalogue(&self) -> &Catalogue {
-        &self.inner.catalogue
     }
 
     /// Where documents are kept.

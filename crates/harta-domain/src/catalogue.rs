@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::charter::{Charter, CharterError, Text, bad, non_empty, text};
 
 /// One administrative service.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Service {
     /// Its number in the national register of administrative services (`2079`).
     pub code: String,
@@ -53,40 +53,12 @@ impl Catalogue {
         })?;
         let mut seen = BTreeSet::new();
         let mut services = Vec::with_capacity(raw.services.len());
-        for (i, s) in raw.services.iter().enumerate() {
-            let f = |name: &str| format!("services[{i}].{name}");
-            let code = non_empty(&f("code"), &s.code)?;
-            if !code.chars().all(|c| c.is_ascii_digit()) {
-                return Err(bad(f("code"), "must be the service's number in the national register (digits)"));
+        for (i, raw) in raw.services.iter().enumerate() {
+            let service = raw.check(&format!("services[{i}]."), charter)?;
+            if !seen.insert(service.code.clone()) {
+                return Err(bad(format!("services[{i}].code"), format!("service {} is listed twice", service.code)));
             }
-            if !seen.insert(code.clone()) {
-                return Err(bad(f("code"), format!("service {code} is listed twice")));
-            }
-            if charter.unit(&s.unit).is_none() {
-                return Err(bad(f("unit"), format!("there is no unit {} in the charter", s.unit)));
-            }
-            if s.documents.is_empty() {
-                return Err(bad(f("documents"), "must list at least one document"));
-            }
-            let documents = s
-                .documents
-                .iter()
-                .enumerate()
-                .map(|(j, d)| text(&format!("services[{i}].documents[{j}]"), d))
-                .collect::<Result<_, _>>()?;
-            services.push(Service {
-                code,
-                name: text(&f("name"), &s.name)?,
-                purpose: text(&f("purpose"), &s.purpose)?,
-                who: text(&f("who"), &s.who)?,
-                documents,
-                fee: text(&f("fee"), &s.fee)?,
-                deadline: text(&f("deadline"), &s.deadline)?,
-                unit: s.unit.clone(),
-                how: text(&f("how"), &s.how)?,
-                needs_national_id: s.needs_national_id,
-                keywords: s.keywords.clone(),
-            });
+            services.push(service);
         }
         Ok(Self::new(services))
     }
@@ -95,6 +67,16 @@ impl Catalogue {
     pub fn new(services: Vec<Service>) -> Self {
         let words = services.iter().map(searchable_words).collect();
         Self { services, words }
+    }
+
+    /// The catalogue with `service` added, or in place of the service with its number.
+    pub fn with(&self, service: Service) -> Self {
+        let mut services = self.services.clone();
+        match services.iter_mut().find(|s| s.code == service.code) {
+            Some(old) => *old = service,
+            None => services.push(service),
+        }
+        Self::new(services)
     }
 
     /// Every service, in order.
@@ -261,6 +243,57 @@ pub fn fold(text: &str) -> String {
 #[serde(deny_unknown_fields)]
 struct RawCatalogue {
     services: Vec<RawService>,
+}
+
+impl Service {
+    /// Reads and checks one service in the catalogue file's shape from any serde format (the
+    /// API's JSON); fields are named without a prefix.
+    pub fn deserialize_checked<'de, D: serde::Deserializer<'de>>(
+        from: D,
+        charter: &Charter,
+    ) -> Result<Self, CharterError> {
+        let raw = RawService::deserialize(from).map_err(|e| {
+            let message = e.to_string();
+            let field = message.split('`').nth(1).unwrap_or("(body)").to_string();
+            bad(field, message)
+        })?;
+        raw.check("", charter)
+    }
+}
+
+impl RawService {
+    fn check(&self, prefix: &str, charter: &Charter) -> Result<Service, CharterError> {
+        let f = |name: &str| format!("{prefix}{name}");
+        let code = non_empty(&f("code"), &self.code)?;
+        if !code.chars().all(|c| c.is_ascii_digit()) || code.len() > 10 {
+            return Err(bad(f("code"), "must be the service's number in the national register (digits)"));
+        }
+        if charter.unit(&self.unit).is_none() {
+            return Err(bad(f("unit"), format!("there is no unit {} in the charter", self.unit)));
+        }
+        if self.documents.is_empty() {
+            return Err(bad(f("documents"), "must list at least one document"));
+        }
+        let documents = self
+            .documents
+            .iter()
+            .enumerate()
+            .map(|(j, d)| text(&f(&format!("documents[{j}]")), d))
+            .collect::<Result<_, _>>()?;
+        Ok(Service {
+            code,
+            name: text(&f("name"), &self.name)?,
+            purpose: text(&f("purpose"), &self.purpose)?,
+            who: text(&f("who"), &self.who)?,
+            documents,
+            fee: text(&f("fee"), &self.fee)?,
+            deadline: text(&f("deadline"), &self.deadline)?,
+            unit: self.unit.clone(),
+            how: text(&f("how"), &self.how)?,
+            needs_national_id: self.needs_national_id,
+            keywords: self.keywords.clone(),
+        })
+    }
 }
 
 #[derive(Deserialize)]

@@ -27,7 +27,7 @@ pub(crate) fn bad(field: impl Into<String>, message: impl ToString) -> CharterEr
 }
 
 /// Text in both product languages.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
     /// Bulgarian.

@@ -24,6 +24,7 @@ pub mod cases;
 pub mod publications;
 mod rows;
 pub mod seed;
+pub mod services;
 #[cfg(feature = "testing")]
 #[allow(clippy::expect_used)] // a test harness fails loudly
 pub mod testing;

@@ -29,6 +29,43 @@ pub fn router() -> Router<App> {
         .route("/api/v1/cases/{registry_number}", get(get_case))
         .route("/api/v1/cases/{registry_number}/events", axum::routing::post(record_event))
         .route("/api/v1/cases/{registry_number}/publication", axum::routing::put(decide_publication))
+        .route("/api/v1/services", get(list_services))
+        .route("/api/v1/services/{code}", get(get_service).put(put_service))
+}
+
+/// The catalogue of services, public like its pages.
+async fn list_services(State(app): State<App>) -> Response {
+    axum::Json(json!({"services": app.catalogue().services()})).into_response()
+}
+
+async fn get_service(State(app): State<App>, Path(code): Path<String>) -> Result<Response, Problem> {
+    let catalogue = app.catalogue();
+    let service = catalogue.service(&code).ok_or_else(|| harta_app::AppError::NotFound(format!("service {code}")))?;
+    Ok(axum::Json(service).into_response())
+}
+
+/// Adds or replaces a service: the body is the service in the catalogue file's shape; its
+/// `code` is the one in the address.
+async fn put_service(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let who = principal(&app, &headers).await?;
+    let mut object = json_object(body, &headers)?;
+    match object.get("code") {
+        Some(Value::String(c)) if *c != code => {
+            return Err(Problem::invalid(vec![FieldError::new("code", format!("must be {code}, as in the address"))]));
+        }
+        _ => {
+            object.insert("code".into(), Value::String(code.clone()));
+        }
+    }
+    let service = app.check_service(Value::Object(object)).map_err(Problem::from)?;
+    app.put_service(&who, service).await?;
+    let catalogue = app.catalogue();
+    Ok(axum::Json(catalogue.service(&code)).into_response())
 }
 
 /// The caller behind the `Authorization: Bearer` header.

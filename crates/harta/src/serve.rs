@@ -56,6 +56,9 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
                 if let Err(e) = app.refresh_calendar().await {
                     tracing::warn!(error = %e, "calendar refresh failed");
                 }
+                if let Err(e) = app.refresh_catalogue().await {
+                    tracing::warn!(error = %e, "catalogue refresh failed");
+                }
                 // Hourly: uploads of forms never sent, older than a day, are deleted.
                 if second % 3600 == 0 {
                     match app.files().sweep(Duration::from_secs(24 * 3600)).await {

@@ -184,26 +184,26 @@ fn size_text(bytes: u64) -> String {
     }
 }
 
-fn service_of<'a>(app: &'a App, kind: CaseKind, f: &Fields) -> Option<&'a Service> {
-    (kind == CaseKind::ServiceRequest).then(|| app.catalogue().service(f.service.trim())).flatten()
+fn service_of(app: &App, kind: CaseKind, f: &Fields) -> Option<Service> {
+    (kind == CaseKind::ServiceRequest).then(|| app.catalogue().service(f.service.trim()).cloned()).flatten()
 }
 
 /// The fields as the registration use case takes them.
 fn input(app: &App, kind: CaseKind, f: &Fields) -> RegisterCaseInput {
     let service = service_of(app, kind, f);
     let some = |s: &str| Some(s.to_string()).filter(|s| !s.trim().is_empty());
-    let national = service.is_some_and(|s| s.needs_national_id);
+    let national = service.as_ref().is_some_and(|s| s.needs_national_id);
     let organisation = f.party_type == "organisation";
     RegisterCaseInput {
         kind: Some(kind.as_str().to_string()),
         channel: Some("web".into()),
         // A service request's subject is the service itself.
-        subject: match service {
+        subject: match &service {
             Some(s) => Some(format!("{} {}", s.code, s.name.bg)),
             None => some(&f.subject),
         },
         text: some(&f.text),
-        unit: service.map(|s| s.unit.clone()),
+        unit: service.as_ref().map(|s| s.unit.clone()),
         publish: kind == CaseKind::Suggestion && f.publish == "yes",
         party: PartyInput {
             kind: Some(if organisation { "organisation" } else { "person" }.into()),

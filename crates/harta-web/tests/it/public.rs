@@ -750,3 +750,82 @@ async fn suggestions_appear_on_the_board_only_with_consent_and_approval() {
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn staff_edit_the_catalogue_and_the_site_shows_it_at_once() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let mut v = Visitor::new(s.addr);
+        let listed = request(s.addr, "GET", "/api/v1/services", &[], b"").await;
+        assert_eq!(listed.json()["services"].as_array().unwrap().len(), 25);
+        assert_eq!(request(s.addr, "GET", "/api/v1/services/2016", &[], b"").await.json()["unit"], "grao");
+
+        let put = |token: String, code: &'static str, body: serde_json::Value| {
+            let addr = s.addr;
+            async move {
+                let auth = format!("Bearer {token}");
+                let path = format!("/api/v1/services/{code}");
+                request(
+                    addr,
+                    "PUT",
+                    &path,
+                    &[("Authorization", &auth), ("Content-Type", "application/json")],
+                    body.to_string().as_bytes(),
+                )
+                .await
+            }
+        };
+        let text2 = |bg: &str, en: &str| serde_json::json!({"bg": bg, "en": en});
+        let service = serde_json::json!({
+            "name": text2("Издаване на удостоверение за търпимост на строеж", "Certificate of tolerance of a building"),
+            "purpose": text2("Удостоверява, че строежът може да остане.", "Proves that a building may stay."),
+            "who": text2("Собственикът.", "The owner."),
+            "documents": [text2("Заявление", "Application")],
+            "fee": text2("Според Наредбата", "As set by the ordinance"),
+            "deadline": text2("До 14 дни", "Within 14 days"),
+            "unit": "ut",
+            "how": text2("На гише.", "At the counter."),
+            "keywords": ["търпимост"]
+        });
+        let admin = s.token(Role::Administrator, None).await;
+        let clerk = s.token(Role::CounterClerk, None).await;
+        assert_eq!(put(clerk, "9001", service.clone()).await.status, 403);
+        let mut wrong = service.clone();
+        wrong["unit"] = "nowhere".into();
+        let r = put(admin.clone(), "9001", wrong).await;
+        assert_eq!(r.status, 422);
+        assert_eq!(r.json()["errors"][0]["field"], "unit");
+        let mut other = service.clone();
+        other["code"] = "9002".into();
+        assert_eq!(put(admin.clone(), "9001", other).await.status, 422);
+        let mut empty = service.clone();
+        empty["documents"] = serde_json::json!([]);
+        assert_eq!(put(admin.clone(), "9001", empty).await.json()["errors"][0]["field"], "documents");
+        assert_eq!(v.get("/services/9001").await.status, 404, "nothing stored by a refused edit");
+
+        let r = put(admin.clone(), "9001", service.clone()).await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let page = text(&v.get("/services/9001").await);
+        assert!(page.contains("Издаване на удостоверение за търпимост на строеж"));
+        assert!(text(&v.get("/services?q=tarpimost").await).contains("href=\"/services/9001\""));
+        // Replacing keeps the service's place; the new fee shows.
+        let mut cheaper = service;
+        cheaper["fee"] = text2("10,00 лв.", "BGN 10.00");
+        assert_eq!(put(admin, "9001", cheaper).await.status, 200);
+        assert!(text(&v.get("/services/9001").await).contains("10,00 лв."));
+        let all = text(&v.get("/services").await);
+        assert_eq!(all.matches("<li><a href=\"/services/").count(), 26);
+
+        // Another replica over the same store reads the edited catalogue, not the file, and
+        // notices a later edit when it refreshes (the server does every second).
+        let replica = crate::support::replica(&s).await;
+        assert!(replica.catalogue().service("9001").is_some_and(|x| x.fee.bg == "10,00 лв."));
+        let manager = Principal { actor: Actor::System, role: Role::Manager, unit: None };
+        let mut edited = s.app.catalogue().service("2016").unwrap().clone();
+        edited.fee.bg = "7,00 лв.".into();
+        s.app.put_service(&manager, edited).await.unwrap();
+        replica.refresh_catalogue().await.unwrap();
+        assert_eq!(replica.catalogue().service("2016").unwrap().fee.bg, "7,00 лв.");
+        s.db.finish().await;
+    }
+}

@@ -47,6 +47,18 @@ pub async fn start(db: TestDb, now: &str) -> Server {
     Server { addr, files, app, db, clock }
 }
 
+/// A second App over the same store (another replica), with the shipped files.
+pub async fn replica(s: &Server) -> App {
+    let charter = Charter::from_toml(CHARTER).unwrap();
+    let catalogue = Catalogue::from_toml(CATALOGUE, &charter).unwrap();
+    let key = PersonalDataKey::from_hex(&PersonalDataKey::generate().unwrap()).unwrap();
+    let (app, _writer) =
+        App::start(s.db.db.clone(), charter, catalogue, Files::new(&s.files), key, Arc::new(Timestamp::now))
+            .await
+            .unwrap();
+    app
+}
+
 impl Server {
     pub fn set_now(&self, now: &str) {
         self.clock.store(now.parse::<Timestamp>().unwrap().as_millisecond(), Ordering::SeqCst);
