@@ -270,6 +270,19 @@ impl App {
         if let Some(done) = self.inner.cases.by_submission_key(key).await? {
             return self.registration_of(done, code);
         }
+        let kept = self.keep_documents(documents).await?;
+        match self.register_with(Actor::Citizen, input, code.clone(), Some(key), kept).await {
+            // Two sends of one form raced: the other one registered it.
+            Err(AppError::Store(e)) => match self.inner.cases.by_submission_key(key).await? {
+                Some(done) => self.registration_of(done, code),
+                None => Err(AppError::Store(e)),
+            },
+            other => other,
+        }
+    }
+
+    /// Moves accepted uploads to their place among the documents, ready to record with a case.
+    pub(crate) async fn keep_documents(&self, documents: &[PendingDocument]) -> Result<Vec<NewDocument>, AppError> {
         if documents.len() > harta_domain::documents::MAX_FILES {
             return Err(AppError::Invalid(vec![FieldError::coded("documents", &DocumentError::TooMany)]));
         }
@@ -282,14 +295,7 @@ impl App {
             self.inner.files.keep(d).await.map_err(|e| AppError::field("documents", e))?;
             kept.push(NewDocument { name, media_type, size: d.size, sha256: d.sha256.clone() });
         }
-        match self.register_with(Actor::Citizen, input, code.clone(), Some(key), kept).await {
-            // Two sends of one form raced: the other one registered it.
-            Err(AppError::Store(e)) => match self.inner.cases.by_submission_key(key).await? {
-                Some(done) => self.registration_of(done, code),
-                None => Err(AppError::Store(e)),
-            },
-            other => other,
-        }
+        Ok(kept)
     }
 
     fn registration_of(&self, case: CaseRecord, access_code: AccessCode) -> Result<Registration, AppError> {

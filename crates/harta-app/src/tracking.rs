@@ -14,6 +14,7 @@ use harta_store::cases::{CaseRecord, RecordedEvent};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::cases::{ContactInput, Fields, parse_contact};
+use crate::files::PendingDocument;
 use crate::{App, AppError, FieldError};
 
 /// Refused attempts allowed from one address within [`WINDOW`].
@@ -140,12 +141,34 @@ impl App {
         self.inner.cases.by_number(&number, None).await?.ok_or(AppError::Unauthenticated)
     }
 
-    /// The citizen sends what was asked of them (C11): the case goes back to work.
-    pub async fn provide_information(&self, ticket: &str, text: &str) -> Result<Tracked, AppError> {
+    /// The citizen sends what was asked of them (C11), in words, documents or both: the case
+    /// goes back to work, the documents recorded with it in the same transaction.
+    pub async fn provide_information(
+        &self,
+        ticket: &str,
+        text: &str,
+        documents: &[PendingDocument],
+    ) -> Result<Tracked, AppError> {
         let case = self.ticket_case(ticket).await?;
-        let note = Note::parse(text).map_err(|e| AppError::Invalid(vec![FieldError::coded("information", &e)]))?;
+        let text = if text.trim().is_empty() && !documents.is_empty() {
+            let names: Vec<&str> = documents.iter().map(|d| d.name.as_str()).collect();
+            format!("Documents: {}", names.join(", "))
+        } else {
+            text.to_string()
+        };
+        let note = Note::parse(&text).map_err(|e| AppError::Invalid(vec![FieldError::coded("information", &e)]))?;
+        if case.state != harta_domain::case::State::InformationRequested {
+            return Err(AppError::Conflict(format!("nothing is asked on {}", case.registry_number)));
+        }
+        let kept = self.keep_documents(documents).await?;
         let event = CaseEvent::InformationReceived { note: note.as_str().to_string() };
-        self.citizen_event(case, &event, None).await
+        let now = self.now();
+        self.inner
+            .cases
+            .append_with_documents(case.id, now, &Actor::Citizen, &event, &kept)
+            .await?
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        self.after_citizen_event(case, &event).await
     }
 
     /// The citizen changes how we reach them (C12); the way they prefer must stay reachable.
@@ -174,22 +197,21 @@ impl App {
         if fields.is_empty() {
             return self.tracked(case).await;
         }
-        self.citizen_event(case, &CaseEvent::ContactChanged { fields }, Some(&contact)).await
+        self.citizen_event(case, &CaseEvent::ContactChanged { fields }, &contact).await
     }
 
-    async fn citizen_event(
-        &self,
-        case: CaseRecord,
-        event: &CaseEvent,
-        contact: Option<&Contact>,
-    ) -> Result<Tracked, AppError> {
+    async fn citizen_event(&self, case: CaseRecord, event: &CaseEvent, contact: &Contact) -> Result<Tracked, AppError> {
         let now = self.now();
         let cases = &self.inner.cases;
-        let done = match contact {
-            Some(c) => cases.change_contact(case.id, now, &Actor::Citizen, event, c).await?,
-            None => cases.append(case.id, now, &Actor::Citizen, event).await?,
-        };
+        let done = cases.change_contact(case.id, now, &Actor::Citizen, event, contact).await?;
         done.map_err(|e| AppError::Conflict(e.to_string()))?;
+        self.after_citizen_event(case, event).await
+    }
+
+    /// Audits what the citizen did and shows the case as it is now.
+    async fn after_citizen_event(&self, case: CaseRecord, event: &CaseEvent) -> Result<Tracked, AppError> {
+        let now = self.now();
+        let cases = &self.inner.cases;
         self.inner.audit.record(now, "citizen", event.name(), &case.registry_number, "through the public site").await?;
         let number = self.charter().registry.parse(&case.registry_number).map_err(|_| AppError::Unauthenticated)?;
         let case = cases.by_number(&number, None).await?.ok_or(AppError::Unauthenticated)?;

@@ -630,7 +630,20 @@ impl Cases {
         actor: &Actor,
         event: &CaseEvent,
     ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
-        self.append_changing(case_id, at, actor, event, None).await
+        self.append_changing(case_id, at, actor, event, None, &[]).await
+    }
+
+    /// Records `event` together with documents that came with it (the information a citizen
+    /// was asked for), in one transaction.
+    pub async fn append_with_documents(
+        &self,
+        case_id: i64,
+        at: Timestamp,
+        actor: &Actor,
+        event: &CaseEvent,
+        documents: &[NewDocument],
+    ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
+        self.append_changing(case_id, at, actor, event, None, documents).await
     }
 
     /// Records that the party's contact details changed (`event`, which names the fields) and
@@ -643,7 +656,7 @@ impl Cases {
         event: &CaseEvent,
         contact: &Contact,
     ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
-        self.append_changing(case_id, at, actor, event, Some(contact)).await
+        self.append_changing(case_id, at, actor, event, Some(contact), &[]).await
     }
 
     async fn append_changing(
@@ -653,7 +666,9 @@ impl Cases {
         actor: &Actor,
         event: &CaseEvent,
         contact: Option<&Contact>,
+        documents: &[NewDocument],
     ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
+        let added_by = crate::bulk::to_json(actor)?;
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
             let party: Option<i64> = sqlx::query_scalar("SELECT party_id FROM cases WHERE id = $1")
@@ -680,6 +695,22 @@ impl Cases {
                 .bind(c.address.as_ref().map(|a| a.as_str()))
                 .bind(c.preferred_channel.map(|p| p.as_str()))
                 .bind(party)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for d in documents {
+                let size = i64::try_from(d.size).map_err(|_| StoreError::Corrupt("document size".into()))?;
+                sqlx::query(
+                    "INSERT INTO documents (case_id, name, media_type, size, sha256, added_at, added_by)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(case_id)
+                .bind(d.name.as_str())
+                .bind(d.media_type.as_str())
+                .bind(size)
+                .bind(&d.sha256)
+                .bind(crate::rows::millis(at))
+                .bind(&added_by)
                 .execute(&mut *tx)
                 .await?;
             }

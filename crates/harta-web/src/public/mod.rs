@@ -23,6 +23,7 @@ mod home;
 mod services;
 mod submit;
 mod track;
+mod upload;
 
 /// The public pages.
 pub fn router() -> Router<App> {

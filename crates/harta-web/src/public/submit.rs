@@ -6,8 +6,7 @@
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
-use axum::http::header;
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
@@ -16,11 +15,12 @@ use harta_app::files::PendingDocument;
 use harta_app::{App, AppError, FieldError};
 use harta_domain::case::CaseKind;
 use harta_domain::catalogue::Service;
-use harta_domain::documents::{DocumentError, MAX_FILES};
+use harta_domain::documents::MAX_FILES;
 use harta_domain::format::{date_bg, in_sofia, time_bg};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use super::upload::{FormError, read_form};
 use super::{Chrome, ShownError, Visit, error_for};
 use crate::i18n::Localizer;
 
@@ -286,57 +286,17 @@ async fn check(State(app): State<App>, visit: Visit, Path(kind): Path<String>, r
     let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, app.charter()) };
     let l = visit.l();
     let headers = request.headers().clone();
-    let multipart = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (posted, new_documents, refused_files) = if multipart {
-        match Multipart::from_request(request, &()).await {
-            Ok(parts) => match read_multipart(&app, parts).await {
-                Ok(read) => read,
-                Err(ReadError::TooLarge) => {
-                    return refused(
-                        &app,
-                        &visit,
-                        kind,
-                        Fields::default(),
-                        &[],
-                        "err-body-too-large",
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                    );
-                }
-                Err(ReadError::Malformed) => {
-                    return refused(
-                        &app,
-                        &visit,
-                        kind,
-                        Fields::default(),
-                        &[],
-                        "form-expired",
-                        StatusCode::BAD_REQUEST,
-                    );
-                }
-                Err(ReadError::Store(e)) => return failure(&app, &visit, &AppError::Conflict(e.to_string())),
-            },
-            Err(_) => {
-                return refused(&app, &visit, kind, Fields::default(), &[], "form-expired", StatusCode::BAD_REQUEST);
-            }
+    let (posted, new_documents, refused_files) = match read_form::<Posted>(&app, request).await {
+        Ok(read) => read,
+        Err(FormError::TooLarge) => {
+            let status = StatusCode::PAYLOAD_TOO_LARGE;
+            return refused(&app, &visit, kind, Fields::default(), &[], "err-body-too-large", status);
         }
-    } else {
-        match Form::<Posted>::from_request(request, &()).await {
-            Ok(Form(posted)) => (posted, Vec::new(), Vec::new()),
-            Err(_) => {
-                return refused(
-                    &app,
-                    &visit,
-                    kind,
-                    Fields::default(),
-                    &[],
-                    "err-encoding-form",
-                    StatusCode::BAD_REQUEST,
-                );
-            }
+        Err(FormError::Unreadable) => {
+            let status = StatusCode::BAD_REQUEST;
+            return refused(&app, &visit, kind, Fields::default(), &[], "err-encoding-form", status);
         }
+        Err(FormError::Store(e)) => return failure(&app, &visit, &AppError::Conflict(e.to_string())),
     };
     let mut file_errors: Vec<ShownError> = refused_files
         .iter()
@@ -389,78 +349,6 @@ async fn check(State(app): State<App>, visit: Visit, Path(kind): Path<String>, r
     };
     let draft = Draft { kind: kind.as_str().into(), key, fields: posted.fields, documents };
     check_page(&app, &visit, kind, &draft)
-}
-
-/// Why a multipart form could not be read.
-enum ReadError {
-    /// The body passed the route's limit.
-    TooLarge,
-    /// Not a well-formed multipart body.
-    Malformed,
-    /// An upload could not be written.
-    Store(harta_app::files::FileError),
-}
-
-/// The most bytes of one text field kept: more than any field allows, so an over-long text is
-/// still reported as too long, without holding a huge field in memory.
-const TEXT_FIELD_MAX: usize = 1024 * 1024;
-
-/// Reads a multipart form: text fields into [`Posted`], files into accepted uploads (each
-/// streamed to disk, checked by content) or, per refused file, a message naming it.
-async fn read_multipart(
-    app: &App,
-    mut parts: Multipart,
-) -> Result<(Posted, Vec<PendingDocument>, Vec<(String, DocumentError)>), ReadError> {
-    let l_errors = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ReadError::TooLarge } else { ReadError::Malformed }
-    };
-    let mut text = serde_json::Map::new();
-    let mut uploads = Vec::new();
-    let mut refused: Vec<(String, DocumentError)> = Vec::new();
-    let mut files = 0;
-    while let Some(mut field) = parts.next_field().await.map_err(l_errors)? {
-        let name = field.name().unwrap_or_default().to_string();
-        match field.file_name().map(str::to_string) {
-            Some(file_name) if name == "documents" => {
-                // A file input left empty still sends a part with no name and no content.
-                if file_name.is_empty() {
-                    while field.chunk().await.map_err(l_errors)?.is_some() {}
-                    continue;
-                }
-                files += 1;
-                if files > MAX_FILES {
-                    while field.chunk().await.map_err(l_errors)?.is_some() {}
-                    if files == MAX_FILES + 1 {
-                        refused.push((file_name, DocumentError::TooMany));
-                    }
-                    continue;
-                }
-                let mut upload = app.files().begin().await.map_err(ReadError::Store)?;
-                while let Some(chunk) = field.chunk().await.map_err(l_errors)? {
-                    upload.write(&chunk).await.map_err(ReadError::Store)?;
-                }
-                match upload.finish(&file_name).await {
-                    Ok(done) => uploads.push(done),
-                    Err(harta_app::files::FileError::Refused(why)) => refused.push((file_name, why)),
-                    Err(e) => return Err(ReadError::Store(e)),
-                }
-            }
-            _ => {
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(l_errors)? {
-                    let room = TEXT_FIELD_MAX.saturating_sub(bytes.len());
-                    bytes.extend_from_slice(&chunk[..room.min(chunk.len())]);
-                }
-                // Bytes that are not UTF-8 (no browser sends them) become a control character,
-                // which the checks refuse by the field's name.
-                let value = String::from_utf8(bytes)
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).replace('\u{FFFD}', "\u{0}"));
-                text.insert(name, serde_json::Value::String(value));
-            }
-        }
-    }
-    let posted: Posted = serde_json::from_value(serde_json::Value::Object(text)).map_err(|_| ReadError::Malformed)?;
-    Ok((posted, uploads, refused))
 }
 
 #[derive(Template)]

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::response::Response;
@@ -16,6 +16,7 @@ use harta_domain::deadline::DeadlineStatus;
 use harta_domain::format::{date_bg, in_sofia, time_bg};
 use serde::Deserialize;
 
+use super::upload::{FormError, read_form};
 use super::{Chrome, ShownError, Visit, error_for};
 
 pub(super) fn router() -> Router<App> {
@@ -161,12 +162,42 @@ pub(super) struct FollowUp {
     preferred: String,
 }
 
-async fn information(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(p): Form<FollowUp>) -> Response {
-    let done = app.provide_information(&p.ticket, &p.information).await;
-    follow_up(&app, &visit, &headers, p, done, "track-information-sent").await
+async fn information(State(app): State<App>, visit: Visit, request: Request) -> Response {
+    let headers = request.headers().clone();
+    let l = visit.l();
+    let (p, documents, refused_files) = match read_form::<FollowUp>(&app, request).await {
+        Ok(read) => read,
+        Err(FormError::TooLarge) => {
+            let errors = vec![ShownError { id: "number".into(), text: l.t("err-body-too-large") }];
+            return form_page(&app, &visit, String::new(), errors, StatusCode::PAYLOAD_TOO_LARGE);
+        }
+        Err(FormError::Unreadable) => {
+            let errors = vec![ShownError { id: "number".into(), text: l.t("err-encoding-form") }];
+            return form_page(&app, &visit, String::new(), errors, StatusCode::BAD_REQUEST);
+        }
+        Err(FormError::Store(e)) => return super::submit::failure(&app, &visit, &AppError::Conflict(e.to_string())),
+    };
+    if let Some(refusal) = forged(&app, &visit, &headers, &p) {
+        return refusal;
+    }
+    if !refused_files.is_empty() {
+        let errors = refused_files
+            .iter()
+            .map(|(name, why)| ShownError {
+                id: "documents".into(),
+                text: l.ts(&format!("err-{}", harta_domain::Coded::code(why)), "field", name),
+            })
+            .collect();
+        return shown_again(&app, &visit, p, errors).await;
+    }
+    let done = app.provide_information(&p.ticket, &p.information, &documents).await;
+    follow_up(&app, &visit, p, done, "track-information-sent").await
 }
 
 async fn contact(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(p): Form<FollowUp>) -> Response {
+    if let Some(refusal) = forged(&app, &visit, &headers, &p) {
+        return refusal;
+    }
     let input = ContactInput {
         email: Some(p.email.clone()),
         phone: Some(p.phone.clone()),
@@ -174,53 +205,65 @@ async fn contact(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(
         preferred_channel: Some(p.preferred.clone()),
     };
     let done = app.change_contact(&p.ticket, input).await;
-    follow_up(&app, &visit, &headers, p, done, "track-contact-changed").await
+    follow_up(&app, &visit, p, done, "track-contact-changed").await
+}
+
+/// A follow-up form without this visitor's anti-forgery token is refused before anything is
+/// done.
+fn forged(app: &App, visit: &Visit, headers: &HeaderMap, p: &FollowUp) -> Option<Response> {
+    (!visit.csrf_ok(headers, &p.csrf)).then(|| {
+        let errors = vec![ShownError { id: "number".into(), text: visit.l().t("err-csrf") }];
+        form_page(app, visit, String::new(), errors, StatusCode::FORBIDDEN)
+    })
 }
 
 /// The case page after a follow-up form: confirmed, or with the problems and what was typed.
 async fn follow_up(
     app: &App,
     visit: &Visit,
-    headers: &HeaderMap,
     p: FollowUp,
     done: Result<Tracked, AppError>,
     confirmation: &str,
 ) -> Response {
     let l = visit.l();
-    if !visit.csrf_ok(headers, &p.csrf) {
-        let errors = vec![ShownError { id: "number".into(), text: l.t("err-csrf") }];
-        return form_page(app, visit, String::new(), errors, StatusCode::FORBIDDEN);
-    }
     match done {
         Ok(t) => case_page(app, visit, t, Shown { notice: Some(l.t(confirmation)), ..Shown::default() }),
-        Err(AppError::Invalid(found)) => match app.track_again(&p.ticket).await {
-            Ok(t) => {
-                let errors = found
-                    .iter()
-                    .map(|e| {
-                        let (id, label) = match e.field.as_str() {
-                            "information" => ("information", "track-information"),
-                            "email" => ("email", "field-email"),
-                            "phone" => ("phone", "field-phone"),
-                            "address" => ("address", "field-address"),
-                            _ => ("preferred", "field-preferred"),
-                        };
-                        let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
-                        let text = l.t_args(&format!("err-{}", e.code), &[("field", &l.t(label)), ("limit", &limit)]);
-                        ShownError { id: id.into(), text }
-                    })
-                    .collect();
-                let page = case_page(app, visit, t, Shown { errors, notice: None, typed: Some(p) });
-                (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
-            }
-            Err(_) => expired(app, visit),
-        },
+        Err(AppError::Invalid(found)) => {
+            let errors = found
+                .iter()
+                .map(|e| {
+                    let (id, label) = match e.field.as_str() {
+                        "information" => ("information", "track-information"),
+                        "documents" => ("documents", "field-documents"),
+                        "email" => ("email", "field-email"),
+                        "phone" => ("phone", "field-phone"),
+                        "address" => ("address", "field-address"),
+                        _ => ("preferred", "field-preferred"),
+                    };
+                    let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
+                    let text = l.t_args(&format!("err-{}", e.code), &[("field", &l.t(label)), ("limit", &limit)]);
+                    ShownError { id: id.into(), text }
+                })
+                .collect();
+            shown_again(app, visit, p, errors).await
+        }
         Err(AppError::Unauthenticated) => expired(app, visit),
         Err(AppError::Conflict(_)) => {
             let errors = vec![ShownError { id: "number".into(), text: l.t("track-not-now") }];
             form_page(app, visit, String::new(), errors, StatusCode::CONFLICT)
         }
         Err(e) => super::submit::failure(app, visit, &e),
+    }
+}
+
+/// The case page again with the problems of a refused follow-up form and what was typed.
+async fn shown_again(app: &App, visit: &Visit, p: FollowUp, errors: Vec<ShownError>) -> Response {
+    match app.track_again(&p.ticket).await {
+        Ok(t) => {
+            let page = case_page(app, visit, t, Shown { errors, notice: None, typed: Some(p) });
+            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        }
+        Err(_) => expired(app, visit),
     }
 }
 

@@ -485,15 +485,34 @@ async fn the_citizen_answers_an_information_request_and_changes_contact_details(
         let empty = v.post("/track/information", &[("csrf", &csrf), ("ticket", &ticket), ("information", " ")]).await;
         assert_eq!(empty.status, 422);
         assert!(text(&empty).contains("<a href=\"#information\">Попълнете „Информацията, която поискахме“.</a>"));
+        // Without this visitor's token nothing happens.
+        let zeros = "0".repeat(32);
+        let forged = v.post("/track/information", &[("csrf", &zeros), ("ticket", &ticket), ("information", "x")]).await;
+        assert_eq!(forged.status, 403);
+        // A document that is not one is named; nothing is recorded, the text is kept.
+        let bad = v
+            .post_files(
+                "/track/information",
+                &[("csrf", &csrf), ("ticket", &ticket), ("information", "Ето акта.")],
+                &[("акт.pdf", b"not a pdf".to_vec())],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(text(&bad).contains("Файлът „акт.pdf“ не е PDF, JPEG, PNG, DOCX или ODT."));
+        assert!(text(&bad).contains(">Ето акта.</textarea>"));
         let sent = v
-            .post(
+            .post_files(
                 "/track/information",
                 &[("csrf", &csrf), ("ticket", &ticket), ("information", "Актът е № 12/2019 г.")],
+                &[("акт.pdf", pdf(3000))],
             )
             .await;
         assert_eq!(sent.status, 200, "{}", text(&sent));
         assert_eq!(by_id(&sent, "notice"), "Получихме информацията. Преписката продължава.");
         assert_eq!(by_id(&sent, "state"), "В работа");
+        let case = s.app.view_case(&manager, &number).await.unwrap().case;
+        let docs = harta_store::cases::Cases::new(s.db.db.clone()).documents(case.id).await.unwrap();
+        assert_eq!(docs.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["акт.pdf"]);
         // Asked once, answered once: the form is gone and a second answer is refused.
         assert!(!text(&sent).contains("id=\"information\""));
         let twice = v.post("/track/information", &[("csrf", &csrf), ("ticket", &ticket), ("information", "още")]).await;
@@ -514,6 +533,11 @@ async fn the_citizen_answers_an_information_request_and_changes_contact_details(
         assert_eq!(r.status, 422);
         assert!(text(&r).contains("<a href=\"#email\">Попълнете „Електронна поща“.</a>"));
         let good = contact("maria.ivanova@example.bg", "email");
+        let mut forged = good.clone();
+        forged[0].1 = "0".repeat(32);
+        assert_eq!(post_owned(&mut v, "/track/contact", &forged).await.status, 403);
+        let before = s.app.view_case(&manager, &number).await.unwrap();
+        assert_eq!(before.case.party.email.as_deref(), Some("maria@example.bg"), "a forged form changes nothing");
         let r = post_owned(&mut v, "/track/contact", &good).await;
         assert_eq!(r.status, 200, "{}", text(&r));
         assert_eq!(by_id(&r, "notice"), "Данните ви за връзка са променени.");
