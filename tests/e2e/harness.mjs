@@ -24,18 +24,21 @@ export async function startServer() {
   });
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
-  const url = await new Promise((resolve, reject) => {
+  const [url, adminPassword] = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`harta did not start:\n${out}\n${log}`)), 30000);
     child.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/at (http:\/\/[0-9.:]+)\//);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      const p = out.match(/password "([^"]+)"/);
+      if (m && p) { clearTimeout(timer); resolve([m[1], p[1]]); }
     });
     child.on('exit', (code) => reject(new Error(`harta exited with ${code}:\n${out}\n${log}`)));
   });
   return {
     url,
+    /** The administrator's password, printed once on the first start. */
+    adminPassword,
     /** Runs a `harta` subcommand against the same store; returns what it printed. */
     harta(...args) {
       return execFileSync(binary, ['--data', data, ...args], { env: { ...process.env, HARTA_DATABASE_URL: '' } })

@@ -454,6 +454,12 @@ impl App {
         Ok(CaseView { case, events, deadline })
     }
 
+    /// How a due date stands today (for an open case's row in a list).
+    pub fn deadline_of(&self, due: Date) -> Option<DeadlineStatus> {
+        let today = in_sofia(self.now()).date();
+        DeadlineStatus::of(&self.inner.calendar.current(), due, today, self.charter().at_risk_working_days).ok()
+    }
+
     /// A case the caller may see, by its number as written. A number that does not parse, a
     /// case that does not exist and another unit's case all answer the same "not found".
     pub(crate) async fn find_case(&self, who: &Principal, number: &str) -> Result<CaseRecord, AppError> {

@@ -29,6 +29,7 @@ pub mod files;
 pub mod handling;
 pub mod passwords;
 pub mod secrets;
+pub mod signing_in;
 pub mod suggestions;
 pub mod tokens;
 pub mod tracking;

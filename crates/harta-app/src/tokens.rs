@@ -38,7 +38,8 @@ impl TokenCache {
     }
 }
 
-fn hash(token: &str) -> String {
+/// How a bearer secret (an API token, a session cookie) is stored: its SHA-256.
+pub(crate) fn hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 

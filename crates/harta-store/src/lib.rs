@@ -25,6 +25,7 @@ pub mod publications;
 mod rows;
 pub mod seed;
 pub mod services;
+pub mod sessions;
 #[cfg(feature = "testing")]
 #[allow(clippy::expect_used)] // a test harness fails loudly
 pub mod testing;

@@ -22,6 +22,7 @@ pub mod api;
 pub mod i18n;
 mod problem;
 mod public;
+mod staff;
 
 pub use problem::Problem;
 
@@ -32,6 +33,7 @@ pub fn router(app: App) -> Router {
         .route("/readyz", get(ready))
         .merge(api::router())
         .merge(public::router())
+        .merge(staff::router())
         .fallback(not_found);
     with_security_headers(routes)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))

@@ -42,7 +42,7 @@ async fn board(State(app): State<App>, visit: Visit, Query(q): Query<Page>) -> R
     let page = q.page.and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).clamp(1, 100_000);
     let board = match app.board(page).await {
         Ok(board) => board,
-        Err(e) => return super::submit::failure(&app, &visit, &e),
+        Err(e) => return super::failure(&app, &visit, &e),
     };
     let entries = board
         .entries

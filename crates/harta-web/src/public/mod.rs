@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use harta_app::App;
+use harta_app::{App, AppError};
 use harta_domain::charter::Charter;
 
 use crate::i18n::{Lang, Localizer};
@@ -214,7 +214,8 @@ pub(crate) fn error_page(visit: &Visit, charter: &Charter, status: StatusCode, t
     visit.page(status, page.render(), true)
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// A cookie's value.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -244,4 +245,11 @@ pub(crate) fn percent_encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// A failure that is not the person's doing: logged once, explained in their language.
+pub(crate) fn failure(app: &App, visit: &Visit, e: &AppError) -> Response {
+    tracing::error!(error = %e, "a page failed");
+    let l = visit.l();
+    error_page(visit, app.charter(), StatusCode::SERVICE_UNAVAILABLE, &l.t("error-title"), &l.t("error-body"))
 }

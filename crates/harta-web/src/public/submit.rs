@@ -21,7 +21,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::upload::{FormError, read_form};
-use super::{Chrome, ShownError, Visit, error_for};
+use super::{Chrome, ShownError, Visit, error_for, failure};
 use crate::i18n::Localizer;
 
 /// The largest form with documents: ten of 20 MB, and 2 MiB for the rest.
@@ -506,11 +506,4 @@ fn done_page(app: &App, visit: &Visit, done: &Registration, documents: &[Pending
         documents: documents.iter().map(|d| (d.name.clone(), size_text(d.size))).collect(),
     };
     visit.page(StatusCode::OK, page.render(), true)
-}
-
-/// A failure that is not the person's doing: logged once, explained in their language.
-pub(super) fn failure(app: &App, visit: &Visit, e: &AppError) -> Response {
-    tracing::error!(error = %e, "a public page failed");
-    let l = visit.l();
-    super::error_page(visit, app.charter(), StatusCode::SERVICE_UNAVAILABLE, &l.t("error-title"), &l.t("error-body"))
 }

@@ -136,7 +136,7 @@ async fn look_up(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(
             let errors = vec![ShownError { id: "number".into(), text: l.ts("track-too-many", "phone", &phone) }];
             form_page(&app, &visit, p.number, errors, StatusCode::TOO_MANY_REQUESTS)
         }
-        Err(e) => super::submit::failure(&app, &visit, &e),
+        Err(e) => super::failure(&app, &visit, &e),
     }
 }
 
@@ -175,7 +175,7 @@ async fn information(State(app): State<App>, visit: Visit, request: Request) -> 
             let errors = vec![ShownError { id: "number".into(), text: l.t("err-encoding-form") }];
             return form_page(&app, &visit, String::new(), errors, StatusCode::BAD_REQUEST);
         }
-        Err(FormError::Store(e)) => return super::submit::failure(&app, &visit, &AppError::Conflict(e.to_string())),
+        Err(FormError::Store(e)) => return super::failure(&app, &visit, &AppError::Conflict(e.to_string())),
     };
     if let Some(refusal) = forged(&app, &visit, &headers, &p) {
         return refusal;
@@ -252,7 +252,7 @@ async fn follow_up(
             let errors = vec![ShownError { id: "number".into(), text: l.t("track-not-now") }];
             form_page(app, visit, String::new(), errors, StatusCode::CONFLICT)
         }
-        Err(e) => super::submit::failure(app, visit, &e),
+        Err(e) => super::failure(app, visit, &e),
     }
 }
 

@@ -5,4 +5,5 @@ mod api;
 mod bad_input;
 mod lifecycle;
 mod public;
+mod staff;
 mod support;

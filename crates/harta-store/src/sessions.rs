@@ -1,0 +1,219 @@
+//! Staff sessions and the count of failed sign-ins, shared by every replica.
+
+use jiff::Timestamp;
+use sqlx::Row;
+
+use crate::rows::{millis, timestamp};
+use crate::{Db, Result, on_db};
+
+/// A live session with who it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The member of staff.
+    pub staff_id: i64,
+    /// Their employee number (their login).
+    pub login: String,
+    /// Their name.
+    pub name: String,
+    /// Their role's name.
+    pub role: String,
+    /// Their unit.
+    pub unit: Option<String>,
+    /// The session's anti-forgery token.
+    pub csrf: String,
+    /// When it was last used.
+    pub seen_at: Timestamp,
+}
+
+/// A member of staff's sign-in details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// Their id.
+    pub staff_id: i64,
+    /// The argon2id hash of their password, if they have one.
+    pub password_hash: Option<String>,
+    /// Whether they may sign in at all.
+    pub active: bool,
+}
+
+/// Sessions and sign-in failures.
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    db: Db,
+}
+
+impl Sessions {
+    /// Over a store.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// The sign-in details of a login (an employee number).
+    pub async fn credentials(&self, login: &str) -> Result<Option<Credentials>> {
+        on_db!(read & self.db, |pool| {
+            let row = sqlx::query("SELECT id, password_hash, active FROM staff WHERE employee_number = $1")
+                .bind(login)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|r| {
+                Ok(Credentials {
+                    staff_id: r.try_get("id")?,
+                    password_hash: r.try_get("password_hash")?,
+                    active: r.try_get::<i64, _>("active")? == 1,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Sets a member of staff's password hash.
+    pub async fn set_password(&self, staff_id: i64, hash: &str) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(staff_id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Starts a session.
+    pub async fn create(
+        &self,
+        token_hash: &str,
+        staff_id: i64,
+        csrf: &str,
+        address: &str,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, staff_id, csrf, address, created_at, seen_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $5, $6)",
+            )
+            .bind(token_hash)
+            .bind(staff_id)
+            .bind(csrf)
+            .bind(address)
+            .bind(millis(now))
+            .bind(millis(expires))
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// The live session with this token hash: not revoked, not expired, its staff active.
+    pub async fn find(&self, token_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>> {
+        on_db!(read & self.db, |pool| {
+            let row = sqlx::query(
+                "SELECT s.staff_id, s.csrf, s.seen_at, f.employee_number, f.name, f.role, f.unit_code
+                 FROM sessions s JOIN staff f ON f.id = s.staff_id
+                 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND f.active = 1",
+            )
+            .bind(token_hash)
+            .bind(millis(now))
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| {
+                Ok(SessionRecord {
+                    staff_id: r.try_get("staff_id")?,
+                    login: r.try_get("employee_number")?,
+                    name: r.try_get("name")?,
+                    role: r.try_get("role")?,
+                    unit: r.try_get("unit_code")?,
+                    csrf: r.try_get("csrf")?,
+                    seen_at: timestamp(r.try_get("seen_at")?)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Extends a session that is in use.
+    pub async fn touch(&self, token_hash: &str, now: Timestamp, expires: Timestamp) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query("UPDATE sessions SET seen_at = $1, expires_at = $2 WHERE token_hash = $3")
+                .bind(millis(now))
+                .bind(millis(expires))
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Ends a session.
+    pub async fn revoke(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+                .bind(millis(now))
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Until when a login is locked out, if it is.
+    pub async fn locked_until(&self, login: &str, now: Timestamp) -> Result<Option<Timestamp>> {
+        on_db!(read & self.db, |pool| {
+            let until: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM sign_in_failures WHERE login = $1")
+                .bind(login)
+                .fetch_optional(pool)
+                .await?;
+            match until {
+                Some(ms) if ms > millis(now) => Ok(Some(timestamp(ms)?)),
+                _ => Ok(None),
+            }
+        })
+    }
+
+    /// Counts a failed sign-in: failures within `window` add up, and the `limit`-th locks the
+    /// login for `lock`. Returns the failures counted so far in the window.
+    pub async fn fail(
+        &self,
+        login: &str,
+        now: Timestamp,
+        window: jiff::SignedDuration,
+        limit: i64,
+        lock: jiff::SignedDuration,
+    ) -> Result<i64> {
+        let now_ms = millis(now);
+        let window_start = millis(now - window);
+        let locked_until = millis(now + lock);
+        on_db!(&self.db, |pool| {
+            let n: i64 = sqlx::query_scalar(
+                "INSERT INTO sign_in_failures (login, failures, since, locked_until) VALUES ($1, 1, $2, 0)
+                 ON CONFLICT (login) DO UPDATE SET
+                    failures = CASE WHEN sign_in_failures.since < $3 THEN 1 ELSE sign_in_failures.failures + 1 END,
+                    since = CASE WHEN sign_in_failures.since < $3 THEN $2 ELSE sign_in_failures.since END
+                 RETURNING failures",
+            )
+            .bind(login)
+            .bind(now_ms)
+            .bind(window_start)
+            .fetch_one(pool)
+            .await?;
+            if n >= limit {
+                sqlx::query("UPDATE sign_in_failures SET locked_until = $1, failures = 0, since = $2 WHERE login = $3")
+                    .bind(locked_until)
+                    .bind(now_ms)
+                    .bind(login)
+                    .execute(pool)
+                    .await?;
+            }
+            Ok(n)
+        })
+    }
+
+    /// Forgets the failures of a login after a successful sign-in.
+    pub async fn clear_failures(&self, login: &str) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query("DELETE FROM sign_in_failures WHERE login = $1").bind(login).execute(pool).await?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,523 @@
+//! The staff workspace: sign-in, the deadline inbox, the case page with its life-cycle actions,
+//! and the password change. Every page needs a live session; every form carries the session's
+//! anti-forgery token; what a member of staff may see and do is decided in `harta-app`, so a
+//! case of another unit is "not found" here exactly as in the API.
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use harta_app::cases::ListInput;
+use harta_app::signing_in::StaffSession;
+use harta_app::{App, AppError};
+use harta_domain::case::{CaseEvent, StaffId};
+use harta_domain::deadline::DeadlineStatus;
+use harta_domain::format::{date_bg, in_sofia, time_bg};
+use serde::Deserialize;
+
+use crate::public::{Chrome, ShownError, Visit, cookie, error_for};
+
+/// The session cookie: a random token, only its hash stored; sent only to the workspace.
+const SESSION_COOKIE: &str = "harta_session";
+
+/// The workspace's routes.
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/staff/sign-in", get(sign_in_page).post(sign_in))
+        .route("/staff/sign-out", post(sign_out))
+        .route("/staff", get(inbox))
+        .route("/staff/cases/{number}", get(case_page))
+        .route("/staff/cases/{number}/events", post(record))
+        .route("/staff/password", get(password_page).post(change_password))
+}
+
+/// The signed-in member of staff, or the sign-in page to go to.
+async fn signed_in(app: &App, headers: &HeaderMap) -> Result<StaffSession, Response> {
+    let token = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    match app.staff_session(token).await {
+        Ok(session) => Ok(session),
+        Err(AppError::Unauthenticated) => Err(Redirect::to("/staff/sign-in").into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "a session could not be read");
+            Err((StatusCode::SERVICE_UNAVAILABLE, "the store does not answer").into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_sign_in.html")]
+struct SignInPage {
+    c: Chrome,
+    csrf: String,
+    login: String,
+    errors: Vec<ShownError>,
+}
+
+impl SignInPage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+fn sign_in_form(app: &App, visit: &Visit, login: String, error: Option<&str>, status: StatusCode) -> Response {
+    let errors = error.map(|e| vec![ShownError { id: "login".into(), text: visit.l().t(e) }]).unwrap_or_default();
+    let page = SignInPage { c: visit.chrome(app.charter(), "staff"), csrf: visit.csrf.0.clone(), login, errors };
+    visit.page(status, page.render(), true)
+}
+
+async fn sign_in_page(State(app): State<App>, visit: Visit) -> Response {
+    sign_in_form(&app, &visit, String::new(), None, StatusCode::OK)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Credentials {
+    csrf: String,
+    login: String,
+    password: String,
+}
+
+async fn sign_in(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(f): Form<Credentials>) -> Response {
+    if !visit.csrf_ok(&headers, &f.csrf) {
+        return sign_in_form(&app, &visit, f.login, Some("err-csrf"), StatusCode::FORBIDDEN);
+    }
+    match app.sign_in(&f.login, &f.password, &visit.from).await {
+        Ok(token) => {
+            let mut response = Redirect::to("/staff").into_response();
+            let cookie = format!("{SESSION_COOKIE}={token}; Path=/staff; HttpOnly; SameSite=Strict");
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Err(AppError::Unauthenticated) => {
+            sign_in_form(&app, &visit, f.login, Some("staff-sign-in-wrong"), StatusCode::UNAUTHORIZED)
+        }
+        Err(AppError::TooMany) => {
+            sign_in_form(&app, &visit, f.login, Some("staff-sign-in-locked"), StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Token {
+    csrf: String,
+}
+
+async fn sign_out(State(app): State<App>, headers: HeaderMap, Form(f): Form<Token>) -> Response {
+    let Ok(session) = signed_in(&app, &headers).await else { return Redirect::to("/staff/sign-in").into_response() };
+    if f.csrf != session.csrf {
+        return (StatusCode::FORBIDDEN, "forged form").into_response();
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    if let Err(e) = app.sign_out(token).await {
+        tracing::error!(error = %e, "sign-out failed");
+    }
+    let mut response = Redirect::to("/staff/sign-in").into_response();
+    let gone = format!("{SESSION_COOKIE}=; Path=/staff; HttpOnly; SameSite=Strict; Max-Age=0");
+    if let Ok(v) = HeaderValue::from_str(&gone) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// The deadline of an open case in words, with an icon that repeats the words (never colour
+/// alone): the class names the state for the stylesheet.
+fn deadline_text(l: crate::i18n::Localizer, status: DeadlineStatus) -> (&'static str, &'static str, String) {
+    let days = |n: u32| l.tn("working-days", "n", i64::from(n));
+    match status {
+        DeadlineStatus::OnTrack { working_days_left: n } => {
+            ("on_track", "✓", l.ts("deadline-on_track", "days", &days(n)))
+        }
+        DeadlineStatus::AtRisk { working_days_left: n } => ("at_risk", "⚠", l.ts("deadline-at_risk", "days", &days(n))),
+        DeadlineStatus::DueToday => ("due_today", "⏰", l.t("deadline-due_today")),
+        DeadlineStatus::Overdue { working_days_late: n } => {
+            ("overdue", "✖", l.ts("deadline-overdue", "days", &days(n)))
+        }
+    }
+}
+
+/// A row of the inbox.
+struct Row {
+    number: String,
+    kind: &'static str,
+    subject: String,
+    unit: String,
+    state: &'static str,
+    received: String,
+    due: String,
+    deadline: Option<(&'static str, &'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_inbox.html")]
+struct InboxPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    rows: Vec<Row>,
+    state: String,
+    kind: String,
+    errors: Vec<ShownError>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Filters {
+    state: String,
+    kind: String,
+    page: String,
+}
+
+async fn inbox(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q): Query<Filters>) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let l = visit.l();
+    let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+    let input = ListInput { state: some(&q.state), kind: some(&q.kind), page: some(&q.page), ..ListInput::default() };
+    let (items, errors) = match app.list_cases(&session.principal, &input).await {
+        Ok(page) => (page.items, Vec::new()),
+        Err(AppError::Invalid(found)) => {
+            let errors = found.iter().map(|e| ShownError { id: e.field.clone(), text: l.t("err-invalid") }).collect();
+            (Vec::new(), errors)
+        }
+        Err(e) => return crate::public::failure(&app, &visit, &e),
+    };
+    let rows = items
+        .into_iter()
+        .map(|c| Row {
+            deadline: c.state.is_open().then(|| app.deadline_of(c.due)).flatten().map(|d| deadline_text(l, d)),
+            number: c.registry_number,
+            kind: c.kind.as_str(),
+            subject: c.subject,
+            unit: app.charter().unit(&c.unit).map_or(c.unit.clone(), |u| l.pick(&u.name).to_string()),
+            state: c.state.as_str(),
+            received: date_bg(in_sofia(c.received_at).date()),
+            due: date_bg(c.due),
+        })
+        .collect();
+    let page = InboxPage {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        rows,
+        state: q.state,
+        kind: q.kind,
+        errors,
+    };
+    visit.page(StatusCode::OK, page.render(), true)
+}
+
+#[derive(Template)]
+#[template(path = "staff_case.html")]
+struct CasePage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    number: String,
+    kind: &'static str,
+    channel: &'static str,
+    subject: String,
+    body: String,
+    unit: String,
+    state: &'static str,
+    open: bool,
+    received: String,
+    due: String,
+    original_due: String,
+    deadline: Option<(&'static str, &'static str, String)>,
+    responsible: String,
+    party: Vec<(String, String)>,
+    history: Vec<(String, String, String)>,
+    officers: Vec<(i64, String)>,
+    errors: Vec<ShownError>,
+    notice: Option<String>,
+}
+
+impl CasePage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Done {
+    done: String,
+}
+
+async fn case_page(
+    State(app): State<App>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Query(d): Query<Done>,
+) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let notice = (!d.done.is_empty()).then(|| visit.l().t("staff-done"));
+    show_case(&app, &visit, &session, &number, Vec::new(), notice, StatusCode::OK).await
+}
+
+async fn show_case(
+    app: &App,
+    visit: &Visit,
+    session: &StaffSession,
+    number: &str,
+    errors: Vec<ShownError>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let l = visit.l();
+    let view = match app.view_case(&session.principal, number).await {
+        Ok(view) => view,
+        Err(AppError::NotFound(_)) => return crate::public::not_found(visit, app.charter()),
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
+    let staff = app.staff().await.unwrap_or_default();
+    let name_of = |id: StaffId| {
+        staff
+            .iter()
+            .find(|s| s.id == id.0)
+            .map_or_else(|| format!("#{}", id.0), |s| format!("{} ({})", s.name, s.employee_number))
+    };
+    let c = &view.case;
+    let p = &c.party;
+    let mut party = vec![(l.t("field-name"), p.name.clone())];
+    for (label, value) in [
+        ("field-email", p.email.clone()),
+        ("field-phone", p.phone.clone()),
+        ("field-address", p.address.clone()),
+        ("field-egn", p.national_id_masked.clone()),
+        ("field-eik", p.eik.clone()),
+        ("field-preferred", p.preferred_channel.map(|c| l.t(&format!("field-preferred-{}", c.as_str())))),
+    ] {
+        if let Some(v) = value {
+            party.push((l.t(label), v));
+        }
+    }
+    let history = view
+        .events
+        .iter()
+        .map(|e| {
+            let when = format!("{} {}", date_bg(in_sofia(e.at).date()), time_bg(e.at));
+            let detail = match &e.event {
+                CaseEvent::Assigned { officer, .. } => name_of(*officer),
+                CaseEvent::InformationRequested { what, by } => format!("{what} ({})", date_bg(*by)),
+                CaseEvent::InformationReceived { note } => note.clone(),
+                CaseEvent::HoldingReplySent { reasons, new_due, .. } => format!("{} – {reasons}", date_bg(*new_due)),
+                CaseEvent::Answered { summary } => summary.clone(),
+                CaseEvent::Forwarded { authority } => authority.clone(),
+                CaseEvent::Withdrawn { reason } => reason.clone(),
+                _ => String::new(),
+            };
+            (when, l.t(&format!("event-{}", e.event.name())), detail)
+        })
+        .collect();
+    let officers = staff
+        .iter()
+        .filter(|s| s.active && s.unit.as_deref() == Some(c.unit.as_str()))
+        .map(|s| (s.id, format!("{} ({})", s.name, s.employee_number)))
+        .collect();
+    let page = CasePage {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        number: c.registry_number.clone(),
+        kind: c.kind.as_str(),
+        channel: c.channel.as_str(),
+        subject: c.subject.clone(),
+        body: c.body.clone(),
+        unit: app.charter().unit(&c.unit).map_or(c.unit.clone(), |u| l.pick(&u.name).to_string()),
+        state: c.state.as_str(),
+        open: c.state.is_open(),
+        received: format!("{} {}", date_bg(in_sofia(c.received_at).date()), time_bg(c.received_at)),
+        due: date_bg(c.due),
+        original_due: date_bg(c.original_due),
+        deadline: view.deadline.map(|d| deadline_text(l, d)),
+        responsible: c.responsible.map(name_of).unwrap_or_else(|| l.t("staff-nobody")),
+        party,
+        history,
+        officers,
+        errors,
+        notice,
+    };
+    visit.page(status, page.render(), true)
+}
+
+/// An action on a case, as its form sends it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Action {
+    csrf: String,
+    r#type: String,
+    officer: String,
+    what: String,
+    by: String,
+    reasons: String,
+    still_needed: String,
+    new_due: String,
+    summary: String,
+}
+
+impl Action {
+    /// The event, or the field that is wrong.
+    fn event(&self) -> Result<CaseEvent, &'static str> {
+        let date = |s: &str, field| s.trim().parse::<jiff::civil::Date>().map_err(|_| field);
+        Ok(match self.r#type.as_str() {
+            "assigned" => CaseEvent::Assigned {
+                officer: StaffId(self.officer.trim().parse().map_err(|_| "officer")?),
+                note: None,
+            },
+            "started" => CaseEvent::Started,
+            "information_requested" => {
+                CaseEvent::InformationRequested { what: self.what.clone(), by: date(&self.by, "by")? }
+            }
+            "holding_reply_sent" => CaseEvent::HoldingReplySent {
+                reasons: self.reasons.clone(),
+                still_needed: self.still_needed.clone(),
+                new_due: date(&self.new_due, "new_due")?,
+            },
+            "answered" => CaseEvent::Answered { summary: self.summary.clone() },
+            "closed" => CaseEvent::Closed,
+            _ => return Err("type"),
+        })
+    }
+}
+
+async fn record(
+    State(app): State<App>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Form(a): Form<Action>,
+) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let l = visit.l();
+    let refuse = |id: &str, key: &str| vec![ShownError { id: id.into(), text: l.t(key) }];
+    if a.csrf != session.csrf {
+        let errors = refuse("actions", "err-csrf");
+        return show_case(&app, &visit, &session, &number, errors, None, StatusCode::FORBIDDEN).await;
+    }
+    let event = match a.event() {
+        Ok(e) => e,
+        Err(field) => {
+            let errors = refuse(field, "staff-err-field");
+            return show_case(&app, &visit, &session, &number, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    match app.record_event(&session.principal, &number, event).await {
+        Ok(_) => {
+            let to = format!("/staff/cases/{}?done=1", crate::public::percent_encode(&number));
+            Redirect::to(&to).into_response()
+        }
+        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, app.charter()),
+        Err(AppError::Invalid(found)) => {
+            // Each invalid field, with the use case's reason (in English until every rule has a
+            // code of its own).
+            let errors = found
+                .iter()
+                .map(|e| ShownError { id: e.field.clone(), text: format!("{}: {}", l.t("staff-err-field"), e.message) })
+                .collect();
+            show_case(&app, &visit, &session, &number, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Conflict(why)) => {
+            let errors =
+                vec![ShownError { id: "actions".into(), text: format!("{} ({why})", l.t("staff-err-not-now")) }];
+            show_case(&app, &visit, &session, &number, errors, None, StatusCode::CONFLICT).await
+        }
+        Err(AppError::Forbidden(_)) => {
+            let errors = refuse("actions", "staff-err-forbidden");
+            show_case(&app, &visit, &session, &number, errors, None, StatusCode::FORBIDDEN).await
+        }
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_password.html")]
+struct PasswordPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    errors: Vec<ShownError>,
+    notice: Option<String>,
+}
+
+impl PasswordPage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+async fn password_page(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let page = PasswordPage {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        errors: Vec::new(),
+        notice: None,
+    };
+    visit.page(StatusCode::OK, page.render(), true)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewPassword {
+    csrf: String,
+    current: String,
+    new: String,
+}
+
+async fn change_password(
+    State(app): State<App>,
+    visit: Visit,
+    headers: HeaderMap,
+    Form(f): Form<NewPassword>,
+) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let l = visit.l();
+    let (errors, notice, status) = if f.csrf != session.csrf {
+        (vec![ShownError { id: "current".into(), text: l.t("err-csrf") }], None, StatusCode::FORBIDDEN)
+    } else {
+        match app.change_password(&session, &f.current, &f.new).await {
+            Ok(()) => (Vec::new(), Some(l.t("staff-password-changed")), StatusCode::OK),
+            Err(AppError::Invalid(found)) => {
+                let errors = found
+                    .iter()
+                    .map(|e| ShownError { id: e.field.clone(), text: l.t(&format!("staff-err-{}", e.code)) })
+                    .collect();
+                (errors, None, StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Err(e) => return crate::public::failure(&app, &visit, &e),
+        }
+    };
+    let page = PasswordPage {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf,
+        errors,
+        notice,
+    };
+    visit.page(status, page.render(), true)
+}

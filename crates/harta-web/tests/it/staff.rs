@@ -1,0 +1,242 @@
+//! The staff workspace over real HTTP: signing in and out, the lock-out, the inbox scoped by
+//! role and unit, the case page and its actions, and the password change.
+
+use harta_app::cases::{PartyInput, RegisterCaseInput};
+use harta_app::{Principal, Role};
+use harta_domain::case::Actor;
+use harta_store::testing::backends;
+
+use crate::support::{Response, Server, request, start};
+
+fn text(r: &Response) -> String {
+    String::from_utf8(r.body.clone()).unwrap()
+}
+
+fn encode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// The value of a hidden field.
+fn field(r: &Response, name: &str) -> String {
+    let html = text(r);
+    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no field {name}: {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// A browser for the workspace: cookies kept, forms posted.
+struct Browser {
+    s_addr: std::net::SocketAddr,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn new(s: &Server) -> Self {
+        Self { s_addr: s.addr, cookies: Vec::new() }
+    }
+
+    fn jar(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn keep(&mut self, r: &Response) {
+        for (name, value) in &r.headers {
+            if name == "set-cookie" {
+                let (k, v) = value.split(';').next().unwrap().split_once('=').unwrap();
+                self.cookies.retain(|(n, _)| n != k);
+                if !v.is_empty() {
+                    self.cookies.push((k.into(), v.into()));
+                }
+            }
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Response {
+        let jar = self.jar();
+        let r = request(self.s_addr, "GET", path, &[("Cookie", &jar)], b"").await;
+        self.keep(&r);
+        r
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let jar = self.jar();
+        let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        let r = request(
+            self.s_addr,
+            "POST",
+            path,
+            &[("Cookie", &jar), ("Content-Type", "application/x-www-form-urlencoded")],
+            body.as_bytes(),
+        )
+        .await;
+        self.keep(&r);
+        r
+    }
+
+    async fn sign_in(&mut self, login: &str, password: &str) -> Response {
+        let form = self.get("/staff/sign-in").await;
+        let csrf = field(&form, "csrf");
+        self.post("/staff/sign-in", &[("csrf", &csrf), ("login", login), ("password", password)]).await
+    }
+}
+
+/// A member of staff with a password; returns their id.
+async fn staff(s: &Server, number: &str, role: &str, unit: Option<&str>, password: &str) -> i64 {
+    let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
+    let input = harta_app::administration::StaffInput {
+        employee_number: Some(number.into()),
+        name: Some(format!("Служител {number}")),
+        role: Some(role.into()),
+        unit: unit.map(str::to_string),
+        email: None,
+        phone: None,
+    };
+    let id = s.app.add_staff(&admin, &input).await.unwrap();
+    let hash = harta_app::passwords::hash(password.into()).await.unwrap();
+    harta_store::sessions::Sessions::new(s.db.db.clone()).set_password(id, &hash).await.unwrap();
+    id
+}
+
+async fn letter_for(s: &Server, unit: &str, subject: &str) -> String {
+    let clerk = Principal { actor: Actor::System, role: Role::CounterClerk, unit: None };
+    let input = RegisterCaseInput {
+        kind: Some("letter".into()),
+        channel: Some("post".into()),
+        subject: Some(subject.into()),
+        text: Some("Моля за отговор.".into()),
+        unit: Some(unit.into()),
+        party: PartyInput {
+            name: Some("Мария Иванова".into()),
+            email: Some("maria@example.bg".into()),
+            egn: Some("7503146242".into()),
+            ..PartyInput::default()
+        },
+        ..RegisterCaseInput::default()
+    };
+    s.app.register_case(&clerk, input).await.unwrap().number.as_str().to_string()
+}
+
+#[tokio::test]
+async fn signing_in_locks_out_after_five_failures_and_is_audited() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "1042", "case_officer", Some("cao"), "верна-парола-123").await;
+        let mut b = Browser::new(&s);
+        assert_eq!(b.get("/staff").await.status, 303, "no session: to the sign-in page");
+        let wrong = b.sign_in("1042", "грешна").await;
+        assert_eq!(wrong.status, 401);
+        assert!(text(&wrong).contains("Грешен служебен номер или парола."));
+        // An unknown login gets the same answer.
+        assert!(text(&b.sign_in("9999", "грешна").await).contains("Грешен служебен номер или парола."));
+        for _ in 0..4 {
+            b.sign_in("1042", "грешна").await;
+        }
+        let locked = b.sign_in("1042", "верна-парола-123").await;
+        assert_eq!(locked.status, 429, "locked even with the right password");
+        assert!(text(&locked).contains("Входът е спрян за 15 минути."));
+        let audit = harta_store::audit::Audit::new(s.db.db.clone());
+        assert_eq!(audit.count_for("1042").await.unwrap(), 6, "five failures and one locked attempt");
+        s.set_now("2026-11-25T12:46:00Z");
+        let ok = b.sign_in("1042", "верна-парола-123").await;
+        assert_eq!(ok.status, 303);
+        assert_eq!(ok.header("location"), Some("/staff"));
+        assert!(ok.header("set-cookie").unwrap().contains("HttpOnly; SameSite=Strict"));
+        assert_eq!(b.get("/staff").await.status, 200);
+        // A forged sign-in form is refused.
+        let mut other = Browser::new(&s);
+        let r = other.post("/staff/sign-in", &[("csrf", &"0".repeat(32)), ("login", "1042"), ("password", "x")]).await;
+        assert_eq!(r.status, 403);
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn officers_see_their_unit_and_work_a_case_through_its_life() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let officer = staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        staff(&s, "2001", "head_of_unit", Some("cao"), "парола-на-шефа-1").await;
+        let ours = letter_for(&s, "cao", "Неработещо осветление").await;
+        let theirs = letter_for(&s, "eco", "Паднало дърво").await;
+
+        let mut head = Browser::new(&s);
+        head.sign_in("2001", "парола-на-шефа-1").await;
+        let inbox = head.get("/staff").await;
+        assert!(text(&inbox).contains("Неработещо осветление"));
+        assert!(!text(&inbox).contains("Паднало дърво"), "another unit's case is not listed");
+        assert!(text(&inbox).contains("В срок: остават 10 работни дни"), "{}", text(&inbox));
+        // Another unit's case by its address: not found, not forbidden.
+        assert_eq!(head.get(&format!("/staff/cases/{}", encode(&theirs))).await.status, 404);
+
+        let page = head.get(&format!("/staff/cases/{}", encode(&ours))).await;
+        assert_eq!(page.status, 200);
+        assert!(text(&page).contains("Мария Иванова") && text(&page).contains("750314****"), "{}", text(&page));
+        assert!(!text(&page).contains("7503146242"));
+        let csrf = field(&page, "csrf");
+        let path = format!("/staff/cases/{}/events", encode(&ours));
+        // A forged action changes nothing.
+        let forged = head.post(&path, &[("csrf", "x"), ("type", "assigned"), ("officer", &officer.to_string())]).await;
+        assert_eq!(forged.status, 403);
+        let assign =
+            head.post(&path, &[("csrf", &csrf), ("type", "assigned"), ("officer", &officer.to_string())]).await;
+        assert_eq!(assign.status, 303, "{}", text(&assign));
+        let page = head.get(assign.header("location").unwrap()).await;
+        assert!(text(&page).contains("Служител 1042 (1042)"));
+        assert!(text(&page).contains("Записано."));
+
+        // The officer works it: a holding reply after the due date is refused, one before it taken.
+        let mut petya = Browser::new(&s);
+        petya.sign_in("1042", "парола-на-петя-1").await;
+        let csrf = field(&petya.get("/staff").await, "csrf");
+        let hold = |date: &'static str| {
+            [("type", "holding_reply_sent"), ("reasons", "Чакаме становище от СО."), ("new_due", date)]
+        };
+        let mut fields = vec![("csrf", csrf.as_str())];
+        fields.extend_from_slice(&hold("2026-11-20"));
+        let refused = petya.post(&path, &fields).await;
+        assert_eq!(refused.status, 422);
+        let mut fields = vec![("csrf", csrf.as_str())];
+        fields.extend_from_slice(&hold("2026-12-18"));
+        assert_eq!(petya.post(&path, &fields).await.status, 303);
+        let answer = [("csrf", csrf.as_str()), ("type", "answered"), ("summary", "Осветлението е поправено.")];
+        assert_eq!(petya.post(&path, &answer).await.status, 303);
+        assert_eq!(petya.post(&path, &[("csrf", &csrf), ("type", "closed")]).await.status, 303);
+        let done = petya.get(&format!("/staff/cases/{}", encode(&ours))).await;
+        assert!(text(&done).contains(">Приключена<"), "{}", text(&done));
+        // Every view of the person's details is in the audit trail.
+        let audit = harta_store::audit::Audit::new(s.db.db.clone());
+        assert!(audit.count_for(&ours).await.unwrap() >= 3);
+
+        // Signed out, the cookie opens nothing.
+        let jar = petya.jar();
+        assert_eq!(petya.post("/staff/sign-out", &[("csrf", &csrf)]).await.status, 303);
+        let replay = request(s.addr, "GET", "/staff", &[("Cookie", &jar)], b"").await;
+        assert_eq!(replay.status, 303);
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_password_is_changed_with_the_current_one() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "1042", "case_officer", Some("cao"), "стара-парола-123").await;
+        let mut b = Browser::new(&s);
+        b.sign_in("1042", "стара-парола-123").await;
+        let csrf = field(&b.get("/staff/password").await, "csrf");
+        let wrong = b.post("/staff/password", &[("csrf", &csrf), ("current", "не"), ("new", "нова-парола-456")]).await;
+        assert_eq!(wrong.status, 422);
+        assert!(text(&wrong).contains("Текущата парола не е вярна."));
+        let short =
+            b.post("/staff/password", &[("csrf", &csrf), ("current", "стара-парола-123"), ("new", "къса")]).await;
+        assert!(text(&short).contains("поне 12 знака"));
+        let ok = b
+            .post("/staff/password", &[("csrf", &csrf), ("current", "стара-парола-123"), ("new", "нова-парола-456")])
+            .await;
+        assert!(text(&ok).contains("Паролата е сменена."));
+        let mut again = Browser::new(&s);
+        assert_eq!(again.sign_in("1042", "стара-парола-123").await.status, 401);
+        assert_eq!(again.sign_in("1042", "нова-парола-456").await.status, 303);
+        s.db.finish().await;
+    }
+}

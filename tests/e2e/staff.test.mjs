@@ -1,0 +1,84 @@
+// The staff workspace in a real browser: sign in, find a citizen's letter in the inbox, assign
+// it, send a holding reply, answer and close it; every staff page has zero axe-core violations
+// in both languages.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, startBrowser, axeViolations, useLanguage } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('an administrator signs in and works a letter from the inbox to closed', async () => {
+  server.harta('admin', 'staff', 'add', '--employee-number', '3001', '--name', 'Петя Колева',
+    '--role', 'case_officer', '--unit', 'cao');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // A citizen's letter.
+  await page.goto(`${server.url}/submit/letter`);
+  await page.fill('#subject', 'Счупена пейка');
+  await page.fill('#text', 'Пейката в градинката е счупена.');
+  await page.fill('#name', 'Мария Иванова');
+  await page.fill('#email', 'maria@example.bg');
+  await page.check('#preferred');
+  await page.waitForTimeout(2100);
+  await page.click('button[type=submit]');
+  await page.click('form[action$="/send"] button');
+  const number = (await page.textContent('#number')).trim();
+
+  // A wrong password, then the right one.
+  await page.goto(`${server.url}/staff`);
+  assert.match(page.url(), /\/staff\/sign-in$/);
+  await page.fill('#login', 'admin');
+  await page.fill('#password', 'wrong');
+  await page.click('button[type=submit]');
+  assert.match(await page.textContent('.error-summary'), /Грешен служебен номер или парола/);
+  await page.fill('#login', 'admin');
+  await page.fill('#password', server.adminPassword);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('table');
+  assert.match(await page.textContent('table'), /Счупена пейка/);
+
+  await page.click(`a:text("${number}")`);
+  await page.selectOption('#officer', { label: 'Петя Колева (3001)' });
+  await page.click('form:has(#officer) button[type=submit]');
+  await page.waitForSelector('#notice');
+  assert.match(await page.textContent('#responsible'), /Петя Колева/);
+  const later = new Date(Date.now() + 20 * 86400000);
+  while ([0, 6].includes(later.getDay())) later.setDate(later.getDate() + 1);
+  await page.fill('#reasons', 'Чакаме становище от Столична община.');
+  await page.fill('#new_due', later.toISOString().slice(0, 10));
+  await page.click('form:has(#reasons) button[type=submit]');
+  await page.waitForSelector('#notice');
+  await page.fill('#summary', 'Пейката ще бъде поправена до края на месеца.');
+  await page.click('form:has(#summary) button[type=submit]');
+  await page.waitForSelector('#notice');
+  assert.equal((await page.textContent('#state')).trim(), 'Отговорено');
+  await page.click('form:has(input[value=closed]) button[type=submit]');
+  await page.waitForSelector('#notice');
+  assert.equal((await page.textContent('#state')).trim(), 'Приключена');
+
+  const failures = [];
+  for (const lang of ['bg', 'en']) {
+    await useLanguage(page, server.url, lang);
+    for (const path of ['/staff', '/staff?state=closed', `/staff/cases/${encodeURIComponent(number)}`, '/staff/password']) {
+      await page.goto(`${server.url}${path}`);
+      for (const v of await axeViolations(page)) failures.push(`${lang} ${path}: ${v}`);
+    }
+  }
+  // The sign-in page, signed out.
+  await page.click('button.link');
+  await page.waitForSelector('#login');
+  for (const v of await axeViolations(page)) failures.push(`sign-in: ${v}`);
+  assert.deepEqual(failures, []);
+  await context.close();
+});
