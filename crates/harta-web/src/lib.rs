@@ -97,7 +97,19 @@ fn with_security_headers(router: Router<App>) -> Router<App> {
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()"),
     ];
-    headers.into_iter().fold(router, |router, (name, value)| {
+    let router = headers.into_iter().fold(router, |router, (name, value)| {
         router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)))
-    })
+    });
+    router.layer(axum::middleware::from_fn(hsts))
+}
+
+/// Behind the TLS proxy (it says so in `X-Forwarded-Proto`), browsers are told to come back only
+/// over HTTPS for a year.
+async fn hsts(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let https = request.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let mut response = next.run(request).await;
+    if https {
+        response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    response
 }

@@ -88,7 +88,7 @@ async fn sign_in(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(
     match app.sign_in(&f.login, &f.password, &visit.from).await {
         Ok(token) => {
             let mut response = Redirect::to("/staff").into_response();
-            let cookie = format!("{SESSION_COOKIE}={token}; Path=/staff; HttpOnly; SameSite=Strict");
+            let cookie = format!("{SESSION_COOKIE}={token}; Path=/staff; HttpOnly; SameSite=Strict{}", visit.secure());
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().insert(header::SET_COOKIE, v);
             }

@@ -51,6 +51,9 @@ pub(crate) struct Visit {
     pub from: String,
     /// The request's anti-forgery token, and whether it is new (and must be set as a cookie).
     pub csrf: (String, bool),
+    /// Whether the visitor reached us over HTTPS (through the TLS proxy in front of harta):
+    /// cookies are then `Secure`.
+    pub https: bool,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Visit {
@@ -69,11 +72,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Visit {
                 true,
             ),
         };
-        Ok(Self { lang, uri: parts.uri.clone(), from, csrf })
+        let https = parts.headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+        Ok(Self { lang, uri: parts.uri.clone(), from, csrf, https })
     }
 }
 
 impl Visit {
+    /// The cookie attribute that keeps a cookie to HTTPS, when the visit came over it.
+    pub fn secure(&self) -> &'static str {
+        if self.https { "; Secure" } else { "" }
+    }
+
     /// The localizer for the page.
     pub fn l(&self) -> Localizer {
         Localizer::new(self.lang)
@@ -128,7 +137,7 @@ impl Visit {
         let mut response = (status, Html(html)).into_response();
         let headers = response.headers_mut();
         if self.csrf.1 {
-            let cookie = format!("{CSRF_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict", self.csrf.0);
+            let cookie = format!("{CSRF_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict{}", self.csrf.0, self.secure());
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 headers.append(header::SET_COOKIE, v);
             }
