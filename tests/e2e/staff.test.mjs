@@ -68,9 +68,24 @@ test('an administrator signs in and works a letter from the inbox to closed', as
   assert.equal((await page.textContent('#state')).trim(), 'Приключена');
 
   const failures = [];
+  // The counter: a letter from a walk-in registered with the keyboard alone, and its receipt.
+  await page.goto(`${server.url}/staff/intake`);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'kind', 'the form starts at the kind');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Запитване за данък сгради');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Моля, кажете ми дали имам задължения.');
+  await page.focus('#name');
+  await page.keyboard.type('Георги Георгиев');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#code');
+  assert.match(await page.textContent('#number'), /^РКС\d\d-ГР94-\d+$/);
+  for (const v of await axeViolations(page)) failures.push(`receipt: ${v}`);
   for (const lang of ['bg', 'en']) {
     await useLanguage(page, server.url, lang);
-    for (const path of ['/staff', '/staff?state=closed', `/staff/cases/${encodeURIComponent(number)}`, '/staff/password']) {
+    for (const path of ['/staff', '/staff?state=closed', `/staff/cases/${encodeURIComponent(number)}`, '/staff/password', '/staff/intake']) {
       await page.goto(`${server.url}${path}`);
       for (const v of await axeViolations(page)) failures.push(`${lang} ${path}: ${v}`);
     }

@@ -266,12 +266,37 @@ impl App {
         key: &str,
         documents: &[PendingDocument],
     ) -> Result<Registration, AppError> {
+        self.register_once(Actor::Citizen, input, key, documents).await
+    }
+
+    /// Registers a case at the counter (or from the post, a call, a fax) once per filled-in
+    /// form, like [`App::submit_online`]: printing the receipt again after a reload shows the
+    /// same number and access code.
+    pub async fn register_at_counter(
+        &self,
+        who: &Principal,
+        input: &RegisterCaseInput,
+        key: &str,
+    ) -> Result<Registration, AppError> {
+        if !who.role.may_register() {
+            return Err(AppError::Forbidden("register cases"));
+        }
+        self.register_once(who.actor.clone(), input, key, &[]).await
+    }
+
+    async fn register_once(
+        &self,
+        actor: Actor,
+        input: &RegisterCaseInput,
+        key: &str,
+        documents: &[PendingDocument],
+    ) -> Result<Registration, AppError> {
         let code = self.inner.key.submission_code(key);
         if let Some(done) = self.inner.cases.by_submission_key(key).await? {
             return self.registration_of(done, code);
         }
         let kept = self.keep_documents(documents).await?;
-        match self.register_with(Actor::Citizen, input, code.clone(), Some(key), kept).await {
+        match self.register_with(actor, input, code.clone(), Some(key), kept).await {
             // Two sends of one form raced: the other one registered it.
             Err(AppError::Store(e)) => match self.inner.cases.by_submission_key(key).await? {
                 Some(done) => self.registration_of(done, code),

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use harta_app::cases::ListInput;
+use harta_app::cases::{ListInput, PartyInput, RegisterCaseInput};
 use harta_app::signing_in::StaffSession;
 use harta_app::{App, AppError};
 use harta_domain::case::{CaseEvent, StaffId};
@@ -33,6 +33,7 @@ pub fn router() -> Router<App> {
         .route("/staff/cases/{number}", get(case_page))
         .route("/staff/cases/{number}/events", post(record))
         .route("/staff/password", get(password_page).post(change_password))
+        .route("/staff/intake", get(intake_page).post(intake))
 }
 
 /// The signed-in member of staff, or the sign-in page to go to.
@@ -520,4 +521,175 @@ async fn change_password(
         notice,
     };
     visit.page(status, page.render(), true)
+}
+
+/// The counter's form, as typed.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct Intake {
+    csrf: String,
+    /// Identifies this filled-in form: sending it twice registers one case.
+    key: String,
+    kind: String,
+    channel: String,
+    unit: String,
+    subject: String,
+    text: String,
+    party_type: String,
+    name: String,
+    email: String,
+    phone: String,
+    address: String,
+    preferred: String,
+    id_kind: String,
+    national_id: String,
+    eik: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_intake.html")]
+struct IntakePage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    f: Intake,
+    units: Vec<(String, String)>,
+    errors: Vec<ShownError>,
+}
+
+impl IntakePage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+fn intake_form(
+    app: &App,
+    visit: &Visit,
+    session: &StaffSession,
+    f: Intake,
+    errors: Vec<ShownError>,
+    status: StatusCode,
+) -> Response {
+    let l = visit.l();
+    let units = app.charter().units.iter().map(|u| (u.code.clone(), l.pick(&u.name).to_string())).collect();
+    let page = IntakePage {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        f,
+        units,
+        errors,
+    };
+    visit.page(status, page.render(), true)
+}
+
+async fn intake_page(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let key = harta_app::secrets::random_bytes::<16>().map(|b| harta_app::secrets::hex(&b)).unwrap_or_default();
+    let f = Intake {
+        key,
+        kind: "letter".into(),
+        channel: "counter".into(),
+        unit: app.charter().default_unit.clone(),
+        ..Intake::default()
+    };
+    intake_form(&app, &visit, &session, f, Vec::new(), StatusCode::OK)
+}
+
+#[derive(Template)]
+#[template(path = "staff_receipt.html")]
+struct ReceiptPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    number: String,
+    kind: &'static str,
+    received: String,
+    due: String,
+    code: String,
+    unit: String,
+}
+
+async fn intake(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(f): Form<Intake>) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let l = visit.l();
+    if f.csrf != session.csrf || f.key.len() != 32 {
+        let errors = vec![ShownError { id: "kind".into(), text: l.t("err-csrf") }];
+        return intake_form(&app, &visit, &session, f, errors, StatusCode::FORBIDDEN);
+    }
+    let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let organisation = f.party_type == "organisation";
+    let input = RegisterCaseInput {
+        kind: some(&f.kind),
+        channel: some(&f.channel),
+        subject: some(&f.subject),
+        text: some(&f.text),
+        unit: some(&f.unit),
+        publish: false,
+        party: PartyInput {
+            kind: Some(if organisation { "organisation" } else { "person" }.into()),
+            name: some(&f.name),
+            email: some(&f.email),
+            phone: some(&f.phone),
+            address: some(&f.address),
+            preferred_channel: some(&f.preferred),
+            egn: some(&f.national_id).filter(|_| !organisation && f.id_kind != "lnch"),
+            lnch: some(&f.national_id).filter(|_| !organisation && f.id_kind == "lnch"),
+            eik: some(&f.eik).filter(|_| organisation),
+        },
+    };
+    match app.register_at_counter(&session.principal, &input, &f.key).await {
+        Ok(done) => {
+            let days = l.tn("working-days", "n", i64::from(app.charter().commitment(done.kind).working_days.get()));
+            let page = ReceiptPage {
+                c: visit.chrome(app.charter(), "staff"),
+                who: session.name.clone(),
+                csrf: session.csrf.clone(),
+                number: done.number.as_str().to_string(),
+                kind: done.kind.as_str(),
+                received: format!("{} {}", date_bg(in_sofia(done.received_at).date()), time_bg(done.received_at)),
+                due: l.t_args("submit-done-due-days", &[("days", &days), ("date", &date_bg(done.due))]),
+                code: done.access_code.to_string(),
+                unit: app.charter().unit(&done.unit).map_or(done.unit.clone(), |u| l.pick(&u.name).to_string()),
+            };
+            visit.page(StatusCode::OK, page.render(), true)
+        }
+        Err(AppError::Invalid(found)) => {
+            let errors = found
+                .iter()
+                .map(|e| {
+                    let (id, label) = match e.field.as_str() {
+                        "kind" => ("kind", "staff-kind"),
+                        "channel" => ("channel", "staff-channel"),
+                        "unit" => ("unit", "service-unit"),
+                        "subject" => ("subject", "field-subject"),
+                        "text" => ("text", "field-text"),
+                        "party.name" => ("name", "field-name"),
+                        "party.email" => ("email", "field-email"),
+                        "party.phone" => ("phone", "field-phone"),
+                        "party.address" => ("address", "field-address"),
+                        "party.egn" | "party.lnch" => ("national_id", "staff-national-id"),
+                        "party.eik" => ("eik", "field-eik"),
+                        _ => ("preferred", "field-preferred"),
+                    };
+                    let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
+                    let text = l.t_args(&format!("err-{}", e.code), &[("field", &l.t(label)), ("limit", &limit)]);
+                    ShownError { id: id.into(), text }
+                })
+                .collect();
+            intake_form(&app, &visit, &session, f, errors, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(AppError::Forbidden(_)) => {
+            let errors = vec![ShownError { id: "kind".into(), text: l.t("staff-err-forbidden") }];
+            intake_form(&app, &visit, &session, f, errors, StatusCode::FORBIDDEN)
+        }
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
 }

@@ -10,3 +10,9 @@ document.addEventListener('submit', function (event) {
 // The error summary takes focus, so a screen reader announces the problems first.
 var summary = document.querySelector('.error-summary');
 if (summary) { summary.focus(); }
+// A print button where the page offers one (browsers print with Ctrl+P without it).
+var printers = document.querySelectorAll('[data-print]');
+for (var p = 0; p < printers.length; p++) {
+  printers[p].hidden = false;
+  printers[p].addEventListener('click', function () { window.print(); });
+}

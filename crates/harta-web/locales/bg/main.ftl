@@ -271,6 +271,12 @@ channel-email = Електронна поща
 channel-web = Уебсайт
 channel-phone = Телефон
 channel-forum = Форум
+staff-intake = Регистриране на гише
+staff-register = Регистрирайте
+staff-national-id = ЕГН или ЛНЧ
+staff-receipt = Входящ номер
+staff-receipt-track = Проследете преписката на сайта на района, в раздел „Проследяване“, с входящия номер и кода за достъп.
+staff-intake-next = Регистрирайте следваща
 ## Errors
 err-required = Попълнете „{ $field }“.
 err-too_long = „{ $field }“ може да е най-много { $limit } знака.

@@ -271,6 +271,12 @@ channel-email = E-mail
 channel-web = Website
 channel-phone = Telephone
 channel-forum = Forum
+staff-intake = Register at the counter
+staff-register = Register
+staff-national-id = EGN or LNCh
+staff-receipt = Registry number
+staff-receipt-track = Follow the case on the district's website, under “Track a case”, with the registry number and the access code.
+staff-intake-next = Register the next one
 ## Errors
 err-required = Enter “{ $field }”.
 err-too_long = “{ $field }” must be at most { $limit } characters.

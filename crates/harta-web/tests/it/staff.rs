@@ -245,3 +245,68 @@ async fn the_password_is_changed_with_the_current_one() {
         s.db.finish().await;
     }
 }
+
+fn by_id(r: &Response, id: &str) -> String {
+    let html = text(r);
+    let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id}"));
+    let rest = &html[at..];
+    let rest = &rest[rest.find('>').unwrap() + 1..];
+    rest[..rest.find('<').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn a_clerk_registers_at_the_counter_and_prints_a_receipt_once() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "1001", "counter_clerk", None, "парола-на-гишето").await;
+        staff(&s, "1002", "auditor", None, "парола-на-одитора").await;
+        let mut b = Browser::new(&s);
+        b.sign_in("1001", "парола-на-гишето").await;
+        let form = b.get("/staff/intake").await;
+        assert_eq!(form.status, 200);
+        let (csrf, key) = (field(&form, "csrf"), field(&form, "key"));
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("key", key.as_str()),
+            ("kind", "complaint"),
+            ("channel", "phone"),
+            ("unit", "cao"),
+            ("subject", "Грубо отношение на гише"),
+            ("text", "Служителят на гише 3 отказа да приеме заявлението ми."),
+            ("party_type", "person"),
+            ("name", "Иван Петров"),
+            ("phone", "0888 123 456"),
+            ("preferred", "phone"),
+            ("id_kind", "egn"),
+        ];
+        let mut wrong = fields.clone();
+        wrong.push(("national_id", "8032056032"));
+        let r = b.post("/staff/intake", &wrong).await;
+        assert_eq!(r.status, 422);
+        assert!(text(&r).contains("<a href=\"#national_id\">„ЕГН или ЛНЧ“ не е валиден"), "{}", text(&r));
+        fields.push(("national_id", "7503146242"));
+        let receipt = b.post("/staff/intake", &fields).await;
+        assert_eq!(receipt.status, 200, "{}", text(&receipt));
+        let number = by_id(&receipt, "number");
+        assert_eq!(number, "РКС26-ЖБ12-1");
+        assert_eq!(by_id(&receipt, "due"), "7 работни дни, до 04.12.2026");
+        let code = by_id(&receipt, "code");
+        assert_eq!(code.len(), 11);
+        // Printing again after a reload: the same case, the same code.
+        let again = b.post("/staff/intake", &fields).await;
+        assert_eq!((by_id(&again, "number"), by_id(&again, "code")), (number.clone(), code.clone()));
+        // The citizen can follow it with the receipt.
+        let tracked = s.app.track(&number, &code, "127.0.0.1").await.unwrap();
+        assert_eq!(tracked.case.channel.as_str(), "phone");
+        // An auditor changes nothing, here either.
+        let mut auditor = Browser::new(&s);
+        auditor.sign_in("1002", "парола-на-одитора").await;
+        let form = auditor.get("/staff/intake").await;
+        let (csrf, key) = (field(&form, "csrf"), field(&form, "key"));
+        let mut theirs = fields.clone();
+        theirs[0] = ("csrf", csrf.as_str());
+        theirs[1] = ("key", key.as_str());
+        assert_eq!(auditor.post("/staff/intake", &theirs).await.status, 403);
+        s.db.finish().await;
+    }
+}
