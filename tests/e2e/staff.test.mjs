@@ -3,7 +3,7 @@
 // in both languages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startBrowser, axeViolations, useLanguage } from './harness.mjs';
+import { startServer, startBrowser, axeViolations, useLanguage, totp } from './harness.mjs';
 
 let server;
 let browser;
@@ -45,7 +45,13 @@ test('an administrator signs in and works a letter from the inbox to closed', as
   await page.fill('#login', 'admin');
   await page.fill('#password', server.adminPassword);
   await page.click('button[type=submit]');
+  // An administrator must set up the second factor: the key, then a code from it.
+  await page.waitForSelector('#secret');
+  const enrolment = await axeViolations(page);
+  await page.fill('#code', totp(await page.textContent('#secret')));
+  await page.click('button[type=submit]');
   await page.waitForSelector('table');
+  assert.deepEqual(enrolment, []);
   assert.match(await page.textContent('table'), /Счупена пейка/);
 
   await page.click(`a:text("${number}")`);

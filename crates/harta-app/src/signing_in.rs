@@ -24,6 +24,36 @@ const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(5);
 /// The shortest password a member of staff may choose.
 pub const MIN_PASSWORD: usize = 12;
 
+/// How long the second step of a sign-in may wait after the password.
+pub const SECOND_STEP: SignedDuration = SignedDuration::from_mins(5);
+
+/// What the password step leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    /// Signed in: the session token for the cookie.
+    Session(String),
+    /// The code from the authenticator app is needed; the ticket carries the password step.
+    Code {
+        /// Sealed proof of the password step.
+        ticket: String,
+    },
+    /// The role needs a second factor and none is set up: show the new secret, ask for a code.
+    Enrol {
+        /// Sealed proof of the password step, with the new secret.
+        ticket: String,
+        /// The secret in base32, for typing into the app.
+        secret: String,
+        /// The `otpauth://` address of it, for apps that take one.
+        uri: String,
+    },
+}
+
+/// The TOTP of a secret: SHA-1, 6 digits, 30-second steps, one step of skew either way (what
+/// every authenticator app uses).
+fn totp(secret: &[u8]) -> Result<totp_rs::Totp, AppError> {
+    totp_rs::Builder::new().with_secret(secret.to_vec()).build().map_err(|e| AppError::Conflict(format!("TOTP: {e}")))
+}
+
 /// A signed-in member of staff.
 #[derive(Debug, Clone)]
 pub struct StaffSession {
@@ -42,10 +72,11 @@ impl App {
         Sessions::new(self.inner.db.clone())
     }
 
-    /// Signs a member of staff in; returns the session token for the cookie. A wrong login and
-    /// a wrong password get the same answer; after [`FAILURE_LIMIT`] failures a login is locked
-    /// for [`LOCK_OUT`] whatever is typed.
-    pub async fn sign_in(&self, login: &str, password: &str, from: &str) -> Result<String, AppError> {
+    /// The first step of signing in: the password. A wrong login and a wrong password get the
+    /// same answer; after [`FAILURE_LIMIT`] failures a login is locked for [`LOCK_OUT`] whatever
+    /// is typed. Staff enrolled in TOTP, and every administrator and auditor (for whom it is
+    /// mandatory), go on to the second step with a sealed ticket; others get their session.
+    pub async fn sign_in(&self, login: &str, password: &str, from: &str) -> Result<SignIn, AppError> {
         let login = login.trim();
         let sessions = self.sessions();
         let now = self.now();
@@ -60,18 +91,95 @@ impl App {
             "$argon2id$v=19$m=19456,t=2,p=1$arW+PG+w55OPlShl4kaO0w$28oEkXFoyKR1XD21O+EPQDmb/k6tAfpWgfA+3SgR73E";
         let stored = found.as_ref().and_then(|c| c.password_hash.clone()).unwrap_or_else(|| NOBODY.into());
         let matches = passwords::verify(password.to_string(), stored).await;
-        let staff = found.filter(|c| c.active && matches);
-        let Some(staff) = staff else {
-            sessions.fail(login, now, FAILURE_WINDOW, FAILURE_LIMIT, LOCK_OUT).await?;
-            audit.record(now, &format!("login:{login}"), "sign_in_failed", login, &format!("from {from}")).await?;
+        let Some(staff) = found.filter(|c| c.active && matches) else {
+            return Err(self.failed(login, from, "sign_in_failed").await?);
+        };
+        let mandatory = matches!(Role::parse(&staff.role), Some(Role::Administrator | Role::Auditor));
+        match (&staff.totp_sealed, mandatory) {
+            (Some(_), _) => Ok(SignIn::Code { ticket: self.ticket(login, staff.staff_id, None)? }),
+            (None, true) => {
+                let secret = random_bytes::<20>().map_err(|e| AppError::Conflict(e.to_string()))?;
+                let base32 = totp(&secret)?.secret().to_base32();
+                let uri = format!(
+                    "otpauth://totp/harta:{login}?secret={base32}&issuer=harta&algorithm=SHA1&digits=6&period=30"
+                );
+                Ok(SignIn::Enrol { ticket: self.ticket(login, staff.staff_id, Some(&base32))?, secret: base32, uri })
+            }
+            (None, false) => {
+                sessions.clear_failures(login).await?;
+                Ok(SignIn::Session(self.open_session(login, staff.staff_id, from).await?))
+            }
+        }
+    }
+
+    /// The second step: the code from the authenticator app, checked within a step either way
+    /// and accepted only once. When enrolling, the first good code also stores the secret.
+    pub async fn second_factor(&self, ticket: &str, code: &str, from: &str) -> Result<String, AppError> {
+        let now = self.now();
+        let opened = self.inner.key.open_from_browser(ticket).ok_or(AppError::Unauthenticated)?;
+        let mut parts = opened.split(' ');
+        let (Some(until), Some(staff_id), Some(login)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(AppError::Unauthenticated);
         };
+        let enrolling = parts.next().map(str::to_string);
+        let until: i64 = until.parse().map_err(|_| AppError::Unauthenticated)?;
+        let staff_id: i64 = staff_id.parse().map_err(|_| AppError::Unauthenticated)?;
+        if now.as_millisecond() > until {
+            return Err(AppError::Unauthenticated);
+        }
+        let sessions = self.sessions();
+        if sessions.locked_until(login, now).await?.is_some() {
+            return Err(AppError::TooMany);
+        }
+        let secret = match &enrolling {
+            Some(base32) => totp_rs::Secret::try_from_base32(base32).map_err(|_| AppError::Unauthenticated)?.to_vec(),
+            None => {
+                let staff = sessions.credentials(login).await?.ok_or(AppError::Unauthenticated)?;
+                let sealed = staff.totp_sealed.ok_or(AppError::Unauthenticated)?;
+                let hex = self.inner.key.open(&sealed).map_err(|_| AppError::Unauthenticated)?;
+                crate::secrets::unhex(&hex).ok_or(AppError::Unauthenticated)?
+            }
+        };
+        let seconds = u64::try_from(now.as_second()).unwrap_or_default();
+        let step = totp(&secret)?.check(code.trim(), seconds).and_then(|s| i64::try_from(s).ok());
+        let accepted = match step {
+            Some(step) => sessions.use_totp_step(staff_id, step).await?,
+            None => false,
+        };
+        if !accepted {
+            return Err(self.failed(login, from, "second_factor_failed").await?);
+        }
+        if enrolling.is_some() {
+            let sealed = self.inner.key.seal(&hex(&secret)).map_err(|e| AppError::Conflict(e.to_string()))?;
+            sessions.set_totp(staff_id, &sealed).await?;
+            self.inner.audit.record(now, &format!("staff:{staff_id}"), "totp_enrolled", login, "").await?;
+        }
         sessions.clear_failures(login).await?;
+        self.open_session(login, staff_id, from).await
+    }
+
+    /// Counts and audits a failed step; the error to answer with.
+    async fn failed(&self, login: &str, from: &str, action: &str) -> Result<AppError, AppError> {
+        let now = self.now();
+        self.sessions().fail(login, now, FAILURE_WINDOW, FAILURE_LIMIT, LOCK_OUT).await?;
+        self.inner.audit.record(now, &format!("login:{login}"), action, login, &format!("from {from}")).await?;
+        Ok(AppError::Unauthenticated)
+    }
+
+    /// A sealed ticket saying the password was right, for [`SECOND_STEP`].
+    fn ticket(&self, login: &str, staff_id: i64, enrolling: Option<&str>) -> Result<String, AppError> {
+        let until = (self.now() + SECOND_STEP).as_millisecond();
+        let plain = format!("{until} {staff_id} {login}{}", enrolling.map(|s| format!(" {s}")).unwrap_or_default());
+        self.inner.key.seal_for_browser(&plain).map_err(|e| AppError::Conflict(e.to_string()))
+    }
+
+    async fn open_session(&self, login: &str, staff_id: i64, from: &str) -> Result<String, AppError> {
+        let now = self.now();
         let secret = |e: crate::secrets::KeyError| AppError::Conflict(e.to_string());
         let token = hex(&random_bytes::<32>().map_err(secret)?);
         let csrf = hex(&random_bytes::<16>().map_err(secret)?);
-        sessions.create(&hash(&token), staff.staff_id, &csrf, from, now, now + SESSION_IDLE).await?;
-        audit.record(now, &format!("staff:{}", staff.staff_id), "sign_in", login, &format!("from {from}")).await?;
+        self.sessions().create(&hash(&token), staff_id, &csrf, from, now, now + SESSION_IDLE).await?;
+        self.inner.audit.record(now, &format!("staff:{staff_id}"), "sign_in", login, &format!("from {from}")).await?;
         Ok(token)
     }
 

@@ -34,6 +34,10 @@ pub struct Credentials {
     pub password_hash: Option<String>,
     /// Whether they may sign in at all.
     pub active: bool,
+    /// Their role's name.
+    pub role: String,
+    /// Their TOTP secret, sealed, once they have enrolled.
+    pub totp_sealed: Option<Vec<u8>>,
 }
 
 /// Sessions and sign-in failures.
@@ -51,15 +55,19 @@ impl Sessions {
     /// The sign-in details of a login (an employee number).
     pub async fn credentials(&self, login: &str) -> Result<Option<Credentials>> {
         on_db!(read & self.db, |pool| {
-            let row = sqlx::query("SELECT id, password_hash, active FROM staff WHERE employee_number = $1")
-                .bind(login)
-                .fetch_optional(pool)
-                .await?;
+            let row = sqlx::query(
+                "SELECT id, password_hash, active, role, totp_sealed FROM staff WHERE employee_number = $1",
+            )
+            .bind(login)
+            .fetch_optional(pool)
+            .await?;
             row.map(|r| {
                 Ok(Credentials {
                     staff_id: r.try_get("id")?,
                     password_hash: r.try_get("password_hash")?,
                     active: r.try_get::<i64, _>("active")? == 1,
+                    role: r.try_get("role")?,
+                    totp_sealed: r.try_get("totp_sealed")?,
                 })
             })
             .transpose()
@@ -75,6 +83,31 @@ impl Sessions {
                 .execute(pool)
                 .await?;
             Ok(())
+        })
+    }
+
+    /// Enrols a member of staff in TOTP with a sealed secret.
+    pub async fn set_totp(&self, staff_id: i64, sealed: &[u8]) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query("UPDATE staff SET totp_sealed = $1 WHERE id = $2")
+                .bind(sealed)
+                .bind(staff_id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Accepts a TOTP time step for a member of staff once: false if that step (or a later
+    /// one) was already used, which is how a replayed code is refused on every replica.
+    pub async fn use_totp_step(&self, staff_id: i64, step: i64) -> Result<bool> {
+        on_db!(&self.db, |pool| {
+            let done = sqlx::query("UPDATE staff SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
+                .bind(step)
+                .bind(staff_id)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
         })
     }
 

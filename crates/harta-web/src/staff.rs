@@ -12,7 +12,7 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use harta_app::cases::{ListInput, PartyInput, RegisterCaseInput};
-use harta_app::signing_in::StaffSession;
+use harta_app::signing_in::{SignIn, StaffSession};
 use harta_app::{App, AppError};
 use harta_domain::case::{CaseEvent, StaffId};
 use harta_domain::deadline::DeadlineStatus;
@@ -28,6 +28,7 @@ const SESSION_COOKIE: &str = "harta_session";
 pub fn router() -> Router<App> {
     Router::new()
         .route("/staff/sign-in", get(sign_in_page).post(sign_in))
+        .route("/staff/sign-in/code", post(second_factor))
         .route("/staff/sign-out", post(sign_out))
         .route("/staff", get(inbox))
         .route("/staff/cases/{number}", get(case_page))
@@ -87,19 +88,89 @@ async fn sign_in(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(
         return sign_in_form(&app, &visit, f.login, Some("err-csrf"), StatusCode::FORBIDDEN);
     }
     match app.sign_in(&f.login, &f.password, &visit.from).await {
-        Ok(token) => {
-            let mut response = Redirect::to("/staff").into_response();
-            let cookie = format!("{SESSION_COOKIE}={token}; Path=/staff; HttpOnly; SameSite=Strict{}", visit.secure());
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            response
+        Ok(SignIn::Session(token)) => with_session(&visit, &token),
+        Ok(SignIn::Code { ticket }) => second_step(&app, &visit, ticket, None, None, StatusCode::OK),
+        Ok(SignIn::Enrol { ticket, secret, uri }) => {
+            second_step(&app, &visit, ticket, Some((spaced(&secret), uri)), None, StatusCode::OK)
         }
         Err(AppError::Unauthenticated) => {
             sign_in_form(&app, &visit, f.login, Some("staff-sign-in-wrong"), StatusCode::UNAUTHORIZED)
         }
         Err(AppError::TooMany) => {
             sign_in_form(&app, &visit, f.login, Some("staff-sign-in-locked"), StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
+}
+
+/// Into the workspace with a new session cookie.
+fn with_session(visit: &Visit, token: &str) -> Response {
+    let mut response = Redirect::to("/staff").into_response();
+    let cookie = format!("{SESSION_COOKIE}={token}; Path=/staff; HttpOnly; SameSite=Strict{}", visit.secure());
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// A base32 secret in groups of four, as authenticator apps show them.
+fn spaced(secret: &str) -> String {
+    secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+#[derive(Template)]
+#[template(path = "staff_second_factor.html")]
+struct SecondStepPage {
+    c: Chrome,
+    csrf: String,
+    ticket: String,
+    /// When enrolling: the secret to type into the app, and its address.
+    enrol: Option<(String, String)>,
+    errors: Vec<ShownError>,
+}
+
+impl SecondStepPage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+fn second_step(
+    app: &App,
+    visit: &Visit,
+    ticket: String,
+    enrol: Option<(String, String)>,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let errors = error.map(|e| vec![ShownError { id: "code".into(), text: visit.l().t(e) }]).unwrap_or_default();
+    let page =
+        SecondStepPage { c: visit.chrome(app.charter(), "staff"), csrf: visit.csrf.0.clone(), ticket, enrol, errors };
+    visit.page(status, page.render(), true)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Code {
+    csrf: String,
+    ticket: String,
+    code: String,
+    secret: String,
+    uri: String,
+}
+
+async fn second_factor(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(f): Form<Code>) -> Response {
+    let enrol = (!f.secret.is_empty()).then(|| (f.secret.clone(), f.uri.clone()));
+    if !visit.csrf_ok(&headers, &f.csrf) {
+        return second_step(&app, &visit, f.ticket, enrol, Some("err-csrf"), StatusCode::FORBIDDEN);
+    }
+    match app.second_factor(&f.ticket, &f.code, &visit.from).await {
+        Ok(token) => with_session(&visit, &token),
+        Err(AppError::Unauthenticated) => {
+            second_step(&app, &visit, f.ticket, enrol, Some("staff-code-wrong"), StatusCode::UNAUTHORIZED)
+        }
+        Err(AppError::TooMany) => {
+            sign_in_form(&app, &visit, String::new(), Some("staff-sign-in-locked"), StatusCode::TOO_MANY_REQUESTS)
         }
         Err(e) => crate::public::failure(&app, &visit, &e),
     }

@@ -277,6 +277,13 @@ staff-national-id = EGN or LNCh
 staff-receipt = Registry number
 staff-receipt-track = Follow the case on the district's website, under “Track a case”, with the registry number and the access code.
 staff-intake-next = Register the next one
+staff-code-title = Confirmation code
+staff-code = Code from the app
+staff-code-hint = The 6 digits from your authenticator app (for example FreeOTP or Google Authenticator).
+staff-code-wrong = The code is wrong or was already used. Enter the new code from the app.
+staff-enrol-lead = Your role needs a second factor. Add this key to your authenticator app and enter the code it shows.
+staff-enrol-secret = Key
+staff-enrol-uri = Address for apps that take one
 ## Errors
 err-required = Enter “{ $field }”.
 err-too_long = “{ $field }” must be at most { $limit } characters.

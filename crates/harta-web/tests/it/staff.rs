@@ -73,6 +73,24 @@ impl Browser {
         r
     }
 
+    /// Signs in through the second factor too, enrolling when the role asks for it.
+    async fn sign_in_with_code(&mut self, login: &str, password: &str, now: &str) -> Response {
+        let step = self.sign_in(login, password).await;
+        let html = text(&step);
+        let Some(at) = html.find("id=\"secret\" class=\"big\">") else { return step };
+        let secret = html[at + 24..at + 24 + html[at + 24..].find('<').unwrap()].to_string();
+        let code = code_at(&secret, now);
+        let fields = [
+            ("csrf", field(&step, "csrf")),
+            ("ticket", field(&step, "ticket")),
+            ("code", code),
+            ("secret", field(&step, "secret")),
+            ("uri", field(&step, "uri")),
+        ];
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.post("/staff/sign-in/code", &refs).await
+    }
+
     async fn sign_in(&mut self, login: &str, password: &str) -> Response {
         let form = self.get("/staff/sign-in").await;
         let csrf = field(&form, "csrf");
@@ -300,13 +318,89 @@ async fn a_clerk_registers_at_the_counter_and_prints_a_receipt_once() {
         assert_eq!(tracked.case.channel.as_str(), "phone");
         // An auditor changes nothing, here either.
         let mut auditor = Browser::new(&s);
-        auditor.sign_in("1002", "парола-на-одитора").await;
+        assert_eq!(auditor.sign_in_with_code("1002", "парола-на-одитора", "2026-11-25T12:30:00Z").await.status, 303);
         let form = auditor.get("/staff/intake").await;
         let (csrf, key) = (field(&form, "csrf"), field(&form, "key"));
         let mut theirs = fields.clone();
         theirs[0] = ("csrf", csrf.as_str());
         theirs[1] = ("key", key.as_str());
         assert_eq!(auditor.post("/staff/intake", &theirs).await.status, 403);
+        s.db.finish().await;
+    }
+}
+
+async fn post_code(b: &mut Browser, fields: Vec<(&str, String)>) -> Response {
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    b.post("/staff/sign-in/code", &refs).await
+}
+
+/// The code an authenticator app shows for a base32 secret at a time.
+fn code_at(secret: &str, at: &str) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret.replace(' ', "")).unwrap();
+    let totp = totp_rs::Builder::new().with_secret(secret.to_vec()).build().unwrap();
+    totp.generate(at.parse::<jiff::Timestamp>().unwrap().as_second() as u64).to_string()
+}
+
+#[tokio::test]
+async fn administrators_and_auditors_must_use_a_second_factor_and_a_code_works_once() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "9001", "administrator", None, "админ-парола-1").await;
+        staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        // An officer without a second factor goes straight in.
+        assert_eq!(Browser::new(&s).sign_in("1042", "парола-на-петя-1").await.status, 303);
+
+        // The administrator is shown a new key and must confirm it with a code.
+        let mut b = Browser::new(&s);
+        let enrol = b.sign_in("9001", "админ-парола-1").await;
+        assert_eq!(enrol.status, 200);
+        let secret = {
+            let html = text(&enrol);
+            let at = html.find("id=\"secret\" class=\"big\">").unwrap() + 24;
+            html[at..at + html[at..].find('<').unwrap()].to_string()
+        };
+        let (csrf, ticket) = (field(&enrol, "csrf"), field(&enrol, "ticket"));
+        let uri = field(&enrol, "uri");
+        assert!(uri.starts_with("otpauth://totp/harta:9001?secret="));
+        let hidden_secret = field(&enrol, "secret");
+        let send = |code: String, ticket: String| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("ticket", ticket),
+                ("code", code),
+                ("secret", hidden_secret.clone()),
+                ("uri", uri.clone()),
+            ]
+        };
+        let wrong = post_code(&mut b, send("000000".into(), ticket.clone())).await;
+        assert_eq!(wrong.status, 401);
+        assert!(text(&wrong).contains("Кодът не е верен"));
+        let code = code_at(&secret, "2026-11-25T12:30:00Z");
+        assert_eq!(post_code(&mut b, send(code.clone(), ticket.clone())).await.status, 303, "enrolled and signed in");
+        assert_eq!(b.get("/staff").await.status, 200);
+
+        // Next time the code is asked for; the same code again is refused (replay).
+        let mut again = Browser::new(&s);
+        let step = again.sign_in("9001", "админ-парола-1").await;
+        assert!(!text(&step).contains("id=\"secret\""), "enrolled: no new key");
+        let (csrf2, ticket2) = (field(&step, "csrf"), field(&step, "ticket"));
+        let replay =
+            again.post("/staff/sign-in/code", &[("csrf", &csrf2), ("ticket", &ticket2), ("code", &code)]).await;
+        assert_eq!(replay.status, 401);
+        s.set_now("2026-11-25T12:30:40Z");
+        let next = code_at(&secret, "2026-11-25T12:30:40Z");
+        let ok = again.post("/staff/sign-in/code", &[("csrf", &csrf2), ("ticket", &ticket2), ("code", &next)]).await;
+        assert_eq!(ok.status, 303);
+        // A ticket is good for five minutes only.
+        let mut late = Browser::new(&s);
+        let step = late.sign_in("9001", "админ-парола-1").await;
+        let (csrf3, ticket3) = (field(&step, "csrf"), field(&step, "ticket"));
+        s.set_now("2026-11-25T12:36:40Z");
+        let code = code_at(&secret, "2026-11-25T12:36:40Z");
+        assert_eq!(
+            late.post("/staff/sign-in/code", &[("csrf", &csrf3), ("ticket", &ticket3), ("code", &code)]).await.status,
+            401
+        );
         s.db.finish().await;
     }
 }
