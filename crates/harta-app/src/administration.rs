@@ -2,7 +2,7 @@
 
 use harta_store::admin::NewStaff;
 
-use crate::access::Role;
+use crate::access::{Principal, Role};
 use crate::passwords;
 use crate::{App, AppError};
 
@@ -26,6 +26,18 @@ impl App {
         let first = !admin.is_set_up().await?;
         admin.set_up(self.charter(), charter_text, self.now()).await?;
         self.seed_catalogue().await?;
+        // Cases stored before the search index existed join it now.
+        let mut indexed = 0;
+        loop {
+            let n = self.inner.cases.index_missing(5000).await?;
+            if n == 0 {
+                break;
+            }
+            indexed += n;
+        }
+        if indexed > 0 {
+            tracing::info!(cases = indexed, "cases added to the search index");
+        }
         if !first {
             return Ok(None);
         }
@@ -42,6 +54,23 @@ impl App {
         };
         admin.add_staff(&staff, self.now()).await?;
         Ok(Some(FirstLogin { login: FIRST_ADMIN_LOGIN.to_string(), password }))
+    }
+}
+
+impl App {
+    /// Gives a member of staff a new generated password (for a first sign-in, or one
+    /// forgotten), returned once; administrators only, and audited.
+    pub async fn reset_password(&self, who: &Principal, login: &str) -> Result<String, AppError> {
+        if !who.role.may_administer() {
+            return Err(AppError::Forbidden("reset passwords"));
+        }
+        let sessions = harta_store::sessions::Sessions::new(self.inner.db.clone());
+        let staff = sessions.credentials(login).await?.ok_or_else(|| AppError::NotFound(format!("staff {login}")))?;
+        let password = passwords::generate().map_err(|e| AppError::Conflict(e.to_string()))?;
+        let hash = passwords::hash(password.clone()).await.map_err(|e| AppError::Conflict(e.to_string()))?;
+        sessions.set_password(staff.staff_id, &hash).await?;
+        self.inner.audit.record(self.now(), &who.audit_name(), "reset_password", login, "").await?;
+        Ok(password)
     }
 }
 

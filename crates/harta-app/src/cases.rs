@@ -110,6 +110,10 @@ pub struct ListInput {
     pub page: Option<String>,
     /// Page size, 1–100.
     pub per_page: Option<String>,
+    /// Words to find in the number, subject, text or name (at most 200 characters).
+    pub search: Option<String>,
+    /// Only open cases (when no state is asked for).
+    pub open_only: bool,
 }
 
 /// A page of cases.
@@ -514,6 +518,10 @@ impl App {
             Ok(n) if (1..=100).contains(&n) => Ok(n),
             _ => Err("must be a whole number from 1 to 100".to_string()),
         });
+        let search = input.search.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        if search.is_some_and(|q| q.chars().count() > 200) {
+            f.0.push(FieldError::new("search", "must be at most 200 characters").with_code("too_long"));
+        }
         if !f.0.is_empty() {
             return Err(AppError::Invalid(f.0));
         }
@@ -524,6 +532,8 @@ impl App {
             unit,
             due_before,
             unit_scope: who.unit_scope().map(str::to_string),
+            search: search.map(str::to_string),
+            open_only: input.open_only && state.is_none(),
             limit: per_page,
             offset: (page - 1) * per_page,
         };

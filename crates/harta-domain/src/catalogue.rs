@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use crate::charter::{Charter, CharterError, Text, bad, non_empty, text};
+pub use crate::text::fold;
 
 /// One administrative service.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -181,62 +182,6 @@ fn within_typos(term: &str, word: &str, max: usize) -> bool {
     }
     let shortest = a.len().saturating_sub(max).max(1);
     (shortest..=b.len()).any(|j| rows[a.len()][j] <= max)
-}
-
-/// Folds text for matching: Cyrillic is written in Latin letters by the Bulgarian
-/// transliteration law (щ → sht, ю → yu), accents are dropped and everything is lower case, so
-/// «Удостоверение», «udostoverenie» and «UDOSTOVERÉNIE» are the same word.
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        let latin = match c {
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
-            'г' => "g",
-            'д' => "d",
-            'е' | 'ѐ' | 'э' => "e",
-            'ж' => "zh",
-            'з' => "z",
-            'и' | 'ѝ' | 'і' => "i",
-            'й' => "y",
-            'к' => "k",
-            'л' => "l",
-            'м' => "m",
-            'н' => "n",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "h",
-            'ц' => "ts",
-            'ч' => "ch",
-            'ш' => "sh",
-            'щ' => "sht",
-            'ъ' => "a",
-            'ь' | 'ы' => "y",
-            'ю' => "yu",
-            'я' => "ya",
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => "a",
-            'è' | 'é' | 'ê' | 'ë' => "e",
-            'ì' | 'í' | 'î' | 'ï' => "i",
-            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => "o",
-            'ù' | 'ú' | 'û' | 'ü' => "u",
-            'ç' => "c",
-            'ñ' => "n",
-            'ý' | 'ÿ' => "y",
-            c if c.is_ascii_alphanumeric() => {
-                out.push(c);
-                continue;
-            }
-            _ => " ",
-        };
-        out.push_str(latin);
-    }
-    out
 }
 
 #[derive(Deserialize)]

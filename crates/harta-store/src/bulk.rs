@@ -43,6 +43,14 @@ pub(crate) struct CaseRow<'a> {
     pub access_digest: Option<&'a str>,
     pub submission_key: Option<&'a str>,
     pub publish_consent: bool,
+    /// The name of the person or organisation, for the search index.
+    pub party_name: &'a str,
+}
+
+/// What the search index holds for a case: its number, subject, text and the person's name,
+/// folded (see [`harta_domain::text::fold`]) so that either script and any case find it.
+pub(crate) fn search_text(number: &str, subject: &str, body: &str, name: &str) -> String {
+    harta_domain::text::fold(&format!("{number} {subject} {name} {body}"))
 }
 
 /// Columns of parties, cases and events for one bulk write.
@@ -82,6 +90,7 @@ pub(crate) struct Rows {
     access_digest: Vec<Option<String>>,
     submission_key: Vec<Option<String>>,
     publish_consent: Vec<bool>,
+    search: Vec<String>,
     event_id: Vec<i64>,
     event_case_id: Vec<i64>,
     event_n: Vec<i64>,
@@ -140,6 +149,7 @@ impl Rows {
         self.access_digest.push(c.access_digest.map(str::to_string));
         self.submission_key.push(c.submission_key.map(str::to_string));
         self.publish_consent.push(c.publish_consent);
+        self.search.push(search_text(c.number.as_str(), c.subject, c.body, c.party_name));
     }
 
     /// Adds a document of a case.
@@ -291,6 +301,13 @@ impl InsertRows for sqlx::SqliteConnection {
             });
             q.build().execute(&mut *self).await?;
         }
+        for start in (0..cases).step_by(SQLITE_CHUNK) {
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO cases_fts (rowid, text) ");
+            q.push_values(start..cases.min(start + SQLITE_CHUNK), |mut b, i| {
+                b.push_bind(r.case_id[i]).push_bind(std::mem::take(&mut r.search[i]));
+            });
+            q.build().execute(&mut *self).await?;
+        }
         let events = r.event_id.len();
         for start in (0..events).step_by(SQLITE_CHUNK * 2) {
             let mut q = sqlx::QueryBuilder::new("INSERT INTO case_events (id, case_id, n, at, actor, type, data) ");
@@ -362,11 +379,11 @@ impl InsertRows for sqlx::PgConnection {
             sqlx::query(
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                     unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
-                    access_digest, submission_key, publish_consent)
+                    access_digest, submission_key, publish_consent, search_text)
                  SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
                     $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[],
                     $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::text[], $20::text[],
-                    $21::boolean[])",
+                    $21::boolean[], $22::text[])",
             )
             .bind(&r.case_id[c.clone()])
             .bind(&r.registry_number[c.clone()])
@@ -388,7 +405,8 @@ impl InsertRows for sqlx::PgConnection {
             .bind(&r.updated_at[c.clone()])
             .bind(&r.access_digest[c.clone()])
             .bind(&r.submission_key[c.clone()])
-            .bind(&r.publish_consent[c])
+            .bind(&r.publish_consent[c.clone()])
+            .bind(&r.search[c])
             .execute(&mut *self)
             .await?;
         }

@@ -301,6 +301,7 @@ async fn write_batch(
                 access_digest: case.access_digest.as_deref(),
                 submission_key: case.submission_key.as_deref(),
                 publish_consent: case.publish_consent,
+                party_name: case.party.name.as_str(),
             });
             let event = CaseEvent::Registered { registry_number: r.number.as_str().to_string(), due: r.due };
             rows.push_event(event_ids[i], r.id, 1, case.received_at, &case.actor, &event)?;
@@ -421,6 +422,11 @@ pub struct CaseFilter {
     pub due_before: Option<Date>,
     /// The units the caller may see (`None`: all).
     pub unit_scope: Option<String>,
+    /// Only cases still open (registered, assigned, in progress, waiting for information).
+    pub open_only: bool,
+    /// Words that must all appear (as words or word beginnings) in the registry number,
+    /// subject, text or the person's name, in either script, any case.
+    pub search: Option<String>,
     /// Page size.
     pub limit: u32,
     /// Rows to skip.
@@ -523,6 +529,42 @@ impl Cases {
         Ok(row)
     }
 
+    /// Adds up to `batch` cases that are not in the search index yet (cases stored before the
+    /// index existed); returns how many. Run until it returns 0, before the store takes new
+    /// cases (on SQLite the cases after the last one indexed are the ones missing: reading the
+    /// last entry of the index costs nothing, where a comparison of every case would not).
+    pub async fn index_missing(&self, batch: i64) -> Result<u64> {
+        let sqlite = matches!(self.db, Db::Sqlite(_));
+        let missing = if sqlite {
+            "SELECT c.id, c.registry_number, c.subject, c.body, p.name FROM cases c JOIN parties p ON p.id = c.party_id
+             WHERE c.id > COALESCE((SELECT rowid FROM cases_fts ORDER BY rowid DESC LIMIT 1), 0)
+             ORDER BY c.id LIMIT $1"
+        } else {
+            "SELECT c.id, c.registry_number, c.subject, c.body, p.name FROM cases c JOIN parties p ON p.id = c.party_id
+             WHERE c.search_text = '' ORDER BY c.id LIMIT $1"
+        };
+        let write = if sqlite {
+            "INSERT INTO cases_fts (rowid, text) VALUES ($1, $2)"
+        } else {
+            "UPDATE cases SET search_text = $2 WHERE id = $1"
+        };
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let rows = sqlx::query(missing).bind(batch).fetch_all(&mut *tx).await?;
+            for row in &rows {
+                let text = crate::bulk::search_text(
+                    &row.try_get::<String, _>("registry_number")?,
+                    &row.try_get::<String, _>("subject")?,
+                    &row.try_get::<String, _>("body")?,
+                    &row.try_get::<String, _>("name")?,
+                );
+                sqlx::query(write).bind(row.try_get::<i64, _>("id")?).bind(text).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(rows.len() as u64)
+        })
+    }
+
     /// The documents of a case, in the order they were added.
     pub async fn documents(&self, case_id: i64) -> Result<Vec<DocumentRecord>> {
         on_db!(read & self.db, |pool| {
@@ -559,6 +601,27 @@ impl Cases {
 
     /// A page of cases, soonest due first.
     pub async fn list(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
+        // The folded words of the query as each backend's full-text query: every word, as a
+        // word or the beginning of one. Folded words are only [a-z0-9], so nothing in them can
+        // be taken for query syntax.
+        let words: Vec<String> = filter
+            .search
+            .as_deref()
+            .map(harta_domain::text::fold)
+            .map(|f| {
+                f.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
+            })
+            .unwrap_or_default();
+        let search = (!words.is_empty()).then(|| match &self.db {
+            Db::Sqlite(_) => (
+                " AND id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ",
+                words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
+            ),
+            Db::Postgres(_) => (
+                " AND to_tsvector('simple', search_text) @@ to_tsquery('simple', ",
+                words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
+            ),
+        });
         on_db!(read & self.db, |pool| {
             let mut q = sqlx::QueryBuilder::new(
                 "SELECT id, registry_number, kind, channel, subject, unit_code, state, received_at, due FROM cases WHERE 1 = 1",
@@ -577,6 +640,12 @@ impl Cases {
             }
             if let Some(before) = filter.due_before {
                 q.push(" AND due <= ").push_bind(day(before));
+            }
+            if filter.open_only {
+                q.push(" AND state IN ('registered', 'assigned', 'in_progress', 'information_requested')");
+            }
+            if let Some((sql, terms)) = &search {
+                q.push(*sql).push_bind(terms.clone()).push(")");
             }
             q.push(" ORDER BY due, id LIMIT ").push_bind(i64::from(filter.limit));
             q.push(" OFFSET ").push_bind(i64::from(filter.offset));

@@ -342,6 +342,8 @@ async fn decide_publication(
 
 #[derive(serde::Deserialize)]
 struct ListQuery {
+    /// Words to find (number, subject, text, name).
+    q: Option<String>,
     state: Option<String>,
     kind: Option<String>,
     unit: Option<String>,
@@ -364,6 +366,8 @@ async fn list_cases(
         due_before: q.due_before,
         page: q.page,
         per_page: q.per_page,
+        search: q.q,
+        open_only: false,
     };
     let page = app.list_cases(&who, &input).await?;
     let items: Vec<Value> = page

@@ -215,11 +215,42 @@ fn deadline_text(l: crate::i18n::Localizer, status: DeadlineStatus) -> (&'static
     }
 }
 
+/// Splits text into pieces, marking the words that a search word begins (compared folded, so
+/// «ivan» marks «Иванова»). The template escapes every piece.
+fn marked(text: &str, search: &str) -> Vec<(String, bool)> {
+    let fold = harta_domain::text::fold;
+    let terms: Vec<String> = fold(search)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<(String, bool)>| {
+        if !word.is_empty() {
+            let f = fold(word);
+            let hit = terms.iter().any(|t| f.trim().starts_with(t.as_str()));
+            out.push((std::mem::take(word), hit));
+        }
+    };
+    for ch in text.chars() {
+        if ch.is_alphanumeric() {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push((ch.to_string(), false));
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// A row of the inbox.
 struct Row {
     number: String,
     kind: &'static str,
-    subject: String,
+    /// The subject in pieces, those matching the search marked.
+    subject: Vec<(String, bool)>,
     unit: String,
     state: &'static str,
     received: String,
@@ -234,6 +265,7 @@ struct InboxPage {
     who: String,
     csrf: String,
     rows: Vec<Row>,
+    q: String,
     state: String,
     kind: String,
     errors: Vec<ShownError>,
@@ -242,6 +274,7 @@ struct InboxPage {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Filters {
+    q: String,
     state: String,
     kind: String,
     page: String,
@@ -254,7 +287,15 @@ async fn inbox(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q
     };
     let l = visit.l();
     let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
-    let input = ListInput { state: some(&q.state), kind: some(&q.kind), page: some(&q.page), ..ListInput::default() };
+    let input = ListInput {
+        state: some(&q.state),
+        kind: some(&q.kind),
+        page: some(&q.page),
+        search: some(&q.q),
+        // An inbox shows what is still to do, unless a state is chosen.
+        open_only: true,
+        ..ListInput::default()
+    };
     let (items, errors) = match app.list_cases(&session.principal, &input).await {
         Ok(page) => (page.items, Vec::new()),
         Err(AppError::Invalid(found)) => {
@@ -269,7 +310,7 @@ async fn inbox(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q
             deadline: c.state.is_open().then(|| app.deadline_of(c.due)).flatten().map(|d| deadline_text(l, d)),
             number: c.registry_number,
             kind: c.kind.as_str(),
-            subject: c.subject,
+            subject: marked(&c.subject, &q.q),
             unit: app.charter().unit(&c.unit).map_or(c.unit.clone(), |u| l.pick(&u.name).to_string()),
             state: c.state.as_str(),
             received: date_bg(in_sofia(c.received_at).date()),
@@ -281,6 +322,7 @@ async fn inbox(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         rows,
+        q: q.q,
         state: q.state,
         kind: q.kind,
         errors,

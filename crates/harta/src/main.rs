@@ -111,6 +111,11 @@ enum StaffCommand {
     },
     /// List the staff directory.
     List,
+    /// Give a member of staff a new generated password and print it (shown only now).
+    ResetPassword {
+        /// Their employee number (their login).
+        employee_number: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -288,6 +293,10 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
                 phone,
             };
             println!("{}", app.add_staff(&operator(), &input).await.map_err(app_error)?);
+            Ok(())
+        }
+        AdminCommand::Staff { command: StaffCommand::ResetPassword { employee_number } } => {
+            println!("{}", app.reset_password(&operator(), &employee_number).await.map_err(app_error)?);
             Ok(())
         }
         AdminCommand::Staff { command: StaffCommand::List } => {

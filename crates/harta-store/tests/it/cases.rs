@@ -183,3 +183,36 @@ async fn migrations_are_idempotent() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn cases_stored_before_the_search_index_join_it() {
+    use harta_store::Db;
+    for t in backends().await {
+        let (registrar, _) = registrar(&t.db).await;
+        for _ in 0..3 {
+            registrar.register(letter("2026-11-25T10:00:00Z", "cao")).await.unwrap();
+        }
+        let cases = Cases::new(t.db.clone());
+        let search = |q: &str| CaseFilter { search: Some(q.into()), limit: 10, ..Default::default() };
+        assert_eq!(cases.list(&search("ulichno osvetlenie")).await.unwrap().len(), 3);
+        // As a store migrated from before the index: the index is empty.
+        match &t.db {
+            Db::Sqlite(s) => {
+                sqlx::query("DROP TABLE cases_fts").execute(&s.write).await.unwrap();
+                sqlx::query("CREATE VIRTUAL TABLE cases_fts USING fts5 (text, content = '', tokenize = 'unicode61 remove_diacritics 2')")
+                    .execute(&s.write)
+                    .await
+                    .unwrap();
+            }
+            Db::Postgres(p) => {
+                sqlx::query("UPDATE cases SET search_text = ''").execute(p).await.unwrap();
+            }
+        }
+        assert_eq!(cases.list(&search("осветление")).await.unwrap().len(), 0);
+        assert_eq!(cases.index_missing(2).await.unwrap(), 2);
+        assert_eq!(cases.index_missing(2).await.unwrap(), 1);
+        assert_eq!(cases.index_missing(2).await.unwrap(), 0);
+        assert_eq!(cases.list(&search("Осветление ИВАНОВА")).await.unwrap().len(), 3);
+        t.finish().await;
+    }
+}

@@ -284,6 +284,9 @@ staff-code-wrong = The code is wrong or was already used. Enter the new code fro
 staff-enrol-lead = Your role needs a second factor. Add this key to your authenticator app and enter the code it shows.
 staff-enrol-secret = Key
 staff-enrol-uri = Address for apps that take one
+staff-search = Search
+staff-search-hint = Registry number, subject, text or name; in Cyrillic or Latin letters.
+staff-open = All still open
 ## Errors
 err-required = Enter “{ $field }”.
 err-too_long = “{ $field }” must be at most { $limit } characters.

@@ -404,3 +404,36 @@ async fn administrators_and_auditors_must_use_a_second_factor_and_a_code_works_o
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_inbox_searches_number_subject_text_and_name_in_either_script() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "3001", "manager", None, "парола-на-кмета").await;
+        let lamp = letter_for(&s, "cao", "Неработещо улично осветление").await;
+        let tree = letter_for(&s, "eco", "Паднало дърво на ул. „Козяк“").await;
+        let mut b = Browser::new(&s);
+        b.sign_in("3001", "парола-на-кмета").await;
+        let find = |q: &str| format!("/staff?q={}", encode(q));
+        for (q, hit, miss) in [
+            ("осветление", &lamp, &tree),
+            ("OSVETLENIE", &lamp, &tree),
+            ("осветл", &lamp, &tree),
+            ("kozyak", &tree, &lamp),
+            ("дърво козяк", &tree, &lamp),
+            (tree.as_str(), &tree, &lamp),
+            ("моля", &lamp, &"none".to_string()),
+        ] {
+            let page = text(&b.get(&find(q)).await);
+            assert!(page.contains(hit.as_str()), "{q} finds {hit}");
+            assert!(!page.contains(&format!(">{miss}<")), "{q} does not find {miss}");
+        }
+        // The name of the person is searched too; matches are marked.
+        let page = text(&b.get(&find("ivanova osvet")).await);
+        assert!(page.contains(&lamp) && page.contains("<mark>осветление</mark>"), "{page}");
+        assert!(text(&b.get(&find("несъществуващо")).await).contains("Няма преписки по тези условия."));
+        let long = "я".repeat(201);
+        assert!(text(&b.get(&find(&long)).await).contains("error-summary"));
+        s.db.finish().await;
+    }
+}

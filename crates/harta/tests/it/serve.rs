@@ -51,6 +51,12 @@ fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
     assert!(stderr(&again).contains("employee_number: 1042 is already in the directory"), "{}", stderr(&again));
     let list = stdout(&harta(dir.path(), &["admin", "staff", "list"]));
     assert!(list.contains("1042") && list.contains("Петя Колева") && list.contains(&officer_id), "{list}");
+    // A new password for the officer, printed once; it opens the staff workspace.
+    let reset = harta(dir.path(), &["admin", "staff", "reset-password", "1042"]);
+    let password = stdout(&reset).trim().to_string();
+    assert_eq!(password.chars().count(), 20, "{}", stderr(&reset));
+    let unknown = harta(dir.path(), &["admin", "staff", "reset-password", "9999"]);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("staff 9999"), "{}", stderr(&unknown));
 
     let auth = format!("Authorization: Bearer {token}");
     let body = r#"{"kind":"complaint","channel":"phone","subject":"Шум","text":"Шум нощем.","party":{"name":"Иван Петров","phone":"02/895 11 00"}}"#;
