@@ -618,7 +618,7 @@ impl Cases {
                 words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
             ),
             Db::Postgres(_) => (
-                " AND to_tsvector('simple', search_text) @@ to_tsquery('simple', ",
+                " AND search_vector @@ to_tsquery('simple', ",
                 words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
             ),
         });
