@@ -36,6 +36,7 @@ pub mod tracking;
 
 pub use access::{Principal, Role};
 pub use error::{AppError, FieldError};
+pub use harta_store::audit::{AuditEntry, AuditFilter, Verdict};
 use secrets::PersonalDataKey;
 
 /// Where the current time comes from (the real clock, or a fixed one in tests).

@@ -44,7 +44,81 @@ fn entry_hash(prev: &str, seq: i64, at: i64, actor: &str, action: &str, subject:
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// An entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Its place in the chain.
+    pub seq: i64,
+    /// When.
+    pub at: Timestamp,
+    /// Who (`staff:7`, `token:3`, `citizen`, `login:1042`).
+    pub actor: String,
+    /// What (`view_case`, `sign_in_failed`…).
+    pub action: String,
+    /// On what (a registry number, a login).
+    pub subject: String,
+    /// More (where from).
+    pub detail: String,
+}
+
+/// Which entries to show; every part optional, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Exactly this actor.
+    pub actor: Option<String>,
+    /// Exactly this action.
+    pub action: Option<String>,
+    /// Exactly this subject.
+    pub subject: Option<String>,
+    /// At or after.
+    pub from: Option<Timestamp>,
+    /// Before.
+    pub until: Option<Timestamp>,
+    /// Page size.
+    pub limit: u32,
+    /// Entries to skip.
+    pub offset: u32,
+}
+
 impl Audit {
+    /// Entries matching the filter, newest first.
+    pub async fn list(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        on_db!(read & self.db, |pool| {
+            let mut q =
+                sqlx::QueryBuilder::new("SELECT seq, at, actor, action, subject, detail FROM audit_log WHERE 1 = 1");
+            if let Some(v) = &f.actor {
+                q.push(" AND actor = ").push_bind(v.clone());
+            }
+            if let Some(v) = &f.action {
+                q.push(" AND action = ").push_bind(v.clone());
+            }
+            if let Some(v) = &f.subject {
+                q.push(" AND subject = ").push_bind(v.clone());
+            }
+            if let Some(v) = f.from {
+                q.push(" AND at >= ").push_bind(millis(v));
+            }
+            if let Some(v) = f.until {
+                q.push(" AND at < ").push_bind(millis(v));
+            }
+            q.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(f.limit));
+            q.push(" OFFSET ").push_bind(i64::from(f.offset));
+            let rows = q.build().fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(AuditEntry {
+                        seq: r.try_get("seq")?,
+                        at: crate::rows::timestamp(r.try_get("at")?)?,
+                        actor: r.try_get("actor")?,
+                        action: r.try_get("action")?,
+                        subject: r.try_get("subject")?,
+                        detail: r.try_get("detail")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
     /// Over a store.
     pub fn new(db: Db) -> Self {
         Self { db }

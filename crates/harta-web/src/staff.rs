@@ -35,6 +35,7 @@ pub fn router() -> Router<App> {
         .route("/staff/cases/{number}/events", post(record))
         .route("/staff/password", get(password_page).post(change_password))
         .route("/staff/intake", get(intake_page).post(intake))
+        .route("/staff/audit", get(audit))
 }
 
 /// The signed-in member of staff, or the sign-in page to go to.
@@ -265,6 +266,8 @@ struct InboxPage {
     who: String,
     csrf: String,
     rows: Vec<Row>,
+    /// Whether the role reads the audit trail (auditors, administrators).
+    audits: bool,
     q: String,
     state: String,
     kind: String,
@@ -322,6 +325,7 @@ async fn inbox(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         rows,
+        audits: matches!(session.principal.role, harta_app::Role::Auditor | harta_app::Role::Administrator),
         q: q.q,
         state: q.state,
         kind: q.kind,
@@ -805,4 +809,113 @@ async fn intake(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(f
         }
         Err(e) => crate::public::failure(&app, &visit, &e),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AuditQuery {
+    actor: String,
+    action: String,
+    subject: String,
+    from: String,
+    until: String,
+    page: String,
+    verify: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_audit.html")]
+struct AuditPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    q: AuditQuery,
+    entries: Vec<(i64, String, String, String, String, String)>,
+    verdict: Option<String>,
+    page: u32,
+    more: bool,
+    errors: Vec<ShownError>,
+}
+
+async fn audit(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q): Query<AuditQuery>) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let l = visit.l();
+    let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let mut errors = Vec::new();
+    let mut day = |field: &str, text: &str| -> Option<jiff::Timestamp> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        match text.parse::<jiff::civil::Date>().ok().and_then(|d| d.to_zoned(harta_domain::format::sofia()).ok()) {
+            Some(z) => Some(z.timestamp()),
+            None => {
+                errors.push(ShownError { id: field.into(), text: l.t("staff-err-date") });
+                None
+            }
+        }
+    };
+    let from = day("from", &q.from);
+    // "Until" is inclusive: entries before the start of the next day.
+    let until = day("until", &q.until).map(|t| t + jiff::SignedDuration::from_hours(24));
+    let page = q.page.parse::<u32>().unwrap_or(1).clamp(1, 100_000);
+    const PER_PAGE: u32 = 100;
+    let filter = harta_app::AuditFilter {
+        actor: some(&q.actor),
+        action: some(&q.action),
+        subject: some(&q.subject),
+        from,
+        until,
+        limit: PER_PAGE + 1,
+        offset: (page - 1) * PER_PAGE,
+    };
+    let mut entries = match app.audit_entries(&session.principal, filter).await {
+        Ok(e) => e,
+        Err(AppError::Forbidden(_)) => return forbidden(&app, &visit),
+        Err(e) => return crate::public::failure(&app, &visit, &e),
+    };
+    let more = entries.len() > PER_PAGE as usize;
+    entries.truncate(PER_PAGE as usize);
+    let verdict = if q.verify == "1" {
+        match app.verify_audit(&session.principal).await {
+            Ok(harta_app::Verdict::Intact { entries }) => {
+                Some(l.ts("staff-audit-intact", "entries", &entries.to_string()))
+            }
+            Ok(harta_app::Verdict::Broken { at, why }) => {
+                Some(l.t_args("staff-audit-broken", &[("at", &at.to_string()), ("why", &why)]))
+            }
+            Err(e) => return crate::public::failure(&app, &visit, &e),
+        }
+    } else {
+        None
+    };
+    let entries = entries
+        .into_iter()
+        .map(|e| {
+            let when = format!("{} {}", date_bg(in_sofia(e.at).date()), time_bg(e.at));
+            (e.seq, when, e.actor, e.action, e.subject, e.detail)
+        })
+        .collect();
+    let page = AuditPage {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        q,
+        entries,
+        verdict,
+        page,
+        more,
+        errors,
+    };
+    visit.page(StatusCode::OK, page.render(), true)
+}
+
+/// The page for a role that may not see what it asked for.
+fn forbidden(app: &App, visit: &Visit) -> Response {
+    let l = visit.l();
+    let (title, body) = (l.t("staff-forbidden-title"), l.t("staff-err-forbidden"));
+    crate::public::error_page(visit, app.charter(), StatusCode::FORBIDDEN, &title, &body)
 }

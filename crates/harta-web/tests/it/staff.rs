@@ -437,3 +437,33 @@ async fn the_inbox_searches_number_subject_text_and_name_in_either_script() {
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn auditors_browse_and_check_the_audit_trail_and_nobody_else_does() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "1002", "auditor", None, "парола-на-одитора").await;
+        staff(&s, "2001", "head_of_unit", Some("cao"), "парола-на-шефа-1").await;
+        let number = letter_for(&s, "cao", "Неработещо осветление").await;
+        let mut head = Browser::new(&s);
+        head.sign_in("2001", "парола-на-шефа-1").await;
+        head.get(&format!("/staff/cases/{}", encode(&number))).await;
+        assert_eq!(head.get("/staff/audit").await.status, 403, "a head of unit does not read the trail");
+        assert!(!text(&head.get("/staff").await).contains("/staff/audit"));
+
+        let mut auditor = Browser::new(&s);
+        assert_eq!(auditor.sign_in_with_code("1002", "парола-на-одитора", "2026-11-25T12:30:00Z").await.status, 303);
+        assert!(text(&auditor.get("/staff").await).contains("/staff/audit"));
+        let trail = text(&auditor.get(&format!("/staff/audit?subject={}", encode(&number))).await);
+        assert!(trail.contains("view_case") && trail.contains("staff:"), "the head's view is recorded: {trail}");
+        let sign_ins = text(&auditor.get("/staff/audit?action=sign_in&from=2026-11-25&until=2026-11-25").await);
+        assert!(sign_ins.contains(">2001<") && sign_ins.contains(">1002<"), "{sign_ins}");
+        assert!(text(&auditor.get("/staff/audit?action=sign_in&from=2026-11-26").await).contains("Няма записи"));
+        assert!(
+            text(&auditor.get("/staff/audit?from=25.11.2026").await).contains("Въведете дата във вида ГГГГ-ММ-ДД.")
+        );
+        let verdict = text(&auditor.get("/staff/audit?verify=1").await);
+        assert!(verdict.contains("Веригата е цяла"), "{verdict}");
+        s.db.finish().await;
+    }
+}
