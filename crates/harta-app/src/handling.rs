@@ -75,9 +75,20 @@ impl App {
             CaseEvent::InformationRequested { by, .. } if *by <= today => {
                 return Err(AppError::field("by", format!("must be after today ({today})")));
             }
-            CaseEvent::Assigned { officer, .. } if !self.inner.admin.is_active_staff(officer.0).await? => {
-                return Err(AppError::field("officer", format!("there is no active staff member {}", officer.0)));
-            }
+            // Someone is always named, and it is someone who can see the case: an active
+            // member of the case's unit.
+            CaseEvent::Assigned { officer, .. } => match self.inner.admin.active_staff_unit(officer.0).await? {
+                None => {
+                    return Err(AppError::field("officer", format!("there is no active staff member {}", officer.0)));
+                }
+                Some(unit) if unit.as_deref() != Some(case.unit.as_str()) => {
+                    return Err(AppError::field(
+                        "officer",
+                        format!("staff member {} is not of unit {}, which holds the case", officer.0, case.unit),
+                    ));
+                }
+                Some(_) => {}
+            },
             _ => {}
         }
         match self.inner.cases.append(case.id, now, &who.actor, &event).await {

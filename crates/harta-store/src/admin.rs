@@ -167,15 +167,17 @@ impl Admin {
         })
     }
 
-    /// Whether a staff member with this id exists and is active.
-    pub async fn is_active_staff(&self, id: i64) -> Result<bool> {
-        let n: i64 = on_db!(read & self.db, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM staff WHERE id = $1 AND active = 1"
-        )
-        .bind(id)
-        .fetch_one(pool)
-        .await?);
-        Ok(n > 0)
+    /// The unit of an active member of staff: `None` if there is no such active member,
+    /// `Some(None)` for staff of no unit.
+    pub async fn active_staff_unit(&self, id: i64) -> Result<Option<Option<String>>> {
+        on_db!(read & self.db, |pool| {
+            let unit: Option<Option<String>> =
+                sqlx::query_scalar("SELECT unit_code FROM staff WHERE id = $1 AND active = 1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(unit)
+        })
     }
 
     /// The unit codes known to the store.

@@ -5,5 +5,6 @@ mod api;
 mod bad_input;
 mod lifecycle;
 mod public;
+mod roles;
 mod staff;
 mod support;
