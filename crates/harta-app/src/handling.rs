@@ -15,7 +15,10 @@ fn may_record(role: Role, event: &CaseEvent) -> bool {
     match role {
         Role::Auditor => false,
         // At the counter: a citizen brings what was asked for, or withdraws.
-        Role::CounterClerk => matches!(event, CaseEvent::InformationReceived { .. } | CaseEvent::Withdrawn { .. }),
+        Role::CounterClerk => matches!(
+            event,
+            CaseEvent::InformationReceived { .. } | CaseEvent::Withdrawn { .. } | CaseEvent::NoteAdded { .. }
+        ),
         _ => true,
     }
 }
@@ -30,7 +33,7 @@ fn check_texts(event: &CaseEvent) -> Vec<FieldError> {
     };
     match event {
         CaseEvent::InformationRequested { what, .. } => need("what", what),
-        CaseEvent::InformationReceived { note } => need("note", note),
+        CaseEvent::InformationReceived { note } | CaseEvent::NoteAdded { note } => need("note", note),
         CaseEvent::HoldingReplySent { reasons, still_needed, .. } => {
             need("reasons", reasons);
             if !still_needed.trim().is_empty() {

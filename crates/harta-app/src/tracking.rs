@@ -231,6 +231,8 @@ fn summarise(case: CaseRecord, events: &[RecordedEvent]) -> Tracked {
             }
             CaseEvent::InformationRequested { what, by } => information_requested = Some((what.clone(), *by)),
             CaseEvent::InformationReceived { .. } => information_requested = None,
+            // The staff's own notes are not the citizen's to see.
+            CaseEvent::NoteAdded { .. } => continue,
             _ => {}
         }
         history.push((e.at, e.event.name()));

@@ -179,6 +179,11 @@ pub enum CaseEvent {
         /// The decision that moved it ("РМС № 808/19.11.2025", or its removal).
         because: String,
     },
+    /// A note for the staff only: never shown to the citizen, on any case at any time.
+    NoteAdded {
+        /// The note.
+        note: String,
+    },
     /// The citizen changed how we reach them (C12). Names the fields changed, never their
     /// values: those live in the party's row, where reads are audited.
     ContactChanged {
@@ -203,6 +208,7 @@ impl CaseEvent {
             Self::Withdrawn { .. } => "withdrawn",
             Self::DeadlineRecomputed { .. } => "deadline_recomputed",
             Self::ContactChanged { .. } => "contact_changed",
+            Self::NoteAdded { .. } => "note_added",
         }
     }
 }
@@ -340,6 +346,8 @@ impl CaseState {
                 }
                 next.original_due = *to;
             }
+            // A note changes nothing but the history.
+            CaseEvent::NoteAdded { .. } => {}
             // Contact details matter until the answer has gone out.
             CaseEvent::ContactChanged { .. } => {
                 if !self.state.is_open() {
@@ -447,6 +455,7 @@ mod tests {
             Just(CaseEvent::Forwarded { authority: "x".into() }),
             Just(CaseEvent::Withdrawn { reason: "x".into() }),
             Just(CaseEvent::ContactChanged { fields: vec!["email".into()] }),
+            Just(CaseEvent::NoteAdded { note: "x".into() }),
         ]
     }
 

@@ -437,6 +437,7 @@ async fn show_case(
                 CaseEvent::Answered { summary } => summary.clone(),
                 CaseEvent::Forwarded { authority } => authority.clone(),
                 CaseEvent::Withdrawn { reason } => reason.clone(),
+                CaseEvent::NoteAdded { note } => note.clone(),
                 _ => String::new(),
             };
             (when, l.t(&format!("event-{}", e.event.name())), detail)
@@ -486,6 +487,9 @@ struct Action {
     still_needed: String,
     new_due: String,
     summary: String,
+    note: String,
+    authority: String,
+    reason: String,
 }
 
 impl Action {
@@ -508,6 +512,9 @@ impl Action {
             },
             "answered" => CaseEvent::Answered { summary: self.summary.clone() },
             "closed" => CaseEvent::Closed,
+            "note_added" => CaseEvent::NoteAdded { note: self.note.clone() },
+            "forwarded" => CaseEvent::Forwarded { authority: self.authority.clone() },
+            "withdrawn" => CaseEvent::Withdrawn { reason: self.reason.clone() },
             _ => return Err("type"),
         })
     }

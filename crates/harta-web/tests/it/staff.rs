@@ -221,11 +221,28 @@ async fn officers_see_their_unit_and_work_a_case_through_its_life() {
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend_from_slice(&hold("2026-12-18"));
         assert_eq!(petya.post(&path, &fields).await.status, 303);
+        // An internal note: in the staff's history, never on the citizen's page.
+        let note = [("csrf", csrf.as_str()), ("type", "note_added"), ("note", "Говорих с ЧЕЗ, идват утре.")];
+        assert_eq!(petya.post(&path, &note).await.status, 303);
+        let page = text(&petya.get(&format!("/staff/cases/{}", encode(&ours))).await);
+        assert!(page.contains("Говорих с ЧЕЗ, идват утре."));
         let answer = [("csrf", csrf.as_str()), ("type", "answered"), ("summary", "Осветлението е поправено.")];
         assert_eq!(petya.post(&path, &answer).await.status, 303);
         assert_eq!(petya.post(&path, &[("csrf", &csrf), ("type", "closed")]).await.status, 303);
         let done = petya.get(&format!("/staff/cases/{}", encode(&ours))).await;
         assert!(text(&done).contains(">Приключена<"), "{}", text(&done));
+        let empty_note = [("csrf", csrf.as_str()), ("type", "note_added"), ("note", " ")];
+        assert_eq!(petya.post(&path, &empty_note).await.status, 422);
+        // Forwarding and withdrawal end an open case.
+        let other = letter_for(&s, "cao", "Ремонт на тротоар").await;
+        let other_path = format!("/staff/cases/{}/events", encode(&other));
+        let forward =
+            [("csrf", csrf.as_str()), ("type", "forwarded"), ("authority", "Столична община, дирекция „Транспорт“")];
+        assert_eq!(petya.post(&other_path, &forward).await.status, 303);
+        assert!(
+            text(&petya.get(&format!("/staff/cases/{}", encode(&other))).await)
+                .contains(">Препратена по компетентност<")
+        );
         // Every view of the person's details is in the audit trail.
         let audit = harta_store::audit::Audit::new(s.db.db.clone());
         assert!(audit.count_for(&ours).await.unwrap() >= 3);
