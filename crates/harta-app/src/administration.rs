@@ -58,6 +58,20 @@ impl App {
 }
 
 impl App {
+    /// Activates or deactivates a member of staff (administrators; audited). A deactivated
+    /// member cannot sign in, their sessions end, and they cannot be assigned cases.
+    pub async fn set_staff_active(&self, who: &Principal, id: i64, active: bool) -> Result<(), AppError> {
+        if !who.role.may_administer() {
+            return Err(AppError::Forbidden("change staff"));
+        }
+        if !self.inner.admin.set_active(id, active, self.now()).await? {
+            return Err(AppError::NotFound(format!("staff {id}")));
+        }
+        let action = if active { "activate_staff" } else { "deactivate_staff" };
+        self.inner.audit.record(self.now(), &who.audit_name(), action, &format!("staff:{id}"), "").await?;
+        Ok(())
+    }
+
     /// Gives a member of staff a new generated password (for a first sign-in, or one
     /// forgotten), returned once; administrators only, and audited.
     pub async fn reset_password(&self, who: &Principal, login: &str) -> Result<String, AppError> {

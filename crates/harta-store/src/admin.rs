@@ -132,6 +132,29 @@ impl Admin {
         })
     }
 
+    /// Lets a member of staff sign in and be named on cases again, or stops that (staff are
+    /// never deleted: their names stay on the cases they handled). Ends their sessions when
+    /// deactivated. Returns whether there was such a member.
+    pub async fn set_active(&self, id: i64, active: bool, now: Timestamp) -> Result<bool> {
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")
+                .bind(i64::from(active))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if !active {
+                sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL")
+                    .bind(millis(now))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
     /// The staff directory, by employee number.
     pub async fn staff(&self) -> Result<Vec<StaffRecord>> {
         on_db!(read & self.db, |pool| {

@@ -36,6 +36,8 @@ pub fn router() -> Router<App> {
         .route("/staff/password", get(password_page).post(change_password))
         .route("/staff/intake", get(intake_page).post(intake))
         .route("/staff/audit", get(audit))
+        .route("/staff/directory", get(directory).post(add_staff))
+        .route("/staff/directory/{id}/active", post(set_active))
 }
 
 /// The signed-in member of staff, or the sign-in page to go to.
@@ -925,4 +927,174 @@ fn forbidden(app: &App, visit: &Visit) -> Response {
     let l = visit.l();
     let (title, body) = (l.t("staff-forbidden-title"), l.t("staff-err-forbidden"));
     crate::public::error_page(visit, app.charter(), StatusCode::FORBIDDEN, &title, &body)
+}
+
+/// A member of staff as the directory shows them.
+struct Member {
+    id: i64,
+    number: String,
+    name: String,
+    role: String,
+    unit: String,
+    phone: String,
+    email: String,
+    active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff_directory.html")]
+struct DirectoryPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    staff: Vec<Member>,
+    admin: bool,
+    units: Vec<(String, String)>,
+    f: NewStaffForm,
+    errors: Vec<ShownError>,
+    notice: Option<String>,
+}
+
+impl DirectoryPage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+/// The form for a new member of staff, as typed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewStaffForm {
+    csrf: String,
+    employee_number: String,
+    name: String,
+    role: String,
+    unit: String,
+    email: String,
+    phone: String,
+}
+
+async fn directory_page(
+    app: &App,
+    visit: &Visit,
+    session: &StaffSession,
+    f: NewStaffForm,
+    errors: Vec<ShownError>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let l = visit.l();
+    let staff = match app.staff().await {
+        Ok(s) => s,
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
+    let unit_name = |code: &Option<String>| {
+        code.as_deref().and_then(|c| app.charter().unit(c)).map_or_else(String::new, |u| l.pick(&u.name).to_string())
+    };
+    let staff = staff
+        .iter()
+        .map(|s| {
+            let phone = s
+                .phone
+                .as_deref()
+                .and_then(|p| harta_domain::identifiers::Phone::parse(p).ok())
+                .map(|p| p.national())
+                .unwrap_or_default();
+            Member {
+                id: s.id,
+                number: s.employee_number.clone(),
+                name: s.name.clone(),
+                role: l.t(&format!("role-{}", s.role)),
+                unit: unit_name(&s.unit),
+                phone,
+                email: s.email.clone().unwrap_or_default(),
+                active: s.active,
+            }
+        })
+        .collect();
+    let page = DirectoryPage {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        staff,
+        admin: session.principal.role.may_administer(),
+        units: app.charter().units.iter().map(|u| (u.code.clone(), l.pick(&u.name).to_string())).collect(),
+        f,
+        errors,
+        notice,
+    };
+    visit.page(status, page.render(), true)
+}
+
+async fn directory(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    directory_page(&app, &visit, &session, NewStaffForm::default(), Vec::new(), None, StatusCode::OK).await
+}
+
+async fn add_staff(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(f): Form<NewStaffForm>) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let l = visit.l();
+    if f.csrf != session.csrf {
+        let errors = vec![ShownError { id: "employee_number".into(), text: l.t("err-csrf") }];
+        return directory_page(&app, &visit, &session, f, errors, None, StatusCode::FORBIDDEN).await;
+    }
+    let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let input = harta_app::administration::StaffInput {
+        employee_number: some(&f.employee_number),
+        name: some(&f.name),
+        role: some(&f.role),
+        unit: some(&f.unit),
+        email: some(&f.email),
+        phone: some(&f.phone),
+    };
+    match app.add_staff(&session.principal, &input).await {
+        Ok(_) => {
+            let notice = Some(l.ts("staff-directory-added", "number", f.employee_number.trim()));
+            directory_page(&app, &visit, &session, NewStaffForm::default(), Vec::new(), notice, StatusCode::OK).await
+        }
+        Err(AppError::Invalid(found)) => {
+            let errors = found
+                .iter()
+                .map(|e| ShownError { id: e.field.clone(), text: format!("{}: {}", l.t("staff-err-field"), e.message) })
+                .collect();
+            directory_page(&app, &visit, &session, f, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Activate {
+    csrf: String,
+    active: String,
+}
+
+async fn set_active(
+    State(app): State<App>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<Activate>,
+) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    if f.csrf != session.csrf {
+        return forbidden(&app, &visit);
+    }
+    match app.set_staff_active(&session.principal, id, f.active == "1").await {
+        Ok(()) => Redirect::to("/staff/directory").into_response(),
+        Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
+        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, app.charter()),
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
 }

@@ -476,11 +476,16 @@ async fn the_citizen_answers_an_information_request_and_changes_contact_details(
         let ask = CaseEvent::InformationRequested { what: what.clone(), by: "2026-12-02".parse().unwrap() };
         s.app.record_event(&manager, &number, ask).await.unwrap();
 
-        let note = CaseEvent::NoteAdded { note: "Вътрешно: заявителката е звъняла два пъти.".into() };
+        let note = CaseEvent::NoteAdded {
+            note: "Вътрешно: заявителката е звъняла два пъти.".into()
+        };
         s.app.record_event(&manager, &number, note).await.unwrap();
         let found = v.post("/track", &[("csrf", &csrf), ("number", &number), ("code", &code)]).await;
         assert_eq!(by_id(&found, "state"), "Чака информация от вас");
-        assert!(!text(&found).contains("Вътрешно") && !text(&found).contains("Вътрешна бележка"), "notes stay internal");
+        assert!(
+            !text(&found).contains("Вътрешно") && !text(&found).contains("Вътрешна бележка"),
+            "notes stay internal"
+        );
         assert!(text(&found).contains(&what) && text(&found).contains("02.12.2026"));
         let ticket = field(&found, "ticket");
 

@@ -484,3 +484,59 @@ async fn auditors_browse_and_check_the_audit_trail_and_nobody_else_does() {
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn administrators_keep_the_staff_directory_and_everyone_reads_it() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "9001", "administrator", None, "админ-парола-1").await;
+        let officer = staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        let mut petya = Browser::new(&s);
+        petya.sign_in("1042", "парола-на-петя-1").await;
+        let dir = text(&petya.get("/staff/directory").await);
+        assert!(dir.contains("Служител 1042") && dir.contains("Експерт"), "{dir}");
+        assert!(!dir.contains("Добавете служител"), "only administrators add staff");
+        let csrf = field(&petya.get("/staff").await, "csrf");
+        let r = petya
+            .post("/staff/directory", &[("csrf", &csrf), ("employee_number", "5"), ("name", "X"), ("role", "auditor")])
+            .await;
+        assert_eq!(r.status, 403);
+
+        let mut admin = Browser::new(&s);
+        assert_eq!(admin.sign_in_with_code("9001", "админ-парола-1", "2026-11-25T12:30:00Z").await.status, 303);
+        let page = admin.get("/staff/directory").await;
+        let csrf = field(&page, "csrf");
+        let bad = admin
+            .post(
+                "/staff/directory",
+                &[("csrf", &csrf), ("employee_number", "1043"), ("name", "Иван Иванов"), ("role", "case_officer")],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(text(&bad).contains("<a href=\"#unit\">"), "a case officer needs a unit");
+        let ok = admin
+            .post(
+                "/staff/directory",
+                &[
+                    ("csrf", &csrf),
+                    ("employee_number", "1043"),
+                    ("name", "Иван Иванов"),
+                    ("role", "case_officer"),
+                    ("unit", "grao"),
+                    ("phone", "02 895 11 43"),
+                ],
+            )
+            .await;
+        assert!(text(&ok).contains("Служител 1043 е добавен."), "{}", text(&ok));
+        assert!(text(&ok).contains("02/895 11 43"));
+
+        // Deactivated: the officer's session ends at once and the sign-in is refused.
+        let off = admin.post(&format!("/staff/directory/{officer}/active"), &[("csrf", &csrf), ("active", "0")]).await;
+        assert_eq!(off.status, 303);
+        assert_eq!(petya.get("/staff").await.status, 303);
+        assert_eq!(Browser::new(&s).sign_in("1042", "парола-на-петя-1").await.status, 401);
+        admin.post(&format!("/staff/directory/{officer}/active"), &[("csrf", &csrf), ("active", "1")]).await;
+        assert_eq!(Browser::new(&s).sign_in("1042", "парола-на-петя-1").await.status, 303);
+        s.db.finish().await;
+    }
+}
