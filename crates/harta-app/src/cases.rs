@@ -114,6 +114,12 @@ pub struct ListInput {
     pub search: Option<String>,
     /// Only open cases (when no state is asked for).
     pub open_only: bool,
+    /// Only cases of this responsible officer (a staff id).
+    pub officer: Option<String>,
+    /// Received on or after this day, `YYYY-MM-DD` (Sofia time).
+    pub received_from: Option<String>,
+    /// Received on or before this day, `YYYY-MM-DD` (Sofia time).
+    pub received_until: Option<String>,
 }
 
 /// A page of cases.
@@ -518,6 +524,20 @@ impl App {
             Ok(n) if (1..=100).contains(&n) => Ok(n),
             _ => Err("must be a whole number from 1 to 100".to_string()),
         });
+        let officer = f.optional("officer", input.officer.as_deref(), |o| {
+            o.parse::<i64>().map_err(|_| format!("\"{o}\" is not a staff id"))
+        });
+        let sofia_day = |d: &str| -> Result<Timestamp, String> {
+            d.parse::<Date>()
+                .ok()
+                .and_then(|d| d.to_zoned(harta_domain::format::sofia()).ok())
+                .map(|z| z.timestamp())
+                .ok_or_else(|| format!("\"{d}\" is not a date as YYYY-MM-DD"))
+        };
+        let received_from = f.optional("received_from", input.received_from.as_deref(), sofia_day);
+        let received_until = f
+            .optional("received_until", input.received_until.as_deref(), sofia_day)
+            .map(|t| t + jiff::SignedDuration::from_hours(24));
         let search = input.search.as_deref().map(str::trim).filter(|q| !q.is_empty());
         if search.is_some_and(|q| q.chars().count() > 200) {
             f.0.push(FieldError::new("search", "must be at most 200 characters").with_code("too_long"));
@@ -534,6 +554,9 @@ impl App {
             unit_scope: who.unit_scope().map(str::to_string),
             search: search.map(str::to_string),
             open_only: input.open_only && state.is_none(),
+            responsible: officer,
+            received_from,
+            received_until,
             limit: per_page,
             offset: (page - 1) * per_page,
         };

@@ -424,6 +424,12 @@ pub struct CaseFilter {
     pub unit_scope: Option<String>,
     /// Only cases still open (registered, assigned, in progress, waiting for information).
     pub open_only: bool,
+    /// Only cases this member of staff is responsible for.
+    pub responsible: Option<i64>,
+    /// Only cases received at or after this moment.
+    pub received_from: Option<Timestamp>,
+    /// Only cases received before this moment.
+    pub received_until: Option<Timestamp>,
     /// Words that must all appear (as words or word beginnings) in the registry number,
     /// subject, text or the person's name, in either script, any case.
     pub search: Option<String>,
@@ -643,6 +649,15 @@ impl Cases {
             }
             if filter.open_only {
                 q.push(" AND state IN ('registered', 'assigned', 'in_progress', 'information_requested')");
+            }
+            if let Some(id) = filter.responsible {
+                q.push(" AND responsible_id = ").push_bind(id);
+            }
+            if let Some(from) = filter.received_from {
+                q.push(" AND received_at >= ").push_bind(crate::rows::millis(from));
+            }
+            if let Some(until) = filter.received_until {
+                q.push(" AND received_at < ").push_bind(crate::rows::millis(until));
             }
             if let Some((sql, terms)) = &search {
                 q.push(*sql).push_bind(terms.clone()).push(")");

@@ -344,6 +344,9 @@ async fn decide_publication(
 struct ListQuery {
     /// Words to find (number, subject, text, name).
     q: Option<String>,
+    officer: Option<String>,
+    received_from: Option<String>,
+    received_until: Option<String>,
     state: Option<String>,
     kind: Option<String>,
     unit: Option<String>,
@@ -368,6 +371,9 @@ async fn list_cases(
         per_page: q.per_page,
         search: q.q,
         open_only: false,
+        officer: q.officer,
+        received_from: q.received_from,
+        received_until: q.received_until,
     };
     let page = app.list_cases(&who, &input).await?;
     let items: Vec<Value> = page

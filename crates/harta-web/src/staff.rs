@@ -270,9 +270,15 @@ struct InboxPage {
     rows: Vec<Row>,
     /// Whether the role reads the audit trail (auditors, administrators).
     audits: bool,
+    /// Units to choose from (none for roles that see one unit only).
+    units: Vec<(String, String)>,
     q: String,
     state: String,
     kind: String,
+    unit: String,
+    officer: String,
+    from: String,
+    until: String,
     errors: Vec<ShownError>,
 }
 
@@ -282,6 +288,10 @@ struct Filters {
     q: String,
     state: String,
     kind: String,
+    unit: String,
+    officer: String,
+    from: String,
+    until: String,
     page: String,
 }
 
@@ -297,6 +307,17 @@ async fn inbox(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q
         kind: some(&q.kind),
         page: some(&q.page),
         search: some(&q.q),
+        unit: some(&q.unit),
+        // "mine" is the signed-in member of staff.
+        officer: match q.officer.as_str() {
+            "mine" => match &session.principal.actor {
+                harta_domain::case::Actor::Staff { id } => Some(id.0.to_string()),
+                _ => None,
+            },
+            other => some(other),
+        },
+        received_from: some(&q.from),
+        received_until: some(&q.until),
         // An inbox shows what is still to do, unless a state is chosen.
         open_only: true,
         ..ListInput::default()
@@ -304,7 +325,17 @@ async fn inbox(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q
     let (items, errors) = match app.list_cases(&session.principal, &input).await {
         Ok(page) => (page.items, Vec::new()),
         Err(AppError::Invalid(found)) => {
-            let errors = found.iter().map(|e| ShownError { id: e.field.clone(), text: l.t("err-invalid") }).collect();
+            let errors = found
+                .iter()
+                .map(|e| {
+                    let id = match e.field.as_str() {
+                        "received_from" => "from",
+                        "received_until" => "until",
+                        other => other,
+                    };
+                    ShownError { id: id.to_string(), text: l.t("staff-err-filter") }
+                })
+                .collect();
             (Vec::new(), errors)
         }
         Err(e) => return crate::public::failure(&app, &visit, &e),
@@ -328,9 +359,18 @@ async fn inbox(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q
         csrf: session.csrf.clone(),
         rows,
         audits: matches!(session.principal.role, harta_app::Role::Auditor | harta_app::Role::Administrator),
+        units: if session.principal.unit_scope().is_some() {
+            Vec::new()
+        } else {
+            app.charter().units.iter().map(|u| (u.code.clone(), l.pick(&u.name).to_string())).collect()
+        },
         q: q.q,
         state: q.state,
         kind: q.kind,
+        unit: q.unit,
+        officer: q.officer,
+        from: q.from,
+        until: q.until,
         errors,
     };
     visit.page(StatusCode::OK, page.render(), true)

@@ -327,6 +327,8 @@ role-mayors_secretary = Секретар на кмета
 role-manager = Ръководство
 role-administrator = Администратор
 role-auditor = Длъжностно лице по защита на данните
+staff-mine = Само моите
+staff-err-filter = Проверете този филтър (датите са във вида ГГГГ-ММ-ДД).
 ## Errors
 err-required = Попълнете „{ $field }“.
 err-too_long = „{ $field }“ може да е най-много { $limit } знака.

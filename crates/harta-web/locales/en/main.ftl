@@ -327,6 +327,8 @@ role-mayors_secretary = Mayor's secretary
 role-manager = Management
 role-administrator = Administrator
 role-auditor = Data protection officer
+staff-mine = Mine only
+staff-err-filter = Check this filter (dates as YYYY-MM-DD).
 ## Errors
 err-required = Enter “{ $field }”.
 err-too_long = “{ $field }” must be at most { $limit } characters.

@@ -451,6 +451,13 @@ async fn the_inbox_searches_number_subject_text_and_name_in_either_script() {
         assert!(text(&b.get(&find("несъществуващо")).await).contains("Няма преписки по тези условия."));
         let long = "я".repeat(201);
         assert!(text(&b.get(&find(&long)).await).contains("error-summary"));
+        // Filters: unit, mine, dates received.
+        let eco = text(&b.get("/staff?unit=eco").await);
+        assert!(eco.contains(&tree) && !eco.contains(&lamp));
+        assert!(text(&b.get("/staff?officer=mine").await).contains("Няма преписки по тези условия."));
+        assert!(text(&b.get("/staff?from=2026-11-25&until=2026-11-25").await).contains(&lamp));
+        assert!(text(&b.get("/staff?from=2026-11-26").await).contains("Няма преписки по тези условия."));
+        assert!(text(&b.get("/staff?from=26.11.2026").await).contains("<a href=\"#from\">"));
         s.db.finish().await;
     }
 }
