@@ -12,7 +12,8 @@ use harta_domain::registry::RegistryNumber;
 use harta_domain::text::{Address, Body, Name, Subject};
 use harta_store::StoreError;
 use harta_store::cases::{
-    CaseFilter, CaseRecord, CaseSummary, Contact, NewCase, NewDocument, NewParty, RecordedEvent, SealedNationalId,
+    CaseFilter, CaseRecord, CaseSummary, Contact, NewCase, NewDocument, NewParty, PartyRecord, RecordedEvent,
+    SealedNationalId,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -487,6 +488,47 @@ impl App {
             None
         };
         Ok(CaseView { case, events, deadline })
+    }
+
+    /// People and organisations already known, for the counter (roles that register): by ЕГН
+    /// or ЛНЧ (through the keyed index, never in clear), e-mail, telephone, or name. The same
+    /// details seen on several cases are shown once. The look-up is in the audit trail (what
+    /// was looked up by, not the number itself).
+    pub async fn find_people(&self, who: &Principal, query: &str) -> Result<Vec<PartyRecord>, AppError> {
+        use harta_store::cases::PersonKey;
+        if !who.role.may_register() {
+            return Err(AppError::Forbidden("look people up"));
+        }
+        let query = query.trim();
+        if query.chars().count() < 3 || query.chars().count() > 200 {
+            return Ok(Vec::new());
+        }
+        let today = in_sofia(self.now()).date();
+        let digits: String = query.chars().filter(|c| !c.is_whitespace()).collect();
+        let cases = &self.inner.cases;
+        let (by, found) = if let Ok(egn) = Egn::parse(&digits, today) {
+            let index = self.inner.key.blind_index(NationalIdKind::Egn.as_str(), egn.as_str());
+            ("egn", cases.find_people(PersonKey::NationalIdIndex(&index), 50).await?)
+        } else if let Ok(lnch) = Lnch::parse(&digits) {
+            let index = self.inner.key.blind_index(NationalIdKind::Lnch.as_str(), lnch.as_str());
+            ("lnch", cases.find_people(PersonKey::NationalIdIndex(&index), 50).await?)
+        } else if let Ok(email) = Email::parse(query) {
+            ("email", cases.find_people(PersonKey::Email(email.as_str()), 50).await?)
+        } else if let Ok(phone) = Phone::parse(query) {
+            ("phone", cases.find_people(PersonKey::Phone(phone.as_str()), 50).await?)
+        } else {
+            ("name", cases.find_people(PersonKey::Words(query), 50).await?)
+        };
+        self.inner
+            .audit
+            .record(self.now(), &who.audit_name(), "find_person", by, &format!("{} found", found.len()))
+            .await?;
+        let mut seen = std::collections::BTreeSet::new();
+        Ok(found
+            .into_iter()
+            .filter(|p| seen.insert((p.name.clone(), p.email.clone(), p.phone.clone(), p.national_id_masked.clone())))
+            .take(20)
+            .collect())
     }
 
     /// How a due date stands today (for an open case's row in a list).

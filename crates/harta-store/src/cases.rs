@@ -483,23 +483,45 @@ where
         due: date(&s("due")?)?,
         access_digest: o("access_digest")?,
         publish_consent: row.try_get("publish_consent")?,
-        party: PartyRecord {
-            id: row.try_get("party_id")?,
-            kind: parse("party kind", &s("party_kind")?, PartyKind::parse)?,
-            name: s("name")?,
-            email: o("email")?,
-            phone: o("phone")?,
-            address: o("address")?,
-            preferred_channel: o("preferred_channel")?
-                .map(|c| parse("channel", &c, PreferredChannel::parse))
-                .transpose()?,
-            national_id_masked: o("national_id_masked")?,
-            national_id_kind: o("national_id_kind")?
-                .map(|k| parse("id kind", &k, NationalIdKind::parse))
-                .transpose()?,
-            eik: o("eik")?,
-        },
+        party: party_record(row)?,
     })
+}
+
+fn party_record<R: Row>(row: &R) -> Result<PartyRecord>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let s = |c: &str| row.try_get::<String, _>(c);
+    let o = |c: &str| row.try_get::<Option<String>, _>(c);
+    Ok(PartyRecord {
+        id: row.try_get("party_id")?,
+        kind: parse("party kind", &s("party_kind")?, PartyKind::parse)?,
+        name: s("name")?,
+        email: o("email")?,
+        phone: o("phone")?,
+        address: o("address")?,
+        preferred_channel: o("preferred_channel")?
+            .map(|c| parse("channel", &c, PreferredChannel::parse))
+            .transpose()?,
+        national_id_masked: o("national_id_masked")?,
+        national_id_kind: o("national_id_kind")?.map(|k| parse("id kind", &k, NationalIdKind::parse)).transpose()?,
+        eik: o("eik")?,
+    })
+}
+
+/// How to find a person or organisation already known.
+#[derive(Debug, Clone, Copy)]
+pub enum PersonKey<'a> {
+    /// The keyed blind index of an ЕГН or ЛНЧ.
+    NationalIdIndex(&'a str),
+    /// An e-mail address, exactly.
+    Email(&'a str),
+    /// A telephone number in E.164, exactly.
+    Phone(&'a str),
+    /// Words, found through the cases' search index (names are in it).
+    Words(&'a str),
 }
 
 /// Reading and changing registered cases.
@@ -568,6 +590,44 @@ impl Cases {
             }
             tx.commit().await?;
             Ok(rows.len() as u64)
+        })
+    }
+
+    /// People and organisations already known, newest first (each case keeps its own copy of
+    /// the details, so the same person may come back more than once).
+    pub async fn find_people(&self, key: PersonKey<'_>, limit: i64) -> Result<Vec<PartyRecord>> {
+        const COLUMNS: &str = "SELECT p.id AS party_id, p.kind AS party_kind, p.name, p.email, p.phone, p.address,
+            p.preferred_channel, p.national_id_masked, p.national_id_kind, p.eik FROM parties p WHERE ";
+        let (condition, value) = match key {
+            PersonKey::NationalIdIndex(i) => ("p.national_id_index = $1".to_string(), i.to_string()),
+            PersonKey::Email(e) => ("p.email = $1".to_string(), e.to_string()),
+            PersonKey::Phone(p) => ("p.phone = $1".to_string(), p.to_string()),
+            PersonKey::Words(w) => {
+                let words: Vec<String> = harta_domain::text::fold(w)
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                if words.is_empty() {
+                    return Ok(Vec::new());
+                }
+                match &self.db {
+                    Db::Sqlite(_) => (
+                        "p.id IN (SELECT party_id FROM cases WHERE id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH $1))"
+                            .to_string(),
+                        words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
+                    ),
+                    Db::Postgres(_) => (
+                        "p.id IN (SELECT party_id FROM cases WHERE search_vector @@ to_tsquery('simple', $1))".to_string(),
+                        words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
+                    ),
+                }
+            }
+        };
+        let sql = format!("{COLUMNS}{condition} ORDER BY p.id DESC LIMIT $2");
+        on_db!(read & self.db, |pool| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value).bind(limit).fetch_all(pool).await?;
+            rows.iter().map(party_record).collect()
         })
     }
 

@@ -35,6 +35,7 @@ pub fn router() -> Router<App> {
         .route("/staff/cases/{number}/events", post(record))
         .route("/staff/password", get(password_page).post(change_password))
         .route("/staff/intake", get(intake_page).post(intake))
+        .route("/staff/intake/prefill", post(prefill))
         .route("/staff/audit", get(audit))
         .route("/staff/directory", get(directory).post(add_staff))
         .route("/staff/directory/{id}/active", post(set_active))
@@ -712,12 +713,25 @@ struct Intake {
     eik: String,
 }
 
+/// A person found at the counter, as shown (the personal number masked).
+struct Found {
+    party_type: &'static str,
+    name: String,
+    email: String,
+    phone: String,
+    address: String,
+    preferred: String,
+    national_id: String,
+}
+
 #[derive(Template)]
 #[template(path = "staff_intake.html")]
 struct IntakePage {
     c: Chrome,
     who: String,
     csrf: String,
+    find: String,
+    found: Option<Vec<Found>>,
     f: Intake,
     units: Vec<(String, String)>,
     errors: Vec<ShownError>,
@@ -737,12 +751,28 @@ fn intake_form(
     errors: Vec<ShownError>,
     status: StatusCode,
 ) -> Response {
+    intake_with(app, visit, session, f, String::new(), None, errors, status)
+}
+
+#[allow(clippy::too_many_arguments)] // the page's parts, each needed once
+fn intake_with(
+    app: &App,
+    visit: &Visit,
+    session: &StaffSession,
+    f: Intake,
+    find: String,
+    found: Option<Vec<Found>>,
+    errors: Vec<ShownError>,
+    status: StatusCode,
+) -> Response {
     let l = visit.l();
     let units = app.charter().units.iter().map(|u| (u.code.clone(), l.pick(&u.name).to_string())).collect();
     let page = IntakePage {
         c: visit.chrome(app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
+        find,
+        found,
         f,
         units,
         errors,
@@ -750,18 +780,77 @@ fn intake_form(
     visit.page(status, page.render(), true)
 }
 
-async fn intake_page(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+/// A blank counter form with its own key.
+fn blank_intake(app: &App) -> Intake {
     let key = harta_app::secrets::random_bytes::<16>().map(|b| harta_app::secrets::hex(&b)).unwrap_or_default();
-    let f = Intake {
+    Intake {
         key,
         kind: "letter".into(),
         channel: "counter".into(),
         unit: app.charter().default_unit.clone(),
         ..Intake::default()
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Find {
+    find: String,
+}
+
+async fn intake_page(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q): Query<Find>) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let found = if q.find.trim().is_empty() {
+        None
+    } else {
+        match app.find_people(&session.principal, &q.find).await {
+            Ok(people) => Some(
+                people
+                    .into_iter()
+                    .map(|p| Found {
+                        party_type: p.kind.as_str(),
+                        name: p.name,
+                        email: p.email.unwrap_or_default(),
+                        phone: p
+                            .phone
+                            .as_deref()
+                            .and_then(|n| harta_domain::identifiers::Phone::parse(n).ok())
+                            .map(|n| n.national())
+                            .unwrap_or_default(),
+                        address: p.address.unwrap_or_default(),
+                        preferred: p.preferred_channel.map(|c| c.as_str().to_string()).unwrap_or_default(),
+                        national_id: p.national_id_masked.unwrap_or_default(),
+                    })
+                    .collect(),
+            ),
+            Err(AppError::Forbidden(_)) => return forbidden(&app, &visit),
+            Err(e) => return crate::public::failure(&app, &visit, &e),
+        }
+    };
+    intake_with(&app, &visit, &session, blank_intake(&app), q.find, found, Vec::new(), StatusCode::OK)
+}
+
+/// The counter form filled in with a person found (the details were on the page already; the
+/// personal number is typed again, since it is kept only sealed).
+async fn prefill(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(p): Form<Intake>) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    if p.csrf != session.csrf {
+        return forbidden(&app, &visit);
+    }
+    let f = Intake {
+        party_type: p.party_type,
+        name: p.name,
+        email: p.email,
+        phone: p.phone,
+        address: p.address,
+        preferred: p.preferred,
+        ..blank_intake(&app)
     };
     intake_form(&app, &visit, &session, f, Vec::new(), StatusCode::OK)
 }

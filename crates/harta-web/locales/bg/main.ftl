@@ -329,6 +329,10 @@ role-administrator = Администратор
 role-auditor = Длъжностно лице по защита на данните
 staff-mine = Само моите
 staff-err-filter = Проверете този филтър (датите са във вида ГГГГ-ММ-ДД).
+staff-find = Намерете заявител
+staff-find-hint = По ЕГН или ЛНЧ, телефон, електронна поща или име.
+staff-find-none = Няма такъв заявител. Попълнете данните по-долу.
+staff-find-use = Използвайте
 ## Errors
 err-required = Попълнете „{ $field }“.
 err-too_long = „{ $field }“ може да е най-много { $limit } знака.

@@ -329,6 +329,10 @@ role-administrator = Administrator
 role-auditor = Data protection officer
 staff-mine = Mine only
 staff-err-filter = Check this filter (dates as YYYY-MM-DD).
+staff-find = Find a person
+staff-find-hint = By EGN or LNCh, telephone, e-mail or name.
+staff-find-none = No such person. Fill in the details below.
+staff-find-use = Use
 ## Errors
 err-required = Enter “{ $field }”.
 err-too_long = “{ $field }” must be at most { $limit } characters.

@@ -330,6 +330,26 @@ async fn a_clerk_registers_at_the_counter_and_prints_a_receipt_once() {
         // Printing again after a reload: the same case, the same code.
         let again = b.post("/staff/intake", &fields).await;
         assert_eq!((by_id(&again, "number"), by_id(&again, "code")), (number.clone(), code.clone()));
+        // The next time, the person is found at the counter by ЕГН, phone or name.
+        for q in ["7503146242", "0888123456", "petrov", "Иван"] {
+            let page = b.get(&format!("/staff/intake?find={}", encode(q))).await;
+            let html = text(&page);
+            assert!(html.contains("<strong>Иван Петров</strong>"), "{q}: {html}");
+            let found = &html[html.find("id=\"found\"").unwrap()..];
+            assert!(!found.contains("7503146242") && found.contains("750314****"), "the ЕГН is shown masked");
+        }
+        assert!(text(&b.get("/staff/intake?find=8801011234").await).contains("Няма такъв заявител."));
+        let csrf_now = field(&b.get("/staff/intake").await, "csrf");
+        let filled = b
+            .post(
+                "/staff/intake/prefill",
+                &[("csrf", &csrf_now), ("party_type", "person"), ("name", "Иван Петров"), ("phone", "0888 123 456")],
+            )
+            .await;
+        assert_eq!(field(&filled, "name"), "Иван Петров");
+        let audit = harta_store::audit::Audit::new(s.db.db.clone());
+        assert!(audit.count_for("egn").await.unwrap() >= 1, "the look-up is audited by kind");
+        assert_eq!(audit.count_for("7503146242").await.unwrap(), 0, "never by the number itself");
         // The citizen can follow it with the receipt.
         let tracked = s.app.track(&number, &code, "127.0.0.1").await.unwrap();
         assert_eq!(tracked.case.channel.as_str(), "phone");
