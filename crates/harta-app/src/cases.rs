@@ -271,13 +271,26 @@ impl App {
     /// Registers a citizen's online submission. The key identifies the filled-in form: sending
     /// it again (a reload, a double click, a lost answer) returns the case already registered,
     /// with the same access code, instead of a second case.
+    /// One address may register at most its quota of new submissions an hour (a resent form
+    /// does not count again).
     pub async fn submit_online(
         &self,
         input: &RegisterCaseInput,
         key: &str,
         documents: &[PendingDocument],
+        from: &str,
     ) -> Result<Registration, AppError> {
-        self.register_once(Actor::Citizen, input, key, documents).await
+        let now = self.now();
+        let quota = self.inner.submission_quota.load(std::sync::atomic::Ordering::Relaxed);
+        let resent = self.inner.cases.by_submission_key(key).await?.is_some();
+        if !resent && self.inner.submissions.blocked(from, quota, now) {
+            return Err(AppError::TooMany);
+        }
+        let done = self.register_once(Actor::Citizen, input, key, documents).await?;
+        if !resent {
+            self.inner.submissions.fail(from.to_string(), now);
+        }
+        Ok(done)
     }
 
     /// Registers a case at the counter (or from the post, a call, a fax) once per filled-in

@@ -39,6 +39,9 @@ pub use error::{AppError, FieldError};
 pub use harta_store::audit::{AuditEntry, AuditFilter, Verdict};
 use secrets::PersonalDataKey;
 
+/// Online submissions one address may send in an hour, unless configured otherwise.
+pub const DEFAULT_SUBMISSIONS_PER_HOUR: u32 = 30;
+
 /// Where the current time comes from (the real clock, or a fixed one in tests).
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
@@ -61,6 +64,9 @@ struct Inner {
     clock: Clock,
     tokens: tokens::TokenCache,
     throttle: tracking::Throttle,
+    /// Online submissions per address per hour, and their count.
+    submissions: tracking::Throttle,
+    submission_quota: std::sync::atomic::AtomicU32,
     catalogue: catalogue::CatalogueCache,
     services: Services,
     files: files::Files,
@@ -102,6 +108,8 @@ impl App {
                 clock,
                 tokens: tokens::TokenCache::default(),
                 throttle: tracking::Throttle::default(),
+                submissions: tracking::Throttle::new(jiff::SignedDuration::from_hours(1)),
+                submission_quota: std::sync::atomic::AtomicU32::new(DEFAULT_SUBMISSIONS_PER_HOUR),
                 catalogue,
                 services,
                 files,
@@ -113,6 +121,12 @@ impl App {
     /// The charter in force.
     pub fn charter(&self) -> &Charter {
         &self.inner.charter
+    }
+
+    /// Sets how many online submissions one address may send in an hour (the server's
+    /// `HARTA_SUBMISSIONS_PER_HOUR`; benchmarks raise it).
+    pub fn set_submission_quota(&self, per_hour: u32) {
+        self.inner.submission_quota.store(per_hour, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Where documents are kept.

@@ -47,25 +47,39 @@ pub struct Tracked {
     pub history: Vec<(Timestamp, &'static str)>,
 }
 
-/// Counts refused attempts per key within a window.
-#[derive(Default)]
+/// Counts events per key (refused attempts, submissions) within a window, in this process's
+/// memory: enough to slow down one address or one number, and bounded in size.
 pub(crate) struct Throttle {
-    failures: Mutex<HashMap<String, (Timestamp, u32)>>,
+    window: SignedDuration,
+    counts: Mutex<HashMap<String, (Timestamp, u32)>>,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Self::new(WINDOW)
+    }
 }
 
 impl Throttle {
-    fn blocked(&self, key: &str, limit: u32, now: Timestamp) -> bool {
-        let map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(key).is_some_and(|(since, n)| *n >= limit && now.duration_since(*since) < WINDOW)
+    /// A throttle counting within `window`.
+    pub(crate) fn new(window: SignedDuration) -> Self {
+        Self { window, counts: Mutex::new(HashMap::new()) }
     }
 
-    fn fail(&self, key: String, now: Timestamp) {
-        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    /// Whether `key` has reached `limit` within the window.
+    pub(crate) fn blocked(&self, key: &str, limit: u32, now: Timestamp) -> bool {
+        let map = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(key).is_some_and(|(since, n)| *n >= limit && now.duration_since(*since) < self.window)
+    }
+
+    /// Counts one more for `key`.
+    pub(crate) fn fail(&self, key: String, now: Timestamp) {
+        let mut map = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.len() >= MAX_ENTRIES {
-            map.retain(|_, (since, _)| now.duration_since(*since) < WINDOW);
+            map.retain(|_, (since, _)| now.duration_since(*since) < self.window);
         }
         let entry = map.entry(key).or_insert((now, 0));
-        if now.duration_since(entry.0) >= WINDOW {
+        if now.duration_since(entry.0) >= self.window {
             *entry = (now, 0);
         }
         entry.1 += 1;

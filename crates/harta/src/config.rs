@@ -37,6 +37,7 @@ struct FileConfig {
     database_url: Option<String>,
     charter: Option<PathBuf>,
     catalogue: Option<PathBuf>,
+    submissions_per_hour: Option<u32>,
 }
 
 /// A configured file's name and text, or the built-in one's.
@@ -63,6 +64,8 @@ pub struct Settings {
     pub charter: Option<PathBuf>,
     /// The service catalogue file, if not the shipped one.
     pub catalogue: Option<PathBuf>,
+    /// Online submissions one address may send in an hour.
+    pub submissions_per_hour: Option<u32>,
 }
 
 impl Settings {
@@ -83,6 +86,14 @@ impl Settings {
             bind: env("HARTA_BIND").or(file.bind),
             charter: env("HARTA_CHARTER").map(PathBuf::from).or(file.charter),
             catalogue: env("HARTA_CATALOGUE").map(PathBuf::from).or(file.catalogue),
+            submissions_per_hour: match env("HARTA_SUBMISSIONS_PER_HOUR") {
+                Some(v) => Some(
+                    v.trim()
+                        .parse()
+                        .with_context(|| format!("HARTA_SUBMISSIONS_PER_HOUR: \"{v}\" is not a whole number"))?,
+                ),
+                None => file.submissions_per_hour,
+            },
         })
     }
 

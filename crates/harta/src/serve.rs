@@ -31,6 +31,9 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
     let key = settings.secret_key()?;
     let (app, writer) =
         App::start(db.clone(), charter, catalogue, Files::new(&settings.data), key, Arc::new(Timestamp::now)).await?;
+    if let Some(n) = settings.submissions_per_hour {
+        app.set_submission_quota(n);
+    }
     let first = app.set_up(&text).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let addr = listener.local_addr().context("the listening address")?;

@@ -160,6 +160,8 @@ board-page = Page { $page } of { $pages }
 board-newer = Newer
 board-older = Older
 board-submit = Make a suggestion
+submit-too-many-title = Too many submissions
+submit-too-many = Too many requests were sent from your network within the hour. Try again in an hour or call { $phone }.
 ## Track
 track-title = Track a case
 track-lead = Enter the registry number and access code you got when you sent it.

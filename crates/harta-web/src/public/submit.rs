@@ -480,7 +480,12 @@ async fn send(
         Err(page) => return *page,
     };
     let l = visit.l();
-    match app.submit_online(&input(&app, kind, &draft.fields), &draft.key, &draft.documents).await {
+    match app.submit_online(&input(&app, kind, &draft.fields), &draft.key, &draft.documents, &visit.from).await {
+        Err(AppError::TooMany) => {
+            let phone = app.charter().administration.switchboard.national();
+            let (title, body) = (l.t("submit-too-many-title"), l.ts("submit-too-many", "phone", &phone));
+            super::error_page(&visit, app.charter(), StatusCode::TOO_MANY_REQUESTS, &title, &body)
+        }
         Ok(done) => done_page(&app, &visit, &done, &draft.documents),
         Err(AppError::Invalid(found)) => {
             let shown = shown_errors(l, &found);

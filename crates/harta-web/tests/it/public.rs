@@ -274,6 +274,38 @@ async fn a_letter_is_submitted_checked_sent_once_and_tracked() {
 }
 
 #[tokio::test]
+async fn one_address_sends_at_most_its_quota_of_submissions_an_hour() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        s.app.set_submission_quota(2);
+        let mut v = Visitor::new(s.addr);
+        let mut sent = Vec::new();
+        for _ in 0..3 {
+            let check = fill_in(&s, &mut v, "/submit/letter", LETTER).await;
+            let (csrf, draft) = (field(&check, "csrf"), field(&check, "draft"));
+            sent.push((
+                csrf.clone(),
+                draft.clone(),
+                v.post("/submit/letter/send", &[("csrf", &csrf), ("draft", &draft)]).await,
+            ));
+        }
+        assert_eq!(sent[0].2.status, 200);
+        assert_eq!(sent[1].2.status, 200);
+        assert_eq!(sent[2].2.status, 429);
+        assert!(text(&sent[2].2).contains("Твърде много подадени искания"));
+        assert_eq!(case_count(&s).await, 2);
+        // A form already registered still shows its receipt.
+        let (csrf, draft) = (&sent[0].0, &sent[0].1);
+        assert_eq!(v.post("/submit/letter/send", &[("csrf", csrf), ("draft", draft)]).await.status, 200);
+        // An hour later the address may send again.
+        s.set_now("2026-11-25T13:31:00Z");
+        let (csrf, draft) = (&sent[2].0, &sent[2].1);
+        assert_eq!(v.post("/submit/letter/send", &[("csrf", csrf), ("draft", draft)]).await.status, 200);
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn wrong_codes_are_refused_audited_and_throttled() {
     for db in backends().await {
         let s = start(db, "2026-11-25T12:30:00Z").await;
