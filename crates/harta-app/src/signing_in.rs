@@ -98,12 +98,8 @@ impl App {
         match (&staff.totp_sealed, mandatory) {
             (Some(_), _) => Ok(SignIn::Code { ticket: self.ticket(login, staff.staff_id, None)? }),
             (None, true) => {
-                let secret = random_bytes::<20>().map_err(|e| AppError::Conflict(e.to_string()))?;
-                let base32 = totp(&secret)?.secret().to_base32();
-                let uri = format!(
-                    "otpauth://totp/harta:{login}?secret={base32}&issuer=harta&algorithm=SHA1&digits=6&period=30"
-                );
-                Ok(SignIn::Enrol { ticket: self.ticket(login, staff.staff_id, Some(&base32))?, secret: base32, uri })
+                let (ticket, secret, uri) = self.new_key(login, staff.staff_id)?;
+                Ok(SignIn::Enrol { ticket, secret, uri })
             }
             (None, false) => {
                 sessions.clear_failures(login).await?;
@@ -140,22 +136,71 @@ impl App {
                 crate::secrets::unhex(&hex).ok_or(AppError::Unauthenticated)?
             }
         };
-        let seconds = u64::try_from(now.as_second()).unwrap_or_default();
-        let step = totp(&secret)?.check(code.trim(), seconds).and_then(|s| i64::try_from(s).ok());
-        let accepted = match step {
-            Some(step) => sessions.use_totp_step(staff_id, step).await?,
-            None => false,
-        };
-        if !accepted {
+        if !self.code_accepted(staff_id, &secret, code).await? {
             return Err(self.failed(login, from, "second_factor_failed").await?);
         }
         if enrolling.is_some() {
-            let sealed = self.inner.key.seal(&hex(&secret)).map_err(|e| AppError::Conflict(e.to_string()))?;
-            sessions.set_totp(staff_id, &sealed).await?;
-            self.inner.audit.record(now, &format!("staff:{staff_id}"), "totp_enrolled", login, "").await?;
+            self.enrol(staff_id, login, &secret).await?;
         }
         sessions.clear_failures(login).await?;
         self.open_session(login, staff_id, from).await
+    }
+
+    /// Whether `code` is the secret's code now (a step either way) and was not used before.
+    async fn code_accepted(&self, staff_id: i64, secret: &[u8], code: &str) -> Result<bool, AppError> {
+        let seconds = u64::try_from(self.now().as_second()).unwrap_or_default();
+        match totp(secret)?.check(code.trim(), seconds).and_then(|s| i64::try_from(s).ok()) {
+            Some(step) => Ok(self.sessions().use_totp_step(staff_id, step).await?),
+            None => Ok(false),
+        }
+    }
+
+    /// Stores a confirmed secret, sealed.
+    async fn enrol(&self, staff_id: i64, login: &str, secret: &[u8]) -> Result<(), AppError> {
+        let sealed = self.inner.key.seal(&hex(secret)).map_err(|e| AppError::Conflict(e.to_string()))?;
+        self.sessions().set_totp(staff_id, &sealed).await?;
+        self.inner.audit.record(self.now(), &format!("staff:{staff_id}"), "totp_enrolled", login, "").await?;
+        Ok(())
+    }
+
+    /// Whether the signed-in member of staff uses a second factor.
+    pub async fn uses_totp(&self, who: &StaffSession) -> Result<bool, AppError> {
+        Ok(self.sessions().credentials(&who.login).await?.is_some_and(|c| c.totp_sealed.is_some()))
+    }
+
+    /// A new key for a member of staff who chooses to use a second factor: the sealed ticket
+    /// to confirm it with, the key in base32 and its `otpauth://` address.
+    pub fn totp_offer(&self, who: &StaffSession) -> Result<(String, String, String), AppError> {
+        let Actor::Staff { id } = who.principal.actor else { return Err(AppError::Unauthenticated) };
+        self.new_key(&who.login, id.0)
+    }
+
+    /// A new TOTP key: the sealed ticket that carries it to the confirmation, the key in base32
+    /// and its `otpauth://` address.
+    fn new_key(&self, login: &str, staff_id: i64) -> Result<(String, String, String), AppError> {
+        let secret = random_bytes::<20>().map_err(|e| AppError::Conflict(e.to_string()))?;
+        let base32 = totp(&secret)?.secret().to_base32();
+        let uri =
+            format!("otpauth://totp/harta:{login}?secret={base32}&issuer=harta&algorithm=SHA1&digits=6&period=30");
+        Ok((self.ticket(login, staff_id, Some(&base32))?, base32, uri))
+    }
+
+    /// Confirms an offered key with a code from it; from then on signing in asks for a code.
+    pub async fn confirm_totp(&self, who: &StaffSession, ticket: &str, code: &str) -> Result<(), AppError> {
+        let wrong = || AppError::Invalid(vec![FieldError::new("code", "is not the app's code").with_code("code")]);
+        let Actor::Staff { id } = who.principal.actor else { return Err(AppError::Unauthenticated) };
+        let opened = self.inner.key.open_from_browser(ticket).ok_or_else(wrong)?;
+        let parts: Vec<&str> = opened.split(' ').collect();
+        let [until, staff_id, login, base32] = parts[..] else { return Err(wrong()) };
+        let fresh = until.parse::<i64>().is_ok_and(|u| self.now().as_millisecond() <= u);
+        if !fresh || staff_id != id.0.to_string() || login != who.login {
+            return Err(wrong());
+        }
+        let secret = totp_rs::Secret::try_from_base32(base32).map_err(|_| wrong())?.to_vec();
+        if !self.code_accepted(id.0, &secret, code).await? {
+            return Err(wrong());
+        }
+        self.enrol(id.0, login, &secret).await
     }
 
     /// Counts and audits a failed step; the error to answer with.

@@ -37,6 +37,7 @@ pub fn router() -> Router<App> {
         .route("/staff/intake", get(intake_page).post(intake))
         .route("/staff/intake/prefill", post(prefill))
         .route("/staff/audit", get(audit))
+        .route("/staff/totp", get(totp_page).post(confirm_totp))
         .route("/staff/directory", get(directory).post(add_staff))
         .route("/staff/directory/{id}/active", post(set_active))
 }
@@ -1224,6 +1225,85 @@ async fn set_active(
         Ok(()) => Redirect::to("/staff/directory").into_response(),
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
         Err(AppError::NotFound(_)) => crate::public::not_found(&visit, app.charter()),
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_totp.html")]
+struct TotpPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    /// Already in use.
+    enabled: bool,
+    /// The key offered: ticket, key (spaced), address.
+    offer: Option<(String, String, String)>,
+    errors: Vec<ShownError>,
+    notice: Option<String>,
+}
+
+impl TotpPage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+async fn totp_view(
+    app: &App,
+    visit: &Visit,
+    session: &StaffSession,
+    errors: Vec<ShownError>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let enabled = match app.uses_totp(session).await {
+        Ok(e) => e,
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
+    let offer = if enabled {
+        None
+    } else {
+        match app.totp_offer(session) {
+            Ok((ticket, secret, uri)) => Some((ticket, spaced(&secret), uri)),
+            Err(e) => return crate::public::failure(app, visit, &e),
+        }
+    };
+    let page = TotpPage {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        enabled,
+        offer,
+        errors,
+        notice,
+    };
+    visit.page(status, page.render(), true)
+}
+
+async fn totp_page(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    totp_view(&app, &visit, &session, Vec::new(), None, StatusCode::OK).await
+}
+
+async fn confirm_totp(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(f): Form<Code>) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let l = visit.l();
+    if f.csrf != session.csrf {
+        return forbidden(&app, &visit);
+    }
+    match app.confirm_totp(&session, &f.ticket, &f.code).await {
+        Ok(()) => totp_view(&app, &visit, &session, Vec::new(), Some(l.t("staff-totp-on")), StatusCode::OK).await,
+        Err(AppError::Invalid(_)) => {
+            let errors = vec![ShownError { id: "code".into(), text: l.t("staff-code-wrong") }];
+            totp_view(&app, &visit, &session, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(e) => crate::public::failure(&app, &visit, &e),
     }
 }

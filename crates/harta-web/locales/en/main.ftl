@@ -335,6 +335,11 @@ staff-find = Find a person
 staff-find-hint = By EGN or LNCh, telephone, e-mail or name.
 staff-find-none = No such person. Fill in the details below.
 staff-find-use = Use
+staff-totp = Second factor
+staff-totp-lead = Add this key to your authenticator app and enter the code it shows. From then on every sign-in asks for a code.
+staff-totp-enabled = You use a second factor: every sign-in asks for a code from the app.
+staff-totp-confirm = Turn on
+staff-totp-on = The second factor is on.
 ## Errors
 err-required = Enter “{ $field }”.
 err-too_long = “{ $field }” must be at most { $limit } characters.

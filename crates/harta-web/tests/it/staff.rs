@@ -567,3 +567,36 @@ async fn administrators_keep_the_staff_directory_and_everyone_reads_it() {
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn other_staff_may_choose_a_second_factor() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        let mut b = Browser::new(&s);
+        assert_eq!(b.sign_in("1042", "парола-на-петя-1").await.status, 303, "no code asked yet");
+        let offer = b.get("/staff/totp").await;
+        let html = text(&offer);
+        let at = html.find("id=\"secret\" class=\"big\">").unwrap() + 24;
+        let secret = html[at..at + html[at..].find('<').unwrap()].to_string();
+        let (csrf, ticket) = (field(&offer, "csrf"), field(&offer, "ticket"));
+        let wrong = b.post("/staff/totp", &[("csrf", &csrf), ("ticket", &ticket), ("code", "000000")]).await;
+        assert_eq!(wrong.status, 422);
+        let code = code_at(&secret, "2026-11-25T12:30:00Z");
+        let on = b.post("/staff/totp", &[("csrf", &csrf), ("ticket", &ticket), ("code", &code)]).await;
+        assert!(text(&on).contains("Вторият фактор е включен."), "{}", text(&on));
+        // From now on a code is asked for.
+        let mut again = Browser::new(&s);
+        let step = again.sign_in("1042", "парола-на-петя-1").await;
+        assert_eq!(step.status, 200);
+        assert!(text(&step).contains("Код от приложението") && !text(&step).contains("id=\"secret\""));
+        s.set_now("2026-11-25T12:31:00Z");
+        let next = code_at(&secret, "2026-11-25T12:31:00Z");
+        let (csrf2, ticket2) = (field(&step, "csrf"), field(&step, "ticket"));
+        assert_eq!(
+            again.post("/staff/sign-in/code", &[("csrf", &csrf2), ("ticket", &ticket2), ("code", &next)]).await.status,
+            303
+        );
+        s.db.finish().await;
+    }
+}
