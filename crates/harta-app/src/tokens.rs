@@ -16,7 +16,7 @@ const PREFIX: &str = "harta_";
 
 /// How long a verified token is trusted without asking the store again: the price of a token
 /// look-up on every API call, against a revocation taking effect within this delay.
-const TRUST_FOR: Duration = Duration::from_secs(5);
+pub const TRUST_FOR: Duration = Duration::from_secs(5);
 
 /// Recently verified tokens, by hash.
 #[derive(Debug, Default)]
@@ -63,6 +63,51 @@ impl App {
         let token = format!("{PREFIX}{}", hex(&bytes));
         self.inner.admin.add_token(&hash(&token), role.as_str(), unit, label, self.now()).await?;
         Ok(token)
+    }
+
+    /// Makes a token through the workspace (administrators; audited); returns it once.
+    pub async fn issue_token(
+        &self,
+        who: &Principal,
+        role: &str,
+        unit: Option<&str>,
+        label: &str,
+    ) -> Result<String, AppError> {
+        if !who.role.may_administer() {
+            return Err(AppError::Forbidden("make API tokens"));
+        }
+        let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        let role = Role::parse(role).ok_or_else(|| {
+            AppError::field("role", format!("\"{role}\" is not a role (one of: {})", known.join(", ")))
+        })?;
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 200 {
+            return Err(AppError::Invalid(vec![crate::FieldError::required("label")]));
+        }
+        let token = self.create_token(role, unit, label).await?;
+        self.inner.audit.record(self.now(), &who.audit_name(), "issue_token", label, role.as_str()).await?;
+        Ok(token)
+    }
+
+    /// Every API token, newest first (administrators).
+    pub async fn tokens(&self, who: &Principal) -> Result<Vec<harta_store::admin::TokenListing>, AppError> {
+        if !who.role.may_administer() {
+            return Err(AppError::Forbidden("see API tokens"));
+        }
+        Ok(self.inner.admin.tokens().await?)
+    }
+
+    /// Revokes a token (administrators; audited). A replica that verified it in the last few
+    /// seconds may accept it until its cache forgets it ([`TRUST_FOR`], 5 s).
+    pub async fn revoke_token(&self, who: &Principal, id: i64) -> Result<(), AppError> {
+        if !who.role.may_administer() {
+            return Err(AppError::Forbidden("revoke API tokens"));
+        }
+        if !self.inner.admin.revoke_token(id, self.now()).await? {
+            return Err(AppError::NotFound(format!("token {id}")));
+        }
+        self.inner.audit.record(self.now(), &who.audit_name(), "revoke_token", &format!("token:{id}"), "").await?;
+        Ok(())
     }
 
     /// The caller a bearer token stands for.

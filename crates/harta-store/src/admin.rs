@@ -20,6 +20,23 @@ pub struct TokenRecord {
     pub label: String,
 }
 
+/// An API token as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenListing {
+    /// Its id (what events made through it name).
+    pub id: i64,
+    /// The role it acts as.
+    pub role: String,
+    /// Its unit, for unit-scoped roles.
+    pub unit: Option<String>,
+    /// What it is for.
+    pub label: String,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
 /// A member of staff as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffRecord {
@@ -208,6 +225,41 @@ impl Admin {
         on_db!(read & self.db, |pool| Ok(sqlx::query_scalar("SELECT code FROM units ORDER BY code")
             .fetch_all(pool)
             .await?))
+    }
+
+    /// Every API token (never the secret: only what it is for), newest first.
+    pub async fn tokens(&self) -> Result<Vec<TokenListing>> {
+        on_db!(read & self.db, |pool| {
+            let rows = sqlx::query(
+                "SELECT id, role, unit_code, label, created_at, revoked_at FROM api_tokens ORDER BY id DESC",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(TokenListing {
+                        id: r.try_get("id")?,
+                        role: r.try_get("role")?,
+                        unit: r.try_get("unit_code")?,
+                        label: r.try_get("label")?,
+                        created_at: crate::rows::timestamp(r.try_get("created_at")?)?,
+                        revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Revokes a token; whether there was such a live token.
+    pub async fn revoke_token(&self, id: i64, now: Timestamp) -> Result<bool> {
+        on_db!(&self.db, |pool| {
+            let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(millis(now))
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
     }
 
     /// Stores a new API token's hash; returns its id.

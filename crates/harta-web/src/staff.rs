@@ -38,6 +38,8 @@ pub fn router() -> Router<App> {
         .route("/staff/intake/prefill", post(prefill))
         .route("/staff/audit", get(audit))
         .route("/staff/totp", get(totp_page).post(confirm_totp))
+        .route("/staff/tokens", get(tokens_page).post(issue_token))
+        .route("/staff/tokens/{id}/revoke", post(revoke_token))
         .route("/staff/directory", get(directory).post(add_staff))
         .route("/staff/directory/{id}/active", post(set_active))
 }
@@ -1304,6 +1306,139 @@ async fn confirm_totp(State(app): State<App>, visit: Visit, headers: HeaderMap, 
             let errors = vec![ShownError { id: "code".into(), text: l.t("staff-code-wrong") }];
             totp_view(&app, &visit, &session, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
+}
+
+/// An API token as the page lists it.
+struct TokenRow {
+    id: i64,
+    role: String,
+    unit: String,
+    label: String,
+    created: String,
+    revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff_tokens.html")]
+struct TokensPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    tokens: Vec<TokenRow>,
+    units: Vec<(String, String)>,
+    /// A token just made: shown this once.
+    made: Option<String>,
+    errors: Vec<ShownError>,
+}
+
+impl TokensPage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+async fn tokens_view(
+    app: &App,
+    visit: &Visit,
+    session: &StaffSession,
+    made: Option<String>,
+    errors: Vec<ShownError>,
+    status: StatusCode,
+) -> Response {
+    let l = visit.l();
+    let tokens = match app.tokens(&session.principal).await {
+        Ok(t) => t,
+        Err(AppError::Forbidden(_)) => return forbidden(app, visit),
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
+    let tokens = tokens
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            role: l.t(&format!("role-{}", t.role)),
+            unit: t
+                .unit
+                .as_deref()
+                .and_then(|u| app.charter().unit(u))
+                .map_or_else(String::new, |u| l.pick(&u.name).to_string()),
+            label: t.label,
+            created: date_bg(in_sofia(t.created_at).date()),
+            revoked: t.revoked,
+        })
+        .collect();
+    let page = TokensPage {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        tokens,
+        units: app.charter().units.iter().map(|u| (u.code.clone(), l.pick(&u.name).to_string())).collect(),
+        made,
+        errors,
+    };
+    visit.page(status, page.render(), true)
+}
+
+async fn tokens_page(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    tokens_view(&app, &visit, &session, None, Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewToken {
+    csrf: String,
+    role: String,
+    unit: String,
+    label: String,
+}
+
+async fn issue_token(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(f): Form<NewToken>) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    if f.csrf != session.csrf {
+        return forbidden(&app, &visit);
+    }
+    let l = visit.l();
+    let unit = Some(f.unit.trim()).filter(|u| !u.is_empty());
+    match app.issue_token(&session.principal, &f.role, unit, &f.label).await {
+        Ok(token) => tokens_view(&app, &visit, &session, Some(token), Vec::new(), StatusCode::OK).await,
+        Err(AppError::Invalid(found)) => {
+            let errors = found
+                .iter()
+                .map(|e| ShownError { id: e.field.clone(), text: format!("{}: {}", l.t("staff-err-field"), e.message) })
+                .collect();
+            tokens_view(&app, &visit, &session, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
+}
+
+async fn revoke_token(
+    State(app): State<App>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<Token>,
+) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    if f.csrf != session.csrf {
+        return forbidden(&app, &visit);
+    }
+    match app.revoke_token(&session.principal, id).await {
+        Ok(()) => Redirect::to("/staff/tokens").into_response(),
+        Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
+        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, app.charter()),
         Err(e) => crate::public::failure(&app, &visit, &e),
     }
 }

@@ -340,6 +340,15 @@ staff-totp-lead = Добавете този ключ в приложението
 staff-totp-enabled = Използвате втори фактор: всяко влизане иска код от приложението.
 staff-totp-confirm = Включете
 staff-totp-on = Вторият фактор е включен.
+staff-tokens = API ключове
+staff-tokens-lead = Ключовете дават достъп на други системи до JSON API с правата на роля. Пазят се само като хеш.
+staff-tokens-none = Още няма ключове.
+staff-token-label = За какво е
+staff-token-label-hint = Например „Деловодна система на СО“.
+staff-token-created = Създаден
+staff-token-revoke = Отнемете
+staff-token-new = Създайте ключ
+staff-token-made = Новият ключ (показва се само сега, запазете го):
 ## Errors
 err-required = Попълнете „{ $field }“.
 err-too_long = „{ $field }“ може да е най-много { $limit } знака.

@@ -340,6 +340,15 @@ staff-totp-lead = Add this key to your authenticator app and enter the code it s
 staff-totp-enabled = You use a second factor: every sign-in asks for a code from the app.
 staff-totp-confirm = Turn on
 staff-totp-on = The second factor is on.
+staff-tokens = API tokens
+staff-tokens-lead = Tokens let other systems use the JSON API with a role's rights. Only their hash is kept.
+staff-tokens-none = No tokens yet.
+staff-token-label = What it is for
+staff-token-label-hint = For example “Sofia Municipality's registry system”.
+staff-token-created = Created
+staff-token-revoke = Revoke
+staff-token-new = Make a token
+staff-token-made = The new token (shown only now; keep it safe):
 ## Errors
 err-required = Enter “{ $field }”.
 err-too_long = “{ $field }” must be at most { $limit } characters.

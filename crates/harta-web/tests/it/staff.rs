@@ -600,3 +600,40 @@ async fn other_staff_may_choose_a_second_factor() {
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn administrators_make_and_revoke_api_tokens_from_the_workspace() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "9001", "administrator", None, "админ-парола-1").await;
+        staff(&s, "2001", "head_of_unit", Some("cao"), "парола-на-шефа-1").await;
+        let mut head = Browser::new(&s);
+        head.sign_in("2001", "парола-на-шефа-1").await;
+        assert_eq!(head.get("/staff/tokens").await.status, 403);
+
+        let mut admin = Browser::new(&s);
+        admin.sign_in_with_code("9001", "админ-парола-1", "2026-11-25T12:30:00Z").await;
+        let page = admin.get("/staff/tokens").await;
+        let csrf = field(&page, "csrf");
+        let bad = admin.post("/staff/tokens", &[("csrf", &csrf), ("role", "case_officer"), ("label", "Система")]).await;
+        assert_eq!(bad.status, 422, "a case officer's token needs a unit");
+        let made = admin
+            .post("/staff/tokens", &[("csrf", &csrf), ("role", "counter_clerk"), ("label", "Деловодна система")])
+            .await;
+        let html = text(&made);
+        let at = html.find("id=\"token\" class=\"big\">").unwrap() + 23;
+        let token = html[at..at + html[at..].find('<').unwrap()].to_string();
+        assert!(token.starts_with("harta_"));
+        let auth = format!("Bearer {token}");
+        assert_eq!(request(s.addr, "GET", "/api/v1/cases", &[("Authorization", &auth)], b"").await.status, 200);
+        assert!(!text(&admin.get("/staff/tokens").await).contains(&token), "shown only once");
+        let id =
+            s.app.tokens(&Principal { actor: Actor::System, role: Role::Administrator, unit: None }).await.unwrap()[0]
+                .id;
+        assert_eq!(admin.post(&format!("/staff/tokens/{id}/revoke"), &[("csrf", &csrf)]).await.status, 303);
+        // Within the trust window of the cache the token may still work; after it, never.
+        tokio::time::sleep(harta_app::tokens::TRUST_FOR + std::time::Duration::from_millis(200)).await;
+        assert_eq!(request(s.addr, "GET", "/api/v1/cases", &[("Authorization", &auth)], b"").await.status, 401);
+        s.db.finish().await;
+    }
+}
