@@ -91,7 +91,7 @@ test('an administrator signs in and works a letter from the inbox to closed', as
   for (const v of await axeViolations(page)) failures.push(`receipt: ${v}`);
   for (const lang of ['bg', 'en']) {
     await useLanguage(page, server.url, lang);
-    for (const path of ['/staff', '/staff?state=closed', `/staff/cases/${encodeURIComponent(number)}`, '/staff/password', '/staff/intake', '/staff/intake?find=%D0%98%D0%B2%D0%B0%D0%BD', '/staff/audit?verify=1', '/staff/directory', '/staff/totp', '/staff/tokens']) {
+    for (const path of ['/staff', '/staff?state=closed', `/staff/cases/${encodeURIComponent(number)}`, '/staff/password', '/staff/intake', '/staff/intake?find=%D0%98%D0%B2%D0%B0%D0%BD', '/staff/audit?verify=1', '/staff/directory', '/staff/totp', '/staff/tokens', '/staff/charter']) {
       await page.goto(`${server.url}${path}`);
       for (const v of await axeViolations(page)) failures.push(`${lang} ${path}: ${v}`);
     }

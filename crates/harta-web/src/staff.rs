@@ -39,6 +39,7 @@ pub fn router() -> Router<App> {
         .route("/staff/audit", get(audit))
         .route("/staff/totp", get(totp_page).post(confirm_totp))
         .route("/staff/tokens", get(tokens_page).post(issue_token))
+        .route("/staff/charter", get(charter_page))
         .route("/staff/tokens/{id}/revoke", post(revoke_token))
         .route("/staff/directory", get(directory).post(add_staff))
         .route("/staff/directory/{id}/active", post(set_active))
@@ -1441,4 +1442,71 @@ async fn revoke_token(
         Err(AppError::NotFound(_)) => crate::public::not_found(&visit, app.charter()),
         Err(e) => crate::public::failure(&app, &visit, &e),
     }
+}
+
+/// A unit as the charter page shows it.
+struct UnitRow {
+    code: String,
+    name: String,
+    phone: String,
+    reception: Vec<String>,
+}
+
+/// A commitment as the charter page shows it.
+struct CommitmentRow {
+    kind: &'static str,
+    days: String,
+    index: String,
+    example: String,
+    promise: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_charter.html")]
+struct CharterPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    units: Vec<UnitRow>,
+    commitments: Vec<CommitmentRow>,
+    at_risk: String,
+}
+
+/// The charter in force, as harta read it: units, reception hours, commitments, registry
+/// numbers. It is edited in the charter file (C24: a reviewed charter is a new file).
+async fn charter_page(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
+    let session = match signed_in(&app, &headers).await {
+        Ok(s) => s,
+        Err(to) => return to,
+    };
+    let l = visit.l();
+    let charter = app.charter();
+    let page = CharterPage {
+        c: visit.chrome(charter, "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        units: charter
+            .units
+            .iter()
+            .map(|u| UnitRow {
+                code: u.code.clone(),
+                name: l.pick(&u.name).to_string(),
+                phone: u.phone.as_ref().map(|p| p.national()).unwrap_or_default(),
+                reception: crate::public::home::windows(&u.reception, l),
+            })
+            .collect(),
+        commitments: charter
+            .commitments
+            .values()
+            .map(|c| CommitmentRow {
+                kind: c.kind.as_str(),
+                days: l.tn("working-days", "n", i64::from(c.working_days.get())),
+                index: c.index.clone(),
+                example: charter.registry.render(&c.index, in_sofia(app.now()).year(), 1).as_str().to_string(),
+                promise: l.pick(&c.promise).to_string(),
+            })
+            .collect(),
+        at_risk: l.tn("working-days", "n", i64::from(charter.at_risk_working_days)),
+    };
+    visit.page(StatusCode::OK, page.render(), true)
 }

@@ -349,6 +349,15 @@ staff-token-created = Създаден
 staff-token-revoke = Отнемете
 staff-token-new = Създайте ключ
 staff-token-made = Новият ключ (показва се само сега, запазете го):
+staff-charter = Хартата в сила
+staff-charter-lead = Стойностите, с които harta работи. Променят се във файла на хартата при преразглеждането ѝ.
+staff-charter-name = Администрация
+staff-charter-at-risk = „Срокът наближава“ от
+staff-charter-index = Индекс
+staff-charter-example = Първи номер за годината
+staff-charter-promise = Обещание
+staff-charter-units = Звена
+staff-charter-code = Код
 ## Errors
 err-required = Попълнете „{ $field }“.
 err-too_long = „{ $field }“ може да е най-много { $limit } знака.

@@ -349,6 +349,15 @@ staff-token-created = Created
 staff-token-revoke = Revoke
 staff-token-new = Make a token
 staff-token-made = The new token (shown only now; keep it safe):
+staff-charter = The charter in force
+staff-charter-lead = The values harta works with. They change in the charter file when the charter is reviewed.
+staff-charter-name = Administration
+staff-charter-at-risk = “Deadline near” from
+staff-charter-index = Index
+staff-charter-example = First number of the year
+staff-charter-promise = Promise
+staff-charter-units = Units
+staff-charter-code = Code
 ## Errors
 err-required = Enter “{ $field }”.
 err-too_long = “{ $field }” must be at most { $limit } characters.

@@ -66,7 +66,7 @@ fn reception(charter: &Charter, l: Localizer) -> Vec<Reception> {
     out
 }
 
-fn windows(windows: &[ReceptionWindow], l: Localizer) -> Vec<String> {
+pub(crate) fn windows(windows: &[ReceptionWindow], l: Localizer) -> Vec<String> {
     windows
         .iter()
         .map(|w| {

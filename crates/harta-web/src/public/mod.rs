@@ -19,7 +19,7 @@ use crate::i18n::{Lang, Localizer};
 
 mod assets;
 mod board;
-mod home;
+pub(crate) mod home;
 mod services;
 mod submit;
 mod track;

@@ -520,6 +520,9 @@ async fn administrators_keep_the_staff_directory_and_everyone_reads_it() {
         let officer = staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
         let mut petya = Browser::new(&s);
         petya.sign_in("1042", "парола-на-петя-1").await;
+        let charter = text(&petya.get("/staff/charter").await);
+        assert!(charter.contains("РКС26-ЖБ12-1") && charter.contains("7 работни дни"), "{charter}");
+        assert!(charter.contains("сряда, 10:00–12:00 (с предварително записване)"));
         let dir = text(&petya.get("/staff/directory").await);
         assert!(dir.contains("Служител 1042") && dir.contains("Експерт"), "{dir}");
         assert!(!dir.contains("Добавете служител"), "only administrators add staff");
