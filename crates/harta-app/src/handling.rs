@@ -28,7 +28,7 @@ fn check_texts(event: &CaseEvent) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut need = |field: &str, text: &str| {
         if let Err(e) = Note::parse(text) {
-            errors.push(FieldError::new(field, e));
+            errors.push(FieldError::coded(field, &e));
         }
     };
     match event {
@@ -73,22 +73,23 @@ impl App {
             CaseEvent::HoldingReplySent { reasons, new_due, .. } => {
                 let calendar = self.inner.calendar.current();
                 check_holding_reply(&calendar, case.original_due, case.due, *new_due, today, reasons)
-                    .map_err(|e| AppError::field("new_due", e))?;
+                    .map_err(|e| AppError::Invalid(vec![FieldError::coded("new_due", &e)]))?;
             }
             CaseEvent::InformationRequested { by, .. } if *by <= today => {
-                return Err(AppError::field("by", format!("must be after today ({today})")));
+                let error =
+                    FieldError::new("by", format!("must be after today ({today})")).with_code("not_after_today");
+                return Err(AppError::Invalid(vec![error]));
             }
             // Someone is always named, and it is someone who can see the case: an active
             // member of the case's unit.
             CaseEvent::Assigned { officer, .. } => match self.inner.admin.active_staff_unit(officer.0).await? {
                 None => {
-                    return Err(AppError::field("officer", format!("there is no active staff member {}", officer.0)));
+                    let error = FieldError::new("officer", format!("there is no active staff member {}", officer.0));
+                    return Err(AppError::Invalid(vec![error.with_code("no_such_staff")]));
                 }
                 Some(unit) if unit.as_deref() != Some(case.unit.as_str()) => {
-                    return Err(AppError::field(
-                        "officer",
-                        format!("staff member {} is not of unit {}, which holds the case", officer.0, case.unit),
-                    ));
+                    let why = format!("staff member {} is not of unit {}, which holds the case", officer.0, case.unit);
+                    return Err(AppError::Invalid(vec![FieldError::new("officer", why).with_code("other_unit")]));
                 }
                 Some(_) => {}
             },

@@ -91,6 +91,18 @@ pub enum HoldingReplyError {
     Calendar(#[from] CalendarError),
 }
 
+impl crate::Coded for HoldingReplyError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::TooLate(_) => "too_late",
+            Self::NotLater(_) => "not_later",
+            Self::NotWorkingDay(_) => "not_working_day",
+            Self::NoReasons => "required",
+            Self::Calendar(_) => "invalid",
+        }
+    }
+}
+
 /// A holding reply's new date, checked against C17: sent on or before the original due date,
 /// later than the date in force, on a working day, with reasons.
 pub fn check_holding_reply(

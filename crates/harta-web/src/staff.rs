@@ -598,11 +598,22 @@ async fn record(
         }
         Err(AppError::NotFound(_)) => crate::public::not_found(&visit, app.charter()),
         Err(AppError::Invalid(found)) => {
-            // Each invalid field, with the use case's reason (in English until every rule has a
-            // code of its own).
+            // Each invalid field in the page's words: the rule's own message where it has one,
+            // the general one for its code otherwise.
             let errors = found
                 .iter()
-                .map(|e| ShownError { id: e.field.clone(), text: format!("{}: {}", l.t("staff-err-field"), e.message) })
+                .map(|e| {
+                    let own = format!("staff-err-{}", e.code);
+                    let text = match l.t(&own) {
+                        t if t != own => t,
+                        _ => {
+                            let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
+                            let label = l.t("staff-this-field");
+                            l.t_args(&format!("err-{}", e.code), &[("field", &label), ("limit", &limit)])
+                        }
+                    };
+                    ShownError { id: e.field.clone(), text }
+                })
                 .collect();
             show_case(&app, &visit, &session, &number, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }

@@ -358,6 +358,13 @@ staff-charter-example = Първи номер за годината
 staff-charter-promise = Обещание
 staff-charter-units = Звена
 staff-charter-code = Код
+staff-this-field = това поле
+staff-err-too_late = Уведомление за удължаване може да се изпрати само до първоначалния срок.
+staff-err-not_later = Новата дата трябва да е след сегашния срок.
+staff-err-not_working_day = Новата дата трябва да е работен ден.
+staff-err-not_after_today = Датата трябва да е след днешния ден.
+staff-err-no_such_staff = Няма такъв активен служител.
+staff-err-other_unit = Служителят не е от звеното на преписката и не би могъл да я види.
 ## Errors
 err-required = Попълнете „{ $field }“.
 err-too_long = „{ $field }“ може да е най-много { $limit } знака.

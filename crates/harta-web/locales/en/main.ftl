@@ -358,6 +358,13 @@ staff-charter-example = First number of the year
 staff-charter-promise = Promise
 staff-charter-units = Units
 staff-charter-code = Code
+staff-this-field = this field
+staff-err-too_late = A holding reply can only be sent before the original due date.
+staff-err-not_later = The new date must be after the current due date.
+staff-err-not_working_day = The new date must be a working day.
+staff-err-not_after_today = The date must be after today.
+staff-err-no_such_staff = There is no such active member of staff.
+staff-err-other_unit = The officer is not of the case's unit and could not see it.
 ## Errors
 err-required = Enter “{ $field }”.
 err-too_long = “{ $field }” must be at most { $limit } characters.

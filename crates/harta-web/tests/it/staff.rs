@@ -207,7 +207,8 @@ async fn officers_see_their_unit_and_work_a_case_through_its_life() {
         assert!(text(&page).contains("Служител 1042 (1042)"));
         assert!(text(&page).contains("Записано."));
 
-        // The officer works it: a holding reply after the due date is refused, one before it taken.
+        // The officer works it: a holding reply to a date before the due date is refused, a later
+        // one taken.
         let mut petya = Browser::new(&s);
         petya.sign_in("1042", "парола-на-петя-1").await;
         let csrf = field(&petya.get("/staff").await, "csrf");
@@ -218,6 +219,7 @@ async fn officers_see_their_unit_and_work_a_case_through_its_life() {
         fields.extend_from_slice(&hold("2026-11-20"));
         let refused = petya.post(&path, &fields).await;
         assert_eq!(refused.status, 422);
+        assert!(text(&refused).contains("Новата дата трябва да е след сегашния срок."), "{}", text(&refused));
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend_from_slice(&hold("2026-12-18"));
         assert_eq!(petya.post(&path, &fields).await.status, 303);
