@@ -81,7 +81,9 @@ impl Files {
     /// Moves an accepted upload to its place among the documents (content-addressed, so the
     /// same content sent twice is kept once).
     pub async fn keep(&self, pending: &PendingDocument) -> Result<(), FileError> {
-        if pending.id.len() != 32 || !pending.id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+        // Both become parts of paths: only the shapes harta itself gives them.
+        if !hex(&pending.id, 32) || !hex(&pending.sha256, 64) {
             return Err(FileError::Io(std::io::Error::other("not an upload name")));
         }
         let dir = self.documents.join(&pending.sha256[..2]);
