@@ -6,9 +6,10 @@
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use harta_app::cases::{ListInput, PartyInput, RegisterCaseInput};
@@ -43,6 +44,18 @@ pub fn router() -> Router<App> {
         .route("/staff/tokens/{id}/revoke", post(revoke_token))
         .route("/staff/directory", get(directory).post(add_staff))
         .route("/staff/directory/{id}/active", post(set_active))
+}
+
+/// The signed-in member of staff, taken from the request like any extractor: without a live
+/// session the answer is the way to the sign-in page.
+struct SignedIn(StaffSession);
+
+impl FromRequestParts<App> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+        signed_in(app, &parts.headers).await.map(SignedIn)
+    }
 }
 
 /// The signed-in member of staff, or the sign-in page to go to.
@@ -300,11 +313,12 @@ struct Filters {
     page: String,
 }
 
-async fn inbox(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q): Query<Filters>) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn inbox(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Query(q): Query<Filters>,
+) -> Response {
     let l = visit.l();
     let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
     let input = ListInput {
@@ -421,15 +435,11 @@ struct Done {
 
 async fn case_page(
     State(app): State<App>,
+    SignedIn(session): SignedIn,
     visit: Visit,
-    headers: HeaderMap,
     Path(number): Path<String>,
     Query(d): Query<Done>,
 ) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     let notice = (!d.done.is_empty()).then(|| visit.l().t("staff-done"));
     show_case(&app, &visit, &session, &number, Vec::new(), notice, StatusCode::OK).await
 }
@@ -569,15 +579,11 @@ impl Action {
 
 async fn record(
     State(app): State<App>,
+    SignedIn(session): SignedIn,
     visit: Visit,
-    headers: HeaderMap,
     Path(number): Path<String>,
     Form(a): Form<Action>,
 ) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     let l = visit.l();
     let refuse = |id: &str, key: &str| vec![ShownError { id: id.into(), text: l.t(key) }];
     if a.csrf != session.csrf {
@@ -646,11 +652,7 @@ impl PasswordPage {
     }
 }
 
-async fn password_page(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn password_page(State(app): State<App>, SignedIn(session): SignedIn, visit: Visit) -> Response {
     let page = PasswordPage {
         c: visit.chrome(app.charter(), "staff"),
         who: session.name.clone(),
@@ -671,14 +673,10 @@ struct NewPassword {
 
 async fn change_password(
     State(app): State<App>,
+    SignedIn(session): SignedIn,
     visit: Visit,
-    headers: HeaderMap,
     Form(f): Form<NewPassword>,
 ) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     let l = visit.l();
     let (errors, notice, status) = if f.csrf != session.csrf {
         (vec![ShownError { id: "current".into(), text: l.t("err-csrf") }], None, StatusCode::FORBIDDEN)
@@ -813,11 +811,12 @@ struct Find {
     find: String,
 }
 
-async fn intake_page(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q): Query<Find>) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn intake_page(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Query(q): Query<Find>,
+) -> Response {
     let found = if q.find.trim().is_empty() {
         None
     } else {
@@ -850,11 +849,7 @@ async fn intake_page(State(app): State<App>, visit: Visit, headers: HeaderMap, Q
 
 /// The counter form filled in with a person found (the details were on the page already; the
 /// personal number is typed again, since it is kept only sealed).
-async fn prefill(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(p): Form<Intake>) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn prefill(State(app): State<App>, SignedIn(session): SignedIn, visit: Visit, Form(p): Form<Intake>) -> Response {
     if p.csrf != session.csrf {
         return forbidden(&app, &visit);
     }
@@ -884,11 +879,7 @@ struct ReceiptPage {
     unit: String,
 }
 
-async fn intake(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(f): Form<Intake>) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn intake(State(app): State<App>, SignedIn(session): SignedIn, visit: Visit, Form(f): Form<Intake>) -> Response {
     let l = visit.l();
     if f.csrf != session.csrf || f.key.len() != 32 {
         let errors = vec![ShownError { id: "kind".into(), text: l.t("err-csrf") }];
@@ -990,11 +981,12 @@ struct AuditPage {
     errors: Vec<ShownError>,
 }
 
-async fn audit(State(app): State<App>, visit: Visit, headers: HeaderMap, Query(q): Query<AuditQuery>) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn audit(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Query(q): Query<AuditQuery>,
+) -> Response {
     let l = visit.l();
     let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let mut errors = Vec::new();
@@ -1170,19 +1162,16 @@ async fn directory_page(
     visit.page(status, page.render(), true)
 }
 
-async fn directory(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn directory(State(app): State<App>, SignedIn(session): SignedIn, visit: Visit) -> Response {
     directory_page(&app, &visit, &session, NewStaffForm::default(), Vec::new(), None, StatusCode::OK).await
 }
 
-async fn add_staff(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(f): Form<NewStaffForm>) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn add_staff(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Form(f): Form<NewStaffForm>,
+) -> Response {
     let l = visit.l();
     if f.csrf != session.csrf {
         let errors = vec![ShownError { id: "employee_number".into(), text: l.t("err-csrf") }];
@@ -1223,15 +1212,11 @@ struct Activate {
 
 async fn set_active(
     State(app): State<App>,
+    SignedIn(session): SignedIn,
     visit: Visit,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(f): Form<Activate>,
 ) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     if f.csrf != session.csrf {
         return forbidden(&app, &visit);
     }
@@ -1295,19 +1280,16 @@ async fn totp_view(
     visit.page(status, page.render(), true)
 }
 
-async fn totp_page(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn totp_page(State(app): State<App>, SignedIn(session): SignedIn, visit: Visit) -> Response {
     totp_view(&app, &visit, &session, Vec::new(), None, StatusCode::OK).await
 }
 
-async fn confirm_totp(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(f): Form<Code>) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn confirm_totp(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Form(f): Form<Code>,
+) -> Response {
     let l = visit.l();
     if f.csrf != session.csrf {
         return forbidden(&app, &visit);
@@ -1392,11 +1374,7 @@ async fn tokens_view(
     visit.page(status, page.render(), true)
 }
 
-async fn tokens_page(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn tokens_page(State(app): State<App>, SignedIn(session): SignedIn, visit: Visit) -> Response {
     tokens_view(&app, &visit, &session, None, Vec::new(), StatusCode::OK).await
 }
 
@@ -1409,11 +1387,12 @@ struct NewToken {
     label: String,
 }
 
-async fn issue_token(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(f): Form<NewToken>) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn issue_token(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Form(f): Form<NewToken>,
+) -> Response {
     if f.csrf != session.csrf {
         return forbidden(&app, &visit);
     }
@@ -1435,15 +1414,11 @@ async fn issue_token(State(app): State<App>, visit: Visit, headers: HeaderMap, F
 
 async fn revoke_token(
     State(app): State<App>,
+    SignedIn(session): SignedIn,
     visit: Visit,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(f): Form<Token>,
 ) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     if f.csrf != session.csrf {
         return forbidden(&app, &visit);
     }
@@ -1485,11 +1460,7 @@ struct CharterPage {
 
 /// The charter in force, as harta read it: units, reception hours, commitments, registry
 /// numbers. It is edited in the charter file (C24: a reviewed charter is a new file).
-async fn charter_page(State(app): State<App>, visit: Visit, headers: HeaderMap) -> Response {
-    let session = match signed_in(&app, &headers).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
+async fn charter_page(State(app): State<App>, SignedIn(session): SignedIn, visit: Visit) -> Response {
     let l = visit.l();
     let charter = app.charter();
     let page = CharterPage {
