@@ -282,12 +282,17 @@ impl App {
     ) -> Result<Registration, AppError> {
         let now = self.now();
         let quota = self.inner.submission_quota.load(std::sync::atomic::Ordering::Relaxed);
-        let resent = self.inner.cases.by_submission_key(key).await?.is_some();
-        if !resent && self.inner.submissions.blocked(from, quota, now) {
-            return Err(AppError::TooMany);
+        // Only an address at its quota costs a look-up here: a form it sent before still shows
+        // its receipt, a new one is refused.
+        if self.inner.submissions.blocked(from, quota, now) {
+            let code = self.inner.key.submission_code(key);
+            return match self.inner.cases.by_submission_key(key).await? {
+                Some(done) => self.registration_of(done, code),
+                None => Err(AppError::TooMany),
+            };
         }
-        let done = self.register_once(Actor::Citizen, input, key, documents).await?;
-        if !resent {
+        let (done, new) = self.register_once(Actor::Citizen, input, key, documents).await?;
+        if new {
             self.inner.submissions.fail(from.to_string(), now);
         }
         Ok(done)
@@ -305,28 +310,31 @@ impl App {
         if !who.role.may_register() {
             return Err(AppError::Forbidden("register cases"));
         }
-        self.register_once(who.actor.clone(), input, key, &[]).await
+        Ok(self.register_once(who.actor.clone(), input, key, &[]).await?.0)
     }
 
+    /// Registers a filled-in form once; the registration, and whether it is new (false when
+    /// the form was registered before).
     async fn register_once(
         &self,
         actor: Actor,
         input: &RegisterCaseInput,
         key: &str,
         documents: &[PendingDocument],
-    ) -> Result<Registration, AppError> {
+    ) -> Result<(Registration, bool), AppError> {
         let code = self.inner.key.submission_code(key);
         if let Some(done) = self.inner.cases.by_submission_key(key).await? {
-            return self.registration_of(done, code);
+            return Ok((self.registration_of(done, code)?, false));
         }
         let kept = self.keep_documents(documents).await?;
         match self.register_with(actor, input, code.clone(), Some(key), kept).await {
+            Ok(done) => Ok((done, true)),
             // Two sends of one form raced: the other one registered it.
             Err(AppError::Store(e)) => match self.inner.cases.by_submission_key(key).await? {
-                Some(done) => self.registration_of(done, code),
+                Some(done) => Ok((self.registration_of(done, code)?, false)),
                 None => Err(AppError::Store(e)),
             },
-            other => other,
+            Err(other) => Err(other),
         }
     }
 
