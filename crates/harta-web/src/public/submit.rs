@@ -286,7 +286,7 @@ async fn check(State(app): State<App>, visit: Visit, Path(kind): Path<String>, r
     let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, app.charter()) };
     let l = visit.l();
     let headers = request.headers().clone();
-    let (posted, new_documents, refused_files) = match read_form::<Posted>(&app, request).await {
+    let (posted, new_documents, refused_files) = match read_form::<Posted>(&app, request, true).await {
         Ok(read) => read,
         Err(FormError::TooLarge) => {
             let status = StatusCode::PAYLOAD_TOO_LARGE;

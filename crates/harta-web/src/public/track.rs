@@ -2,7 +2,6 @@
 //! extension with its reasons, C17), information asked of the citizen (C11) and the history.
 
 use askama::Template;
-use axum::Form;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -100,7 +99,12 @@ struct CasePage {
     history: Vec<(String, &'static str)>,
 }
 
-async fn look_up(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(p): Form<Posted>) -> Response {
+async fn look_up(State(app): State<App>, visit: Visit, request: Request) -> Response {
+    let headers = request.headers().clone();
+    let p = match read_form::<Posted>(&app, request, false).await {
+        Ok((p, _, _)) => p,
+        Err(e) => return unreadable(&app, &visit, e),
+    };
     let l = visit.l();
     if !visit.csrf_ok(&headers, &p.csrf) {
         let errors = vec![ShownError { id: "number".into(), text: l.t("err-csrf") }];
@@ -165,17 +169,9 @@ pub(super) struct FollowUp {
 async fn information(State(app): State<App>, visit: Visit, request: Request) -> Response {
     let headers = request.headers().clone();
     let l = visit.l();
-    let (p, documents, refused_files) = match read_form::<FollowUp>(&app, request).await {
+    let (p, documents, refused_files) = match read_form::<FollowUp>(&app, request, true).await {
         Ok(read) => read,
-        Err(FormError::TooLarge) => {
-            let errors = vec![ShownError { id: "number".into(), text: l.t("err-body-too-large") }];
-            return form_page(&app, &visit, String::new(), errors, StatusCode::PAYLOAD_TOO_LARGE);
-        }
-        Err(FormError::Unreadable) => {
-            let errors = vec![ShownError { id: "number".into(), text: l.t("err-encoding-form") }];
-            return form_page(&app, &visit, String::new(), errors, StatusCode::BAD_REQUEST);
-        }
-        Err(FormError::Store(e)) => return super::failure(&app, &visit, &AppError::Conflict(e.to_string())),
+        Err(e) => return unreadable(&app, &visit, e),
     };
     if let Some(refusal) = forged(&app, &visit, &headers, &p) {
         return refusal;
@@ -194,7 +190,12 @@ async fn information(State(app): State<App>, visit: Visit, request: Request) -> 
     follow_up(&app, &visit, p, done, "track-information-sent").await
 }
 
-async fn contact(State(app): State<App>, visit: Visit, headers: HeaderMap, Form(p): Form<FollowUp>) -> Response {
+async fn contact(State(app): State<App>, visit: Visit, request: Request) -> Response {
+    let headers = request.headers().clone();
+    let p = match read_form::<FollowUp>(&app, request, false).await {
+        Ok((p, _, _)) => p,
+        Err(e) => return unreadable(&app, &visit, e),
+    };
     if let Some(refusal) = forged(&app, &visit, &headers, &p) {
         return refusal;
     }
@@ -265,6 +266,18 @@ async fn shown_again(app: &App, visit: &Visit, p: FollowUp, errors: Vec<ShownErr
         }
         Err(_) => expired(app, visit),
     }
+}
+
+/// The tracking form again, saying why a posted form could not be read (too large, not a form,
+/// not UTF-8) in the visitor's language.
+fn unreadable(app: &App, visit: &Visit, e: FormError) -> Response {
+    let (key, status) = match e {
+        FormError::TooLarge => ("err-body-too-large", StatusCode::PAYLOAD_TOO_LARGE),
+        FormError::Unreadable => ("err-encoding-form", StatusCode::BAD_REQUEST),
+        FormError::Store(e) => return super::failure(app, visit, &AppError::Conflict(e.to_string())),
+    };
+    let errors = vec![ShownError { id: "number".into(), text: visit.l().t(key) }];
+    form_page(app, visit, String::new(), errors, status)
 }
 
 /// The ticket ran out (or was altered): show the code again.

@@ -27,8 +27,13 @@ pub(crate) enum FormError {
 /// name and why.
 pub(crate) type Read<T> = (T, Vec<PendingDocument>, Vec<(String, DocumentError)>);
 
-/// Reads a form posted either way into `T`; files come from inputs named `documents`.
-pub(crate) async fn read_form<T: DeserializeOwned>(app: &App, request: Request) -> Result<Read<T>, FormError> {
+/// Reads a form posted either way into `T`; files come from inputs named `documents`, and only
+/// where the form takes them (`files`): elsewhere they are read past and dropped.
+pub(crate) async fn read_form<T: DeserializeOwned>(
+    app: &App,
+    request: Request,
+    files: bool,
+) -> Result<Read<T>, FormError> {
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -41,10 +46,14 @@ pub(crate) async fn read_form<T: DeserializeOwned>(app: &App, request: Request) 
         return Ok((form, Vec::new(), Vec::new()));
     }
     let parts = Multipart::from_request(request, &()).await.map_err(|_| FormError::Unreadable)?;
-    read_multipart(app, parts).await
+    read_multipart(app, parts, files).await
 }
 
-async fn read_multipart<T: DeserializeOwned>(app: &App, mut parts: Multipart) -> Result<Read<T>, FormError> {
+async fn read_multipart<T: DeserializeOwned>(
+    app: &App,
+    mut parts: Multipart,
+    accept: bool,
+) -> Result<Read<T>, FormError> {
     let failed = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE { FormError::TooLarge } else { FormError::Unreadable }
     };
@@ -57,7 +66,7 @@ async fn read_multipart<T: DeserializeOwned>(app: &App, mut parts: Multipart) ->
         match field.file_name().map(str::to_string) {
             Some(file_name) if name == "documents" => {
                 // A file input left empty still sends a part with no name and no content.
-                if file_name.is_empty() {
+                if file_name.is_empty() || !accept {
                     while field.chunk().await.map_err(failed)?.is_some() {}
                     continue;
                 }

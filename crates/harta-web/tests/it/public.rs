@@ -482,6 +482,12 @@ async fn forged_stale_and_robotic_forms_change_nothing() {
         )
         .await;
         assert_eq!(cross.status, 403);
+        // A body that is not a form (no browser sends one) is named, in the visitor's language.
+        let garbled =
+            request(s.addr, "POST", "/track", &[("Cookie", &cookies), ("Content-Type", "application/json")], b"{}")
+                .await;
+        assert_eq!(garbled.status, 400);
+        assert!(text(&garbled).contains("Формулярът не можа да бъде прочетен."), "{}", text(&garbled));
         assert_eq!(case_count(&s).await, 0);
         s.db.finish().await;
     }
