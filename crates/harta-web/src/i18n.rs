@@ -113,6 +113,13 @@ impl Localizer {
         LOCALES.try_lookup_with_args(self.lang.id(), key, &args).unwrap_or_else(|| key.to_string())
     }
 
+    /// What is wrong with a field, in the page's words: the message for the refusal's code,
+    /// naming the field by its label (and the limit passed, where there is one).
+    pub fn field_error(&self, e: &harta_app::FieldError, label: &str) -> String {
+        let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
+        self.t_args(&format!("err-{}", e.code), &[("field", label), ("limit", &limit)])
+    }
+
     /// Charter text in the page's language.
     pub fn pick<'a>(&self, text: &'a Text) -> &'a str {
         match self.lang {

@@ -612,11 +612,7 @@ async fn record(
                     let own = format!("staff-err-{}", e.code);
                     let text = match l.t(&own) {
                         t if t != own => t,
-                        _ => {
-                            let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
-                            let label = l.t("staff-this-field");
-                            l.t_args(&format!("err-{}", e.code), &[("field", &label), ("limit", &limit)])
-                        }
+                        _ => l.field_error(e, &l.t("staff-this-field")),
                     };
                     ShownError { id: e.field.clone(), text }
                 })
@@ -940,9 +936,7 @@ async fn intake(State(app): State<App>, SignedIn(session): SignedIn, visit: Visi
                         "party.eik" => ("eik", "field-eik"),
                         _ => ("preferred", "field-preferred"),
                     };
-                    let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
-                    let text = l.t_args(&format!("err-{}", e.code), &[("field", &l.t(label)), ("limit", &limit)]);
-                    ShownError { id: id.into(), text }
+                    ShownError { id: id.into(), text: l.field_error(e, &l.t(label)) }
                 })
                 .collect();
             intake_form(&app, &visit, &session, f, errors, StatusCode::UNPROCESSABLE_ENTITY)

@@ -256,9 +256,7 @@ pub(super) fn shown_errors(l: Localizer, errors: &[FieldError]) -> Vec<ShownErro
         .map(|e| {
             let (id, label) = field_of(&e.field);
             let label = l.t(label);
-            let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
-            let key = format!("err-{}", e.code);
-            ShownError { id: id.to_string(), text: l.t_args(&key, &[("field", &label), ("limit", &limit)]) }
+            ShownError { id: id.to_string(), text: l.field_error(e, &label) }
         })
         .collect();
     shown.sort_by_key(|e| order.iter().position(|o| *o == e.id).unwrap_or(order.len()));

@@ -241,9 +241,7 @@ async fn follow_up(
                         "address" => ("address", "field-address"),
                         _ => ("preferred", "field-preferred"),
                     };
-                    let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
-                    let text = l.t_args(&format!("err-{}", e.code), &[("field", &l.t(label)), ("limit", &limit)]);
-                    ShownError { id: id.into(), text }
+                    ShownError { id: id.into(), text: l.field_error(e, &l.t(label)) }
                 })
                 .collect();
             shown_again(app, visit, p, errors).await
