@@ -824,12 +824,7 @@ async fn intake_page(
                         party_type: p.kind.as_str(),
                         name: p.name,
                         email: p.email.unwrap_or_default(),
-                        phone: p
-                            .phone
-                            .as_deref()
-                            .and_then(|n| harta_domain::identifiers::Phone::parse(n).ok())
-                            .map(|n| n.national())
-                            .unwrap_or_default(),
+                        phone: crate::public::phone_national(p.phone.as_deref()),
                         address: p.address.unwrap_or_default(),
                         preferred: p.preferred_channel.map(|c| c.as_str().to_string()).unwrap_or_default(),
                         national_id: p.national_id_masked.unwrap_or_default(),
@@ -1124,12 +1119,7 @@ async fn directory_page(
     let staff = staff
         .iter()
         .map(|s| {
-            let phone = s
-                .phone
-                .as_deref()
-                .and_then(|p| harta_domain::identifiers::Phone::parse(p).ok())
-                .map(|p| p.national())
-                .unwrap_or_default();
+            let phone = crate::public::phone_national(s.phone.as_deref());
             Member {
                 id: s.id,
                 number: s.employee_number.clone(),

@@ -262,3 +262,8 @@ pub(crate) fn failure(app: &App, visit: &Visit, e: &AppError) -> Response {
     let l = visit.l();
     error_page(visit, app.charter(), StatusCode::SERVICE_UNAVAILABLE, &l.t("error-title"), &l.t("error-body"))
 }
+
+/// A stored (E.164) telephone number as people in Bulgaria write it; empty when there is none.
+pub(crate) fn phone_national(stored: Option<&str>) -> String {
+    stored.and_then(|p| harta_domain::identifiers::Phone::parse(p).ok()).map(|p| p.national()).unwrap_or_default()
+}

@@ -290,12 +290,7 @@ fn case_page(app: &App, visit: &Visit, t: Tracked, shown: Shown) -> Response {
     let party = &case.party;
     let typed = shown.typed.unwrap_or_else(|| FollowUp {
         email: party.email.clone().unwrap_or_default(),
-        phone: party
-            .phone
-            .as_deref()
-            .and_then(|p| harta_domain::identifiers::Phone::parse(p).ok())
-            .map(|p| p.national())
-            .unwrap_or_default(),
+        phone: super::phone_national(party.phone.as_deref()),
         address: party.address.clone().unwrap_or_default(),
         preferred: party.preferred_channel.map(|c| c.as_str().to_string()).unwrap_or_default(),
         ..FollowUp::default()
