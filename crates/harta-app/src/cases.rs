@@ -41,6 +41,9 @@ pub struct RegisterCaseInput {
     pub publish: bool,
     /// The person or organisation.
     pub party: PartyInput,
+    /// The language the person wrote in (`bg`, the default, or `en`): acknowledgements and
+    /// letters speak it.
+    pub language: Option<String>,
 }
 
 /// The person or organisation, unchecked.
@@ -381,7 +384,13 @@ impl App {
         let now = self.now();
         let case = self.parse_case(input, now)?;
         let (kind, unit) = (case.kind, case.unit.clone());
+        // Whoever gives an e-mail address gets the acknowledgement there too.
+        let jobs = match case.party.email {
+            Some(_) => vec![self.acknowledgement_job(input.language.as_deref().unwrap_or("bg"), &access_code)?],
+            None => Vec::new(),
+        };
         let case = NewCase {
+            jobs,
             actor,
             access_digest: Some(self.inner.key.access_digest(&access_code)),
             submission_key: submission_key.map(str::to_string),
@@ -428,6 +437,11 @@ impl App {
             }
         };
         let party = self.parse_party(&mut f, &input.party, now);
+        if let Some(language) = input.language.as_deref()
+            && !matches!(language, "bg" | "en")
+        {
+            f.0.push(FieldError::new("language", "is not a language harta speaks (bg or en)").with_code("unknown"));
+        }
         match (kind, channel, subject, body, unit, party) {
             (Some(kind), Some(channel), Some(subject), Some(body), Some(unit), Some(party)) if f.0.is_empty() => {
                 Ok(NewCase {
@@ -443,6 +457,7 @@ impl App {
                     submission_key: None,
                     documents: Vec::new(),
                     publish_consent: input.publish && kind == CaseKind::Suggestion,
+                    jobs: Vec::new(),
                 })
             }
             _ => Err(AppError::Invalid(f.0)),

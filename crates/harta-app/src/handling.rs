@@ -56,7 +56,11 @@ impl App {
         let case = self.find_case(who, number).await?;
         if matches!(
             event,
-            CaseEvent::Registered { .. } | CaseEvent::DeadlineRecomputed { .. } | CaseEvent::ContactChanged { .. }
+            CaseEvent::Registered { .. }
+                | CaseEvent::DeadlineRecomputed { .. }
+                | CaseEvent::ContactChanged { .. }
+                | CaseEvent::MailSent { .. }
+                | CaseEvent::MailFailed { .. }
         ) {
             return Err(AppError::field("type", format!("{} is recorded by harta itself", event.name())));
         }

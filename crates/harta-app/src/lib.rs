@@ -14,6 +14,7 @@ use harta_store::admin::Admin;
 use harta_store::audit::Audit;
 use harta_store::calendar::{CalendarCache, Decisions};
 use harta_store::cases::{Cases, Registrar, RegistryRules};
+use harta_store::jobs::Jobs;
 use harta_store::publications::Publications;
 use harta_store::services::Services;
 use jiff::Timestamp;
@@ -27,6 +28,7 @@ mod catalogue;
 mod error;
 pub mod files;
 pub mod handling;
+pub mod outbox;
 pub mod passwords;
 pub mod secrets;
 pub mod signing_in;
@@ -71,6 +73,7 @@ struct Inner {
     services: Services,
     files: files::Files,
     publications: Publications,
+    jobs: Jobs,
 }
 
 impl App {
@@ -100,6 +103,7 @@ impl App {
                 audit: Audit::new(db.clone()),
                 decisions: Decisions::new(db.clone()),
                 publications: Publications::new(db.clone()),
+                jobs: Jobs::new(db.clone()),
                 db,
                 charter,
                 registrar,

@@ -190,6 +190,24 @@ pub enum CaseEvent {
         /// The fields changed (`email`, `phone`, `address`, `preferred_channel`).
         fields: Vec<String>,
     },
+    /// harta sent the person an e-mail about the case (the acknowledgement, a letter). Kept in
+    /// the history so that anyone can see what the person was told, where and when.
+    MailSent {
+        /// The address it went to.
+        to: String,
+        /// Its subject.
+        subject: String,
+    },
+    /// An e-mail to the person could not be delivered and will not be retried: somebody has to
+    /// reach the person another way.
+    MailFailed {
+        /// The address it was for.
+        to: String,
+        /// Its subject.
+        subject: String,
+        /// What the mail server said.
+        reason: String,
+    },
 }
 
 impl CaseEvent {
@@ -209,6 +227,8 @@ impl CaseEvent {
             Self::DeadlineRecomputed { .. } => "deadline_recomputed",
             Self::ContactChanged { .. } => "contact_changed",
             Self::NoteAdded { .. } => "note_added",
+            Self::MailSent { .. } => "mail_sent",
+            Self::MailFailed { .. } => "mail_failed",
         }
     }
 }
@@ -346,8 +366,8 @@ impl CaseState {
                 }
                 next.original_due = *to;
             }
-            // A note changes nothing but the history.
-            CaseEvent::NoteAdded { .. } => {}
+            // A note, or a mail sent (or not) about the case, changes nothing but the history.
+            CaseEvent::NoteAdded { .. } | CaseEvent::MailSent { .. } | CaseEvent::MailFailed { .. } => {}
             // Contact details matter until the answer has gone out.
             CaseEvent::ContactChanged { .. } => {
                 if !self.state.is_open() {
@@ -456,6 +476,8 @@ mod tests {
             Just(CaseEvent::Withdrawn { reason: "x".into() }),
             Just(CaseEvent::ContactChanged { fields: vec!["email".into()] }),
             Just(CaseEvent::NoteAdded { note: "x".into() }),
+            Just(CaseEvent::MailSent { to: "a@b.bg".into(), subject: "x".into() }),
+            Just(CaseEvent::MailFailed { to: "a@b.bg".into(), subject: "x".into(), reason: "x".into() }),
         ]
     }
 
@@ -472,12 +494,12 @@ mod tests {
                     if s.responsible.is_some() {
                         prop_assert!(next.responsible.is_some());
                     }
-                    // A case no longer open only moves from answered to closed (a note on
-                    // it changes nothing but the history).
+                    // A case no longer open only moves from answered to closed (a note or a
+                    // mail on it changes nothing but the history).
                     if !s.state.is_open() && next.state != s.state {
                         prop_assert!(next.state == State::Closed && s.state == State::Answered);
                     }
-                    if matches!(e, CaseEvent::NoteAdded { .. }) {
+                    if matches!(e, CaseEvent::NoteAdded { .. } | CaseEvent::MailSent { .. } | CaseEvent::MailFailed { .. }) {
                         prop_assert_eq!(&next, &s);
                     }
                     prop_assert!(next.due() >= s.due());

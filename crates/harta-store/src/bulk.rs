@@ -105,6 +105,10 @@ pub(crate) struct Rows {
     doc_sha256: Vec<String>,
     doc_added_at: Vec<i64>,
     doc_added_by: Vec<String>,
+    job_case_id: Vec<i64>,
+    job_kind: Vec<String>,
+    job_payload: Vec<String>,
+    job_at: Vec<i64>,
 }
 
 impl Rows {
@@ -168,6 +172,14 @@ impl Rows {
         self.doc_added_at.push(millis(at));
         self.doc_added_by.push(to_json(actor)?);
         Ok(())
+    }
+
+    /// Adds a job about a case, due at once.
+    pub(crate) fn push_job(&mut self, case_id: i64, job: &crate::jobs::NewJob, at: Timestamp) {
+        self.job_case_id.push(case_id);
+        self.job_kind.push(job.kind.clone());
+        self.job_payload.push(job.payload.clone());
+        self.job_at.push(millis(at));
     }
 
     /// Adds an event of a case.
@@ -338,6 +350,18 @@ impl InsertRows for sqlx::SqliteConnection {
             });
             q.build().execute(&mut *self).await?;
         }
+        let jobs = r.job_case_id.len();
+        for start in (0..jobs).step_by(SQLITE_CHUNK) {
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO jobs (case_id, kind, payload, created_at, run_at) ");
+            q.push_values(start..jobs.min(start + SQLITE_CHUNK), |mut b, i| {
+                b.push_bind(r.job_case_id[i])
+                    .push_bind(std::mem::take(&mut r.job_kind[i]))
+                    .push_bind(std::mem::take(&mut r.job_payload[i]))
+                    .push_bind(r.job_at[i])
+                    .push_bind(r.job_at[i]);
+            });
+            q.build().execute(&mut *self).await?;
+        }
         Ok(())
     }
 }
@@ -444,6 +468,20 @@ impl InsertRows for sqlx::PgConnection {
             .bind(&r.doc_sha256[d.clone()])
             .bind(&r.doc_added_at[d.clone()])
             .bind(&r.doc_added_by[d])
+            .execute(&mut *self)
+            .await?;
+        }
+        let jobs = r.job_case_id.len();
+        for start in (0..jobs).step_by(PG_CHUNK) {
+            let j = start..jobs.min(start + PG_CHUNK);
+            sqlx::query(
+                "INSERT INTO jobs (case_id, kind, payload, created_at, run_at)
+                 SELECT c, k, p, a, a FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS u (c, k, p, a)",
+            )
+            .bind(&r.job_case_id[j.clone()])
+            .bind(&r.job_kind[j.clone()])
+            .bind(&r.job_payload[j.clone()])
+            .bind(&r.job_at[j])
             .execute(&mut *self)
             .await?;
         }

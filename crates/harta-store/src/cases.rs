@@ -99,6 +99,8 @@ pub struct NewCase {
     pub documents: Vec<NewDocument>,
     /// The author agreed that the suggestion may be published (C3), once approved.
     pub publish_consent: bool,
+    /// Work to do once the case is stored (acknowledge it by e-mail), written with it.
+    pub jobs: Vec<crate::jobs::NewJob>,
 }
 
 /// A document to record with a case; its content is kept by the caller under `sha256`.
@@ -307,6 +309,9 @@ async fn write_batch(
             rows.push_event(event_ids[i], r.id, 1, case.received_at, &case.actor, &event)?;
             for d in &case.documents {
                 rows.push_document(r.id, d, case.received_at, &case.actor)?;
+            }
+            for job in &case.jobs {
+                rows.push_job(r.id, job, case.received_at);
             }
         }
         let units: Vec<&str> = cases.iter().map(|c| c.unit.as_str()).collect();
@@ -555,6 +560,15 @@ impl Cases {
             row.as_ref().map(case_record).transpose()
         })?;
         Ok(row)
+    }
+
+    /// A case by its id (for work done on it later, such as its acknowledgement).
+    pub async fn by_id(&self, id: i64) -> Result<Option<CaseRecord>> {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases c JOIN parties p ON p.id = c.party_id WHERE c.id = $1");
+        on_db!(read & self.db, |pool| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+            row.as_ref().map(case_record).transpose()
+        })
     }
 
     /// Adds up to `batch` cases that are not in the search index yet (cases stored before the

@@ -21,6 +21,7 @@ pub mod audit;
 mod bulk;
 pub mod calendar;
 pub mod cases;
+pub mod jobs;
 pub mod publications;
 mod rows;
 pub mod seed;

@@ -177,7 +177,7 @@ impl Fields<'_> {
 fn register_input(map: &Map<String, Value>) -> Result<RegisterCaseInput, Problem> {
     let mut errors = Vec::new();
     let mut f = Fields { map, prefix: "", errors: &mut errors };
-    f.only(&["kind", "channel", "subject", "text", "unit", "party", "publish"]);
+    f.only(&["kind", "channel", "subject", "text", "unit", "party", "publish", "language"]);
     let mut input = RegisterCaseInput {
         kind: f.string("kind"),
         channel: f.string("channel"),
@@ -186,6 +186,7 @@ fn register_input(map: &Map<String, Value>) -> Result<RegisterCaseInput, Problem
         unit: f.string("unit"),
         publish: f.boolean("publish"),
         party: PartyInput::default(),
+        language: f.string("language"),
     };
     match map.get("party") {
         Some(Value::Object(party)) => {

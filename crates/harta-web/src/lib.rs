@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 
 pub mod api;
 pub mod i18n;
+pub mod mail;
 mod problem;
 mod public;
 mod staff;

@@ -495,6 +495,8 @@ async fn show_case(
                 CaseEvent::Forwarded { authority } => authority.clone(),
                 CaseEvent::Withdrawn { reason } => reason.clone(),
                 CaseEvent::NoteAdded { note } => note.clone(),
+                CaseEvent::MailSent { to, subject } => format!("{to}: {subject}"),
+                CaseEvent::MailFailed { to, subject, reason } => format!("{to}: {subject} – {reason}"),
                 _ => String::new(),
             };
             (when, l.t(&format!("event-{}", e.event.name())), detail)
@@ -896,6 +898,8 @@ async fn intake(State(app): State<App>, SignedIn(session): SignedIn, visit: Visi
             lnch: some(&f.national_id).filter(|_| !organisation && f.id_kind == "lnch"),
             eik: some(&f.eik).filter(|_| organisation),
         },
+        // At the counter the person speaks Bulgarian unless the API says otherwise.
+        language: None,
     };
     match app.register_at_counter(&session.principal, &input, &f.key).await {
         Ok(done) => {

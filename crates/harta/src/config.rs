@@ -38,6 +38,9 @@ struct FileConfig {
     charter: Option<PathBuf>,
     catalogue: Option<PathBuf>,
     submissions_per_hour: Option<u32>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
 }
 
 /// A configured file's name and text, or the built-in one's.
@@ -66,6 +69,14 @@ pub struct Settings {
     pub catalogue: Option<PathBuf>,
     /// Online submissions one address may send in an hour.
     pub submissions_per_hour: Option<u32>,
+    /// The SMTP server for mail out (`smtp://host:587`, `smtps://user:password@host`); without
+    /// one, mail is written into `DATA/mail/` as `.eml` files.
+    pub smtp_url: Option<String>,
+    /// The sender of mail; the charter's e-mail address under the administration's name if unset.
+    pub mail_from: Option<String>,
+    /// The public site's address as citizens reach it, for links in mail; the listening address
+    /// if unset.
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -94,6 +105,9 @@ impl Settings {
                 ),
                 None => file.submissions_per_hour,
             },
+            smtp_url: env("HARTA_SMTP_URL").or(file.smtp_url),
+            mail_from: env("HARTA_MAIL_FROM").or(file.mail_from),
+            public_url: env("HARTA_PUBLIC_URL").or(file.public_url),
         })
     }
 

@@ -1,12 +1,16 @@
 //! `harta serve`: set up on first start, serve until SIGTERM or Ctrl-C, then finish in-flight
 //! requests and write everything already accepted before exiting.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use harta_app::App;
 use harta_app::files::Files;
+use harta_app::outbox::Delivery;
+use harta_channels::mail::Outgoing;
+use harta_web::mail::MailWords;
 use jiff::Timestamp;
 use tracing_subscriber::EnvFilter;
 
@@ -73,6 +77,9 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
             }
         })
     };
+    let delivery = delivery(settings, app.charter(), addr)?;
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let jobs = tokio::spawn(run_jobs(app.clone(), delivery, jobs_stopped));
     let router = harta_web::router(app);
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -80,12 +87,57 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
         .context("the server failed")?;
     refresher.abort();
     let _ = refresher.await;
+    // The job worker finishes the batch in hand (a mail half-sent is sent) and stops.
+    let _ = stop_jobs.send(true);
+    let _ = jobs.await;
     // The router (and with it every App clone) is gone: the registrar writes what it holds and
     // stops; only then is the store closed.
     writer.await.context("the registrar stopped abnormally")?;
     db.close().await;
     println!("harta stopped");
     Ok(())
+}
+
+/// How mail leaves: through the configured SMTP server, or into `DATA/mail/`.
+fn delivery(settings: &Settings, charter: &harta_domain::charter::Charter, addr: SocketAddr) -> Result<Delivery> {
+    let admin = &charter.administration;
+    let from = match &settings.mail_from {
+        Some(from) => from.clone(),
+        None => format!("\"{}\" <{}>", admin.name.bg.replace('"', "'"), admin.email.as_str()),
+    };
+    let mailer = match &settings.smtp_url {
+        Some(url) => Outgoing::smtp(url, &from).context("HARTA_SMTP_URL (or smtp_url, or mail_from) is not usable")?,
+        None => {
+            let dir = settings.data.join("mail");
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            println!("No SMTP server configured (HARTA_SMTP_URL): mail is written to {}", dir.display());
+            Outgoing::directory(&dir, &from).context("mail_from is not an address")?
+        }
+    };
+    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    Ok(Delivery { mailer: Arc::new(mailer), compose: Arc::new(MailWords::new(&public_url)) })
+}
+
+/// Does the jobs that are due, every second, until told to stop.
+async fn run_jobs(app: App, delivery: Delivery, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        // A full batch means more may be due: take the next at once.
+        loop {
+            match app.run_jobs(&delivery).await {
+                Ok(n) if n > 0 && !*stop.borrow() => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "running jobs failed");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 async fn shutdown_signal() {

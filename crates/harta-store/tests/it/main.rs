@@ -5,5 +5,6 @@
 mod audit;
 mod calendar;
 mod cases;
+mod jobs;
 mod seed;
 mod support;

@@ -60,6 +60,7 @@ pub fn letter(at: &str, unit: &str) -> NewCase {
         access_digest: None,
         submission_key: None,
         documents: Vec::new(),
+        jobs: Vec::new(),
         publish_consent: false,
     }
 }

@@ -3,6 +3,7 @@
 //! any replica can take the next step), and its key makes a second send of the same form
 //! return the case already registered instead of registering it twice.
 
+use crate::i18n::Lang;
 use askama::Template;
 use axum::Form;
 use axum::Router;
@@ -189,7 +190,7 @@ fn service_of(app: &App, kind: CaseKind, f: &Fields) -> Option<Service> {
 }
 
 /// The fields as the registration use case takes them.
-fn input(app: &App, kind: CaseKind, f: &Fields) -> RegisterCaseInput {
+fn input(app: &App, kind: CaseKind, f: &Fields, lang: Lang) -> RegisterCaseInput {
     let service = service_of(app, kind, f);
     let some = |s: &str| Some(s.to_string()).filter(|s| !s.trim().is_empty());
     let national = service.as_ref().is_some_and(|s| s.needs_national_id);
@@ -217,6 +218,8 @@ fn input(app: &App, kind: CaseKind, f: &Fields) -> RegisterCaseInput {
             lnch: some(&f.lnch).filter(|_| national && !organisation && f.id_kind == "lnch"),
             eik: some(&f.eik).filter(|_| organisation),
         },
+        // The acknowledgement by e-mail speaks the language the form was filled in.
+        language: Some(lang.code().into()),
     }
 }
 
@@ -331,7 +334,7 @@ async fn check(State(app): State<App>, visit: Visit, Path(kind): Path<String>, r
         return refused(&app, &visit, kind, posted.fields, &documents, "spam-suspected", status);
     }
     let mut errors = form_errors(&app, kind, &posted.fields);
-    match app.check_submission(&input(&app, kind, &posted.fields)) {
+    match app.check_submission(&input(&app, kind, &posted.fields, visit.lang)) {
         Ok(()) => {}
         Err(AppError::Invalid(found)) => errors.extend(found),
         Err(e) => return failure(&app, &visit, &e),
@@ -464,6 +467,8 @@ struct DonePage {
     due: String,
     unit: String,
     documents: Vec<(String, String)>,
+    /// Where the same details go by e-mail, if the person gave an address.
+    email: String,
 }
 
 async fn send(
@@ -478,13 +483,16 @@ async fn send(
         Err(page) => return *page,
     };
     let l = visit.l();
-    match app.submit_online(&input(&app, kind, &draft.fields), &draft.key, &draft.documents, &visit.from).await {
+    match app
+        .submit_online(&input(&app, kind, &draft.fields, visit.lang), &draft.key, &draft.documents, &visit.from)
+        .await
+    {
         Err(AppError::TooMany) => {
             let phone = app.charter().administration.switchboard.national();
             let (title, body) = (l.t("submit-too-many-title"), l.ts("submit-too-many", "phone", &phone));
             super::error_page(&visit, app.charter(), StatusCode::TOO_MANY_REQUESTS, &title, &body)
         }
-        Ok(done) => done_page(&app, &visit, &done, &draft.documents),
+        Ok(done) => done_page(&app, &visit, &done, &draft.documents, draft.fields.email.trim()),
         Err(AppError::Invalid(found)) => {
             let shown = shown_errors(l, &found);
             form_page(&app, &visit, kind, draft.fields, &draft.documents, shown, StatusCode::UNPROCESSABLE_ENTITY)
@@ -493,7 +501,7 @@ async fn send(
     }
 }
 
-fn done_page(app: &App, visit: &Visit, done: &Registration, documents: &[PendingDocument]) -> Response {
+fn done_page(app: &App, visit: &Visit, done: &Registration, documents: &[PendingDocument], email: &str) -> Response {
     let l = visit.l();
     let days = l.tn("working-days", "n", i64::from(app.charter().commitment(done.kind).working_days.get()));
     let due = l.t_args("submit-done-due-days", &[("days", &days), ("date", &date_bg(done.due))]);
@@ -507,6 +515,7 @@ fn done_page(app: &App, visit: &Visit, done: &Registration, documents: &[Pending
         due,
         unit,
         documents: documents.iter().map(|d| (d.name.clone(), size_text(d.size))).collect(),
+        email: email.to_string(),
     };
     visit.page(StatusCode::OK, page.render(), true)
 }

@@ -4,6 +4,7 @@
 mod api;
 mod bad_input;
 mod lifecycle;
+mod mail;
 mod public;
 mod roles;
 mod staff;

@@ -8,7 +8,9 @@ use harta_app::{Principal, Role};
 use harta_domain::case::Actor;
 use harta_store::testing::backends;
 
-use crate::support::{Response, Server, request, start};
+use harta_channels::testing::SmtpPeer;
+
+use crate::support::{Response, Server, delivery, request, start};
 
 /// A visitor with a cookie jar, as a browser without JavaScript behaves.
 struct Visitor {
@@ -256,10 +258,32 @@ async fn a_letter_is_submitted_checked_sent_once_and_tracked() {
         assert_eq!(code.len(), 11);
         // 10 working days from Wednesday 25.11.2026.
         assert_eq!(by_id(&done, "due"), "10 работни дни, до 09.12.2026");
+        assert_eq!(by_id(&done, "emailed"), "Ще получите същите данни и по електронна поща на maria@example.bg.");
         // Sending the same form again (a reload) registers nothing new and shows the same code.
         let again = v.post("/submit/letter/send", &[("csrf", &csrf), ("draft", &draft)]).await;
         assert_eq!((by_id(&again, "number"), by_id(&again, "code")), (number.clone(), code.clone()));
         assert_eq!(case_count(&s).await, 1);
+
+        // The same by e-mail, once, after the commit: the number, the code, the dates and where
+        // to follow the case.
+        let peer = SmtpPeer::start();
+        assert_eq!(s.app.run_jobs(&delivery(&peer)).await.unwrap(), 1);
+        assert_eq!(s.app.run_jobs(&delivery(&peer)).await.unwrap(), 0);
+        let mail = peer.received();
+        assert_eq!(mail.len(), 1);
+        assert_eq!(mail[0].to, vec!["maria@example.bg".to_string()]);
+        let body = mail[0].text();
+        for expected in [
+            "Здравейте, Мария Иванова!",
+            &format!("Входящ номер: {number}"),
+            &format!("Код за достъп: {code}"),
+            "Получено на: 25.11.2026 14:30",
+            "Срок за отговор: 10 работни дни, до 09.12.2026",
+            "https://harta.example.bg/track",
+            "02/895 11 00",
+        ] {
+            assert!(body.contains(expected), "{expected:?} not in {body}");
+        }
 
         // Tracking: lower case and without the dash is fine.
         let track = v.get("/track").await;

@@ -155,3 +155,17 @@ pub fn letter(unit: &str) -> String {
     })
     .to_string()
 }
+
+/// Mail through a real SMTP server of the test's own, in the words of the pages.
+pub fn delivery(peer: &harta_channels::testing::SmtpPeer) -> harta_app::outbox::Delivery {
+    mail_through(&peer.url)
+}
+
+/// Mail through the SMTP server at `url` (one that is down, say).
+pub fn mail_through(url: &str) -> harta_app::outbox::Delivery {
+    let out = harta_channels::mail::Outgoing::smtp(url, "Район „Красно село“ <office@krasnoselo.net>").unwrap();
+    harta_app::outbox::Delivery {
+        mailer: Arc::new(out),
+        compose: Arc::new(harta_web::mail::MailWords::new("https://harta.example.bg/")),
+    }
+}

@@ -1,0 +1,190 @@
+//! Mail to citizens, sent after the commit that causes it. A registration with an e-mail address
+//! writes an acknowledgement job in its own transaction; a worker later claims the job, writes
+//! the message in the person's language, hands it to the mail server and records in the case's
+//! history that it went (or, when the server refuses it for good, that it did not, so that
+//! somebody reaches the person another way). A server that is down only delays the mail.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use harta_domain::access_code::AccessCode;
+use harta_domain::case::{Actor, CaseEvent};
+use harta_domain::charter::Charter;
+use harta_store::cases::CaseRecord;
+use harta_store::jobs::{Job, NewJob};
+use jiff::SignedDuration;
+use serde::{Deserialize, Serialize};
+
+use crate::secrets::{hex, unhex};
+use crate::{App, AppError};
+
+/// One e-mail to one person, plain text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    /// The address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The text.
+    pub text: String,
+}
+
+/// Why a mail did not go.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct SendError {
+    /// What the server (or the connection) said.
+    pub message: String,
+    /// The server refused the message for good (an unknown mailbox): trying again will not help.
+    pub permanent: bool,
+}
+
+/// A mail being sent.
+pub type Sending<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+
+/// Hands mail to a mail server (SMTP, or a directory of `.eml` files when none is configured).
+pub trait Mailer: Send + Sync {
+    /// Sends one mail; done when the server has accepted it.
+    fn send<'a>(&'a self, mail: &'a Mail) -> Sending<'a>;
+}
+
+/// What an acknowledgement tells the person.
+#[derive(Debug)]
+pub struct Acknowledgement<'a> {
+    /// The language the person used (`bg` or `en`).
+    pub lang: &'a str,
+    /// The case as registered.
+    pub case: &'a CaseRecord,
+    /// The working days of the case's commitment.
+    pub working_days: u32,
+    /// The code with which the person follows the case online.
+    pub access_code: &'a AccessCode,
+    /// The charter (the administration's name and contacts).
+    pub charter: &'a Charter,
+}
+
+/// Puts messages into words; the web layer holds the languages and implements it.
+pub trait Compose: Send + Sync {
+    /// The subject and text of an acknowledgement.
+    fn acknowledgement(&self, ack: &Acknowledgement<'_>) -> (String, String);
+}
+
+/// What the job worker needs from outside: a mail server and the words.
+#[derive(Clone)]
+pub struct Delivery {
+    /// The mail server.
+    pub mailer: Arc<dyn Mailer>,
+    /// The words.
+    pub compose: Arc<dyn Compose>,
+}
+
+/// A job's details as stored.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Work {
+    /// Acknowledge a registration by e-mail. The access code is sealed: the table is not a place
+    /// to read it from, and it is emptied once the job is over.
+    Acknowledge { lang: String, sealed_code: String },
+}
+
+/// How long a claimed job is a worker's alone.
+const LEASE: SignedDuration = SignedDuration::from_mins(5);
+/// Jobs claimed at once.
+const BATCH: i64 = 16;
+/// Attempts before a mail is given up: with the back-off below, about two days.
+const MAX_ATTEMPTS: i64 = 16;
+
+/// How long to wait after the `attempt`-th failure: 30 s doubling, at most 6 hours.
+fn back_off(attempt: i64) -> SignedDuration {
+    let exponent = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
+    SignedDuration::from_secs((30i64 << exponent).min(6 * 3600))
+}
+
+impl App {
+    /// The acknowledgement job for a new case whose person gave an e-mail address.
+    pub(crate) fn acknowledgement_job(&self, lang: &str, code: &AccessCode) -> Result<NewJob, AppError> {
+        let sealed = self.inner.key.seal(code.as_compact()).map_err(|e| AppError::Conflict(e.to_string()))?;
+        let lang = if lang == "en" { "en" } else { "bg" };
+        let work = Work::Acknowledge { lang: lang.to_string(), sealed_code: hex(&sealed) };
+        let payload = serde_json::to_string(&work).map_err(|e| AppError::Conflict(e.to_string()))?;
+        Ok(NewJob { kind: "acknowledge".into(), payload })
+    }
+
+    /// Claims the jobs that are due and does them; returns how many it took. The server calls
+    /// this every second; a job that fails is tried again later with back-off.
+    pub async fn run_jobs(&self, delivery: &Delivery) -> Result<usize, AppError> {
+        let jobs = self.inner.jobs.claim(self.now(), LEASE, BATCH).await?;
+        for job in &jobs {
+            self.run_job(job, delivery).await?;
+        }
+        Ok(jobs.len())
+    }
+
+    /// How many jobs wait to be done.
+    pub async fn jobs_waiting(&self) -> Result<i64, AppError> {
+        Ok(self.inner.jobs.waiting().await?)
+    }
+
+    async fn run_job(&self, job: &Job, delivery: &Delivery) -> Result<(), AppError> {
+        let give_up = |why: &'static str| self.inner.jobs.finish(job, self.now(), Some(why), None);
+        let Ok(Work::Acknowledge { lang, sealed_code }) = serde_json::from_str::<Work>(&job.payload) else {
+            tracing::error!(job = job.id, kind = %job.kind, "a job harta cannot read");
+            return Ok(give_up("unreadable job").await?);
+        };
+        let case = match job.case_id {
+            Some(id) => self.inner.cases.by_id(id).await?,
+            None => None,
+        };
+        let Some(case) = case else {
+            return Ok(give_up("the case does not exist").await?);
+        };
+        // The person may have removed the address since (C12): nothing to send then.
+        let Some(to) = case.party.email.clone() else {
+            return Ok(give_up("the person has no e-mail address any more").await?);
+        };
+        let code = unhex(&sealed_code)
+            .and_then(|sealed| self.inner.key.open(&sealed).ok())
+            .and_then(|plain| AccessCode::parse(&plain).ok());
+        let Some(code) = code else {
+            return Ok(give_up("the sealed access code does not open").await?);
+        };
+        let working_days = self.inner.charter.commitments.get(&case.kind).map_or(0, |c| c.working_days.get());
+        let ack =
+            Acknowledgement { lang: &lang, case: &case, working_days, access_code: &code, charter: self.charter() };
+        let (subject, text) = delivery.compose.acknowledgement(&ack);
+        let mail = Mail { to: to.clone(), subject: subject.clone(), text };
+        match delivery.mailer.send(&mail).await {
+            Ok(()) => {
+                let sent = CaseEvent::MailSent { to, subject };
+                self.inner.jobs.finish(job, self.now(), None, Some((&Actor::System, &sent))).await?;
+            }
+            Err(e) if e.permanent || job.attempts >= MAX_ATTEMPTS => {
+                tracing::warn!(job = job.id, case = %case.registry_number, error = %e, "mail given up");
+                let failed = CaseEvent::MailFailed { to, subject, reason: e.message.clone() };
+                self.inner.jobs.finish(job, self.now(), Some(&e.message), Some((&Actor::System, &failed))).await?;
+            }
+            Err(e) => {
+                tracing::info!(job = job.id, attempt = job.attempts, error = %e, "mail not sent yet; will retry");
+                self.inner.jobs.retry(job, self.now() + back_off(job.attempts), &e.message).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_from_half_a_minute_up_to_six_hours() {
+        assert_eq!(back_off(1), SignedDuration::from_secs(30));
+        assert_eq!(back_off(2), SignedDuration::from_secs(60));
+        assert_eq!(back_off(5), SignedDuration::from_secs(480));
+        assert_eq!(back_off(12), SignedDuration::from_hours(6));
+        assert_eq!(back_off(MAX_ATTEMPTS), SignedDuration::from_hours(6));
+        let total: i64 = (1..MAX_ATTEMPTS).map(|a| back_off(a).as_secs()).sum();
+        assert!((24 * 3600..72 * 3600).contains(&total), "{total}");
+    }
+}
