@@ -89,9 +89,34 @@ test('an administrator signs in and works a letter from the inbox to closed', as
   await page.waitForSelector('#code');
   assert.match(await page.textContent('#number'), /^РКС\d\d-ГР94-\d+$/);
   for (const v of await axeViolations(page)) failures.push(`receipt: ${v}`);
+  // The catalogue: a wrong edit is named in the error summary; a right one shows on the site.
+  await page.goto(`${server.url}/staff/services/2079`);
+  await page.fill('#name_en', '');
+  await page.click('main form button[type=submit]');
+  await page.waitForSelector('.error-summary a[href="#name_en"]');
+  for (const v of await axeViolations(page)) failures.push(`service errors: ${v}`);
+  await page.fill('#name_en', 'Certificate of heirs');
+  await page.fill('#keywords', 'наследници, heirs');
+  await page.click('main form button[type=submit]');
+  await page.waitForSelector('#notice');
+  // The board: a suggestion whose author agreed is published in an approved wording.
+  const token = server.harta('admin', 'token', 'create', '--role', 'manager');
+  const created = await fetch(`${server.url}/api/v1/cases`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'suggestion', channel: 'web', subject: 'Пейки', publish: true,
+      text: 'Пейки пред блок 5, звънете ми на 0888 123 456.', party: { name: 'Иван Петров' } }),
+  });
+  assert.equal(created.status, 201);
+  await page.goto(`${server.url}/staff/suggestions`);
+  await page.fill('#text-1', 'Пейки пред блок 5.');
+  await page.click('section.suggestion button[value=yes]');
+  await page.waitForSelector('#notice');
+  await page.goto(`${server.url}/suggestions`);
+  assert.match(await page.textContent('main'), /Пейки пред блок 5\./);
   for (const lang of ['bg', 'en']) {
     await useLanguage(page, server.url, lang);
-    for (const path of ['/staff', '/staff?state=closed', `/staff/cases/${encodeURIComponent(number)}`, '/staff/password', '/staff/intake', '/staff/intake?find=%D0%98%D0%B2%D0%B0%D0%BD', '/staff/audit?verify=1', '/staff/directory', '/staff/totp', '/staff/tokens', '/staff/charter']) {
+    for (const path of ['/staff', '/staff?state=closed', `/staff/cases/${encodeURIComponent(number)}`, '/staff/password', '/staff/intake', '/staff/intake?find=%D0%98%D0%B2%D0%B0%D0%BD', '/staff/audit?verify=1', '/staff/directory', '/staff/totp', '/staff/tokens', '/staff/charter', '/staff/services', '/staff/services/2079', '/staff/services/new', '/staff/suggestions']) {
       await page.goto(`${server.url}${path}`);
       for (const v of await axeViolations(page)) failures.push(`${lang} ${path}: ${v}`);
     }

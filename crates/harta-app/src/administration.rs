@@ -120,18 +120,21 @@ impl App {
             |field: &str, value: &Option<String>| match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 Some(v) => Some(v.to_string()),
                 None => {
-                    errors.push(FieldError::new(field, "is required"));
+                    errors.push(FieldError::required(field));
                     None
                 }
             };
         let number = need("employee_number", &input.employee_number);
         let name = need("name", &input.name);
         let role = need("role", &input.role);
-        let name = name.and_then(|n| Name::parse(&n).map_err(|e| errors.push(FieldError::new("name", e))).ok());
+        let name = name.and_then(|n| Name::parse(&n).map_err(|e| errors.push(FieldError::coded("name", &e))).ok());
         let role = role.and_then(|r| {
             let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
             Role::parse(&r).or_else(|| {
-                errors.push(FieldError::new("role", format!("\"{r}\" is not a role (one of: {})", known.join(", "))));
+                errors.push(
+                    FieldError::new("role", format!("\"{r}\" is not a role (one of: {})", known.join(", ")))
+                        .with_code("unknown"),
+                );
                 None
             })
         });
@@ -139,15 +142,15 @@ impl App {
         if let Some(u) = unit
             && self.charter().unit(u).is_none()
         {
-            errors.push(FieldError::new("unit", format!("there is no unit {u}")));
+            errors.push(FieldError::new("unit", format!("there is no unit {u}")).with_code("unknown"));
         }
         if role.is_some_and(|r| r.is_unit_scoped()) && unit.is_none() {
-            errors.push(FieldError::new("unit", "this role needs a unit"));
+            errors.push(FieldError::new("unit", "this role needs a unit").with_code("required"));
         }
         let email = input.email.as_deref().filter(|e| !e.trim().is_empty()).map(Email::parse).transpose();
-        let email = email.map_err(|e| errors.push(FieldError::new("email", e))).ok().flatten();
+        let email = email.map_err(|e| errors.push(FieldError::coded("email", &e))).ok().flatten();
         let phone = input.phone.as_deref().filter(|p| !p.trim().is_empty()).map(Phone::parse).transpose();
-        let phone = phone.map_err(|e| errors.push(FieldError::new("phone", e))).ok().flatten();
+        let phone = phone.map_err(|e| errors.push(FieldError::coded("phone", &e))).ok().flatten();
         let (Some(number), Some(name), Some(role)) = (number, name, role) else {
             return Err(AppError::Invalid(errors));
         };
@@ -164,9 +167,9 @@ impl App {
             password_hash: None,
         };
         let id = self.inner.admin.add_staff(&staff, self.now()).await.map_err(|e| match e {
-            harta_store::StoreError::Duplicate(_) => {
-                AppError::field("employee_number", format!("{number} is already in the directory"))
-            }
+            harta_store::StoreError::Duplicate(_) => AppError::Invalid(vec![
+                FieldError::new("employee_number", format!("{number} is already in the directory")).with_code("taken"),
+            ]),
             other => other.into(),
         })?;
         self.inner.audit.record(self.now(), &who.audit_name(), "add_staff", &format!("staff:{id}"), &number).await?;

@@ -44,7 +44,10 @@ async fn read(services: &Services, charter: &Charter) -> Result<Catalogue, AppEr
         let mut from = serde_json::Deserializer::from_str(&json);
         match Service::deserialize_checked(&mut from, charter) {
             Ok(s) => list.push(s),
-            Err(e) => tracing::warn!(error = %e, "a stored service is left out of the catalogue"),
+            Err(e) => {
+                let why: Vec<String> = e.iter().map(ToString::to_string).collect();
+                tracing::warn!(error = %why.join("; "), "a stored service is left out of the catalogue");
+            }
         }
     }
     Ok(Catalogue::new(list))
@@ -97,8 +100,9 @@ impl App {
 
     /// Checks a service as sent (any serde format), with errors named by field.
     pub fn check_service<'de, D: serde::Deserializer<'de>>(&self, from: D) -> Result<Service, AppError> {
-        Service::deserialize_checked(from, self.charter())
-            .map_err(|e| AppError::Invalid(vec![FieldError::new(e.field, e.message)]))
+        Service::deserialize_checked(from, self.charter()).map_err(|e| {
+            AppError::Invalid(e.into_iter().map(|e| FieldError::new(e.field, e.message).with_code(e.code)).collect())
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 
 use harta_domain::case::CaseKind;
 use harta_domain::text::Body;
-use harta_store::publications::BoardEntry;
+use harta_store::publications::{BoardEntry, Candidate};
 
 use crate::access::{Principal, Role};
 use crate::{App, AppError, FieldError};
@@ -23,6 +23,11 @@ pub struct Board {
     pub pages: u32,
 }
 
+/// Who decides what the board shows.
+fn may_moderate(role: Role) -> bool {
+    matches!(role, Role::HeadOfUnit | Role::MayorsSecretary | Role::Manager | Role::Administrator)
+}
+
 impl App {
     /// Publishes a suggestion in the given wording (its own text when none is given), or takes
     /// it off the board. Only for suggestions whose author agreed; by heads of unit, the mayor's
@@ -34,7 +39,7 @@ impl App {
         publish: bool,
         text: Option<&str>,
     ) -> Result<(), AppError> {
-        if !matches!(who.role, Role::HeadOfUnit | Role::MayorsSecretary | Role::Manager | Role::Administrator) {
+        if !may_moderate(who.role) {
             return Err(AppError::Forbidden("decide what is published"));
         }
         let case = self.find_case(who, number).await?;
@@ -48,6 +53,19 @@ impl App {
         let action = if publish { "publish_suggestion" } else { "unpublish_suggestion" };
         self.inner.audit.record(now, &who.audit_name(), action, &case.registry_number, "").await?;
         Ok(())
+    }
+
+    /// The suggestions awaiting a publication decision, or decided (undecided first): a unit's
+    /// for a head of unit or the mayor's secretary, all for managers and administrators.
+    pub async fn publication_candidates(&self, who: &Principal) -> Result<Vec<Candidate>, AppError> {
+        if !may_moderate(who.role) {
+            return Err(AppError::Forbidden("decide what is published"));
+        }
+        let found = self.inner.publications.candidates(who.unit_scope(), 200).await?;
+        // The texts are the authors' own words, before anyone removed personal data from them.
+        let unit = who.unit_scope().unwrap_or("all units");
+        self.inner.audit.record(self.now(), &who.audit_name(), "view_suggestions", unit, "").await?;
+        Ok(found)
     }
 
     /// A page of the board (from 1; past the last page is empty).

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::access::{Principal, Role};
 use crate::secrets::{hex, random_bytes};
-use crate::{App, AppError};
+use crate::{App, AppError, FieldError};
 
 /// The prefix that makes harta tokens recognisable in logs and secret scanners.
 const PREFIX: &str = "harta_";
@@ -48,7 +48,10 @@ impl App {
     /// is not stored and cannot be shown again.
     pub async fn create_token(&self, role: Role, unit: Option<&str>, label: &str) -> Result<String, AppError> {
         let unit = match (role.is_unit_scoped(), unit) {
-            (true, None) => return Err(AppError::field("unit", format!("the role {} needs a unit", role.as_str()))),
+            (true, None) => {
+                let message = format!("the role {} needs a unit", role.as_str());
+                return Err(AppError::Invalid(vec![FieldError::new("unit", message).with_code("required")]));
+            }
             (true, Some(u)) => Some(u),
             (false, Some(_)) if role == Role::Administrator => None,
             (false, u) => u,
@@ -57,7 +60,8 @@ impl App {
             && self.charter().unit(u).is_none()
         {
             let known: Vec<&str> = self.charter().units.iter().map(|u| u.code.as_str()).collect();
-            return Err(AppError::field("unit", format!("there is no unit {u} (known: {})", known.join(", "))));
+            let message = format!("there is no unit {u} (known: {})", known.join(", "));
+            return Err(AppError::Invalid(vec![FieldError::new("unit", message).with_code("unknown")]));
         }
         let bytes = random_bytes::<32>().map_err(|e| AppError::Conflict(e.to_string()))?;
         let token = format!("{PREFIX}{}", hex(&bytes));
@@ -78,11 +82,12 @@ impl App {
         }
         let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         let role = Role::parse(role).ok_or_else(|| {
-            AppError::field("role", format!("\"{role}\" is not a role (one of: {})", known.join(", ")))
+            let message = format!("\"{role}\" is not a role (one of: {})", known.join(", "));
+            AppError::Invalid(vec![FieldError::new("role", message).with_code("unknown")])
         })?;
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 200 {
-            return Err(AppError::Invalid(vec![crate::FieldError::required("label")]));
+            return Err(AppError::Invalid(vec![FieldError::required("label")]));
         }
         let token = self.create_token(role, unit, label).await?;
         self.inner.audit.record(self.now(), &who.audit_name(), "issue_token", label, role.as_str()).await?;

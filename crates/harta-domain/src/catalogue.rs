@@ -192,52 +192,90 @@ struct RawCatalogue {
 
 impl Service {
     /// Reads and checks one service in the catalogue file's shape from any serde format (the
-    /// API's JSON); fields are named without a prefix.
+    /// API's JSON, a staff form); fields are named without a prefix, every wrong one reported.
     pub fn deserialize_checked<'de, D: serde::Deserializer<'de>>(
         from: D,
         charter: &Charter,
-    ) -> Result<Self, CharterError> {
+    ) -> Result<Self, Vec<CharterError>> {
         let raw = RawService::deserialize(from).map_err(|e| {
             let message = e.to_string();
             let field = message.split('`').nth(1).unwrap_or("(body)").to_string();
-            bad(field, message)
+            vec![bad(field, message)]
         })?;
-        raw.check("", charter)
+        raw.check_all("", charter)
     }
 }
 
+/// Keeps a checked value, or its error for the list.
+fn keep<T>(errors: &mut Vec<CharterError>, checked: Result<T, CharterError>) -> Option<T> {
+    checked.map_err(|e| errors.push(e)).ok()
+}
+
 impl RawService {
+    /// The first problem only (the catalogue file stops at it).
     fn check(&self, prefix: &str, charter: &Charter) -> Result<Service, CharterError> {
+        self.check_all(prefix, charter).map_err(|mut all| all.remove(0))
+    }
+
+    /// Every problem at once.
+    fn check_all(&self, prefix: &str, charter: &Charter) -> Result<Service, Vec<CharterError>> {
         let f = |name: &str| format!("{prefix}{name}");
-        let code = non_empty(&f("code"), &self.code)?;
-        if !code.chars().all(|c| c.is_ascii_digit()) || code.len() > 10 {
-            return Err(bad(f("code"), "must be the service's number in the national register (digits)"));
-        }
-        if charter.unit(&self.unit).is_none() {
-            return Err(bad(f("unit"), format!("there is no unit {} in the charter", self.unit)));
-        }
-        if self.documents.is_empty() {
-            return Err(bad(f("documents"), "must list at least one document"));
-        }
-        let documents = self
+        let mut e = Vec::new();
+        let code = keep(
+            &mut e,
+            non_empty(&f("code"), &self.code).and_then(|code| {
+                if code.chars().all(|c| c.is_ascii_digit()) && code.len() <= 10 {
+                    Ok(code)
+                } else {
+                    Err(bad(f("code"), "must be the service's number in the national register (digits)")
+                        .coded("digits"))
+                }
+            }),
+        );
+        let name = keep(&mut e, text(&f("name"), &self.name));
+        let purpose = keep(&mut e, text(&f("purpose"), &self.purpose));
+        let who = keep(&mut e, text(&f("who"), &self.who));
+        let documents: Vec<Option<Text>> = self
             .documents
             .iter()
             .enumerate()
-            .map(|(j, d)| text(&f(&format!("documents[{j}]")), d))
-            .collect::<Result<_, _>>()?;
-        Ok(Service {
-            code,
-            name: text(&f("name"), &self.name)?,
-            purpose: text(&f("purpose"), &self.purpose)?,
-            who: text(&f("who"), &self.who)?,
-            documents,
-            fee: text(&f("fee"), &self.fee)?,
-            deadline: text(&f("deadline"), &self.deadline)?,
-            unit: self.unit.clone(),
-            how: text(&f("how"), &self.how)?,
-            needs_national_id: self.needs_national_id,
-            keywords: self.keywords.clone(),
-        })
+            .map(|(j, d)| keep(&mut e, text(&f(&format!("documents[{j}]")), d)))
+            .collect();
+        if self.documents.is_empty() {
+            e.push(bad(f("documents"), "must list at least one document").coded("required"));
+        }
+        let fee = keep(&mut e, text(&f("fee"), &self.fee));
+        let deadline = keep(&mut e, text(&f("deadline"), &self.deadline));
+        if charter.unit(&self.unit).is_none() {
+            e.push(bad(f("unit"), format!("there is no unit {} in the charter", self.unit)).coded("unknown"));
+        }
+        let how = keep(&mut e, text(&f("how"), &self.how));
+        let documents: Option<Vec<Text>> = documents.into_iter().collect();
+        match (code, name, purpose, who, documents, fee, deadline, how) {
+            (
+                Some(code),
+                Some(name),
+                Some(purpose),
+                Some(who),
+                Some(documents),
+                Some(fee),
+                Some(deadline),
+                Some(how),
+            ) if e.is_empty() => Ok(Service {
+                code,
+                name,
+                purpose,
+                who,
+                documents,
+                fee,
+                deadline,
+                unit: self.unit.clone(),
+                how,
+                needs_national_id: self.needs_national_id,
+                keywords: self.keywords.clone(),
+            }),
+            _ => Err(e),
+        }
     }
 }
 

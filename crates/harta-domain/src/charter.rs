@@ -20,10 +20,21 @@ pub struct CharterError {
     pub field: String,
     /// What is wrong.
     pub message: String,
+    /// The stable code (`required`, `unknown`, `digits`, `invalid`), for forms that say it in
+    /// their own words.
+    pub code: &'static str,
 }
 
 pub(crate) fn bad(field: impl Into<String>, message: impl ToString) -> CharterError {
-    CharterError { field: field.into(), message: message.to_string() }
+    CharterError { field: field.into(), message: message.to_string(), code: "invalid" }
+}
+
+impl CharterError {
+    /// The same error under another code.
+    pub(crate) fn coded(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
 }
 
 /// Text in both product languages.
@@ -207,7 +218,7 @@ struct RawUnit {
 
 pub(crate) fn non_empty(field: &str, value: &str) -> Result<String, CharterError> {
     let v = value.trim();
-    if v.is_empty() { Err(bad(field, "must not be empty")) } else { Ok(v.to_string()) }
+    if v.is_empty() { Err(bad(field, "must not be empty").coded("required")) } else { Ok(v.to_string()) }
 }
 
 pub(crate) fn text(field: &str, t: &Text) -> Result<Text, CharterError> {

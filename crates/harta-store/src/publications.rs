@@ -23,6 +23,23 @@ pub struct BoardEntry {
     pub answer: Option<(Timestamp, String)>,
 }
 
+/// A suggestion whose author agreed to publication, with the decision taken on it so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Its registry number.
+    pub registry_number: String,
+    /// When it was received.
+    pub received_at: Timestamp,
+    /// Its responsible unit.
+    pub unit: String,
+    /// Where it stands.
+    pub state: State,
+    /// What its author wrote.
+    pub body: String,
+    /// The decision so far: published or not, in which wording; `None` while undecided.
+    pub decision: Option<(bool, String)>,
+}
+
 /// Publication decisions and the board.
 #[derive(Debug, Clone)]
 pub struct Publications {
@@ -88,6 +105,39 @@ impl Publications {
                         text: row.try_get("text")?,
                         state: parse("state", &row.try_get::<String, _>("state")?, State::parse)?,
                         answer,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Suggestions whose authors agreed to publication, undecided ones first, then newest
+    /// first; only a unit's when `unit_scope` names one.
+    pub async fn candidates(&self, unit_scope: Option<&str>, limit: u32) -> Result<Vec<Candidate>> {
+        on_db!(read & self.db, |pool| {
+            let rows = sqlx::query(
+                "SELECT c.registry_number, c.received_at, c.unit_code, c.state, c.body, p.published, p.text
+                 FROM cases c LEFT JOIN publications p ON p.case_id = c.id
+                 WHERE c.publish_consent AND c.kind = 'suggestion' AND ($1 IS NULL OR c.unit_code = $1)
+                 ORDER BY p.case_id IS NULL DESC, c.received_at DESC, c.id DESC LIMIT $2",
+            )
+            .bind(unit_scope)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    let decision = match (row.try_get::<Option<bool>, _>("published")?, row.try_get("text")?) {
+                        (Some(published), Some(text)) => Some((published, text)),
+                        _ => None,
+                    };
+                    Ok(Candidate {
+                        registry_number: row.try_get("registry_number")?,
+                        received_at: timestamp(row.try_get("received_at")?)?,
+                        unit: row.try_get("unit_code")?,
+                        state: parse("state", &row.try_get::<String, _>("state")?, State::parse)?,
+                        body: row.try_get("body")?,
+                        decision,
                     })
                 })
                 .collect()

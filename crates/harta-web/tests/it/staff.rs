@@ -546,6 +546,7 @@ async fn administrators_keep_the_staff_directory_and_everyone_reads_it() {
             .await;
         assert_eq!(bad.status, 422);
         assert!(text(&bad).contains("<a href=\"#unit\">"), "a case officer needs a unit");
+        assert!(text(&bad).contains("Попълнете „Отговорно звено“."), "{}", text(&bad));
         let ok = admin
             .post(
                 "/staff/directory",
@@ -639,6 +640,185 @@ async fn administrators_make_and_revoke_api_tokens_from_the_workspace() {
         // Within the trust window of the cache the token may still work; after it, never.
         tokio::time::sleep(harta_app::tokens::TRUST_FOR + std::time::Duration::from_millis(200)).await;
         assert_eq!(request(s.addr, "GET", "/api/v1/cases", &[("Authorization", &auth)], b"").await.status, 401);
+        s.db.finish().await;
+    }
+}
+
+/// Every field of a service's form as the page shows it.
+fn form_fields(page: &Response) -> Vec<(String, String)> {
+    let html = text(page);
+    let mut fields = Vec::new();
+    for name in ["csrf", "name_bg", "name_en", "deadline_bg", "deadline_en", "keywords"] {
+        fields.push((name.to_string(), field(page, name)));
+    }
+    for name in [
+        "purpose_bg",
+        "purpose_en",
+        "who_bg",
+        "who_en",
+        "documents_bg",
+        "documents_en",
+        "fee_bg",
+        "fee_en",
+        "how_bg",
+        "how_en",
+    ] {
+        let open = format!("name=\"{name}\"");
+        let at = html.find(&open).unwrap_or_else(|| panic!("no {name}"));
+        let start = at + html[at..].find('>').unwrap() + 1;
+        let end = start + html[start..].find("</textarea>").unwrap();
+        fields.push((name.to_string(), unescape(&html[start..end])));
+    }
+    let unit = html.split("<option value=\"").find(|o| o.contains("\" selected>")).unwrap();
+    fields.push(("unit".into(), unit.split('"').next().unwrap().to_string()));
+    fields
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn managers_edit_the_catalogue_from_its_pages_and_officers_may_not() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "7001", "manager", None, "парола-на-кмета-1").await;
+        staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        let mut petya = Browser::new(&s);
+        petya.sign_in("1042", "парола-на-петя-1").await;
+        assert_eq!(petya.get("/staff/services").await.status, 403);
+        assert_eq!(petya.get("/staff/services/2079").await.status, 403);
+
+        let mut manager = Browser::new(&s);
+        assert_eq!(manager.sign_in("7001", "парола-на-кмета-1").await.status, 303);
+        let list = manager.get("/staff/services").await;
+        assert!(text(&list).contains("href=\"/staff/services/2079\""), "{}", text(&list));
+        let form = manager.get("/staff/services/2079").await;
+        assert_eq!(form.status, 200);
+        let fields = form_fields(&form);
+        let mut edit: Vec<(&str, String)> = fields.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let set = |edit: &mut Vec<(&str, String)>, name: &str, value: &str| {
+            edit.iter_mut().find(|(k, _)| *k == name).unwrap().1 = value.to_string();
+        };
+
+        // Wrong: a name left empty in English, documents that do not pair up. Both are named,
+        // in Bulgarian, and nothing changes.
+        let mut wrong = edit.clone();
+        set(&mut wrong, "name_en", " ");
+        set(&mut wrong, "documents_en", "Only one line");
+        let pairs: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = manager.post("/staff/services/2079", &pairs).await;
+        assert_eq!(refused.status, 422);
+        let page = text(&refused);
+        assert!(
+            page.contains("<a href=\"#documents_en\">Документите на английски трябва да са толкова редове"),
+            "{page}"
+        );
+        set(&mut wrong, "documents_en", &field_text(&fields, "documents_en"));
+        let pairs: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = manager.post("/staff/services/2079", &pairs).await;
+        assert!(text(&refused).contains("Попълнете „Наименование (на английски)“."), "{}", text(&refused));
+        assert!(text(&refused).contains("value=\" \""), "what was typed stays");
+
+        // Right: the public page shows the new name at once, with any markup escaped.
+        set(&mut edit, "name_bg", "Удостоверение за наследници <script>alert(1)</script>");
+        let pairs: Vec<(&str, &str)> = edit.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let saved = manager.post("/staff/services/2079", &pairs).await;
+        assert_eq!(saved.status, 303);
+        assert_eq!(saved.header("location"), Some("/staff/services?saved=2079"));
+        let public = text(&manager.get("/services/2079").await);
+        assert!(
+            public.contains("Удостоверение за наследници &#60;script&#62;") || public.contains("&lt;script&gt;"),
+            "{public}"
+        );
+        assert!(!public.contains("<script>alert"));
+
+        // A new service must not take a number already in the catalogue.
+        set(&mut edit, "csrf", &field(&form, "csrf"));
+        let mut new = edit.clone();
+        new.push(("code", "2079".into()));
+        let pairs: Vec<(&str, &str)> = new.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let taken = manager.post("/staff/services/new", &pairs).await;
+        assert_eq!(taken.status, 422);
+        assert!(text(&taken).contains("„Номер в Регистъра на услугите“ вече е зает."), "{}", text(&taken));
+        new.last_mut().unwrap().1 = "9999".into();
+        let pairs: Vec<(&str, &str)> = new.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(manager.post("/staff/services/new", &pairs).await.status, 303);
+        assert!(s.app.catalogue().service("9999").is_some());
+        // A forged form changes nothing.
+        let mut forged = edit.clone();
+        set(&mut forged, "csrf", "forged");
+        set(&mut forged, "name_bg", "Подменено");
+        let pairs: Vec<(&str, &str)> = forged.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(manager.post("/staff/services/2079", &pairs).await.status, 403);
+        assert!(!s.app.catalogue().service("2079").unwrap().name.bg.contains("Подменено"));
+        s.db.finish().await;
+    }
+}
+
+fn field_text(fields: &[(String, String)], name: &str) -> String {
+    fields.iter().find(|(k, _)| k == name).unwrap().1.clone()
+}
+
+#[tokio::test]
+async fn heads_of_unit_moderate_their_units_suggestions_from_a_page() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "2001", "head_of_unit", Some("cao"), "парола-на-шефа-1").await;
+        staff(&s, "2002", "head_of_unit", Some("grao"), "парола-на-шефа-2").await;
+        staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        let clerk = Principal { actor: Actor::System, role: Role::CounterClerk, unit: None };
+        let input = RegisterCaseInput {
+            kind: Some("suggestion".into()),
+            channel: Some("web".into()),
+            subject: Some("Пейки".into()),
+            text: Some("Поставете пейки пред блок 5, звънете ми на 0888 123 456.".into()),
+            unit: Some("cao".into()),
+            publish: true,
+            party: PartyInput { name: Some("Иван Петров".into()), ..PartyInput::default() },
+            ..RegisterCaseInput::default()
+        };
+        let number = s.app.register_case(&clerk, input).await.unwrap().number.as_str().to_string();
+
+        let mut petya = Browser::new(&s);
+        petya.sign_in("1042", "парола-на-петя-1").await;
+        assert_eq!(petya.get("/staff/suggestions").await.status, 403);
+        let mut other = Browser::new(&s);
+        other.sign_in("2002", "парола-на-шефа-2").await;
+        let theirs = other.get("/staff/suggestions").await;
+        assert!(!text(&theirs).contains(&number), "another unit's suggestion is not listed");
+        let csrf = field(&theirs, "csrf");
+        let url = format!("/staff/suggestions/{}", encode(&number));
+        assert_eq!(other.post(&url, &[("csrf", &csrf), ("publish", "yes"), ("text", "x")]).await.status, 404);
+
+        let mut head = Browser::new(&s);
+        head.sign_in("2001", "парола-на-шефа-1").await;
+        let page = head.get("/staff/suggestions").await;
+        let html = text(&page);
+        assert!(html.contains(&number) && html.contains("Без решение") && html.contains("0888 123 456"), "{html}");
+        let csrf = field(&page, "csrf");
+        let long = "д".repeat(100_001);
+        let refused = head.post(&url, &[("csrf", &csrf), ("publish", "yes"), ("text", &long)]).await;
+        assert_eq!(refused.status, 422);
+        assert!(text(&refused).contains("„Текст за публикуване“ може да е най-много"), "{}", text(&refused));
+        assert!(text(&head.get("/suggestions").await).contains("Още няма публикувани предложения."));
+
+        let wording = "Да се поставят пейки пред блок 5.";
+        let done = head.post(&url, &[("csrf", &csrf), ("publish", "yes"), ("text", wording)]).await;
+        assert_eq!(done.status, 303);
+        let after = head.get(done.header("location").unwrap()).await;
+        assert!(text(&after).contains(&format!("Предложение {number} е публикувано.")), "{}", text(&after));
+        let board = text(&head.get("/suggestions").await);
+        assert!(board.contains(wording) && !board.contains("0888 123 456"), "{board}");
+
+        let off = head.post(&url, &[("csrf", &csrf), ("publish", "no"), ("text", wording)]).await;
+        assert_eq!(off.status, 303);
+        assert!(!text(&head.get("/suggestions").await).contains(wording));
         s.db.finish().await;
     }
 }

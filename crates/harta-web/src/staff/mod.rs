@@ -22,6 +22,9 @@ use serde::Deserialize;
 
 use crate::public::{Chrome, ShownError, Visit, cookie, error_for};
 
+mod catalogue;
+mod suggestions;
+
 /// The session cookie: a random token, only its hash stored; sent only to the workspace.
 const SESSION_COOKIE: &str = "harta_session";
 
@@ -44,6 +47,10 @@ pub fn router() -> Router<App> {
         .route("/staff/tokens/{id}/revoke", post(revoke_token))
         .route("/staff/directory", get(directory).post(add_staff))
         .route("/staff/directory/{id}/active", post(set_active))
+        .route("/staff/services", get(catalogue::list))
+        .route("/staff/services/{code}", get(catalogue::edit).post(catalogue::save))
+        .route("/staff/suggestions", get(suggestions::list))
+        .route("/staff/suggestions/{number}", post(suggestions::decide))
 }
 
 /// The signed-in member of staff, taken from the request like any extractor: without a live
@@ -1051,6 +1058,23 @@ async fn audit(
     visit.page(StatusCode::OK, page.render(), true)
 }
 
+/// Field errors in the page's words, each naming its field by its label (`labels`: field,
+/// label key).
+fn labelled_errors(
+    l: crate::i18n::Localizer,
+    found: &[harta_app::FieldError],
+    labels: &[(&str, &str)],
+) -> Vec<ShownError> {
+    found
+        .iter()
+        .map(|e| {
+            let label =
+                labels.iter().find(|(field, _)| *field == e.field).map_or_else(|| e.field.clone(), |(_, key)| l.t(key));
+            ShownError { id: e.field.clone(), text: l.field_error(e, &label) }
+        })
+        .collect()
+}
+
 /// The page for a role that may not see what it asked for.
 fn forbidden(app: &App, visit: &Visit) -> Response {
     let l = visit.l();
@@ -1180,10 +1204,15 @@ async fn add_staff(
             directory_page(&app, &visit, &session, NewStaffForm::default(), Vec::new(), notice, StatusCode::OK).await
         }
         Err(AppError::Invalid(found)) => {
-            let errors = found
-                .iter()
-                .map(|e| ShownError { id: e.field.clone(), text: format!("{}: {}", l.t("staff-err-field"), e.message) })
-                .collect();
+            let labels = [
+                ("employee_number", "staff-login"),
+                ("name", "field-name"),
+                ("role", "staff-role"),
+                ("unit", "service-unit"),
+                ("email", "field-email"),
+                ("phone", "staff-direct-phone"),
+            ];
+            let errors = labelled_errors(l, &found, &labels);
             directory_page(&app, &visit, &session, f, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
@@ -1389,10 +1418,8 @@ async fn issue_token(
     match app.issue_token(&session.principal, &f.role, unit, &f.label).await {
         Ok(token) => tokens_view(&app, &visit, &session, Some(token), Vec::new(), StatusCode::OK).await,
         Err(AppError::Invalid(found)) => {
-            let errors = found
-                .iter()
-                .map(|e| ShownError { id: e.field.clone(), text: format!("{}: {}", l.t("staff-err-field"), e.message) })
-                .collect();
+            let labels = [("role", "staff-role"), ("unit", "service-unit"), ("label", "staff-token-label")];
+            let errors = labelled_errors(l, &found, &labels);
             tokens_view(&app, &visit, &session, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),

@@ -1,0 +1,290 @@
+//! Editing the service catalogue (administrators and managers): the list of services, and one
+//! form per service with every field in both languages. The form is checked by the same rules
+//! as the catalogue file and the API, every wrong field named at once; a saved edit shows on the
+//! public site at once (and on other replicas within a second).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use harta_app::{App, AppError, FieldError, Role};
+use harta_domain::catalogue::Service;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{SignedIn, forbidden};
+use crate::public::{Chrome, ShownError, Visit, error_for};
+
+/// Whether the role edits the catalogue (the use case decides again on saving).
+fn may_edit(role: Role) -> bool {
+    matches!(role, Role::Administrator | Role::Manager)
+}
+
+#[derive(Template)]
+#[template(path = "staff_services.html")]
+struct ListPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    /// Number, name, unit.
+    services: Vec<(String, String, String)>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Saved {
+    saved: String,
+}
+
+pub(super) async fn list(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Query(q): Query<Saved>,
+) -> Response {
+    if !may_edit(session.principal.role) {
+        return forbidden(&app, &visit);
+    }
+    let l = visit.l();
+    let unit = |code: &str| app.charter().unit(code).map_or(code.to_string(), |u| l.pick(&u.name).to_string());
+    let services = app
+        .catalogue()
+        .services()
+        .iter()
+        .map(|s| (s.code.clone(), l.pick(&s.name).to_string(), unit(&s.unit)))
+        .collect();
+    let saved = q.saved.trim();
+    let page = ListPage {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        services,
+        notice: (!saved.is_empty() && saved.chars().all(|c| c.is_ascii_digit()))
+            .then(|| l.ts("staff-services-saved", "number", saved)),
+    };
+    visit.page(StatusCode::OK, page.render(), true)
+}
+
+/// A service as the form holds it: each text in both languages; documents one per line.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ServiceForm {
+    csrf: String,
+    code: String,
+    name_bg: String,
+    name_en: String,
+    purpose_bg: String,
+    purpose_en: String,
+    who_bg: String,
+    who_en: String,
+    documents_bg: String,
+    documents_en: String,
+    fee_bg: String,
+    fee_en: String,
+    deadline_bg: String,
+    deadline_en: String,
+    unit: String,
+    how_bg: String,
+    how_en: String,
+    needs_national_id: String,
+    keywords: String,
+}
+
+impl ServiceForm {
+    fn of(s: &Service) -> Self {
+        let lines = |pick: fn(&harta_domain::charter::Text) -> &str| {
+            s.documents.iter().map(pick).collect::<Vec<_>>().join("\n")
+        };
+        Self {
+            csrf: String::new(),
+            code: s.code.clone(),
+            name_bg: s.name.bg.clone(),
+            name_en: s.name.en.clone(),
+            purpose_bg: s.purpose.bg.clone(),
+            purpose_en: s.purpose.en.clone(),
+            who_bg: s.who.bg.clone(),
+            who_en: s.who.en.clone(),
+            documents_bg: lines(|t| &t.bg),
+            documents_en: lines(|t| &t.en),
+            fee_bg: s.fee.bg.clone(),
+            fee_en: s.fee.en.clone(),
+            deadline_bg: s.deadline.bg.clone(),
+            deadline_en: s.deadline.en.clone(),
+            unit: s.unit.clone(),
+            how_bg: s.how.bg.clone(),
+            how_en: s.how.en.clone(),
+            needs_national_id: if s.needs_national_id { "yes".into() } else { String::new() },
+            keywords: s.keywords.join(", "),
+        }
+    }
+
+    /// The service in the catalogue file's shape, for the use case to check. Documents pair up
+    /// line by line; a list whose languages differ in length is refused here, by name.
+    fn to_json(&self) -> Result<serde_json::Value, FieldError> {
+        let lines =
+            |text: &str| text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect::<Vec<_>>();
+        let (bg, en) = (lines(&self.documents_bg), lines(&self.documents_en));
+        if bg.len() != en.len() {
+            return Err(FieldError::new("documents_en", "needs as many lines as in Bulgarian").with_code("pairs"));
+        }
+        let text = |bg: &str, en: &str| json!({ "bg": bg.trim(), "en": en.trim() });
+        Ok(json!({
+            "code": self.code.trim(),
+            "name": text(&self.name_bg, &self.name_en),
+            "purpose": text(&self.purpose_bg, &self.purpose_en),
+            "who": text(&self.who_bg, &self.who_en),
+            "documents": bg.iter().zip(&en).map(|(b, e)| text(b, e)).collect::<Vec<_>>(),
+            "fee": text(&self.fee_bg, &self.fee_en),
+            "deadline": text(&self.deadline_bg, &self.deadline_en),
+            "unit": self.unit.trim(),
+            "how": text(&self.how_bg, &self.how_en),
+            "needs_national_id": self.needs_national_id == "yes",
+            "keywords": self.keywords.split(',').map(str::trim).filter(|k| !k.is_empty()).collect::<Vec<_>>(),
+        }))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_service.html")]
+struct EditPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    /// The service's number, or empty for a new one.
+    existing: String,
+    f: ServiceForm,
+    units: Vec<(String, String)>,
+    errors: Vec<ShownError>,
+}
+
+impl EditPage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+
+    /// A field's label with its language (`lang`: `bg` or `en`).
+    fn label(&self, key: &str, lang: &str) -> String {
+        labelled(self.c.l, key, lang)
+    }
+}
+
+/// A label naming the language its field is in.
+fn labelled(l: crate::i18n::Localizer, key: &str, lang: &str) -> String {
+    let language = match lang {
+        "bg" => l.t("staff-in-bulgarian"),
+        "en" => l.t("staff-in-english"),
+        _ => String::new(),
+    };
+    format!("{}{language}", l.t(key))
+}
+
+/// The form field of a use-case field (`name.bg` → `name_bg`, `documents[2].en` →
+/// `documents_en`), and the label key of the field.
+fn field_of(field: &str) -> (String, &'static str) {
+    let base = field.split(['.', '[']).next().unwrap_or(field);
+    let lang = if field.ends_with(".en") { "en" } else { "bg" };
+    let label = match base {
+        "code" => "service-number",
+        "name" => "staff-service-name",
+        "purpose" => "service-purpose",
+        "who" => "service-who",
+        "documents" => "service-documents",
+        "fee" => "service-fee",
+        "deadline" => "service-deadline",
+        "unit" => "service-unit",
+        "how" => "service-how",
+        _ => "staff-service-keywords",
+    };
+    match base {
+        "code" | "unit" | "keywords" => (base.to_string(), label),
+        _ if field == "documents_en" => ("documents_en".into(), label),
+        _ => (format!("{base}_{lang}"), label),
+    }
+}
+
+fn edit_page(
+    app: &App,
+    visit: &Visit,
+    session: &harta_app::signing_in::StaffSession,
+    existing: &str,
+    f: ServiceForm,
+    found: &[FieldError],
+    status: StatusCode,
+) -> Response {
+    let l = visit.l();
+    let errors = found
+        .iter()
+        .map(|e| {
+            let (id, key) = field_of(&e.field);
+            let label = labelled(l, key, id.rsplit('_').next().unwrap_or(""));
+            let text = if e.code == "pairs" { l.t("staff-err-document-pairs") } else { l.field_error(e, &label) };
+            ShownError { id, text }
+        })
+        .collect();
+    let page = EditPage {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        existing: existing.to_string(),
+        f,
+        units: app.charter().units.iter().map(|u| (u.code.clone(), l.pick(&u.name).to_string())).collect(),
+        errors,
+    };
+    visit.page(status, page.render(), true)
+}
+
+pub(super) async fn edit(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Path(code): Path<String>,
+) -> Response {
+    if !may_edit(session.principal.role) {
+        return forbidden(&app, &visit);
+    }
+    if code == "new" {
+        return edit_page(&app, &visit, &session, "", ServiceForm::default(), &[], StatusCode::OK);
+    }
+    match app.catalogue().service(&code) {
+        Some(s) => edit_page(&app, &visit, &session, &code, ServiceForm::of(s), &[], StatusCode::OK),
+        None => crate::public::not_found(&visit, app.charter()),
+    }
+}
+
+pub(super) async fn save(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Path(code): Path<String>,
+    Form(mut f): Form<ServiceForm>,
+) -> Response {
+    if f.csrf != session.csrf {
+        return forbidden(&app, &visit);
+    }
+    // An existing service keeps its number; a new one must not take an existing number.
+    let existing = if code == "new" { String::new() } else { code.clone() };
+    if !existing.is_empty() {
+        if app.catalogue().service(&existing).is_none() {
+            return crate::public::not_found(&visit, app.charter());
+        }
+        f.code = existing.clone();
+    } else if app.catalogue().service(f.code.trim()).is_some() {
+        let taken = FieldError::new("code", "is already in the catalogue").with_code("taken");
+        return edit_page(&app, &visit, &session, &existing, f, &[taken], StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let checked = f.to_json().map_err(|e| AppError::Invalid(vec![e])).and_then(|v| app.check_service(v));
+    let result = match checked {
+        Ok(service) => app.put_service(&session.principal, service).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/staff/services?saved={}", f.code.trim())).into_response(),
+        Err(AppError::Invalid(found)) => {
+            edit_page(&app, &visit, &session, &existing, f, &found, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
+}
