@@ -34,6 +34,7 @@ test('an administrator signs in and works a letter from the inbox to closed', as
   await page.click('button[type=submit]');
   await page.click('form[action$="/send"] button');
   const number = (await page.textContent('#number')).trim();
+  const code = (await page.textContent('#code')).trim();
 
   // A wrong password, then the right one.
   await page.goto(`${server.url}/staff`);
@@ -74,6 +75,39 @@ test('an administrator signs in and works a letter from the inbox to closed', as
   assert.equal((await page.textContent('#state')).trim(), 'Приключена');
 
   const failures = [];
+  // A letter needs the officer's direct phone and e-mail: the administrator adds their own.
+  await page.goto(`${server.url}/staff/directory`);
+  await page.click('tr:has(td:text-is("admin")) a');
+  await page.fill('#phone', '02 895 11 01');
+  await page.fill('#email', 'admin@krasnoselo.net');
+  await page.click('main form button[type=submit]');
+  await page.waitForSelector('#notice');
+  for (const v of await axeViolations(page)) failures.push(`member: ${v}`);
+  // The answer as a letter: drafted from the template, previewed with advice, issued.
+  await page.goto(`${server.url}/staff/cases/${encodeURIComponent(number)}`);
+  await page.selectOption('#letter-kind', 'answer');
+  await page.click('form[action$="/letters/new"] button');
+  await page.waitForSelector('#body');
+  assert.match(await page.inputValue('#body'), /Пейката ще бъде поправена до края на месеца\./);
+  await page.click('button[value=preview]');
+  await page.waitForSelector('#preview');
+  assert.match(await page.textContent('#advice'), /страдателен залог/);
+  for (const v of await axeViolations(page)) failures.push(`letter preview: ${v}`);
+  await page.click('button[value=issue]');
+  await page.waitForSelector('#notice');
+  assert.match(await page.textContent('#notice'), new RegExp(`Писмо изх. № ${number}/1 е издадено`));
+  // The citizen reads the letter when tracking the case.
+  const citizen = await browser.newPage();
+  await citizen.goto(`${server.url}/track`);
+  await citizen.fill('#number', number);
+  await citizen.fill('#code', code);
+  await citizen.click('main form button[type=submit]');
+  await citizen.waitForSelector('section.letter');
+  assert.match(await citizen.textContent('section.letter'), /Пейката ще бъде поправена/);
+  for (const v of await axeViolations(citizen)) failures.push(`track with a letter: ${v}`);
+  const [download] = await Promise.all([citizen.waitForEvent('download'), citizen.click('section.letter button')]);
+  assert.match(download.suggestedFilename(), /\.pdf$/);
+  await citizen.close();
   // The counter: a letter from a walk-in registered with the keyboard alone, and its receipt.
   await page.goto(`${server.url}/staff/intake`);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'kind', 'the form starts at the kind');
@@ -116,7 +150,7 @@ test('an administrator signs in and works a letter from the inbox to closed', as
   assert.match(await page.textContent('main'), /Пейки пред блок 5\./);
   for (const lang of ['bg', 'en']) {
     await useLanguage(page, server.url, lang);
-    for (const path of ['/staff', '/staff?state=closed', `/staff/cases/${encodeURIComponent(number)}`, '/staff/password', '/staff/intake', '/staff/intake?find=%D0%98%D0%B2%D0%B0%D0%BD', '/staff/audit?verify=1', '/staff/directory', '/staff/totp', '/staff/tokens', '/staff/charter', '/staff/services', '/staff/services/2079', '/staff/services/new', '/staff/suggestions']) {
+    for (const path of ['/staff', '/staff?state=closed', `/staff/cases/${encodeURIComponent(number)}`, '/staff/password', '/staff/intake', '/staff/intake?find=%D0%98%D0%B2%D0%B0%D0%BD', '/staff/audit?verify=1', '/staff/directory', '/staff/totp', '/staff/tokens', '/staff/charter', '/staff/services', '/staff/services/2079', '/staff/services/new', '/staff/suggestions', `/staff/cases/${encodeURIComponent(number)}/letters/1`, `/staff/cases/${encodeURIComponent(number)}/letters/new?kind=information_request`]) {
       await page.goto(`${server.url}${path}`);
       for (const v of await axeViolations(page)) failures.push(`${lang} ${path}: ${v}`);
     }

@@ -72,6 +72,35 @@ impl App {
         Ok(())
     }
 
+    /// Sets a member's direct phone and e-mail, which every letter they issue carries (C19):
+    /// administrators for anyone, every member for themselves. Both checked, both audited.
+    pub async fn set_staff_contact(&self, who: &Principal, id: i64, phone: &str, email: &str) -> Result<(), AppError> {
+        use harta_domain::identifiers::{Email, Phone};
+
+        use crate::FieldError;
+        let own = matches!(&who.actor, harta_domain::case::Actor::Staff { id: me } if me.0 == id);
+        if !who.role.may_administer() && !own {
+            return Err(AppError::Forbidden("change another member's contact details"));
+        }
+        let mut errors = Vec::new();
+        let phone = Some(phone.trim()).filter(|p| !p.is_empty()).map(Phone::parse).transpose();
+        let phone = phone.map_err(|e| errors.push(FieldError::coded("phone", &e))).ok().flatten();
+        let email = Some(email.trim()).filter(|e| !e.is_empty()).map(Email::parse).transpose();
+        let email = email.map_err(|e| errors.push(FieldError::coded("email", &e))).ok().flatten();
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let (phone, email) = (phone.as_ref().map(|p| p.as_str()), email.as_ref().map(|e| e.as_str()));
+        if !self.inner.admin.set_contact(id, phone, email).await? {
+            return Err(AppError::NotFound(format!("staff {id}")));
+        }
+        self.inner
+            .audit
+            .record(self.now(), &who.audit_name(), "change_staff_contact", &format!("staff:{id}"), "")
+            .await?;
+        Ok(())
+    }
+
     /// Gives a member of staff a new generated password (for a first sign-in, or one
     /// forgotten), returned once; administrators only, and audited.
     pub async fn reset_password(&self, who: &Principal, login: &str) -> Result<String, AppError> {

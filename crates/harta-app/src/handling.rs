@@ -61,6 +61,7 @@ impl App {
                 | CaseEvent::ContactChanged { .. }
                 | CaseEvent::MailSent { .. }
                 | CaseEvent::MailFailed { .. }
+                | CaseEvent::LetterIssued { .. }
         ) {
             return Err(AppError::field("type", format!("{} is recorded by harta itself", event.name())));
         }

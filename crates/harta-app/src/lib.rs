@@ -15,6 +15,7 @@ use harta_store::audit::Audit;
 use harta_store::calendar::{CalendarCache, Decisions};
 use harta_store::cases::{Cases, Registrar, RegistryRules};
 use harta_store::jobs::Jobs;
+use harta_store::letters::Letters;
 use harta_store::publications::Publications;
 use harta_store::services::Services;
 use jiff::Timestamp;
@@ -28,6 +29,7 @@ mod catalogue;
 mod error;
 pub mod files;
 pub mod handling;
+pub mod letters;
 pub mod outbox;
 pub mod passwords;
 pub mod secrets;
@@ -74,6 +76,8 @@ struct Inner {
     files: files::Files,
     publications: Publications,
     jobs: Jobs,
+    letters: Letters,
+    letter_setup: std::sync::OnceLock<letters::LetterSetup>,
 }
 
 impl App {
@@ -104,6 +108,8 @@ impl App {
                 decisions: Decisions::new(db.clone()),
                 publications: Publications::new(db.clone()),
                 jobs: Jobs::new(db.clone()),
+                letters: Letters::new(db.clone()),
+                letter_setup: std::sync::OnceLock::new(),
                 db,
                 charter,
                 registrar,

@@ -45,6 +45,8 @@ pub struct Tracked {
     pub information_requested: Option<(String, jiff::civil::Date)>,
     /// The history as the citizen may see it: when, and what happened (no internal notes).
     pub history: Vec<(Timestamp, &'static str)>,
+    /// The letters issued on the case, oldest first (C18): readable and downloadable.
+    pub letters: Vec<harta_store::letters::LetterRecord>,
 }
 
 /// Counts events per key (refused attempts, submissions) within a window, in this process's
@@ -134,7 +136,8 @@ impl App {
             .key
             .seal_for_browser(&format!("{until} {}", case.registry_number))
             .map_err(|e| AppError::Conflict(e.to_string()))?;
-        Ok(Tracked { deadline, ticket, ..summarise(case, &events) })
+        let letters = self.inner.letters.of_case(case.id).await?;
+        Ok(Tracked { deadline, ticket, letters, ..summarise(case, &events) })
     }
 
     /// The case again, for a citizen holding a valid ticket (to show a refused follow-up form).
@@ -144,7 +147,7 @@ impl App {
     }
 
     /// The case a ticket was issued for, while it is valid.
-    async fn ticket_case(&self, ticket: &str) -> Result<CaseRecord, AppError> {
+    pub(crate) async fn ticket_case(&self, ticket: &str) -> Result<CaseRecord, AppError> {
         let opened = self.inner.key.open_from_browser(ticket).ok_or(AppError::Unauthenticated)?;
         let (until, number) = opened.split_once(' ').ok_or(AppError::Unauthenticated)?;
         let until = until.parse::<i64>().map_err(|_| AppError::Unauthenticated)?;
@@ -251,5 +254,13 @@ fn summarise(case: CaseRecord, events: &[RecordedEvent]) -> Tracked {
         }
         history.push((e.at, e.event.name()));
     }
-    Tracked { case, ticket: String::new(), deadline: None, holding_reply, information_requested, history }
+    Tracked {
+        case,
+        ticket: String::new(),
+        deadline: None,
+        holding_reply,
+        information_requested,
+        history,
+        letters: Vec::new(),
+    }
 }

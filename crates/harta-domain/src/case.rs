@@ -198,6 +198,13 @@ pub enum CaseEvent {
         /// Its subject.
         subject: String,
     },
+    /// A letter was issued on the case, under its outgoing number.
+    LetterIssued {
+        /// The outgoing number (`РКС26-ГР94-15/1`).
+        number: String,
+        /// What kind of letter.
+        kind: crate::letters::LetterKind,
+    },
     /// An e-mail to the person could not be delivered and will not be retried: somebody has to
     /// reach the person another way.
     MailFailed {
@@ -229,6 +236,7 @@ impl CaseEvent {
             Self::NoteAdded { .. } => "note_added",
             Self::MailSent { .. } => "mail_sent",
             Self::MailFailed { .. } => "mail_failed",
+            Self::LetterIssued { .. } => "letter_issued",
         }
     }
 }
@@ -367,7 +375,10 @@ impl CaseState {
                 next.original_due = *to;
             }
             // A note, or a mail sent (or not) about the case, changes nothing but the history.
-            CaseEvent::NoteAdded { .. } | CaseEvent::MailSent { .. } | CaseEvent::MailFailed { .. } => {}
+            CaseEvent::NoteAdded { .. }
+            | CaseEvent::MailSent { .. }
+            | CaseEvent::MailFailed { .. }
+            | CaseEvent::LetterIssued { .. } => {}
             // Contact details matter until the answer has gone out.
             CaseEvent::ContactChanged { .. } => {
                 if !self.state.is_open() {
@@ -478,6 +489,7 @@ mod tests {
             Just(CaseEvent::NoteAdded { note: "x".into() }),
             Just(CaseEvent::MailSent { to: "a@b.bg".into(), subject: "x".into() }),
             Just(CaseEvent::MailFailed { to: "a@b.bg".into(), subject: "x".into(), reason: "x".into() }),
+            Just(CaseEvent::LetterIssued { number: "x/1".into(), kind: crate::letters::LetterKind::Answer }),
         ]
     }
 
@@ -499,7 +511,13 @@ mod tests {
                     if !s.state.is_open() && next.state != s.state {
                         prop_assert!(next.state == State::Closed && s.state == State::Answered);
                     }
-                    if matches!(e, CaseEvent::NoteAdded { .. } | CaseEvent::MailSent { .. } | CaseEvent::MailFailed { .. }) {
+                    if matches!(
+                        e,
+                        CaseEvent::NoteAdded { .. }
+                            | CaseEvent::MailSent { .. }
+                            | CaseEvent::MailFailed { .. }
+                            | CaseEvent::LetterIssued { .. }
+                    ) {
                         prop_assert_eq!(&next, &s);
                     }
                     prop_assert!(next.due() >= s.due());

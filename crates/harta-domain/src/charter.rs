@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::calendar::WorkingDays;
 use crate::case::CaseKind;
 use crate::identifiers::{Email, Phone};
+use crate::letters::{LetterKind, LetterTemplate};
 use crate::registry::{RegistryFormat, SequenceScope};
 
 /// A value in the charter file that is wrong: the field and what is wrong with it.
@@ -122,6 +123,8 @@ pub struct Charter {
     pub default_unit: String,
     /// The reception hours of every unit that has none of its own.
     pub default_reception: Vec<ReceptionWindow>,
+    /// How each kind of outgoing letter is written.
+    pub letters: BTreeMap<LetterKind, LetterTemplate>,
 }
 
 impl Charter {
@@ -154,6 +157,7 @@ struct RawCharter {
     commitments: BTreeMap<String, RawCommitment>,
     reception: RawReception,
     units: Vec<RawUnit>,
+    letters: BTreeMap<LetterKind, LetterTemplate>,
 }
 
 #[derive(Deserialize)]
@@ -351,6 +355,10 @@ impl RawCharter {
             registry,
             default_unit,
             default_reception: default_windows,
+            letters: {
+                crate::letters::check_templates(&self.letters)?;
+                self.letters.clone()
+            },
         })
     }
 }

@@ -68,6 +68,8 @@ pub mod deadline;
 pub mod documents;
 pub mod format;
 pub mod identifiers;
+pub mod letters;
 pub mod party;
+pub mod plain;
 pub mod registry;
 pub mod text;

@@ -172,6 +172,20 @@ impl Admin {
         })
     }
 
+    /// Sets a member's direct phone and e-mail (the contact block of their letters, C19).
+    /// Returns whether there was such a member.
+    pub async fn set_contact(&self, id: i64, phone: Option<&str>, email: Option<&str>) -> Result<bool> {
+        on_db!(&self.db, |pool| {
+            let done = sqlx::query("UPDATE staff SET phone = $1, email = $2 WHERE id = $3")
+                .bind(phone)
+                .bind(email)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
     /// The staff directory, by employee number.
     pub async fn staff(&self) -> Result<Vec<StaffRecord>> {
         on_db!(read & self.db, |pool| {

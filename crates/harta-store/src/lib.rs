@@ -22,6 +22,7 @@ mod bulk;
 pub mod calendar;
 pub mod cases;
 pub mod jobs;
+pub mod letters;
 pub mod publications;
 mod rows;
 pub mod seed;

@@ -1,13 +1,13 @@
 //! `harta serve`: set up on first start, serve until SIGTERM or Ctrl-C, then finish in-flight
 //! requests and write everything already accepted before exiting.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use harta_app::App;
 use harta_app::files::Files;
+use harta_app::letters::LetterSetup;
 use harta_app::outbox::Delivery;
 use harta_channels::mail::Outgoing;
 use harta_web::mail::MailWords;
@@ -77,7 +77,9 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
             }
         })
     };
-    let delivery = delivery(settings, app.charter(), addr)?;
+    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    app.set_letters(LetterSetup { typeset: harta_letters::Letters::shared(), public_url: public_url.clone() });
+    let delivery = delivery(settings, app.charter(), &public_url)?;
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(run_jobs(app.clone(), delivery, jobs_stopped));
     let router = harta_web::router(app);
@@ -99,7 +101,7 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
 }
 
 /// How mail leaves: through the configured SMTP server, or into `DATA/mail/`.
-fn delivery(settings: &Settings, charter: &harta_domain::charter::Charter, addr: SocketAddr) -> Result<Delivery> {
+fn delivery(settings: &Settings, charter: &harta_domain::charter::Charter, public_url: &str) -> Result<Delivery> {
     let admin = &charter.administration;
     let from = match &settings.mail_from {
         Some(from) => from.clone(),
@@ -114,8 +116,7 @@ fn delivery(settings: &Settings, charter: &harta_domain::charter::Charter, addr:
             Outgoing::directory(&dir, &from).context("mail_from is not an address")?
         }
     };
-    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    Ok(Delivery { mailer: Arc::new(mailer), compose: Arc::new(MailWords::new(&public_url)) })
+    Ok(Delivery { mailer: Arc::new(mailer), compose: Arc::new(MailWords::new(public_url)) })
 }
 
 /// Does the jobs that are due, every second, until told to stop.

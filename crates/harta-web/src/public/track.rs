@@ -23,6 +23,7 @@ pub(super) fn router() -> Router<App> {
         .route("/track", get(blank).post(look_up))
         .route("/track/information", axum::routing::post(information))
         .route("/track/contact", axum::routing::post(contact))
+        .route("/track/letter", axum::routing::post(letter))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -97,6 +98,8 @@ struct CasePage {
     extension: Option<(String, String, String)>,
     requested: Option<(String, String)>,
     history: Vec<(String, &'static str)>,
+    /// Place, outgoing number, kind, subject, date, text and next steps of each letter.
+    letters: Vec<(i64, String, String, String, String, String, String)>,
 }
 
 async fn look_up(State(app): State<App>, visit: Visit, request: Request) -> Response {
@@ -164,6 +167,8 @@ pub(super) struct FollowUp {
     phone: String,
     address: String,
     preferred: String,
+    /// A letter to download: its place among the case's letters.
+    letter: String,
 }
 
 async fn information(State(app): State<App>, visit: Visit, request: Request) -> Response {
@@ -207,6 +212,27 @@ async fn contact(State(app): State<App>, visit: Visit, request: Request) -> Resp
     };
     let done = app.change_contact(&p.ticket, input).await;
     follow_up(&app, &visit, p, done, "track-contact-changed").await
+}
+
+/// A letter of the case as PDF, for the citizen holding its tracking ticket.
+async fn letter(State(app): State<App>, visit: Visit, request: Request) -> Response {
+    let headers = request.headers().clone();
+    let p = match read_form::<FollowUp>(&app, request, false).await {
+        Ok((p, _, _)) => p,
+        Err(e) => return unreadable(&app, &visit, e),
+    };
+    if let Some(refusal) = forged(&app, &visit, &headers, &p) {
+        return refusal;
+    }
+    let Ok(n) = p.letter.trim().parse::<i64>() else {
+        return super::not_found(&visit, app.charter());
+    };
+    match app.citizen_letter_pdf(&p.ticket, n).await {
+        Ok((outgoing, pdf)) => crate::staff::pdf_download(&outgoing, pdf),
+        Err(AppError::Unauthenticated) => expired(&app, &visit),
+        Err(AppError::NotFound(_)) => super::not_found(&visit, app.charter()),
+        Err(e) => super::failure(&app, &visit, &e),
+    }
 }
 
 /// A follow-up form without this visitor's anti-forgery token is refused before anything is
@@ -332,6 +358,14 @@ fn case_page(app: &App, visit: &Visit, t: Tracked, shown: Shown) -> Response {
             .history
             .iter()
             .map(|(at, name)| (format!("{} {}", date_bg(in_sofia(*at).date()), time_bg(*at)), *name))
+            .collect(),
+        letters: t
+            .letters
+            .into_iter()
+            .map(|x| {
+                let kind = l.t(&format!("letter-kind-{}", x.kind.as_str()));
+                (x.n, x.number, kind, x.subject, date_bg(in_sofia(x.issued_at).date()), x.body, x.next_steps)
+            })
             .collect(),
     };
     visit.page(StatusCode::OK, page.render(), true)

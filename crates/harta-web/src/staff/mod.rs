@@ -23,6 +23,10 @@ use serde::Deserialize;
 use crate::public::{Chrome, ShownError, Visit, cookie, error_for};
 
 mod catalogue;
+mod letters;
+mod member;
+
+pub(crate) use letters::pdf_download;
 mod suggestions;
 
 /// The session cookie: a random token, only its hash stored; sent only to the workspace.
@@ -47,10 +51,16 @@ pub fn router() -> Router<App> {
         .route("/staff/tokens/{id}/revoke", post(revoke_token))
         .route("/staff/directory", get(directory).post(add_staff))
         .route("/staff/directory/{id}/active", post(set_active))
+        .route("/staff/directory/{id}", get(member::show))
+        .route("/staff/directory/{id}/contact", post(member::save))
         .route("/staff/services", get(catalogue::list))
         .route("/staff/services/{code}", get(catalogue::edit).post(catalogue::save))
         .route("/staff/suggestions", get(suggestions::list))
         .route("/staff/suggestions/{number}", post(suggestions::decide))
+        .route("/staff/cases/{number}/letters/new", get(letters::new))
+        .route("/staff/cases/{number}/letters", post(letters::post))
+        .route("/staff/cases/{number}/letters/{n}", get(letters::show))
+        .route("/staff/cases/{number}/letters/{n}/pdf", get(letters::pdf))
 }
 
 /// The signed-in member of staff, taken from the request like any extractor: without a live
@@ -426,6 +436,8 @@ struct CasePage {
     officers: Vec<(i64, String)>,
     errors: Vec<ShownError>,
     notice: Option<String>,
+    /// Place, outgoing number, kind, subject and date of each letter issued.
+    letters: Vec<(i64, String, String, String, String)>,
 }
 
 impl CasePage {
@@ -438,6 +450,8 @@ impl CasePage {
 #[serde(default)]
 struct Done {
     done: String,
+    /// A letter just issued: its place among the case's letters.
+    letter: String,
 }
 
 async fn case_page(
@@ -447,7 +461,16 @@ async fn case_page(
     Path(number): Path<String>,
     Query(d): Query<Done>,
 ) -> Response {
-    let notice = (!d.done.is_empty()).then(|| visit.l().t("staff-done"));
+    let notice = match (d.done.is_empty(), d.letter.parse::<i64>()) {
+        (_, Ok(n)) => app
+            .letters(&session.principal, &number)
+            .await
+            .ok()
+            .and_then(|all| all.into_iter().find(|l| l.n == n))
+            .map(|l| visit.l().ts("letter-issued", "number", &l.number)),
+        (false, _) => Some(visit.l().t("staff-done")),
+        _ => None,
+    };
     show_case(&app, &visit, &session, &number, Vec::new(), notice, StatusCode::OK).await
 }
 
@@ -503,6 +526,7 @@ async fn show_case(
                 CaseEvent::Withdrawn { reason } => reason.clone(),
                 CaseEvent::NoteAdded { note } => note.clone(),
                 CaseEvent::MailSent { to, subject } => format!("{to}: {subject}"),
+                CaseEvent::LetterIssued { number, .. } => number.clone(),
                 CaseEvent::MailFailed { to, subject, reason } => format!("{to}: {subject} – {reason}"),
                 _ => String::new(),
             };
@@ -514,6 +538,16 @@ async fn show_case(
         .filter(|s| s.active && s.unit.as_deref() == Some(c.unit.as_str()))
         .map(|s| (s.id, format!("{} ({})", s.name, s.employee_number)))
         .collect();
+    let letters = match app.letters(&session.principal, number).await {
+        Ok(all) => all
+            .into_iter()
+            .map(|x| {
+                let kind = l.t(&format!("letter-kind-{}", x.kind.as_str()));
+                (x.n, x.number, kind, x.subject, date_bg(in_sofia(x.issued_at).date()))
+            })
+            .collect(),
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
     let page = CasePage {
         c: visit.chrome(app.charter(), "staff"),
         who: session.name.clone(),
@@ -536,6 +570,7 @@ async fn show_case(
         officers,
         errors,
         notice,
+        letters,
     };
     visit.page(status, page.render(), true)
 }
@@ -1102,6 +1137,8 @@ struct DirectoryPage {
     csrf: String,
     staff: Vec<Member>,
     admin: bool,
+    /// The signed-in member's id (they edit their own contact details).
+    me: i64,
     units: Vec<(String, String)>,
     f: NewStaffForm,
     errors: Vec<ShownError>,
@@ -1166,6 +1203,10 @@ async fn directory_page(
         csrf: session.csrf.clone(),
         staff,
         admin: session.principal.role.may_administer(),
+        me: match &session.principal.actor {
+            harta_domain::case::Actor::Staff { id } => id.0,
+            _ => 0,
+        },
         units: app.charter().units.iter().map(|u| (u.code.clone(), l.pick(&u.name).to_string())).collect(),
         f,
         errors,

@@ -822,3 +822,199 @@ async fn heads_of_unit_moderate_their_units_suggestions_from_a_page() {
         s.db.finish().await;
     }
 }
+
+/// Posts owned form fields.
+async fn send(b: &mut Browser, path: &str, fields: Vec<(String, String)>) -> Response {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    b.post(path, &pairs).await
+}
+
+/// A textarea's content as the page shows it.
+fn textarea(page: &Response, name: &str) -> String {
+    let html = text(page);
+    let open = format!("name=\"{name}\"");
+    let at = html.find(&open).unwrap_or_else(|| panic!("no {name}"));
+    let start = at + html[at..].find('>').unwrap() + 1;
+    let end = start + html[start..].find("</textarea>").unwrap();
+    unescape(&html[start..end])
+}
+
+#[tokio::test]
+async fn officers_issue_letters_with_their_contact_block_and_citizens_read_them() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let petya = staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        staff(&s, "1043", "case_officer", Some("cao"), "парола-на-иван-1").await;
+        staff(&s, "3001", "case_officer", Some("grao"), "парола-на-гео-1").await;
+        let me = Principal {
+            actor: Actor::Staff { id: harta_domain::case::StaffId(petya) },
+            role: Role::CaseOfficer,
+            unit: Some("cao".into()),
+        };
+        s.app.set_staff_contact(&me, petya, "02 895 11 42", "p.koleva@krasnoselo.net").await.unwrap();
+        let clerk = Principal { actor: Actor::System, role: Role::CounterClerk, unit: None };
+        let input = RegisterCaseInput {
+            kind: Some("letter".into()),
+            channel: Some("post".into()),
+            subject: Some("Улично осветление".into()),
+            text: Some("Лампата пред блок 5 не свети.".into()),
+            unit: Some("cao".into()),
+            party: PartyInput {
+                name: Some("Мария Иванова".into()),
+                address: Some("ул. „Хубча“ 5".into()),
+                ..PartyInput::default()
+            },
+            ..RegisterCaseInput::default()
+        };
+        let done = s.app.register_case(&clerk, input).await.unwrap();
+        let number = done.number.as_str().to_string();
+        let case = format!("/staff/cases/{}", encode(&number));
+
+        let mut b = Browser::new(&s);
+        b.sign_in("1042", "парола-на-петя-1").await;
+        let draft = b.get(&format!("{case}/letters/new?kind=acknowledgement")).await;
+        assert_eq!(draft.status, 200, "{}", text(&draft));
+        assert_eq!(field(&draft, "subject"), format!("Получихме вашето обръщение, вх. № {number}"));
+        assert!(textarea(&draft, "body").contains("на 25.11.2026 и го регистрирахме"), "{}", textarea(&draft, "body"));
+        assert!(textarea(&draft, "next").contains("https://harta.example.bg/track"));
+        let csrf = field(&draft, "csrf");
+        let body = "Във връзка с писмото ви съгласно ЗУТ проверихме. <script>alert(1)</script>";
+        let next = textarea(&draft, "next");
+        let subject = field(&draft, "subject");
+        let form = |action: &'static str, body: &str, next: &str| {
+            vec![
+                ("csrf".to_string(), csrf.clone()),
+                ("kind".to_string(), "acknowledgement".to_string()),
+                ("subject".to_string(), subject.clone()),
+                ("body".to_string(), body.to_string()),
+                ("next".to_string(), next.to_string()),
+                ("action".to_string(), action.to_string()),
+            ]
+        };
+        let path = format!("{case}/letters");
+
+        // The preview: plain-language advice and the letter as it will be printed, escaped.
+        let preview = send(&mut b, &path, form("preview", body, &next)).await;
+        assert_eq!(preview.status, 200, "{}", text(&preview));
+        let html = text(&preview);
+        assert!(html.contains("Вместо „във връзка с“ по-просто е: за, заради."), "{html}");
+        assert!(html.contains("Съкращението „ЗУТ“ не е обяснено."), "{html}");
+        assert!(html.contains("<dt>Пряк телефон</dt><dd>02/895 11 42</dd>"), "{html}");
+        assert!(!html.contains("<script>alert(1)"), "escaped");
+
+        // The "what to do next" part is required (C18).
+        let refused = send(&mut b, &path, form("issue", body, " ")).await;
+        assert_eq!(refused.status, 422);
+        assert!(text(&refused).contains("Попълнете „Какво трябва да направи лицето“."), "{}", text(&refused));
+
+        let issued = send(&mut b, &path, form("issue", body, &next)).await;
+        assert_eq!(issued.status, 303, "{}", text(&issued));
+        let page = b.get(issued.header("location").unwrap()).await;
+        let outgoing = format!("{number}/1");
+        assert!(text(&page).contains(&format!("Писмо изх. № {outgoing} е издадено.")), "{}", text(&page));
+        assert!(text(&page).contains("Издадено писмо: ") && text(&page).contains(&outgoing));
+
+        let answer = b.get(&format!("{case}/letters/new?kind=answer")).await;
+        let mut fields = form("issue", "Поправихме лампата.", "Не е нужно да правите нищо.");
+        fields[1].1 = "answer".into();
+        fields[2].1 = field(&answer, "subject");
+        assert_eq!(send(&mut b, &path, fields).await.status, 303);
+        let letters = s.app.letters(&me, &number).await.unwrap();
+        assert_eq!(
+            letters.iter().map(|l| l.number.as_str()).collect::<Vec<_>>(),
+            [outgoing.as_str(), &format!("{number}/2")]
+        );
+
+        let shown = b.get(&format!("{case}/letters/1")).await;
+        assert!(text(&shown).contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", text(&shown));
+        let pdf = b.get(&format!("{case}/letters/1/pdf")).await;
+        assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+        assert!(pdf.header("content-disposition").unwrap().starts_with("attachment;"));
+        assert!(pdf.body.starts_with(b"%PDF-"));
+
+        // Without a direct phone in the directory, a letter cannot be issued.
+        let mut ivan = Browser::new(&s);
+        ivan.sign_in("1043", "парола-на-иван-1").await;
+        let draft = ivan.get(&format!("{case}/letters/new?kind=answer")).await;
+        let fields = [
+            ("csrf", field(&draft, "csrf")),
+            ("kind", "answer".to_string()),
+            ("subject", field(&draft, "subject")),
+            ("body", "Поправихме лампата.".to_string()),
+            ("next", "Нищо.".to_string()),
+            ("action", "issue".to_string()),
+        ];
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = ivan.post(&format!("{case}/letters"), &refs).await;
+        assert_eq!(refused.status, 422);
+        assert!(
+            text(&refused).contains("в указателя на служителите липсва пряк телефон, електронна поща"),
+            "{}",
+            text(&refused)
+        );
+        assert_eq!(s.app.letters(&me, &number).await.unwrap().len(), 2);
+
+        // Another unit's officer does not find them.
+        let mut geo = Browser::new(&s);
+        geo.sign_in("3001", "парола-на-гео-1").await;
+        assert_eq!(geo.get(&format!("{case}/letters/1")).await.status, 404);
+        assert_eq!(geo.get(&format!("{case}/letters/1/pdf")).await.status, 404);
+        assert_eq!(geo.get(&format!("{case}/letters/new?kind=answer")).await.status, 404);
+
+        // The citizen reads both when tracking the case and downloads one.
+        let mut citizen = Browser::new(&s);
+        let form = citizen.get("/track").await;
+        let tracked = citizen
+            .post(
+                "/track",
+                &[("csrf", &field(&form, "csrf")), ("number", &number), ("code", &done.access_code.to_string())],
+            )
+            .await;
+        let html = text(&tracked);
+        assert!(html.contains("Писма до вас") && html.contains("Поправихме лампата."), "{html}");
+        let download = citizen
+            .post(
+                "/track/letter",
+                &[("csrf", &field(&tracked, "csrf")), ("ticket", &field(&tracked, "ticket")), ("letter", "2")],
+            )
+            .await;
+        assert_eq!(download.header("content-type"), Some("application/pdf"));
+        assert!(download.body.starts_with(b"%PDF-"));
+        let forged = citizen
+            .post("/track/letter", &[("csrf", &field(&tracked, "csrf")), ("ticket", "forged"), ("letter", "2")])
+            .await;
+        assert_eq!(forged.status, 401);
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn members_keep_their_own_contact_details_and_administrators_anyones() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let petya = staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        let ivan = staff(&s, "1043", "case_officer", Some("cao"), "парола-на-иван-1").await;
+        let mut b = Browser::new(&s);
+        b.sign_in("1042", "парола-на-петя-1").await;
+        assert_eq!(b.get(&format!("/staff/directory/{ivan}")).await.status, 403);
+        let own = b.get(&format!("/staff/directory/{petya}")).await;
+        assert_eq!(own.status, 200);
+        let csrf = field(&own, "csrf");
+        let path = format!("/staff/directory/{petya}/contact");
+        let bad = b.post(&path, &[("csrf", &csrf), ("phone", "12"), ("email", "не-адрес")]).await;
+        assert_eq!(bad.status, 422);
+        assert!(text(&bad).contains("„Пряк телефон“ не е телефонен номер"), "{}", text(&bad));
+        assert!(text(&bad).contains("„Електронна поща“ не е адрес на електронна поща"), "{}", text(&bad));
+        let forged = b.post(&path, &[("csrf", "x"), ("phone", "02 895 11 42"), ("email", "p@krasnoselo.net")]).await;
+        assert_eq!(forged.status, 403);
+        let ok = b.post(&path, &[("csrf", &csrf), ("phone", "02 895 11 42"), ("email", "p@krasnoselo.net")]).await;
+        assert_eq!(ok.status, 303);
+        let shown = b.get(ok.header("location").unwrap()).await;
+        assert!(text(&shown).contains("Данните за връзка са запазени."));
+        assert_eq!(field(&shown, "phone"), "02/895 11 42");
+        let other =
+            b.post(&format!("/staff/directory/{ivan}/contact"), &[("csrf", &csrf), ("phone", "02 895 11 43")]).await;
+        assert_eq!(other.status, 403);
+        s.db.finish().await;
+    }
+}

@@ -38,6 +38,10 @@ pub async fn start(db: TestDb, now: &str) -> Server {
     let (app, _writer) =
         App::start(db.db.clone(), charter, catalogue, Files::new(&files), key, Arc::new(now)).await.unwrap();
     app.set_up(CHARTER).await.unwrap();
+    app.set_letters(harta_app::letters::LetterSetup {
+        typeset: harta_letters::Letters::shared(),
+        public_url: "https://harta.example.bg".into(),
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = harta_web::router(app.clone());

@@ -1,0 +1,245 @@
+//! Letters on paper: an HTML fragment for the screen and a tagged PDF/A for print and
+//! download, laid out by Typst (as a library, with its bundled Libertinus Serif, which has
+//! Cyrillic). The letter's words reach Typst as JSON data read by a fixed template, never as
+//! markup, so nothing an officer or a citizen typed can change the layout.
+#![warn(missing_docs)]
+
+use std::sync::{Arc, LazyLock};
+
+use harta_app::letters::{Letter, Typeset};
+use harta_domain::format::date_bg;
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
+
+/// The layout of every letter; the words come from `letter.json`.
+const TEMPLATE: &str = include_str!("letter.typ");
+
+/// The fonts and standard library, loaded once per process.
+struct Shared {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+}
+
+static SHARED: LazyLock<Shared> = LazyLock::new(|| {
+    let fonts: Vec<Font> = typst_assets::fonts().flat_map(|data| Font::iter(Bytes::new(data))).collect();
+    Shared { library: LazyHash::new(Library::default()), book: LazyHash::new(FontBook::from_fonts(&fonts)), fonts }
+});
+
+/// The typesetter harta-app calls.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Letters;
+
+impl Letters {
+    /// A typesetter, ready to share.
+    pub fn shared() -> Arc<dyn Typeset> {
+        Arc::new(Self)
+    }
+}
+
+impl Typeset for Letters {
+    fn html(&self, l: &Letter) -> String {
+        let paragraphs = |text: &str| {
+            text.lines()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| format!("<p>{}</p>", escape(p)))
+                .collect::<String>()
+        };
+        let to = l.to.iter().map(|line| escape(line)).collect::<Vec<_>>().join("<br>");
+        let number = if l.number.is_empty() { String::new() } else { format!("Изх. № {} / ", escape(&l.number)) };
+        let c = &l.contact;
+        let contact = [
+            ("Служител", &c.officer),
+            ("Служебен номер", &c.employee_number),
+            ("Звено", &c.unit),
+            ("Пряк телефон", &c.direct_phone),
+            ("Централа", &c.switchboard),
+            ("Електронна поща", &c.email),
+            ("Интернет страница", &c.website),
+        ]
+        .iter()
+        .map(|(label, value)| format!("<div><dt>{label}</dt><dd>{}</dd></div>", escape(value)))
+        .collect::<String>();
+        format!(
+            "<article class=\"letter\" lang=\"bg\">\
+             <p class=\"letter-from\"><strong>{admin}</strong><br>{address}</p>\
+             <p class=\"letter-ref\">{number}{date}<br>Вх. № {reference}</p>\
+             <p class=\"letter-to\">{to}</p>\
+             <p><strong>Относно:</strong> {subject}</p>\
+             {body}\
+             <h2>Какво трябва да направите</h2>{next}\
+             <h2>За контакт</h2><dl class=\"summary\">{contact}</dl>\
+             </article>",
+            admin = escape(&l.administration),
+            address = escape(&l.address),
+            date = date_bg(l.issued_on),
+            reference = escape(&l.reference),
+            subject = escape(&l.subject),
+            body = paragraphs(&l.body),
+            next = paragraphs(&l.next),
+        )
+    }
+
+    fn pdf(&self, letter: &Letter) -> Result<Vec<u8>, String> {
+        let world = LetterWorld::new(letter)?;
+        let document = typst::compile::<PagedDocument>(&world)
+            .output
+            .map_err(|errors| errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))?;
+        let standards = PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| e.message().to_string())?;
+        let options = PdfOptions {
+            ident: typst::foundations::Smart::Custom(letter.number.clone()),
+            standards,
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(&document, &options)
+            .map_err(|errors| errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
+    }
+}
+
+/// Escapes text for HTML.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One letter's world: the template as its main file and the letter as `letter.json`.
+struct LetterWorld {
+    main: Source,
+    data_id: FileId,
+    data: Bytes,
+}
+
+fn file(path: &str) -> Result<FileId, String> {
+    let vpath = VirtualPath::new(path).map_err(|e| format!("{path}: {e:?}"))?;
+    Ok(FileId::new(RootedPath::new(VirtualRoot::Project, vpath)))
+}
+
+impl LetterWorld {
+    fn new(l: &Letter) -> Result<Self, String> {
+        let c = &l.contact;
+        let data = serde_json::json!({
+            "administration": l.administration,
+            "address": l.address,
+            "number": l.number,
+            "date": date_bg(l.issued_on),
+            "year": l.issued_on.year(),
+            "month": l.issued_on.month(),
+            "day": l.issued_on.day(),
+            "reference": l.reference,
+            "to": l.to,
+            "subject": l.subject,
+            "body": l.body.lines().map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
+            "next": l.next.lines().map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
+            "contact": [
+                ["Служител", c.officer], ["Служебен номер", c.employee_number], ["Звено", c.unit],
+                ["Пряк телефон", c.direct_phone], ["Централа", c.switchboard],
+                ["Електронна поща", c.email], ["Интернет страница", c.website],
+            ],
+        });
+        Ok(Self {
+            main: Source::new(file("/main.typ")?, TEMPLATE.to_string()),
+            data_id: file("/letter.json")?,
+            data: Bytes::new(data.to_string().into_bytes()),
+        })
+    }
+}
+
+impl World for LetterWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        &SHARED.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &SHARED.book
+    }
+
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() { Ok(self.main.clone()) } else { Err(FileError::NotSource) }
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.data_id { Ok(self.data.clone()) } else { Err(FileError::AccessDenied) }
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        SHARED.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
+        // The letter's date is in its data; the template never asks for today.
+        None
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use harta_domain::letters::ContactBlock;
+
+    use super::*;
+
+    fn letter() -> Letter {
+        Letter {
+            administration: "Район „Красно село“, Столична община".into(),
+            address: "гр. София 1612, бул. „Цар Борис III“ № 124".into(),
+            number: "РКС26-ГР94-15/1".into(),
+            issued_on: jiff::civil::date(2026, 11, 26),
+            reference: "РКС26-ГР94-15 / 25.11.2026".into(),
+            to: vec!["Мария Иванова".into(), "ул. „Хубча“ 5".into()],
+            subject: "Отговор по вх. № РКС26-ГР94-15".into(),
+            body: "Поправихме лампата.\n<script>#set page(width: 1cm)</script> и #emph[не].".into(),
+            next: "Не е нужно да правите нищо.".into(),
+            contact: ContactBlock {
+                officer: "Петя Колева".into(),
+                employee_number: "1042".into(),
+                unit: "Център за административно обслужване".into(),
+                direct_phone: "02/895 11 42".into(),
+                switchboard: "02/895 11 00".into(),
+                email: "p.koleva@krasnoselo.net".into(),
+                website: "www.sofia.bg".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_html_escapes_every_text_and_carries_the_contact_block() {
+        let html = Letters.html(&letter());
+        assert!(html.contains("&lt;script&gt;#set page(width: 1cm)&lt;/script&gt;"), "{html}");
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("Изх. № РКС26-ГР94-15/1 / 26.11.2026"));
+        assert!(html.contains("<dt>Пряк телефон</dt><dd>02/895 11 42</dd>"));
+        assert!(html.contains("<h2>Какво трябва да направите</h2><p>Не е нужно да правите нищо.</p>"));
+    }
+
+    #[test]
+    fn the_pdf_is_a_pdf_a_with_the_words_as_text_not_markup() {
+        let pdf = Letters.pdf(&letter()).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"), "{:?}", &pdf[..8]);
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(text.contains("pdfaid:part>2<") || text.contains("pdfaid:part=\"2\""), "PDF/A-2 metadata");
+        // Typed Typst markup is printed, not obeyed: the page keeps its A4 width.
+        assert!(text.contains("MediaBox[0 0 595.2"), "A4");
+        assert!(pdf.len() > 5_000);
+    }
+}

@@ -1,0 +1,130 @@
+//! One member of staff's contact details, which every letter they issue carries (C19): an
+//! administrator edits anyone's, every member their own.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use harta_app::signing_in::StaffSession;
+use harta_app::{App, AppError};
+use harta_domain::case::Actor;
+use serde::Deserialize;
+
+use super::{SignedIn, forbidden, labelled_errors};
+use crate::public::{Chrome, ShownError, Visit, error_for};
+
+#[derive(Template)]
+#[template(path = "staff_member.html")]
+struct Page {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    id: i64,
+    number: String,
+    name: String,
+    f: ContactForm,
+    errors: Vec<ShownError>,
+    notice: Option<String>,
+}
+
+impl Page {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ContactForm {
+    csrf: String,
+    phone: String,
+    email: String,
+}
+
+/// Whether the signed-in member may edit member `id`.
+fn may_edit(session: &StaffSession, id: i64) -> bool {
+    session.principal.role.may_administer() || matches!(&session.principal.actor, Actor::Staff { id: me } if me.0 == id)
+}
+
+async fn page(
+    app: &App,
+    visit: &Visit,
+    session: &StaffSession,
+    id: i64,
+    refused: Option<(ContactForm, Vec<ShownError>)>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    if !may_edit(session, id) {
+        return forbidden(app, visit);
+    }
+    let member = match app.staff().await {
+        Ok(all) => all.into_iter().find(|s| s.id == id),
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
+    let Some(member) = member else {
+        return crate::public::not_found(visit, app.charter());
+    };
+    let (typed, errors) = match refused {
+        Some((f, errors)) => (Some(f), errors),
+        None => (None, Vec::new()),
+    };
+    let f = typed.unwrap_or_else(|| ContactForm {
+        csrf: String::new(),
+        phone: crate::public::phone_national(member.phone.as_deref()),
+        email: member.email.clone().unwrap_or_default(),
+    });
+    let page = Page {
+        c: visit.chrome(app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        id,
+        number: member.employee_number,
+        name: member.name,
+        f,
+        errors,
+        notice,
+    };
+    visit.page(status, page.render(), true)
+}
+
+pub(super) async fn save(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Path(id): Path<i64>,
+    Form(f): Form<ContactForm>,
+) -> Response {
+    if f.csrf != session.csrf {
+        return forbidden(&app, &visit);
+    }
+    match app.set_staff_contact(&session.principal, id, &f.phone, &f.email).await {
+        Ok(()) => Redirect::to(&format!("/staff/directory/{id}?saved=1")).into_response(),
+        Err(AppError::Invalid(found)) => {
+            let labels = [("phone", "staff-direct-phone"), ("email", "field-email")];
+            let errors = labelled_errors(visit.l(), &found, &labels);
+            page(&app, &visit, &session, id, Some((f, errors)), None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
+        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, app.charter()),
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Saved {
+    saved: String,
+}
+
+pub(super) async fn show(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<Saved>,
+) -> Response {
+    let notice = (!q.saved.is_empty()).then(|| visit.l().t("staff-member-saved"));
+    page(&app, &visit, &session, id, None, notice, StatusCode::OK).await
+}
