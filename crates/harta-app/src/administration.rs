@@ -24,7 +24,9 @@ impl App {
     pub async fn set_up(&self, charter_text: &str) -> Result<Option<FirstLogin>, AppError> {
         let admin = &self.inner.admin;
         let first = !admin.is_set_up().await?;
-        admin.set_up(self.charter(), charter_text, self.now()).await?;
+        // A charter edited from the workspace stays in force over the file.
+        self.refresh_charter().await?;
+        admin.set_up(&self.charter(), charter_text, self.now()).await?;
         self.seed_catalogue().await?;
         // Cases stored before the search index existed join it now.
         let mut indexed = 0;

@@ -428,7 +428,8 @@ impl App {
             None => Some(self.charter().default_unit.clone()),
             Some(code) if self.charter().unit(code).is_some() => Some(code.to_string()),
             Some(code) => {
-                let known: Vec<&str> = self.charter().units.iter().map(|u| u.code.as_str()).collect();
+                let charter = self.charter();
+                let known: Vec<&str> = charter.units.iter().map(|u| u.code.as_str()).collect();
                 f.0.push(
                     FieldError::new("unit", format!("there is no unit {code} (known: {})", known.join(", ")))
                         .with_code("unknown"),

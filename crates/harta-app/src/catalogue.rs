@@ -77,7 +77,7 @@ impl App {
     pub async fn refresh_catalogue(&self) -> Result<(), AppError> {
         let version = self.inner.services.version().await?;
         if version != self.inner.catalogue.version() && version.0 > 0 {
-            let catalogue = read(&self.inner.services, self.charter()).await?;
+            let catalogue = read(&self.inner.services, &self.charter()).await?;
             self.inner.catalogue.set(catalogue, version);
         }
         Ok(())
@@ -100,7 +100,7 @@ impl App {
 
     /// Checks a service as sent (any serde format), with errors named by field.
     pub fn check_service<'de, D: serde::Deserializer<'de>>(&self, from: D) -> Result<Service, AppError> {
-        Service::deserialize_checked(from, self.charter()).map_err(|e| {
+        Service::deserialize_checked(from, &self.charter()).map_err(|e| {
             AppError::Invalid(e.into_iter().map(|e| FieldError::new(e.field, e.message).with_code(e.code)).collect())
         })
     }

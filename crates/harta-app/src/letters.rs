@@ -145,8 +145,8 @@ impl App {
                 _ => {}
             }
         }
-        let template = self
-            .charter()
+        let charter = self.charter();
+        let template = charter
             .letters
             .get(&kind)
             .ok_or_else(|| AppError::Conflict(format!("the charter has no template for {}", kind.as_str())))?;

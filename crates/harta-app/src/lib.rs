@@ -13,7 +13,7 @@ use harta_store::Db;
 use harta_store::admin::Admin;
 use harta_store::audit::Audit;
 use harta_store::calendar::{CalendarCache, Decisions};
-use harta_store::cases::{Cases, Registrar, RegistryRules};
+use harta_store::cases::{Cases, Registrar};
 use harta_store::jobs::Jobs;
 use harta_store::letters::Letters;
 use harta_store::publications::Publications;
@@ -26,6 +26,7 @@ mod audit;
 pub mod calendar;
 pub mod cases;
 mod catalogue;
+mod charter_admin;
 mod error;
 pub mod files;
 pub mod handling;
@@ -57,7 +58,8 @@ pub struct App {
 
 struct Inner {
     db: Db,
-    charter: Charter,
+    /// The charter in force and the store's version of it (0: the file's, never edited).
+    charter: std::sync::RwLock<(Arc<Charter>, i64)>,
     registrar: Registrar,
     calendar: Arc<CalendarCache>,
     cases: Cases,
@@ -93,10 +95,7 @@ impl App {
         clock: Clock,
     ) -> Result<(Self, tokio::task::JoinHandle<()>), AppError> {
         let calendar = Arc::new(CalendarCache::load(&db).await?);
-        let rules = RegistryRules {
-            format: charter.registry.clone(),
-            kinds: charter.commitments.iter().map(|(k, c)| (*k, (c.index.clone(), c.working_days))).collect(),
-        };
+        let rules = charter_admin::registry_rules(&charter);
         let services = Services::new(db.clone());
         let catalogue = catalogue::CatalogueCache::load(&services, &charter, catalogue).await?;
         let (registrar, writer) = Registrar::start(db.clone(), rules, calendar.clone());
@@ -111,7 +110,7 @@ impl App {
                 letters: Letters::new(db.clone()),
                 letter_setup: std::sync::OnceLock::new(),
                 db,
-                charter,
+                charter: std::sync::RwLock::new((Arc::new(charter), 0)),
                 registrar,
                 calendar,
                 key,
@@ -128,9 +127,9 @@ impl App {
         Ok((app, writer))
     }
 
-    /// The charter in force.
-    pub fn charter(&self) -> &Charter {
-        &self.inner.charter
+    /// The charter in force (administrators may change it while harta runs).
+    pub fn charter(&self) -> Arc<Charter> {
+        self.inner.charter.read().unwrap_or_else(std::sync::PoisonError::into_inner).0.clone()
     }
 
     /// Sets how many online submissions one address may send in an hour (the server's
@@ -166,6 +165,6 @@ impl App {
     }
 
     fn commitments(&self) -> BTreeMap<CaseKind, WorkingDays> {
-        self.inner.charter.commitments.iter().map(|(k, c)| (*k, c.working_days)).collect()
+        self.charter().commitments.iter().map(|(k, c)| (*k, c.working_days)).collect()
     }
 }

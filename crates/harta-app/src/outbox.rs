@@ -149,9 +149,9 @@ impl App {
         let Some(code) = code else {
             return Ok(give_up("the sealed access code does not open").await?);
         };
-        let working_days = self.inner.charter.commitments.get(&case.kind).map_or(0, |c| c.working_days.get());
-        let ack =
-            Acknowledgement { lang: &lang, case: &case, working_days, access_code: &code, charter: self.charter() };
+        let charter = self.charter();
+        let working_days = charter.commitments.get(&case.kind).map_or(0, |c| c.working_days.get());
+        let ack = Acknowledgement { lang: &lang, case: &case, working_days, access_code: &code, charter: &charter };
         let (subject, text) = delivery.compose.acknowledgement(&ack);
         let mail = Mail { to: to.clone(), subject: subject.clone(), text };
         match delivery.mailer.send(&mail).await {

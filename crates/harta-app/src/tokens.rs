@@ -59,7 +59,8 @@ impl App {
         if let Some(u) = unit
             && self.charter().unit(u).is_none()
         {
-            let known: Vec<&str> = self.charter().units.iter().map(|u| u.code.as_str()).collect();
+            let charter = self.charter();
+            let known: Vec<&str> = charter.units.iter().map(|u| u.code.as_str()).collect();
             let message = format!("there is no unit {u} (known: {})", known.join(", "));
             return Err(AppError::Invalid(vec![FieldError::new("unit", message).with_code("unknown")]));
         }

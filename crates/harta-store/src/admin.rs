@@ -98,36 +98,76 @@ impl Admin {
     }
 
     /// Records the administration and creates or updates its units from the charter, in one
-    /// transaction. Units are never deleted: cases refer to them.
+    /// transaction. Units are never deleted: cases refer to them. The text is stored only while
+    /// nobody has edited the stored one (see [`Admin::put_charter`]).
     pub async fn set_up(&self, charter: &Charter, charter_text: &str, now: Timestamp) -> Result<()> {
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO administration (id, code, charter, created_at) VALUES (1, $1, $2, $3)
-                 ON CONFLICT (id) DO UPDATE SET code = $1, charter = $2",
+                 ON CONFLICT (id) DO UPDATE SET code = $1,
+                    charter = CASE WHEN administration.charter_version = 0 THEN $2 ELSE administration.charter END",
             )
             .bind(&charter.administration.code)
             .bind(charter_text)
             .bind(millis(now))
             .execute(&mut *tx)
             .await?;
-            for unit in &charter.units {
-                sqlx::query(
-                    "INSERT INTO units (code, name_bg, name_en, phone) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (code) DO UPDATE SET name_bg = $2, name_en = $3, phone = $4",
-                )
-                .bind(&unit.code)
-                .bind(&unit.name.bg)
-                .bind(&unit.name.en)
-                .bind(unit.phone.as_ref().map(|p| p.as_str().to_string()))
-                .execute(&mut *tx)
-                .await?;
-            }
+            upsert_units!(&mut *tx, charter);
             tx.commit().await?;
             Ok(())
         })
     }
 
+    /// The stored charter and its version (0 while never edited from a page).
+    pub async fn stored_charter(&self) -> Result<Option<(i64, String)>> {
+        on_db!(read & self.db, |pool| {
+            Ok(sqlx::query_as("SELECT charter_version, charter FROM administration WHERE id = 1")
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// Stores an edited charter (already checked) with its units, as the next version; returns it.
+    pub async fn put_charter(&self, charter: &Charter, charter_text: &str) -> Result<i64> {
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let version: i64 = sqlx::query_scalar(
+                "UPDATE administration SET charter = $1, charter_version = charter_version + 1 WHERE id = 1
+                 RETURNING charter_version",
+            )
+            .bind(charter_text)
+            .fetch_one(&mut *tx)
+            .await?;
+            upsert_units!(&mut *tx, charter);
+            tx.commit().await?;
+            Ok(version)
+        })
+    }
+}
+
+/// Creates or updates the charter's units. A macro so that it runs inside either backend's
+/// transaction.
+macro_rules! upsert_units {
+    ($ex:expr, $charter:expr) => {{
+        let charter: &Charter = $charter;
+        for unit in &charter.units {
+            sqlx::query(
+                "INSERT INTO units (code, name_bg, name_en, phone) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (code) DO UPDATE SET name_bg = $2, name_en = $3, phone = $4",
+            )
+            .bind(&unit.code)
+            .bind(&unit.name.bg)
+            .bind(&unit.name.en)
+            .bind(unit.phone.as_ref().map(|p| p.as_str().to_string()))
+            .execute($ex)
+            .await?;
+        }
+    }};
+}
+use upsert_units;
+
+impl Admin {
     /// Adds a staff member; returns the id.
     pub async fn add_staff(&self, s: &NewStaff<'_>, now: Timestamp) -> Result<i64> {
         on_db!(&self.db, |pool| {

@@ -164,6 +164,7 @@ struct Pending {
 #[derive(Clone)]
 pub struct Registrar {
     queue: mpsc::Sender<Pending>,
+    rules: Arc<std::sync::RwLock<RegistryRules>>,
 }
 
 /// The most registrations one transaction carries.
@@ -174,16 +175,25 @@ impl Registrar {
     /// drained, so a graceful shutdown loses nothing that was accepted.
     pub fn start(db: Db, rules: RegistryRules, calendar: Arc<CalendarCache>) -> (Self, tokio::task::JoinHandle<()>) {
         let (queue, mut rx) = mpsc::channel::<Pending>(MAX_BATCH * 4);
+        let rules = Arc::new(std::sync::RwLock::new(rules));
+        let in_force = rules.clone();
         // One writer: batches follow each other, the next gathering while the last commits.
         // (A second writer on PostgreSQL was measured slower: it waits on the counter row and
         // competes for the same two cores.)
         let writer = tokio::spawn(async move {
             let mut batch = Vec::with_capacity(MAX_BATCH);
             while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                // The rules as they are now: an edited charter changes the working days.
+                let rules = in_force.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
                 write_pending(&db, &rules, &calendar, std::mem::take(&mut batch)).await;
             }
         });
-        (Self { queue }, writer)
+        (Self { queue, rules }, writer)
+    }
+
+    /// Numbers and deadlines from now on follow these rules (a charter edited while running).
+    pub fn set_rules(&self, rules: RegistryRules) {
+        *self.rules.write().unwrap_or_else(std::sync::PoisonError::into_inner) = rules;
     }
 
     /// Registers a case and returns its number once it is durably stored.

@@ -83,7 +83,7 @@ async fn not_found(State(app): State<App>, request: axum::extract::Request) -> a
         .into_response();
     }
     let Ok(visit) = public::Visit::from_request_parts(&mut parts, &app).await;
-    public::not_found(&visit, app.charter())
+    public::not_found(&visit, &app.charter())
 }
 
 /// Headers that make every answer safer: no inline or third-party script, style or frame

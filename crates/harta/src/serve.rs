@@ -63,6 +63,9 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
                 if let Err(e) = app.refresh_calendar().await {
                     tracing::warn!(error = %e, "calendar refresh failed");
                 }
+                if let Err(e) = app.refresh_charter().await {
+                    tracing::warn!(error = %e, "charter refresh failed");
+                }
                 if let Err(e) = app.refresh_catalogue().await {
                     tracing::warn!(error = %e, "catalogue refresh failed");
                 }
@@ -79,7 +82,7 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
     };
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     app.set_letters(LetterSetup { typeset: harta_letters::Letters::shared(), public_url: public_url.clone() });
-    let delivery = delivery(settings, app.charter(), &public_url)?;
+    let delivery = delivery(settings, &app.charter(), &public_url)?;
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(run_jobs(app.clone(), delivery, jobs_stopped));
     let router = harta_web::router(app);

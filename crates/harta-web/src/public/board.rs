@@ -56,7 +56,7 @@ async fn board(State(app): State<App>, visit: Visit, Query(q): Query<Page>) -> R
     let page_text =
         visit.l().t_args("board-page", &[("page", &board.page.to_string()), ("pages", &board.pages.to_string())]);
     let page = BoardPage {
-        c: visit.chrome(app.charter(), "suggestions"),
+        c: visit.chrome(&app.charter(), "suggestions"),
         entries,
         page: board.page,
         pages: board.pages,

@@ -36,7 +36,7 @@ struct HomePage {
 }
 
 pub(super) async fn home(State(app): State<App>, visit: Visit) -> Response {
-    let charter = app.charter();
+    let charter = &app.charter();
     let l = visit.l();
     let promises = charter
         .commitments
@@ -93,7 +93,7 @@ struct AccessibilityPage {
 }
 
 pub(super) async fn accessibility(State(app): State<App>, visit: Visit) -> Response {
-    let charter = app.charter();
+    let charter = &app.charter();
     let l = visit.l();
     let days = l.tn("working-days", "n", i64::from(charter.commitment(CaseKind::Letter).working_days.get()));
     let c = visit.chrome(charter, "accessibility");

@@ -260,7 +260,7 @@ pub(crate) fn percent_encode(text: &str) -> String {
 pub(crate) fn failure(app: &App, visit: &Visit, e: &AppError) -> Response {
     tracing::error!(error = %e, "a page failed");
     let l = visit.l();
-    error_page(visit, app.charter(), StatusCode::SERVICE_UNAVAILABLE, &l.t("error-title"), &l.t("error-body"))
+    error_page(visit, &app.charter(), StatusCode::SERVICE_UNAVAILABLE, &l.t("error-title"), &l.t("error-body"))
 }
 
 /// A stored (E.164) telephone number as people in Bulgaria write it; empty when there is none.

@@ -67,7 +67,7 @@ async fn list(State(app): State<App>, visit: Visit, Query(search): Query<Search>
     let q: String = search.q.unwrap_or_default().trim().chars().take(100).collect();
     let found: Vec<Shown> = app.catalogue().search(&q).into_iter().map(|s| shown(&app, &visit, s)).collect();
     let found_text = visit.l().tn("services-found", "n", i64::try_from(found.len()).unwrap_or(i64::MAX));
-    let page = ListPage { c: visit.chrome(app.charter(), "services"), q, found, found_text };
+    let page = ListPage { c: visit.chrome(&app.charter(), "services"), q, found, found_text };
     visit.page(StatusCode::OK, page.render(), false)
 }
 
@@ -81,10 +81,10 @@ struct ServicePage {
 async fn show(State(app): State<App>, visit: Visit, Path(code): Path<String>) -> Response {
     match app.catalogue().service(&code) {
         Some(s) => {
-            let page = ServicePage { s: shown(&app, &visit, s), c: visit.chrome(app.charter(), "services") };
+            let page = ServicePage { s: shown(&app, &visit, s), c: visit.chrome(&app.charter(), "services") };
             visit.page(StatusCode::OK, page.render(), false)
         }
-        None => super::not_found(&visit, app.charter()),
+        None => super::not_found(&visit, &app.charter()),
     }
 }
 
@@ -106,11 +106,11 @@ async fn brochure(State(app): State<App>, visit: Visit, Path(code): Path<String>
         Some(s) => {
             let page = BrochurePage {
                 s: shown(&app, &visit, s),
-                c: visit.chrome(app.charter(), "services"),
+                c: visit.chrome(&app.charter(), "services"),
                 large: p.large.is_some_and(|v| v == "1"),
             };
             visit.page(StatusCode::OK, page.render(), false)
         }
-        None => super::not_found(&visit, app.charter()),
+        None => super::not_found(&visit, &app.charter()),
     }
 }

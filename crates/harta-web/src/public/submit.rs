@@ -55,7 +55,7 @@ async fn choose(State(app): State<App>, visit: Visit) -> Response {
         .into_iter()
         .map(|k| (k.as_str(), l.tn("working-days", "n", i64::from(app.charter().commitment(k).working_days.get()))))
         .collect();
-    let page = ChoosePage { c: visit.chrome(app.charter(), "submit"), kinds };
+    let page = ChoosePage { c: visit.chrome(&app.charter(), "submit"), kinds };
     visit.page(StatusCode::OK, page.render(), false)
 }
 
@@ -139,7 +139,7 @@ fn parse_kind(kind: &str) -> Option<CaseKind> {
 }
 
 async fn blank(State(app): State<App>, visit: Visit, Path(kind): Path<String>, Query(q): Query<Chosen>) -> Response {
-    let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, app.charter()) };
+    let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, &app.charter()) };
     let f = Fields { service: q.service.unwrap_or_default(), ..Fields::default() };
     form_page(&app, &visit, kind, f, &[], Vec::new(), StatusCode::OK)
 }
@@ -162,7 +162,7 @@ fn form_page(
     let shown = app.keys().seal_for_browser(&app.now().as_millisecond().to_string()).unwrap_or_default();
     let needs_national_id = service_of(app, kind, &f).is_some_and(|s| s.needs_national_id);
     let page = FormPage {
-        c: visit.chrome(app.charter(), "submit"),
+        c: visit.chrome(&app.charter(), "submit"),
         kind: kind.as_str(),
         services: app.catalogue().services().iter().map(|s| (s.code.clone(), l.pick(&s.name).to_string())).collect(),
         needs_national_id,
@@ -284,7 +284,7 @@ fn refused(
 }
 
 async fn check(State(app): State<App>, visit: Visit, Path(kind): Path<String>, request: Request) -> Response {
-    let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, app.charter()) };
+    let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, &app.charter()) };
     let l = visit.l();
     let headers = request.headers().clone();
     let (posted, new_documents, refused_files) = match read_form::<Posted>(&app, request, true).await {
@@ -411,7 +411,7 @@ fn check_page(app: &App, visit: &Visit, kind: CaseKind, draft: &Draft) -> Respon
         draft.documents.iter().map(|d| format!("{} ({})", d.name, size_text(d.size))).collect();
     row("field-documents", &documents.join("\n"));
     let page = CheckPage {
-        c: visit.chrome(app.charter(), "submit"),
+        c: visit.chrome(&app.charter(), "submit"),
         kind: kind.as_str(),
         rows,
         draft: sealed,
@@ -429,7 +429,7 @@ fn posted_draft(
     kind: &str,
     posted: &Posted,
 ) -> Result<(CaseKind, Draft), Box<Response>> {
-    let Some(kind) = parse_kind(kind) else { return Err(Box::new(super::not_found(visit, app.charter()))) };
+    let Some(kind) = parse_kind(kind) else { return Err(Box::new(super::not_found(visit, &app.charter()))) };
     if !visit.csrf_ok(headers, &posted.csrf) {
         return Err(Box::new(refused(app, visit, kind, Fields::default(), &[], "err-csrf", StatusCode::FORBIDDEN)));
     }
@@ -490,7 +490,7 @@ async fn send(
         Err(AppError::TooMany) => {
             let phone = app.charter().administration.switchboard.national();
             let (title, body) = (l.t("submit-too-many-title"), l.ts("submit-too-many", "phone", &phone));
-            super::error_page(&visit, app.charter(), StatusCode::TOO_MANY_REQUESTS, &title, &body)
+            super::error_page(&visit, &app.charter(), StatusCode::TOO_MANY_REQUESTS, &title, &body)
         }
         Ok(done) => done_page(&app, &visit, &done, &draft.documents, draft.fields.email.trim()),
         Err(AppError::Invalid(found)) => {
@@ -508,7 +508,7 @@ fn done_page(app: &App, visit: &Visit, done: &Registration, documents: &[Pending
     let received = format!("{} {}", date_bg(in_sofia(done.received_at).date()), time_bg(done.received_at));
     let unit = app.charter().unit(&done.unit).map_or_else(|| done.unit.clone(), |u| l.pick(&u.name).to_string());
     let page = DonePage {
-        c: visit.chrome(app.charter(), "submit"),
+        c: visit.chrome(&app.charter(), "submit"),
         number: done.number.as_str().to_string(),
         code: done.access_code.to_string(),
         received,

@@ -59,7 +59,7 @@ impl CasePage {
 fn form_page(app: &App, visit: &Visit, number: String, errors: Vec<ShownError>, status: StatusCode) -> Response {
     // The code is never sent back into the page.
     let page = FormPage {
-        c: visit.chrome(app.charter(), "track"),
+        c: visit.chrome(&app.charter(), "track"),
         number,
         code: String::new(),
         errors,
@@ -225,12 +225,12 @@ async fn letter(State(app): State<App>, visit: Visit, request: Request) -> Respo
         return refusal;
     }
     let Ok(n) = p.letter.trim().parse::<i64>() else {
-        return super::not_found(&visit, app.charter());
+        return super::not_found(&visit, &app.charter());
     };
     match app.citizen_letter_pdf(&p.ticket, n).await {
         Ok((outgoing, pdf)) => crate::staff::pdf_download(&outgoing, pdf),
         Err(AppError::Unauthenticated) => expired(&app, &visit),
-        Err(AppError::NotFound(_)) => super::not_found(&visit, app.charter()),
+        Err(AppError::NotFound(_)) => super::not_found(&visit, &app.charter()),
         Err(e) => super::failure(&app, &visit, &e),
     }
 }
@@ -334,7 +334,7 @@ fn case_page(app: &App, visit: &Visit, t: Tracked, shown: Shown) -> Response {
         (d.as_str(), text)
     });
     let page = CasePage {
-        c: visit.chrome(app.charter(), "track"),
+        c: visit.chrome(&app.charter(), "track"),
         csrf: visit.csrf.0.clone(),
         ticket: t.ticket.clone(),
         errors: shown.errors,

@@ -57,7 +57,7 @@ pub(super) async fn list(
         .collect();
     let saved = q.saved.trim();
     let page = ListPage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         services,
@@ -224,7 +224,7 @@ fn edit_page(
         })
         .collect();
     let page = EditPage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         existing: existing.to_string(),
@@ -249,7 +249,7 @@ pub(super) async fn edit(
     }
     match app.catalogue().service(&code) {
         Some(s) => edit_page(&app, &visit, &session, &code, ServiceForm::of(s), &[], StatusCode::OK),
-        None => crate::public::not_found(&visit, app.charter()),
+        None => crate::public::not_found(&visit, &app.charter()),
     }
 }
 
@@ -267,7 +267,7 @@ pub(super) async fn save(
     let existing = if code == "new" { String::new() } else { code.clone() };
     if !existing.is_empty() {
         if app.catalogue().service(&existing).is_none() {
-            return crate::public::not_found(&visit, app.charter());
+            return crate::public::not_found(&visit, &app.charter());
         }
         f.code = existing.clone();
     } else if app.catalogue().service(f.code.trim()).is_some() {

@@ -97,7 +97,7 @@ fn form_page(
 ) -> Response {
     let l = visit.l();
     let page = FormPage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         number: number.to_string(),
@@ -146,7 +146,7 @@ pub(super) async fn new(
                 LetterForm { kind: d.kind, subject: d.subject, body: d.body, next: d.next, ..LetterForm::default() };
             form_page(&app, &visit, &session, &number, f, (None, Vec::new()), StatusCode::OK)
         }
-        Err(AppError::NotFound(_) | AppError::Invalid(_)) => crate::public::not_found(&visit, app.charter()),
+        Err(AppError::NotFound(_) | AppError::Invalid(_)) => crate::public::not_found(&visit, &app.charter()),
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
         Err(e) => crate::public::failure(&app, &visit, &e),
     }
@@ -195,7 +195,7 @@ pub(super) async fn post(
 
 fn failed(app: &App, visit: &Visit, e: &AppError) -> Response {
     match e {
-        AppError::NotFound(_) => crate::public::not_found(visit, app.charter()),
+        AppError::NotFound(_) => crate::public::not_found(visit, &app.charter()),
         AppError::Forbidden(_) => forbidden(app, visit),
         e => crate::public::failure(app, visit, e),
     }
@@ -223,7 +223,7 @@ pub(super) async fn show(
     match app.letter_html(&session.principal, &number, n).await {
         Ok((outgoing, html)) => {
             let page = LetterPage {
-                c: visit.chrome(app.charter(), "staff"),
+                c: visit.chrome(&app.charter(), "staff"),
                 who: session.name.clone(),
                 csrf: session.csrf.clone(),
                 number,

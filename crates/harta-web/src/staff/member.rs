@@ -64,7 +64,7 @@ async fn page(
         Err(e) => return crate::public::failure(app, visit, &e),
     };
     let Some(member) = member else {
-        return crate::public::not_found(visit, app.charter());
+        return crate::public::not_found(visit, &app.charter());
     };
     let (typed, errors) = match refused {
         Some((f, errors)) => (Some(f), errors),
@@ -76,7 +76,7 @@ async fn page(
         email: member.email.clone().unwrap_or_default(),
     });
     let page = Page {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         id,
@@ -107,7 +107,7 @@ pub(super) async fn save(
             page(&app, &visit, &session, id, Some((f, errors)), None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
-        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, app.charter()),
+        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, &app.charter()),
         Err(e) => crate::public::failure(&app, &visit, &e),
     }
 }

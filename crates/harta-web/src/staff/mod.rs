@@ -23,6 +23,7 @@ use serde::Deserialize;
 use crate::public::{Chrome, ShownError, Visit, cookie, error_for};
 
 mod catalogue;
+mod charter;
 mod letters;
 mod member;
 
@@ -47,7 +48,7 @@ pub fn router() -> Router<App> {
         .route("/staff/audit", get(audit))
         .route("/staff/totp", get(totp_page).post(confirm_totp))
         .route("/staff/tokens", get(tokens_page).post(issue_token))
-        .route("/staff/charter", get(charter_page))
+        .route("/staff/charter", get(charter::show).post(charter::save))
         .route("/staff/tokens/{id}/revoke", post(revoke_token))
         .route("/staff/directory", get(directory).post(add_staff))
         .route("/staff/directory/{id}/active", post(set_active))
@@ -105,7 +106,7 @@ impl SignInPage {
 
 fn sign_in_form(app: &App, visit: &Visit, login: String, error: Option<&str>, status: StatusCode) -> Response {
     let errors = error.map(|e| vec![ShownError { id: "login".into(), text: visit.l().t(e) }]).unwrap_or_default();
-    let page = SignInPage { c: visit.chrome(app.charter(), "staff"), csrf: visit.csrf.0.clone(), login, errors };
+    let page = SignInPage { c: visit.chrome(&app.charter(), "staff"), csrf: visit.csrf.0.clone(), login, errors };
     visit.page(status, page.render(), true)
 }
 
@@ -183,7 +184,7 @@ fn second_step(
 ) -> Response {
     let errors = error.map(|e| vec![ShownError { id: "code".into(), text: visit.l().t(e) }]).unwrap_or_default();
     let page =
-        SecondStepPage { c: visit.chrome(app.charter(), "staff"), csrf: visit.csrf.0.clone(), ticket, enrol, errors };
+        SecondStepPage { c: visit.chrome(&app.charter(), "staff"), csrf: visit.csrf.0.clone(), ticket, enrol, errors };
     visit.page(status, page.render(), true)
 }
 
@@ -390,7 +391,7 @@ async fn inbox(
         })
         .collect();
     let page = InboxPage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         rows,
@@ -486,7 +487,7 @@ async fn show_case(
     let l = visit.l();
     let view = match app.view_case(&session.principal, number).await {
         Ok(view) => view,
-        Err(AppError::NotFound(_)) => return crate::public::not_found(visit, app.charter()),
+        Err(AppError::NotFound(_)) => return crate::public::not_found(visit, &app.charter()),
         Err(e) => return crate::public::failure(app, visit, &e),
     };
     let staff = app.staff().await.unwrap_or_default();
@@ -549,7 +550,7 @@ async fn show_case(
         Err(e) => return crate::public::failure(app, visit, &e),
     };
     let page = CasePage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         number: c.registry_number.clone(),
@@ -646,7 +647,7 @@ async fn record(
             let to = format!("/staff/cases/{}?done=1", crate::public::percent_encode(&number));
             Redirect::to(&to).into_response()
         }
-        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, app.charter()),
+        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, &app.charter()),
         Err(AppError::Invalid(found)) => {
             // Each invalid field in the page's words: the rule's own message where it has one,
             // the general one for its code otherwise.
@@ -694,7 +695,7 @@ impl PasswordPage {
 
 async fn password_page(State(app): State<App>, SignedIn(session): SignedIn, visit: Visit) -> Response {
     let page = PasswordPage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         errors: Vec::new(),
@@ -734,7 +735,7 @@ async fn change_password(
         }
     };
     let page = PasswordPage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf,
         errors,
@@ -821,7 +822,7 @@ fn intake_with(
     let l = visit.l();
     let units = app.charter().units.iter().map(|u| (u.code.clone(), l.pick(&u.name).to_string())).collect();
     let page = IntakePage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         find,
@@ -947,7 +948,7 @@ async fn intake(State(app): State<App>, SignedIn(session): SignedIn, visit: Visi
         Ok(done) => {
             let days = l.tn("working-days", "n", i64::from(app.charter().commitment(done.kind).working_days.get()));
             let page = ReceiptPage {
-                c: visit.chrome(app.charter(), "staff"),
+                c: visit.chrome(&app.charter(), "staff"),
                 who: session.name.clone(),
                 csrf: session.csrf.clone(),
                 number: done.number.as_str().to_string(),
@@ -1080,7 +1081,7 @@ async fn audit(
         })
         .collect();
     let page = AuditPage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         q,
@@ -1114,7 +1115,7 @@ fn labelled_errors(
 fn forbidden(app: &App, visit: &Visit) -> Response {
     let l = visit.l();
     let (title, body) = (l.t("staff-forbidden-title"), l.t("staff-err-forbidden"));
-    crate::public::error_page(visit, app.charter(), StatusCode::FORBIDDEN, &title, &body)
+    crate::public::error_page(visit, &app.charter(), StatusCode::FORBIDDEN, &title, &body)
 }
 
 /// A member of staff as the directory shows them.
@@ -1178,8 +1179,9 @@ async fn directory_page(
         Ok(s) => s,
         Err(e) => return crate::public::failure(app, visit, &e),
     };
+    let charter = app.charter();
     let unit_name = |code: &Option<String>| {
-        code.as_deref().and_then(|c| app.charter().unit(c)).map_or_else(String::new, |u| l.pick(&u.name).to_string())
+        code.as_deref().and_then(|c| charter.unit(c)).map_or_else(String::new, |u| l.pick(&u.name).to_string())
     };
     let staff = staff
         .iter()
@@ -1198,7 +1200,7 @@ async fn directory_page(
         })
         .collect();
     let page = DirectoryPage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         staff,
@@ -1281,7 +1283,7 @@ async fn set_active(
     match app.set_staff_active(&session.principal, id, f.active == "1").await {
         Ok(()) => Redirect::to("/staff/directory").into_response(),
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
-        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, app.charter()),
+        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, &app.charter()),
         Err(e) => crate::public::failure(&app, &visit, &e),
     }
 }
@@ -1327,7 +1329,7 @@ async fn totp_view(
         }
     };
     let page = TotpPage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         enabled,
@@ -1405,6 +1407,7 @@ async fn tokens_view(
         Err(AppError::Forbidden(_)) => return forbidden(app, visit),
         Err(e) => return crate::public::failure(app, visit, &e),
     };
+    let charter = app.charter();
     let tokens = tokens
         .into_iter()
         .map(|t| TokenRow {
@@ -1413,7 +1416,7 @@ async fn tokens_view(
             unit: t
                 .unit
                 .as_deref()
-                .and_then(|u| app.charter().unit(u))
+                .and_then(|u| charter.unit(u))
                 .map_or_else(String::new, |u| l.pick(&u.name).to_string()),
             label: t.label,
             created: date_bg(in_sofia(t.created_at).date()),
@@ -1421,7 +1424,7 @@ async fn tokens_view(
         })
         .collect();
     let page = TokensPage {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         tokens,
@@ -1481,70 +1484,7 @@ async fn revoke_token(
     match app.revoke_token(&session.principal, id).await {
         Ok(()) => Redirect::to("/staff/tokens").into_response(),
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
-        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, app.charter()),
+        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, &app.charter()),
         Err(e) => crate::public::failure(&app, &visit, &e),
     }
-}
-
-/// A unit as the charter page shows it.
-struct UnitRow {
-    code: String,
-    name: String,
-    phone: String,
-    reception: Vec<String>,
-}
-
-/// A commitment as the charter page shows it.
-struct CommitmentRow {
-    kind: &'static str,
-    days: String,
-    index: String,
-    example: String,
-    promise: String,
-}
-
-#[derive(Template)]
-#[template(path = "staff_charter.html")]
-struct CharterPage {
-    c: Chrome,
-    who: String,
-    csrf: String,
-    units: Vec<UnitRow>,
-    commitments: Vec<CommitmentRow>,
-    at_risk: String,
-}
-
-/// The charter in force, as harta read it: units, reception hours, commitments, registry
-/// numbers. It is edited in the charter file (C24: a reviewed charter is a new file).
-async fn charter_page(State(app): State<App>, SignedIn(session): SignedIn, visit: Visit) -> Response {
-    let l = visit.l();
-    let charter = app.charter();
-    let page = CharterPage {
-        c: visit.chrome(charter, "staff"),
-        who: session.name.clone(),
-        csrf: session.csrf.clone(),
-        units: charter
-            .units
-            .iter()
-            .map(|u| UnitRow {
-                code: u.code.clone(),
-                name: l.pick(&u.name).to_string(),
-                phone: u.phone.as_ref().map(|p| p.national()).unwrap_or_default(),
-                reception: crate::public::home::windows(&u.reception, l),
-            })
-            .collect(),
-        commitments: charter
-            .commitments
-            .values()
-            .map(|c| CommitmentRow {
-                kind: c.kind.as_str(),
-                days: l.tn("working-days", "n", i64::from(c.working_days.get())),
-                index: c.index.clone(),
-                example: charter.registry.render(&c.index, in_sofia(app.now()).year(), 1).as_str().to_string(),
-                promise: l.pick(&c.promise).to_string(),
-            })
-            .collect(),
-        at_risk: l.tn("working-days", "n", i64::from(charter.at_risk_working_days)),
-    };
-    visit.page(StatusCode::OK, page.render(), true)
 }

@@ -86,7 +86,7 @@ async fn page(
         })
         .collect();
     let page = Page {
-        c: visit.chrome(app.charter(), "staff"),
+        c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
         csrf: session.csrf.clone(),
         rows,
@@ -151,7 +151,7 @@ pub(super) async fn decide(
                 .await
         }
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
-        Err(AppError::NotFound(_) | AppError::Conflict(_)) => crate::public::not_found(&visit, app.charter()),
+        Err(AppError::NotFound(_) | AppError::Conflict(_)) => crate::public::not_found(&visit, &app.charter()),
         Err(e) => crate::public::failure(&app, &visit, &e),
     }
 }

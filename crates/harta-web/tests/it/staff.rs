@@ -1018,3 +1018,66 @@ async fn members_keep_their_own_contact_details_and_administrators_anyones() {
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn administrators_change_the_charter_in_force_on_every_replica() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "9001", "administrator", None, "админ-парола-1").await;
+        staff(&s, "7001", "manager", None, "парола-на-кмета-1").await;
+        let mut manager = Browser::new(&s);
+        manager.sign_in("7001", "парола-на-кмета-1").await;
+        let read_only = manager.get("/staff/charter").await;
+        assert!(!text(&read_only).contains("name=\"charter\""), "only administrators edit");
+        let csrf = field(&read_only, "csrf");
+        assert_eq!(manager.post("/staff/charter", &[("csrf", &csrf), ("charter", "x")]).await.status, 403);
+
+        let mut admin = Browser::new(&s);
+        admin.sign_in_with_code("9001", "админ-парола-1", "2026-11-25T12:30:00Z").await;
+        let page = admin.get("/staff/charter").await;
+        let csrf = field(&page, "csrf");
+        let current = textarea(&page, "charter");
+        assert!(current.contains("at_risk_working_days = 2"), "{current}");
+
+        // Broken text and a changed numbering are refused, by name, and nothing changes.
+        let broken = admin.post("/staff/charter", &[("csrf", &csrf), ("charter", "[administration\n")]).await;
+        assert_eq!(broken.status, 422);
+        assert!(text(&broken).contains("Хартата не е запазена: полето"), "{}", text(&broken));
+        let renumbered = current.replace("office = \"РКС\"", "office = \"ХХХ\"");
+        let refused = admin.post("/staff/charter", &[("csrf", &csrf), ("charter", &renumbered)]).await;
+        assert!(text(&refused).contains("форматът на входящите номера"), "{}", text(&refused));
+        assert_eq!(s.app.charter().at_risk_working_days, 2);
+
+        // Complaints now within 5 working days, at risk from 3 days left.
+        let edited = current.replace("at_risk_working_days = 2", "at_risk_working_days = 3").replacen(
+            "working_days = 7",
+            "working_days = 5",
+            1,
+        );
+        let saved = admin.post("/staff/charter", &[("csrf", &csrf), ("charter", &edited)]).await;
+        assert_eq!(saved.status, 303, "{}", text(&saved));
+        let shown = text(&admin.get("/staff/charter?saved=1").await);
+        assert!(shown.contains("Хартата е запазена и е в сила.") && shown.contains("5 работни дни"), "{shown}");
+        assert!(text(&admin.get("/").await).contains("5 работни дни"));
+        let clerk = Principal { actor: Actor::System, role: Role::CounterClerk, unit: None };
+        let complaint = RegisterCaseInput {
+            kind: Some("complaint".into()),
+            channel: Some("counter".into()),
+            subject: Some("Грубо отношение".into()),
+            text: Some("Служител беше груб.".into()),
+            party: PartyInput { name: Some("Мария Иванова".into()), ..PartyInput::default() },
+            ..RegisterCaseInput::default()
+        };
+        let done = s.app.register_case(&clerk, complaint).await.unwrap();
+        assert_eq!(done.due.to_string(), "2026-12-02", "5 working days from Wednesday 25.11.2026");
+
+        // Another replica takes it up; a restart with the file keeps the edited charter.
+        let other = crate::support::replica(&s).await;
+        assert_eq!(other.charter().at_risk_working_days, 2);
+        other.refresh_charter().await.unwrap();
+        assert_eq!(other.charter().at_risk_working_days, 3);
+        s.app.set_up(crate::support::CHARTER).await.unwrap();
+        assert_eq!(s.app.charter().at_risk_working_days, 3);
+        s.db.finish().await;
+    }
+}

@@ -1,0 +1,86 @@
+//! Changing the charter while harta runs (C24): an administrator edits its text in the
+//! workspace; it is checked exactly as the charter file is, stored as the next version, and
+//! taken up by every replica within a second. Registry numbering is the one thing that cannot
+//! change this way: numbers already issued would stop matching the rules.
+
+use std::sync::{Arc, PoisonError};
+
+use harta_domain::charter::Charter;
+use harta_store::cases::RegistryRules;
+
+use crate::access::Principal;
+use crate::{App, AppError, FieldError};
+
+/// What the registrar needs of a charter.
+pub(crate) fn registry_rules(charter: &Charter) -> RegistryRules {
+    RegistryRules {
+        format: charter.registry.clone(),
+        kinds: charter.commitments.iter().map(|(k, c)| (*k, (c.index.clone(), c.working_days))).collect(),
+    }
+}
+
+impl App {
+    /// The charter's text as stored (the one in force), for administrators to edit.
+    pub async fn charter_text(&self, who: &Principal) -> Result<String, AppError> {
+        if !who.role.may_administer() {
+            return Err(AppError::Forbidden("edit the charter"));
+        }
+        let stored = self.inner.admin.stored_charter().await?;
+        Ok(stored.map(|(_, text)| text).unwrap_or_default())
+    }
+
+    /// Puts an edited charter in force (administrators): checked as the file is, every problem
+    /// named by its field; stored with its units; audited.
+    pub async fn update_charter(&self, who: &Principal, text: &str) -> Result<(), AppError> {
+        if !who.role.may_administer() {
+            return Err(AppError::Forbidden("edit the charter"));
+        }
+        let charter = Charter::from_toml(text)
+            .map_err(|e| AppError::Invalid(vec![FieldError::new(e.field.clone(), e.message).with_code("charter")]))?;
+        let current = self.charter();
+        let numbering_kept = charter.registry == current.registry
+            && charter.administration.code == current.administration.code
+            && current.commitments.iter().all(|(k, c)| charter.commitments.get(k).is_some_and(|n| n.index == c.index));
+        if !numbering_kept {
+            return Err(AppError::Invalid(vec![
+                FieldError::new(
+                    "registry",
+                    "the administration's code, the registry format and the nomenclature indexes cannot change \
+                     while harta runs (change them in the charter file at the turn of a year)",
+                )
+                .with_code("numbering"),
+            ]));
+        }
+        let version = self.inner.admin.put_charter(&charter, text).await?;
+        self.install_charter(charter, version);
+        self.inner
+            .audit
+            .record(self.now(), &who.audit_name(), "change_charter", &format!("version {version}"), "")
+            .await?;
+        Ok(())
+    }
+
+    /// Re-reads the charter if another replica (or a page) changed the stored one (run every
+    /// second by the server).
+    pub async fn refresh_charter(&self) -> Result<(), AppError> {
+        let Some((version, text)) = self.inner.admin.stored_charter().await? else { return Ok(()) };
+        if version == 0 || version == self.charter_version() {
+            return Ok(());
+        }
+        match Charter::from_toml(&text) {
+            Ok(charter) => self.install_charter(charter, version),
+            // Only a checked charter is ever stored: this one was changed outside harta.
+            Err(e) => tracing::error!(error = %e, version, "the stored charter does not read; the one in force stays"),
+        }
+        Ok(())
+    }
+
+    fn charter_version(&self) -> i64 {
+        self.inner.charter.read().unwrap_or_else(PoisonError::into_inner).1
+    }
+
+    fn install_charter(&self, charter: Charter, version: i64) {
+        self.inner.registrar.set_rules(registry_rules(&charter));
+        *self.inner.charter.write().unwrap_or_else(PoisonError::into_inner) = (Arc::new(charter), version);
+    }
+}

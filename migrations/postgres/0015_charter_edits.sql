@@ -1,0 +1,3 @@
+-- Administrators edit the charter from a page (C24): the stored text is then the one in force,
+-- on every replica, and the file only fills it on the first start. 0: never edited.
+ALTER TABLE administration ADD COLUMN charter_version BIGINT NOT NULL DEFAULT 0;
