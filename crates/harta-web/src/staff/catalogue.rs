@@ -13,7 +13,7 @@ use harta_domain::catalogue::Service;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{SignedIn, forbidden};
+use super::{Saved, SignedIn, forbidden};
 use crate::public::{Chrome, ShownError, Visit, error_for};
 
 /// Whether the role edits the catalogue (the use case decides again on saving).
@@ -30,12 +30,6 @@ struct ListPage {
     /// Number, name, unit.
     services: Vec<(String, String, String)>,
     notice: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct Saved {
-    saved: String,
 }
 
 pub(super) async fn list(

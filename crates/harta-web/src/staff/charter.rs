@@ -12,7 +12,7 @@ use harta_app::{App, AppError};
 use harta_domain::format::in_sofia;
 use serde::Deserialize;
 
-use super::{SignedIn, forbidden};
+use super::{Saved, SignedIn, forbidden};
 use crate::public::{Chrome, ShownError, Visit};
 
 /// A unit as the charter page shows it.
@@ -96,12 +96,6 @@ async fn page(
         notice,
     };
     visit.page(status, page.render(), true)
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct Saved {
-    saved: String,
 }
 
 pub(super) async fn show(

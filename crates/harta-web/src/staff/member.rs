@@ -11,7 +11,7 @@ use harta_app::{App, AppError};
 use harta_domain::case::Actor;
 use serde::Deserialize;
 
-use super::{SignedIn, forbidden, labelled_errors};
+use super::{Saved, SignedIn, forbidden, labelled_errors};
 use crate::public::{Chrome, ShownError, Visit, error_for};
 
 #[derive(Template)]
@@ -110,12 +110,6 @@ pub(super) async fn save(
         Err(AppError::NotFound(_)) => crate::public::not_found(&visit, &app.charter()),
         Err(e) => crate::public::failure(&app, &visit, &e),
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct Saved {
-    saved: String,
 }
 
 pub(super) async fn show(

@@ -64,6 +64,13 @@ pub fn router() -> Router<App> {
         .route("/staff/cases/{number}/letters/{n}/pdf", get(letters::pdf))
 }
 
+/// The query of a page shown again after a save (`?saved=…`), to confirm it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Saved {
+    saved: String,
+}
+
 /// The signed-in member of staff, taken from the request like any extractor: without a live
 /// session the answer is the way to the sign-in page.
 struct SignedIn(StaffSession);
