@@ -1,6 +1,8 @@
 //! The home page (who we are, the charter's promises, reception hours, contacts, how to
 //! complain) and the accessibility statement.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,7 +13,7 @@ use harta_domain::charter::{Charter, ReceptionWindow};
 use jiff::civil::Weekday;
 
 use super::{Chrome, Visit};
-use crate::i18n::Localizer;
+use crate::i18n::{Lang, Localizer};
 
 /// One promise of the charter, as the home page lists it.
 struct Promise {
@@ -35,8 +37,31 @@ struct HomePage {
     complaint_days: String,
 }
 
+/// The home page as rendered from a charter, per language: it changes only when the charter
+/// does, and it is the page most visited. Keyed by the charter itself (a new charter in force
+/// is a new `Arc`), so an edit shows at once.
+static RENDERED: Mutex<Vec<(Arc<Charter>, Lang, String)>> = Mutex::new(Vec::new());
+
 pub(super) async fn home(State(app): State<App>, visit: Visit) -> Response {
     let charter = &app.charter();
+    // Only the plain address: a query (`?lang=en`) changes the language switch's link.
+    let plain = visit.uri.query().is_none();
+    if plain {
+        let cache = RENDERED.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, _, html)) = cache.iter().find(|(c, lang, _)| Arc::ptr_eq(c, charter) && *lang == visit.lang) {
+            return visit.page(StatusCode::OK, Ok(html.clone()), false);
+        }
+    }
+    let html = render(charter, &visit);
+    if plain && let Ok(html) = &html {
+        let mut cache = RENDERED.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.retain(|(c, _, _)| Arc::ptr_eq(c, charter));
+        cache.push((charter.clone(), visit.lang, html.clone()));
+    }
+    visit.page(StatusCode::OK, html, false)
+}
+
+fn render(charter: &Charter, visit: &Visit) -> Result<String, askama::Error> {
     let l = visit.l();
     let promises = charter
         .commitments
@@ -51,7 +76,7 @@ pub(super) async fn home(State(app): State<App>, visit: Visit) -> Response {
         l.tn("working-days", "n", i64::from(charter.commitment(CaseKind::Complaint).working_days.get()));
     let page =
         HomePage { c: visit.chrome(charter, "home"), promises, reception: reception(charter, l), complaint_days };
-    visit.page(StatusCode::OK, page.render(), false)
+    page.render()
 }
 
 /// The units with their own reception hours, then the hours of all the others.
