@@ -15,8 +15,9 @@ use harta_store::cases::{
     CaseFilter, CaseRecord, CaseSummary, Contact, NewCase, NewDocument, NewParty, PartyRecord, RecordedEvent,
     SealedNationalId,
 };
-use jiff::Timestamp;
+use harta_store::limits::Bucket;
 use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::access::Principal;
 use crate::files::PendingDocument;
@@ -262,7 +263,7 @@ impl App {
             return Err(AppError::Forbidden("register cases"));
         }
         let code = AccessCode::from_bytes(&random_bytes::<20>().map_err(|e| AppError::Conflict(e.to_string()))?);
-        self.register_with(who.actor.clone(), &input, code, None, Vec::new()).await
+        self.register_with(who.actor.clone(), &input, code, None, Vec::new(), None).await
     }
 
     /// Checks a citizen's online submission without registering it (the check-your-answers
@@ -283,22 +284,19 @@ impl App {
         documents: &[PendingDocument],
         from: &str,
     ) -> Result<Registration, AppError> {
-        let now = self.now();
-        let quota = self.inner.submission_quota.load(std::sync::atomic::Ordering::Relaxed);
-        // Only an address at its quota costs a look-up here: a form it sent before still shows
-        // its receipt, a new one is refused.
-        if self.inner.submissions.blocked(from, quota, now) {
+        let quota = i64::from(self.inner.submission_quota.load(std::sync::atomic::Ordering::Relaxed));
+        // Counted per clock hour in the store, so the quota holds across replicas.
+        let bucket = Bucket::at(format!("submit {from}"), self.now(), SignedDuration::from_hours(1));
+        // An address at its quota: a form it sent before still shows its receipt, a new one is
+        // refused.
+        if self.inner.limits.count(&bucket).await? >= quota {
             let code = self.inner.key.submission_code(key);
             return match self.inner.cases.by_submission_key(key).await? {
                 Some(done) => self.registration_of(done, code),
                 None => Err(AppError::TooMany),
             };
         }
-        let (done, new) = self.register_once(Actor::Citizen, input, key, documents).await?;
-        if new {
-            self.inner.submissions.fail(from.to_string(), now);
-        }
-        Ok(done)
+        self.register_once(Actor::Citizen, input, key, documents, Some(bucket)).await
     }
 
     /// Registers a case at the counter (or from the post, a call, a fax) once per filled-in
@@ -313,28 +311,29 @@ impl App {
         if !who.role.may_register() {
             return Err(AppError::Forbidden("register cases"));
         }
-        Ok(self.register_once(who.actor.clone(), input, key, &[]).await?.0)
+        self.register_once(who.actor.clone(), input, key, &[], None).await
     }
 
-    /// Registers a filled-in form once; the registration, and whether it is new (false when
-    /// the form was registered before).
+    /// Registers a filled-in form once: sent again, it shows the registration it made. A new
+    /// registration counts against `quota` in its own transaction.
     async fn register_once(
         &self,
         actor: Actor,
         input: &RegisterCaseInput,
         key: &str,
         documents: &[PendingDocument],
-    ) -> Result<(Registration, bool), AppError> {
+        quota: Option<Bucket>,
+    ) -> Result<Registration, AppError> {
         let code = self.inner.key.submission_code(key);
         if let Some(done) = self.inner.cases.by_submission_key(key).await? {
-            return Ok((self.registration_of(done, code)?, false));
+            return self.registration_of(done, code);
         }
         let kept = self.keep_documents(documents).await?;
-        match self.register_with(actor, input, code.clone(), Some(key), kept).await {
-            Ok(done) => Ok((done, true)),
+        match self.register_with(actor, input, code.clone(), Some(key), kept, quota).await {
+            Ok(done) => Ok(done),
             // Two sends of one form raced: the other one registered it.
             Err(AppError::Store(e)) => match self.inner.cases.by_submission_key(key).await? {
-                Some(done) => Ok((self.registration_of(done, code)?, false)),
+                Some(done) => self.registration_of(done, code),
                 None => Err(AppError::Store(e)),
             },
             Err(other) => Err(other),
@@ -380,6 +379,7 @@ impl App {
         access_code: AccessCode,
         submission_key: Option<&str>,
         documents: Vec<NewDocument>,
+        counts_against: Option<Bucket>,
     ) -> Result<Registration, AppError> {
         let now = self.now();
         let case = self.parse_case(input, now)?;
@@ -391,6 +391,7 @@ impl App {
         };
         let case = NewCase {
             jobs,
+            counts_against,
             actor,
             access_digest: Some(self.inner.key.access_digest(&access_code)),
             submission_key: submission_key.map(str::to_string),
@@ -459,6 +460,7 @@ impl App {
                     documents: Vec::new(),
                     publish_consent: input.publish && kind == CaseKind::Suggestion,
                     jobs: Vec::new(),
+                    counts_against: None,
                 })
             }
             _ => Err(AppError::Invalid(f.0)),

@@ -69,9 +69,9 @@ struct Inner {
     key: PersonalDataKey,
     clock: Clock,
     tokens: tokens::TokenCache,
-    throttle: tracking::Throttle,
-    /// Online submissions per address per hour, and their count.
-    submissions: tracking::Throttle,
+    /// Quotas and throttles, counted in the store.
+    limits: harta_store::limits::Limits,
+    /// Online submissions one address may send in an hour.
     submission_quota: std::sync::atomic::AtomicU32,
     catalogue: catalogue::CatalogueCache,
     services: Services,
@@ -106,6 +106,7 @@ impl App {
                 audit: Audit::new(db.clone()),
                 decisions: Decisions::new(db.clone()),
                 publications: Publications::new(db.clone()),
+                limits: harta_store::limits::Limits::new(db.clone()),
                 jobs: Jobs::new(db.clone()),
                 letters: Letters::new(db.clone()),
                 letter_setup: std::sync::OnceLock::new(),
@@ -116,8 +117,6 @@ impl App {
                 key,
                 clock,
                 tokens: tokens::TokenCache::default(),
-                throttle: tracking::Throttle::default(),
-                submissions: tracking::Throttle::new(jiff::SignedDuration::from_hours(1)),
                 submission_quota: std::sync::atomic::AtomicU32::new(DEFAULT_SUBMISSIONS_PER_HOUR),
                 catalogue,
                 services,
@@ -136,6 +135,12 @@ impl App {
     /// `HARTA_SUBMISSIONS_PER_HOUR`; benchmarks raise it).
     pub fn set_submission_quota(&self, per_hour: u32) {
         self.inner.submission_quota.store(per_hour, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Deletes quota and throttle counts of windows that ended more than an hour ago (run
+    /// hourly by the server); returns how many.
+    pub async fn sweep_counts(&self) -> Result<u64, AppError> {
+        Ok(self.inner.limits.sweep(self.now() - jiff::SignedDuration::from_hours(2)).await?)
     }
 
     /// Where documents are kept.

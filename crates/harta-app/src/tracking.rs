@@ -1,9 +1,6 @@
 //! A citizen follows a case with its registry number and access code (no account). Guessing is
 //! throttled per address and per number, and every refused attempt is in the audit trail.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use harta_domain::access_code::AccessCode;
 use harta_domain::case::{Actor, CaseEvent};
 use harta_domain::deadline::DeadlineStatus;
@@ -11,20 +8,20 @@ use harta_domain::format::in_sofia;
 use harta_domain::text::Note;
 use harta_store::cases::Contact;
 use harta_store::cases::{CaseRecord, RecordedEvent};
+use harta_store::limits::Bucket;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::cases::{ContactInput, Fields, parse_contact};
 use crate::files::PendingDocument;
 use crate::{App, AppError, FieldError};
 
-/// Refused attempts allowed from one address within [`WINDOW`].
-pub const PER_ADDRESS: u32 = 20;
+/// Refused attempts allowed from one address within a [`WINDOW`] (a fixed quarter hour,
+/// counted in the store so that every replica sees them).
+pub const PER_ADDRESS: i64 = 20;
 /// Refused attempts allowed on one registry number within [`WINDOW`].
-pub const PER_NUMBER: u32 = 5;
-/// How long refused attempts are remembered.
+pub const PER_NUMBER: i64 = 5;
+/// The windows in which refused attempts are counted.
 pub const WINDOW: SignedDuration = SignedDuration::from_mins(15);
-/// Entries kept before old ones are forgotten, so a flood of addresses cannot exhaust memory.
-const MAX_ENTRIES: usize = 100_000;
 
 /// How long a citizen who showed the access code may act on the case without showing it again.
 pub const TICKET_LIFE: SignedDuration = SignedDuration::from_mins(60);
@@ -49,45 +46,6 @@ pub struct Tracked {
     pub letters: Vec<harta_store::letters::LetterRecord>,
 }
 
-/// Counts events per key (refused attempts, submissions) within a window, in this process's
-/// memory: enough to slow down one address or one number, and bounded in size.
-pub(crate) struct Throttle {
-    window: SignedDuration,
-    counts: Mutex<HashMap<String, (Timestamp, u32)>>,
-}
-
-impl Default for Throttle {
-    fn default() -> Self {
-        Self::new(WINDOW)
-    }
-}
-
-impl Throttle {
-    /// A throttle counting within `window`.
-    pub(crate) fn new(window: SignedDuration) -> Self {
-        Self { window, counts: Mutex::new(HashMap::new()) }
-    }
-
-    /// Whether `key` has reached `limit` within the window.
-    pub(crate) fn blocked(&self, key: &str, limit: u32, now: Timestamp) -> bool {
-        let map = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(key).is_some_and(|(since, n)| *n >= limit && now.duration_since(*since) < self.window)
-    }
-
-    /// Counts one more for `key`.
-    pub(crate) fn fail(&self, key: String, now: Timestamp) {
-        let mut map = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() >= MAX_ENTRIES {
-            map.retain(|_, (since, _)| now.duration_since(*since) < self.window);
-        }
-        let entry = map.entry(key).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-    }
-}
-
 impl App {
     /// The case with this number, if the access code is its code. A number that does not
     /// parse or does not exist and a wrong code all get the same answer, so the form tells a
@@ -95,10 +53,10 @@ impl App {
     /// attempts are refused for a while without being checked.
     pub async fn track(&self, number: &str, code: &str, from: &str) -> Result<Tracked, AppError> {
         let now = self.now();
-        let number_key = format!("n:{}", number.trim());
-        let address_key = format!("a:{from}");
-        let throttle = &self.inner.throttle;
-        if throttle.blocked(&address_key, PER_ADDRESS, now) || throttle.blocked(&number_key, PER_NUMBER, now) {
+        let by_address = Bucket::at(format!("track-address {from}"), now, WINDOW);
+        let by_number = Bucket::at(format!("track-number {}", number.trim()), now, WINDOW);
+        let limits = &self.inner.limits;
+        if limits.count(&by_address).await? >= PER_ADDRESS || limits.count(&by_number).await? >= PER_NUMBER {
             return Err(AppError::TooMany);
         }
         let found = match (self.charter().registry.parse(number.trim()), AccessCode::parse(code)) {
@@ -111,8 +69,7 @@ impl App {
             _ => None,
         };
         let Some(case) = found else {
-            throttle.fail(address_key, now);
-            throttle.fail(number_key, now);
+            limits.add(&[by_address, by_number]).await?;
             self.inner.audit.record(now, "citizen", "track_refused", number.trim(), &format!("from {from}")).await?;
             return Err(AppError::NotFound("a case with this number and access code".into()));
         };

@@ -101,6 +101,9 @@ pub struct NewCase {
     pub publish_consent: bool,
     /// Work to do once the case is stored (acknowledge it by e-mail), written with it.
     pub jobs: Vec<crate::jobs::NewJob>,
+    /// A quota this registration counts against (its address's online submissions this hour),
+    /// counted in the same transaction: a resent form registers nothing and counts nothing.
+    pub counts_against: Option<crate::limits::Bucket>,
 }
 
 /// A document to record with a case; its content is kept by the caller under `sha256`.
@@ -326,6 +329,13 @@ async fn write_batch(
         }
         let units: Vec<&str> = cases.iter().map(|c| c.unit.as_str()).collect();
         tx.insert_cases(&mut rows).await.map_err(|e| constraint(e, &format!("unit {}", units.join(" or "))))?;
+        let mut counted: BTreeMap<&crate::limits::Bucket, i64> = BTreeMap::new();
+        for bucket in cases.iter().filter_map(|c| c.counts_against.as_ref()) {
+            *counted.entry(bucket).or_default() += 1;
+        }
+        for (bucket, n) in counted {
+            crate::limits::add_to_bucket!(&mut *tx, bucket, n);
+        }
         tx.commit().await?;
         Ok(done)
     })

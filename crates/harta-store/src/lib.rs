@@ -23,6 +23,7 @@ pub mod calendar;
 pub mod cases;
 pub mod jobs;
 pub mod letters;
+pub mod limits;
 pub mod publications;
 mod rows;
 pub mod seed;

@@ -76,6 +76,9 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
                         Ok(n) => tracing::info!(removed = n, "old uploads swept"),
                         Err(e) => tracing::warn!(error = %e, "sweeping old uploads failed"),
                     }
+                    if let Err(e) = app.sweep_counts().await {
+                        tracing::warn!(error = %e, "sweeping old quota counts failed");
+                    }
                 }
             }
         })

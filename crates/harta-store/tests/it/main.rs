@@ -6,5 +6,6 @@ mod audit;
 mod calendar;
 mod cases;
 mod jobs;
+mod limits;
 mod seed;
 mod support;

@@ -61,6 +61,7 @@ pub fn letter(at: &str, unit: &str) -> NewCase {
         submission_key: None,
         documents: Vec::new(),
         jobs: Vec::new(),
+        counts_against: None,
         publish_consent: false,
     }
 }

@@ -317,6 +317,12 @@ async fn one_address_sends_at_most_its_quota_of_submissions_an_hour() {
         assert_eq!(sent[1].2.status, 200);
         assert_eq!(sent[2].2.status, 429);
         assert!(text(&sent[2].2).contains("Твърде много подадени искания"));
+        // Counted in the store: another replica refuses this address's new forms too.
+        let other = crate::support::replica(&s).await;
+        other.set_submission_quota(2);
+        let input = harta_app::cases::RegisterCaseInput::default();
+        let refused = other.submit_online(&input, "another-form", &[], "127.0.0.1").await;
+        assert!(matches!(refused, Err(harta_app::AppError::TooMany)), "{refused:?}");
         assert_eq!(case_count(&s).await, 2);
         // A form already registered still shows its receipt.
         let (csrf, draft) = (&sent[0].0, &sent[0].1);
@@ -360,6 +366,9 @@ async fn wrong_codes_are_refused_audited_and_throttled() {
         let blocked = v.post("/track", &[("csrf", &csrf), ("number", &number), ("code", &code)]).await;
         assert_eq!(blocked.status, 429);
         assert!(text(&blocked).contains("Твърде много неуспешни опити"));
+        // The count is in the store: another replica refuses as well.
+        let other = crate::support::replica(&s).await;
+        assert!(matches!(other.track(&number, &code, "10.0.0.9").await, Err(harta_app::AppError::TooMany)));
         s.set_now("2026-11-25T12:46:00Z");
         let later = v.post("/track", &[("csrf", &csrf), ("number", &number), ("code", &code)]).await;
         assert_eq!(later.status, 200);

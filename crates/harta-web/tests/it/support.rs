@@ -51,15 +51,16 @@ pub async fn start(db: TestDb, now: &str) -> Server {
     Server { addr, files, app, db, clock }
 }
 
-/// A second App over the same store (another replica), with the shipped files.
+/// A second App over the same store (another replica), with the shipped files and the
+/// server's clock.
 pub async fn replica(s: &Server) -> App {
     let charter = Charter::from_toml(CHARTER).unwrap();
     let catalogue = Catalogue::from_toml(CATALOGUE, &charter).unwrap();
     let key = PersonalDataKey::from_hex(&PersonalDataKey::generate().unwrap()).unwrap();
+    let read = s.clock.clone();
+    let now = move || Timestamp::from_millisecond(read.load(Ordering::SeqCst)).unwrap();
     let (app, _writer) =
-        App::start(s.db.db.clone(), charter, catalogue, Files::new(&s.files), key, Arc::new(Timestamp::now))
-            .await
-            .unwrap();
+        App::start(s.db.db.clone(), charter, catalogue, Files::new(&s.files), key, Arc::new(now)).await.unwrap();
     app
 }
 

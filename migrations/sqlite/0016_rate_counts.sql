@@ -1,0 +1,9 @@
+-- Quotas and throttles that hold across replicas: online submissions per address per hour,
+-- refused tracking attempts per address and per registry number per quarter hour. One row per
+-- key and window; old windows are swept hourly.
+CREATE TABLE rate_counts (
+    bucket TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (bucket, window_start)
+);
