@@ -51,6 +51,18 @@ impl App {
                 .with_code("numbering"),
             ]));
         }
+        // Units are never removed: cases, staff and services refer to them.
+        let removed: Vec<&str> =
+            current.units.iter().map(|u| u.code.as_str()).filter(|code| charter.unit(code).is_none()).collect();
+        if !removed.is_empty() {
+            return Err(AppError::Invalid(vec![
+                FieldError::new(
+                    "units",
+                    format!("units cannot be removed (cases refer to them): {}", removed.join(", ")),
+                )
+                .with_code("units_removed"),
+            ]));
+        }
         let version = self.inner.admin.put_charter(&charter, text).await?;
         self.install_charter(charter, version);
         self.inner

@@ -133,6 +133,8 @@ pub(super) async fn save(
                 .map(|e| {
                     let text = if e.code == "numbering" {
                         l.t("staff-charter-numbering")
+                    } else if e.code == "units_removed" {
+                        l.t("staff-charter-units-removed")
                     } else {
                         l.t_args("staff-charter-invalid", &[("field", &e.field), ("detail", &e.message)])
                     };

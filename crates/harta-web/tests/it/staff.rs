@@ -1046,6 +1046,11 @@ async fn administrators_change_the_charter_in_force_on_every_replica() {
         let renumbered = current.replace("office = \"РКС\"", "office = \"ХХХ\"");
         let refused = admin.post("/staff/charter", &[("csrf", &csrf), ("charter", &renumbered)]).await;
         assert!(text(&refused).contains("форматът на входящите номера"), "{}", text(&refused));
+        let start = current.find("[[units]]\ncode = \"mayor\"").unwrap();
+        let end = start + 1 + current[start + 1..].find("[[units]]").unwrap();
+        let without_mayor = format!("{}{}", &current[..start], &current[end..]);
+        let refused = admin.post("/staff/charter", &[("csrf", &csrf), ("charter", &without_mayor)]).await;
+        assert!(text(&refused).contains("звената не могат да се премахват"), "{}", text(&refused));
         assert_eq!(s.app.charter().at_risk_working_days, 2);
 
         // Complaints now within 5 working days, at risk from 3 days left.
