@@ -115,10 +115,22 @@ impl App {
     /// this every second; a job that fails is tried again later with back-off.
     pub async fn run_jobs(&self, delivery: &Delivery) -> Result<usize, AppError> {
         let jobs = self.inner.jobs.claim(self.now(), LEASE, BATCH).await?;
-        for job in &jobs {
-            self.run_job(job, delivery).await?;
+        let claimed = jobs.len();
+        // The batch's mails go out side by side: a slow mail server is waited for once, not
+        // once per mail.
+        let mut running = tokio::task::JoinSet::new();
+        for job in jobs {
+            let (app, delivery) = (self.clone(), delivery.clone());
+            running.spawn(async move { app.run_job(&job, &delivery).await });
         }
-        Ok(jobs.len())
+        let mut first_error = None;
+        while let Some(done) = running.join_next().await {
+            let result = done.map_err(|e| AppError::Conflict(format!("a job stopped: {e}"))).and_then(|r| r);
+            if let Err(e) = result {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(claimed), Err)
     }
 
     /// How many jobs wait to be done.
