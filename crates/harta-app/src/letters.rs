@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use harta_domain::case::CaseEvent;
 use harta_domain::format::{date_bg, in_sofia};
-use harta_domain::letters::{ContactBlock, ContactParts, LetterKind};
+use harta_domain::letters::{ContactBlock, ContactParts, GAP, LetterKind};
 use harta_domain::plain::{Advice, advise};
 use harta_domain::text::{Body, Subject};
 use harta_store::cases::CaseRecord;
@@ -123,7 +123,8 @@ impl App {
         let mut values: BTreeMap<&str, String> = BTreeMap::from([
             ("number", case.registry_number.clone()),
             ("received", date_bg(in_sofia(case.received_at).date())),
-            ("due", date_bg(case.due)),
+            // The date promised at registration: a holding reply names the new one as {new_due}.
+            ("due", date_bg(case.original_due)),
             ("subject", case.subject.clone()),
             ("name", case.party.name.clone()),
             ("track_url", format!("{}/track", self.letter_setup()?.public_url.trim_end_matches('/'))),
@@ -360,8 +361,15 @@ fn check_texts(draft: &LetterDraft) -> Result<(String, String, String), AppError
     let subject = Subject::parse(&draft.subject).map_err(|e| errors.push(FieldError::coded("subject", &e))).ok();
     let body = Body::parse(&draft.body).map_err(|e| errors.push(FieldError::coded("body", &e))).ok();
     let next = Body::parse(&draft.next).map_err(|e| errors.push(FieldError::coded("next", &e))).ok();
+    for (field, text) in [("subject", &draft.subject), ("body", &draft.body), ("next", &draft.next)] {
+        if text.contains(GAP) {
+            errors.push(FieldError::new(field, format!("still has a gap {GAP} to fill")).with_code("gap"));
+        }
+    }
     match (subject, body, next) {
-        (Some(s), Some(b), Some(n)) => Ok((s.as_str().to_string(), b.as_str().to_string(), n.as_str().to_string())),
+        (Some(s), Some(b), Some(n)) if errors.is_empty() => {
+            Ok((s.as_str().to_string(), b.as_str().to_string(), n.as_str().to_string()))
+        }
         _ => Err(AppError::Invalid(errors)),
     }
 }

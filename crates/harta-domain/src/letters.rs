@@ -46,7 +46,7 @@ impl LetterKind {
 pub const PLACEHOLDERS: &[&str] = &[
     "number",       // the case's registry number
     "received",     // the date it was received, 25.11.2026
-    "due",          // the due date in force
+    "due",          // the due date promised at registration
     "subject",      // the case's subject
     "name",         // the person's name
     "what",         // information requested
@@ -57,6 +57,10 @@ pub const PLACEHOLDERS: &[&str] = &[
     "summary",      // the answer recorded
     "track_url",    // where to follow the case online
 ];
+
+/// What a draft shows where the case has no value for a placeholder (no information was
+/// requested yet, say): a letter with a gap left cannot be issued.
+pub const GAP: &str = "[…]";
 
 /// How one kind of letter is written; `{name}` marks a placeholder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +93,8 @@ impl LetterTemplate {
         Ok(())
     }
 
-    /// The template with its placeholders filled in; a value not given leaves an empty place.
+    /// The template with its placeholders filled in; a value not given leaves [`GAP`] for the
+    /// officer to fill.
     pub fn fill(&self, values: &BTreeMap<&str, String>) -> (String, String, String) {
         (fill(&self.subject, values), fill(&self.body, values), fill(&self.next, values))
     }
@@ -108,7 +113,7 @@ fn fill(text: &str, values: &BTreeMap<&str, String>) -> String {
         out.push_str(&rest[..open]);
         match rest[open + 1..].split_once('}') {
             Some((name, after)) if PLACEHOLDERS.contains(&name) => {
-                out.push_str(values.get(name).map_or("", String::as_str));
+                out.push_str(values.get(name).map_or(GAP, String::as_str));
                 rest = after;
             }
             _ => {
@@ -214,7 +219,7 @@ mod tests {
         let values = BTreeMap::from([("number", "РКС26-ГР94-15".to_string()), ("subject", "Лампа".to_string())]);
         let (subject, body, next) = t.fill(&values);
         assert_eq!(subject, "Вх. № РКС26-ГР94-15");
-        assert_eq!(body, "Получихме „Лампа“ на . {unknown");
+        assert_eq!(body, "Получихме „Лампа“ на […]. {unknown");
         assert_eq!(next, "Нищо.");
         let wrong = template("До {срок}.").check("letters.answer").unwrap_err();
         assert_eq!(wrong.field, "letters.answer.body");

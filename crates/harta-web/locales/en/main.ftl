@@ -483,3 +483,4 @@ staff-charter-saved = The charter is saved and in force.
 staff-charter-invalid = The charter is not saved: the field “{ $field }” is wrong ({ $detail }).
 staff-charter-numbering = The charter is not saved: the administration's code, the registry number format and the nomenclature indexes cannot change while harta runs. Change them in the charter file at the start of a year.
 staff-charter-units-removed = The charter is not saved: units cannot be removed, since cases, staff and services refer to them. Their names, phones and reception hours can change.
+err-gap = Fill in the place marked […] in “{ $field }”.

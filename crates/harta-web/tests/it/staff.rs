@@ -914,6 +914,20 @@ async fn officers_issue_letters_with_their_contact_block_and_citizens_read_them(
         assert!(text(&page).contains(&format!("Писмо изх. № {outgoing} е издадено.")), "{}", text(&page));
         assert!(text(&page).contains("Издадено писмо: ") && text(&page).contains(&outgoing));
 
+        // Nothing was requested yet: the draft leaves gaps, and a letter with a gap is not issued.
+        let request = b.get(&format!("{case}/letters/new?kind=information_request")).await;
+        let gaps = textarea(&request, "body");
+        assert!(gaps.contains("[…]"), "{gaps}");
+        let mut fields = form("issue", &gaps, &textarea(&request, "next"));
+        fields[1].1 = "information_request".into();
+        fields[2].1 = field(&request, "subject");
+        let refused = send(&mut b, &path, fields).await;
+        assert_eq!(refused.status, 422);
+        assert!(
+            text(&refused).contains("Попълнете мястото, отбелязано с […], в „Текст на писмото“."),
+            "{}",
+            text(&refused)
+        );
         let answer = b.get(&format!("{case}/letters/new?kind=answer")).await;
         let mut fields = form("issue", "Поправихме лампата.", "Не е нужно да правите нищо.");
         fields[1].1 = "answer".into();
