@@ -84,6 +84,23 @@ enum AdminCommand {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The charter in force (administrators also edit it at /staff/charter).
+    Charter {
+        #[command(subcommand)]
+        command: CharterCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CharterCommand {
+    /// Put a charter file in force, checked as at start-up (running servers take it up within a
+    /// second). Once a charter was edited in the workspace, this is how a file wins again.
+    Load {
+        /// The charter file (TOML).
+        file: std::path::PathBuf,
+    },
+    /// Print the charter in force.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]
@@ -314,6 +331,16 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
             }
             Verdict::Broken { at, why } => Err(anyhow!("audit trail broken at entry {at}: {why}")),
         },
+        AdminCommand::Charter { command: CharterCommand::Load { file } } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            app.update_charter(&operator(), &text).await.map_err(app_error)?;
+            println!("{} is in force", file.display());
+            Ok(())
+        }
+        AdminCommand::Charter { command: CharterCommand::Show } => {
+            print!("{}", app.charter_text(&operator()).await.map_err(app_error)?);
+            Ok(())
+        }
         AdminCommand::Calendar { command: DecisionCommand::List } => {
             for d in app.added_decisions().await? {
                 let decision = &d.decision;

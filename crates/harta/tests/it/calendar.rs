@@ -123,3 +123,24 @@ fn a_wrong_charter_value_stops_the_program_naming_file_and_field() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("port"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_charter_file_is_put_in_force_and_shown_and_a_wrong_one_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = include_str!("../../../../charters/krasno-selo.toml");
+    let file = dir.path().join("reviewed.toml");
+    std::fs::write(&file, shipped.replace("at_risk_working_days = 2", "at_risk_working_days = 4")).unwrap();
+    let o = harta(dir.path(), &["admin", "charter", "load", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shown = stdout(&harta(dir.path(), &["admin", "charter", "show"]));
+    assert!(shown.contains("at_risk_working_days = 4"), "{shown}");
+
+    std::fs::write(&file, shipped.replace("office = \"РКС\"", "office = \"ХХХ\"")).unwrap();
+    let o = harta(dir.path(), &["admin", "charter", "load", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("registry: the administration's code, the registry format"), "{}", stderr(&o));
+    std::fs::write(&file, "[administration\n").unwrap();
+    let o = harta(dir.path(), &["admin", "charter", "load", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stdout(&harta(dir.path(), &["admin", "charter", "show"])).contains("at_risk_working_days = 4"));
+}
