@@ -211,4 +211,9 @@ impl App {
     pub async fn staff(&self) -> Result<Vec<harta_store::admin::StaffRecord>, AppError> {
         Ok(self.inner.admin.staff().await?)
     }
+
+    /// One member of staff, if there is one with this id.
+    pub async fn staff_member(&self, id: i64) -> Result<Option<harta_store::admin::StaffRecord>, AppError> {
+        Ok(self.inner.admin.member(id).await?)
+    }
 }

@@ -75,10 +75,11 @@ impl App {
     /// Re-reads the charter if another replica (or a page) changed the stored one (run every
     /// second by the server).
     pub async fn refresh_charter(&self) -> Result<(), AppError> {
-        let Some((version, text)) = self.inner.admin.stored_charter().await? else { return Ok(()) };
-        if version == 0 || version == self.charter_version() {
+        let stored = self.inner.admin.charter_version().await?;
+        if stored == 0 || stored == self.charter_version() {
             return Ok(());
         }
+        let Some((version, text)) = self.inner.admin.stored_charter().await? else { return Ok(()) };
         match Charter::from_toml(&text) {
             Ok(charter) => self.install_charter(charter, version),
             // Only a checked charter is ever stored: this one was changed outside harta.

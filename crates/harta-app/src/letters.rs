@@ -287,7 +287,7 @@ impl App {
             ..ContactParts::default()
         };
         if let harta_domain::case::Actor::Staff { id } = &who.actor
-            && let Some(me) = self.inner.admin.staff().await?.into_iter().find(|s| s.id == id.0)
+            && let Some(me) = self.inner.admin.member(id.0).await?
         {
             // Staff of no unit (a manager, an administrator) answer for the administration.
             parts.unit = match me.unit.as_deref() {

@@ -4,5 +4,4 @@
 
 pub mod mail;
 #[cfg(feature = "testing")]
-#[allow(clippy::expect_used, clippy::unwrap_used)] // a test harness fails loudly
 pub mod testing;

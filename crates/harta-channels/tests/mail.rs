@@ -15,7 +15,7 @@ fn mail(to: &str) -> Mail {
 
 #[tokio::test]
 async fn an_smtp_server_receives_the_mail_in_cyrillic() {
-    let peer = SmtpPeer::start();
+    let peer = SmtpPeer::start().unwrap();
     let out = Outgoing::smtp(&peer.url, "Район „Красно село“ <office@krasnoselo.net>").unwrap();
     out.send(&mail("maria@example.bg")).await.unwrap();
     let got = peer.received();
@@ -27,7 +27,7 @@ async fn an_smtp_server_receives_the_mail_in_cyrillic() {
 
 #[tokio::test]
 async fn a_refused_mailbox_is_permanent_and_a_server_that_is_down_is_not() {
-    let peer = SmtpPeer::start();
+    let peer = SmtpPeer::start().unwrap();
     let out = Outgoing::smtp(&peer.url, "office@krasnoselo.net").unwrap();
     let refused = out.send(&mail("nobody@example.bg")).await.unwrap_err();
     assert!(refused.permanent, "{refused}");

@@ -128,6 +128,17 @@ impl Admin {
         })
     }
 
+    /// The stored charter's version (0 while never edited from a page): a cheap check, run
+    /// every second, before the text is read.
+    pub async fn charter_version(&self) -> Result<i64> {
+        on_db!(read & self.db, |pool| {
+            let version: Option<i64> = sqlx::query_scalar("SELECT charter_version FROM administration WHERE id = 1")
+                .fetch_optional(pool)
+                .await?;
+            Ok(version.unwrap_or(0))
+        })
+    }
+
     /// Stores an edited charter (already checked) with its units, as the next version; returns it.
     pub async fn put_charter(&self, charter: &Charter, charter_text: &str) -> Result<i64> {
         on_db!(&self.db, |pool| {
@@ -229,25 +240,18 @@ impl Admin {
     /// The staff directory, by employee number.
     pub async fn staff(&self) -> Result<Vec<StaffRecord>> {
         on_db!(read & self.db, |pool| {
-            let rows = sqlx::query(
-                "SELECT id, employee_number, name, role, unit_code, email, phone, active FROM staff ORDER BY employee_number",
-            )
-            .fetch_all(pool)
-            .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(StaffRecord {
-                        id: r.try_get("id")?,
-                        employee_number: r.try_get("employee_number")?,
-                        name: r.try_get("name")?,
-                        role: r.try_get("role")?,
-                        unit: r.try_get("unit_code")?,
-                        email: r.try_get("email")?,
-                        phone: r.try_get("phone")?,
-                        active: r.try_get::<i64, _>("active")? != 0,
-                    })
-                })
-                .collect()
+            let sql = format!("SELECT {STAFF_COLUMNS} FROM staff ORDER BY employee_number");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
+            rows.iter().map(staff_record).collect()
+        })
+    }
+
+    /// One member of staff.
+    pub async fn member(&self, id: i64) -> Result<Option<StaffRecord>> {
+        on_db!(read & self.db, |pool| {
+            let sql = format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = $1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+            row.as_ref().map(staff_record).transpose()
         })
     }
 
@@ -361,4 +365,27 @@ impl Admin {
             .transpose()
         })
     }
+}
+
+/// The columns [`staff_record`] reads.
+const STAFF_COLUMNS: &str = "id, employee_number, name, role, unit_code, email, phone, active";
+
+/// A staff row as a record.
+fn staff_record<R: Row>(r: &R) -> Result<StaffRecord>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(StaffRecord {
+        id: r.try_get("id")?,
+        employee_number: r.try_get("employee_number")?,
+        name: r.try_get("name")?,
+        role: r.try_get("role")?,
+        unit: r.try_get("unit_code")?,
+        email: r.try_get("email")?,
+        phone: r.try_get("phone")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+    })
 }

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
@@ -15,7 +15,7 @@ use harta_domain::deadline::DeadlineStatus;
 use harta_domain::format::{date_bg, in_sofia, time_bg};
 use serde::Deserialize;
 
-use super::upload::{FormError, read_form};
+use super::upload::{FormError, Read, read_form};
 use super::{Chrome, ShownError, Visit, error_for};
 
 pub(super) fn router() -> Router<App> {
@@ -172,15 +172,11 @@ pub(super) struct FollowUp {
 }
 
 async fn information(State(app): State<App>, visit: Visit, request: Request) -> Response {
-    let headers = request.headers().clone();
     let l = visit.l();
-    let (p, documents, refused_files) = match read_form::<FollowUp>(&app, request, true).await {
+    let (p, documents, refused_files) = match follow_up_form(&app, &visit, request, true).await {
         Ok(read) => read,
-        Err(e) => return unreadable(&app, &visit, e),
+        Err(refusal) => return refusal,
     };
-    if let Some(refusal) = forged(&app, &visit, &headers, &p) {
-        return refusal;
-    }
     if !refused_files.is_empty() {
         let errors = refused_files
             .iter()
@@ -196,14 +192,10 @@ async fn information(State(app): State<App>, visit: Visit, request: Request) -> 
 }
 
 async fn contact(State(app): State<App>, visit: Visit, request: Request) -> Response {
-    let headers = request.headers().clone();
-    let p = match read_form::<FollowUp>(&app, request, false).await {
+    let p = match follow_up_form(&app, &visit, request, false).await {
         Ok((p, _, _)) => p,
-        Err(e) => return unreadable(&app, &visit, e),
+        Err(refusal) => return refusal,
     };
-    if let Some(refusal) = forged(&app, &visit, &headers, &p) {
-        return refusal;
-    }
     let input = ContactInput {
         email: Some(p.email.clone()),
         phone: Some(p.phone.clone()),
@@ -216,14 +208,10 @@ async fn contact(State(app): State<App>, visit: Visit, request: Request) -> Resp
 
 /// A letter of the case as PDF, for the citizen holding its tracking ticket.
 async fn letter(State(app): State<App>, visit: Visit, request: Request) -> Response {
-    let headers = request.headers().clone();
-    let p = match read_form::<FollowUp>(&app, request, false).await {
+    let p = match follow_up_form(&app, &visit, request, false).await {
         Ok((p, _, _)) => p,
-        Err(e) => return unreadable(&app, &visit, e),
+        Err(refusal) => return refusal,
     };
-    if let Some(refusal) = forged(&app, &visit, &headers, &p) {
-        return refusal;
-    }
     let Ok(n) = p.letter.trim().parse::<i64>() else {
         return super::not_found(&visit, &app.charter());
     };
@@ -235,13 +223,17 @@ async fn letter(State(app): State<App>, visit: Visit, request: Request) -> Respo
     }
 }
 
-/// A follow-up form without this visitor's anti-forgery token is refused before anything is
-/// done.
-fn forged(app: &App, visit: &Visit, headers: &HeaderMap, p: &FollowUp) -> Option<Response> {
-    (!visit.csrf_ok(headers, &p.csrf)).then(|| {
+/// A follow-up form as sent (with its documents, where `files`), or the page to answer with:
+/// a body that is not a form, or a form without this visitor's anti-forgery token, is refused
+/// before anything is done.
+async fn follow_up_form(app: &App, visit: &Visit, request: Request, files: bool) -> Result<Read<FollowUp>, Response> {
+    let headers = request.headers().clone();
+    let read = read_form::<FollowUp>(app, request, files).await.map_err(|e| unreadable(app, visit, e))?;
+    if !visit.csrf_ok(&headers, &read.0.csrf) {
         let errors = vec![ShownError { id: "number".into(), text: visit.l().t("err-csrf") }];
-        form_page(app, visit, String::new(), errors, StatusCode::FORBIDDEN)
-    })
+        return Err(form_page(app, visit, String::new(), errors, StatusCode::FORBIDDEN));
+    }
+    Ok(read)
 }
 
 /// The case page after a follow-up form: confirmed, or with the problems and what was typed.

@@ -59,8 +59,8 @@ async fn page(
     if !may_edit(session, id) {
         return forbidden(app, visit);
     }
-    let member = match app.staff().await {
-        Ok(all) => all.into_iter().find(|s| s.id == id),
+    let member = match app.staff_member(id).await {
+        Ok(member) => member,
         Err(e) => return crate::public::failure(app, visit, &e),
     };
     let Some(member) = member else {

@@ -469,16 +469,8 @@ async fn case_page(
     Path(number): Path<String>,
     Query(d): Query<Done>,
 ) -> Response {
-    let notice = match (d.done.is_empty(), d.letter.parse::<i64>()) {
-        (_, Ok(n)) => app
-            .letters(&session.principal, &number)
-            .await
-            .ok()
-            .and_then(|all| all.into_iter().find(|l| l.n == n))
-            .map(|l| visit.l().ts("letter-issued", "number", &l.number)),
-        (false, _) => Some(visit.l().t("staff-done")),
-        _ => None,
-    };
+    // A letter just issued is confirmed by the case page itself, which lists the letters.
+    let notice = (!d.done.is_empty()).then(|| visit.l().t("staff-done"));
     show_case(&app, &visit, &session, &number, Vec::new(), notice, StatusCode::OK).await
 }
 
@@ -497,7 +489,10 @@ async fn show_case(
         Err(AppError::NotFound(_)) => return crate::public::not_found(visit, &app.charter()),
         Err(e) => return crate::public::failure(app, visit, &e),
     };
-    let staff = app.staff().await.unwrap_or_default();
+    let staff = match app.staff().await {
+        Ok(staff) => staff,
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
     let name_of = |id: StaffId| {
         staff
             .iter()
@@ -547,15 +542,21 @@ async fn show_case(
         .map(|s| (s.id, format!("{} ({})", s.name, s.employee_number)))
         .collect();
     let letters = match app.letters(&session.principal, number).await {
-        Ok(all) => all
-            .into_iter()
-            .map(|x| {
-                let kind = l.t(&format!("letter-kind-{}", x.kind.as_str()));
-                (x.n, x.number, kind, x.subject, date_bg(in_sofia(x.issued_at).date()))
-            })
-            .collect(),
+        Ok(all) => all,
         Err(e) => return crate::public::failure(app, visit, &e),
     };
+    let issued = Query::<Done>::try_from_uri(&visit.uri).ok().and_then(|q| q.letter.parse::<i64>().ok());
+    let notice = notice.or_else(|| {
+        let letter = letters.iter().find(|x| Some(x.n) == issued)?;
+        Some(l.ts("letter-issued", "number", &letter.number))
+    });
+    let letters = letters
+        .into_iter()
+        .map(|x| {
+            let kind = l.t(&format!("letter-kind-{}", x.kind.as_str()));
+            (x.n, x.number, kind, x.subject, date_bg(in_sofia(x.issued_at).date()))
+        })
+        .collect();
     let page = CasePage {
         c: visit.chrome(&app.charter(), "staff"),
         who: session.name.clone(),
@@ -842,15 +843,17 @@ fn intake_with(
 }
 
 /// A blank counter form with its own key.
-fn blank_intake(app: &App) -> Intake {
-    let key = harta_app::secrets::random_bytes::<16>().map(|b| harta_app::secrets::hex(&b)).unwrap_or_default();
-    Intake {
+fn blank_intake(app: &App) -> Result<Intake, AppError> {
+    let key = harta_app::secrets::random_bytes::<16>()
+        .map(|b| harta_app::secrets::hex(&b))
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    Ok(Intake {
         key,
         kind: "letter".into(),
         channel: "counter".into(),
         unit: app.charter().default_unit.clone(),
         ..Intake::default()
-    }
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -887,7 +890,11 @@ async fn intake_page(
             Err(e) => return crate::public::failure(&app, &visit, &e),
         }
     };
-    intake_with(&app, &visit, &session, blank_intake(&app), q.find, found, Vec::new(), StatusCode::OK)
+    let blank = match blank_intake(&app) {
+        Ok(blank) => blank,
+        Err(e) => return crate::public::failure(&app, &visit, &e),
+    };
+    intake_with(&app, &visit, &session, blank, q.find, found, Vec::new(), StatusCode::OK)
 }
 
 /// The counter form filled in with a person found (the details were on the page already; the
@@ -896,6 +903,10 @@ async fn prefill(State(app): State<App>, SignedIn(session): SignedIn, visit: Vis
     if p.csrf != session.csrf {
         return forbidden(&app, &visit);
     }
+    let blank = match blank_intake(&app) {
+        Ok(blank) => blank,
+        Err(e) => return crate::public::failure(&app, &visit, &e),
+    };
     let f = Intake {
         party_type: p.party_type,
         name: p.name,
@@ -903,7 +914,7 @@ async fn prefill(State(app): State<App>, SignedIn(session): SignedIn, visit: Vis
         phone: p.phone,
         address: p.address,
         preferred: p.preferred,
-        ..blank_intake(&app)
+        ..blank
     };
     intake_form(&app, &visit, &session, f, Vec::new(), StatusCode::OK)
 }
