@@ -33,6 +33,12 @@ impl Role {
         !matches!(self, Self::Auditor)
     }
 
+    /// Whether the role may register a case as received further back than the charter allows
+    /// without approval (its own approval: a head of unit or above).
+    pub fn may_approve_backdating(self) -> bool {
+        matches!(self, Self::HeadOfUnit | Self::Manager | Self::Administrator)
+    }
+
     /// Whether the role may change the calendar, staff and tokens.
     pub fn may_administer(self) -> bool {
         matches!(self, Self::Administrator)

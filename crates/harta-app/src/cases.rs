@@ -4,6 +4,8 @@ use harta_domain::Coded;
 use harta_domain::access_code::AccessCode;
 use harta_domain::case::Actor;
 use harta_domain::case::{CaseKind, Channel, PreferredChannel, State};
+use harta_domain::catalogue::TierKind;
+use harta_domain::deadline::DeadlineRule;
 use harta_domain::deadline::DeadlineStatus;
 use harta_domain::format::in_sofia;
 use harta_domain::identifiers::{Egn, Eik, Email, Lnch, Phone};
@@ -13,7 +15,7 @@ use harta_domain::text::{Address, Body, Name, Subject};
 use harta_store::StoreError;
 use harta_store::cases::{
     CaseFilter, CaseRecord, CaseSummary, Contact, NewCase, NewDocument, NewParty, PartyRecord, RecordedEvent,
-    SealedNationalId,
+    SealedNationalId, ServiceRef,
 };
 use harta_store::limits::Bucket;
 use jiff::civil::Date;
@@ -45,6 +47,14 @@ pub struct RegisterCaseInput {
     /// The language the person wrote in (`bg`, the default, or `en`): acknowledgements and
     /// letters speak it.
     pub language: Option<String>,
+    /// A service request's service: its number in the catalogue (`2079`). Required for a
+    /// service request, refused for other kinds.
+    pub service: Option<String>,
+    /// The tier asked for (`ordinary`, `fast`, `express`); the service's first tier if absent.
+    pub tier: Option<String>,
+    /// The day of receipt as the registry has it (`YYYY-MM-DD`, the date on the envelope or
+    /// the fax), when earlier than today; staff only.
+    pub received_on: Option<String>,
 }
 
 /// The person or organisation, unchecked.
@@ -87,6 +97,16 @@ pub struct Registration {
     pub unit: String,
     /// The code with which the citizen follows the case online (shown once, stored digested).
     pub access_code: AccessCode,
+    /// The service and tier of a service request.
+    pub service: Option<ServiceRef>,
+    /// How its deadline was counted: the tier's rule, or the commitment's working days.
+    pub deadline: DeadlineRule,
+    /// The day of receipt, when earlier than the registration.
+    pub received_on: Option<Date>,
+    /// Its subject, as registered (a service request's is its service).
+    pub subject: String,
+    /// Who it is from.
+    pub applicant: String,
 }
 
 /// A case as a caller may see it, with how its deadline stands today.
@@ -194,6 +214,29 @@ pub(crate) fn parse_contact(
     Contact { email, phone, address, preferred_channel }
 }
 
+/// Who registers a case: a citizen online, or staff (at the counter, through the API).
+#[derive(Clone, Copy)]
+enum Registrant<'a> {
+    Citizen,
+    Staff(&'a Principal),
+}
+
+impl Registrant<'_> {
+    fn actor(self) -> Actor {
+        match self {
+            Self::Citizen => Actor::Citizen,
+            Self::Staff(who) => who.actor.clone(),
+        }
+    }
+
+    fn audit_name(self) -> String {
+        match self {
+            Self::Citizen => "citizen".into(),
+            Self::Staff(who) => who.audit_name(),
+        }
+    }
+}
+
 /// Collects field errors while parsing, so the caller hears about every field at once.
 #[derive(Default)]
 pub(crate) struct Fields(pub(crate) Vec<FieldError>);
@@ -263,13 +306,13 @@ impl App {
             return Err(AppError::Forbidden("register cases"));
         }
         let code = AccessCode::from_bytes(&random_bytes::<20>().map_err(|e| AppError::Conflict(e.to_string()))?);
-        self.register_with(who.actor.clone(), &input, code, None, Vec::new(), None).await
+        self.register_with(Registrant::Staff(who), &input, code, None, Vec::new(), None).await
     }
 
     /// Checks a citizen's online submission without registering it (the check-your-answers
     /// step): the same rules as registration, all problems at once.
     pub fn check_submission(&self, input: &RegisterCaseInput) -> Result<(), AppError> {
-        self.parse_case(input, self.now()).map(|_| ())
+        self.parse_case(Registrant::Citizen, input, self.now()).map(|_| ())
     }
 
     /// Registers a citizen's online submission. The key identifies the filled-in form: sending
@@ -296,7 +339,7 @@ impl App {
                 None => Err(AppError::TooMany),
             };
         }
-        self.register_once(Actor::Citizen, input, key, documents, Some(bucket)).await
+        self.register_once(Registrant::Citizen, input, key, documents, Some(bucket)).await
     }
 
     /// Registers a case at the counter (or from the post, a call, a fax) once per filled-in
@@ -311,14 +354,14 @@ impl App {
         if !who.role.may_register() {
             return Err(AppError::Forbidden("register cases"));
         }
-        self.register_once(who.actor.clone(), input, key, &[], None).await
+        self.register_once(Registrant::Staff(who), input, key, &[], None).await
     }
 
     /// Registers a filled-in form once: sent again, it shows the registration it made. A new
     /// registration counts against `quota` in its own transaction.
     async fn register_once(
         &self,
-        actor: Actor,
+        who: Registrant<'_>,
         input: &RegisterCaseInput,
         key: &str,
         documents: &[PendingDocument],
@@ -329,7 +372,7 @@ impl App {
             return self.registration_of(done, code);
         }
         let kept = self.keep_documents(documents).await?;
-        match self.register_with(actor, input, code.clone(), Some(key), kept, quota).await {
+        match self.register_with(who, input, code.clone(), Some(key), kept, quota).await {
             Ok(done) => Ok(done),
             // Two sends of one form raced: the other one registered it.
             Err(AppError::Store(e)) => match self.inner.cases.by_submission_key(key).await? {
@@ -361,7 +404,13 @@ impl App {
         let number = self.charter().registry.parse(&case.registry_number).map_err(|e| {
             AppError::Store(StoreError::Corrupt(format!("stored number {}: {e}", case.registry_number)))
         })?;
+        let deadline = self.deadline_rule(case.kind, case.service.as_ref());
         Ok(Registration {
+            service: case.service,
+            deadline,
+            received_on: case.received_on,
+            subject: case.subject,
+            applicant: case.party.name,
             number,
             received_at: case.received_at,
             due: case.due,
@@ -374,7 +423,7 @@ impl App {
 
     async fn register_with(
         &self,
-        actor: Actor,
+        who: Registrant<'_>,
         input: &RegisterCaseInput,
         access_code: AccessCode,
         submission_key: Option<&str>,
@@ -382,8 +431,10 @@ impl App {
         counts_against: Option<Bucket>,
     ) -> Result<Registration, AppError> {
         let now = self.now();
-        let case = self.parse_case(input, now)?;
-        let (kind, unit) = (case.kind, case.unit.clone());
+        let case = self.parse_case(who, input, now)?;
+        let (kind, unit, service, received_on) = (case.kind, case.unit.clone(), case.service.clone(), case.received_on);
+        let (subject, applicant) = (case.subject.as_str().to_string(), case.party.name.as_str().to_string());
+        let deadline = self.deadline_rule(kind, service.as_ref());
         // Whoever gives an e-mail address gets the acknowledgement there too.
         let jobs = match case.party.email {
             Some(_) => vec![self.acknowledgement_job(input.language.as_deref().unwrap_or("bg"), &access_code)?],
@@ -392,7 +443,7 @@ impl App {
         let case = NewCase {
             jobs,
             counts_against,
-            actor,
+            actor: who.actor(),
             access_digest: Some(self.inner.key.access_digest(&access_code)),
             submission_key: submission_key.map(str::to_string),
             documents,
@@ -402,6 +453,11 @@ impl App {
             StoreError::Missing(what) => AppError::field("unit", format!("{what} does not exist")),
             other => AppError::Store(other),
         })?;
+        if let Some(on) = received_on {
+            // Who set an earlier date of receipt, which moves the deadline (C5: accountable).
+            let detail = format!("received on {on}, registered {}", in_sofia(done.received_at).date());
+            self.inner.audit.record(now, &who.audit_name(), "set_received_on", done.number.as_str(), &detail).await?;
+        }
         Ok(Registration {
             number: done.number,
             received_at: done.received_at,
@@ -410,11 +466,28 @@ impl App {
             kind,
             unit,
             access_code,
+            service,
+            deadline,
+            received_on,
+            subject,
+            applicant,
         })
     }
 
-    /// Parses a registration: every field checked, every problem reported.
-    fn parse_case(&self, input: &RegisterCaseInput, now: Timestamp) -> Result<NewCase, AppError> {
+    /// How a case's deadline is counted: a service tier's rule where it states one, otherwise
+    /// the charter's commitment for the kind (C16).
+    pub fn deadline_rule(&self, kind: CaseKind, service: Option<&ServiceRef>) -> DeadlineRule {
+        let stated = service.and_then(|s| {
+            let catalogue = self.catalogue();
+            catalogue.service(&s.code).and_then(|found| found.tier(Some(s.tier))).and_then(|t| t.deadline)
+        });
+        stated.unwrap_or(DeadlineRule::WorkingDays(self.charter().commitment(kind).working_days))
+    }
+
+    /// Parses a registration: every field checked, every problem reported. A service request
+    /// takes its subject, unit, deadline and whether a personal number is required from its
+    /// service, whichever channel it came by.
+    fn parse_case(&self, who: Registrant<'_>, input: &RegisterCaseInput, now: Timestamp) -> Result<NewCase, AppError> {
         let mut f = Fields::default();
         let kind =
             f.required("kind", input.kind.as_deref(), one_of("kind", CaseKind::ALL, |k| k.as_str(), CaseKind::parse));
@@ -423,12 +496,30 @@ impl App {
             input.channel.as_deref(),
             one_of("channel", Channel::ALL, |c| c.as_str(), Channel::parse),
         );
-        let subject = f.required("subject", input.subject.as_deref(), Subject::parse);
+        let catalogue = self.catalogue();
+        let service = match kind {
+            Some(CaseKind::ServiceRequest) => self.parse_service(&mut f, &catalogue, input),
+            _ => {
+                for field in ["service", "tier"] {
+                    let given = if field == "service" { &input.service } else { &input.tier };
+                    if given.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+                        f.0.push(FieldError::new(field, "only a service request names a service").with_code("unknown"));
+                    }
+                }
+                None
+            }
+        };
+        let subject = match &service {
+            // The service is the subject, in the registry's language.
+            Some((s, _)) => Subject::parse(&format!("{} {}", s.code, s.name.bg)).ok(),
+            None => f.required("subject", input.subject.as_deref(), Subject::parse),
+        };
         let body = f.required("text", input.text.as_deref(), Body::parse);
-        let unit = match input.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-            None => Some(self.charter().default_unit.clone()),
-            Some(code) if self.charter().unit(code).is_some() => Some(code.to_string()),
-            Some(code) => {
+        let unit = match (&service, input.unit.as_deref().map(str::trim).filter(|u| !u.is_empty())) {
+            (Some((s, _)), _) => Some(s.unit.clone()),
+            (None, None) => Some(self.charter().default_unit.clone()),
+            (None, Some(code)) if self.charter().unit(code).is_some() => Some(code.to_string()),
+            (None, Some(code)) => {
                 let charter = self.charter();
                 let known: Vec<&str> = charter.units.iter().map(|u| u.code.as_str()).collect();
                 f.0.push(
@@ -438,7 +529,17 @@ impl App {
                 None
             }
         };
+        let received_on = self.parse_received_on(&mut f, who, input.received_on.as_deref(), now);
         let party = self.parse_party(&mut f, &input.party, now);
+        if let (Some((s, _)), Some(p)) = (&service, &party)
+            && s.needs_national_id
+            && p.kind == PartyKind::Person
+            && p.national_id.is_none()
+            && !f.0.iter().any(|e| e.field == "party.egn" || e.field == "party.lnch")
+        {
+            let why = format!("service {} needs the person's ЕГН (or ЛНЧ for a foreign resident)", s.code);
+            f.0.push(FieldError::new("party.egn", why).with_code("required"));
+        }
         if let Some(language) = input.language.as_deref()
             && !matches!(language, "bg" | "en")
         {
@@ -461,10 +562,113 @@ impl App {
                     publish_consent: input.publish && kind == CaseKind::Suggestion,
                     jobs: Vec::new(),
                     counts_against: None,
+                    deadline: service.as_ref().and_then(|(_, tier)| tier.deadline),
+                    service: service.map(|(s, tier)| ServiceRef { code: s.code.clone(), tier: tier.tier }),
+                    received_on,
                 })
             }
             _ => Err(AppError::Invalid(f.0)),
         }
+    }
+
+    /// A service request's service and tier from the catalogue in force.
+    fn parse_service(
+        &self,
+        f: &mut Fields,
+        catalogue: &harta_domain::catalogue::Catalogue,
+        input: &RegisterCaseInput,
+    ) -> Option<(harta_domain::catalogue::Service, harta_domain::catalogue::Tier)> {
+        let code = input.service.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let Some(code) = code else {
+            f.0.push(
+                FieldError::new("service", "a service request names its service (its number, e.g. 2079)")
+                    .with_code("required"),
+            );
+            return None;
+        };
+        let Some(service) = catalogue.service(code) else {
+            f.0.push(
+                FieldError::new("service", format!("there is no service {code} in the catalogue")).with_code("unknown"),
+            );
+            return None;
+        };
+        let tier = match input.tier.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(t) => match TierKind::parse(t) {
+                Some(kind) => Some(kind),
+                None => {
+                    f.0.push(FieldError::new("tier", "is not a tier (ordinary, fast or express)").with_code("unknown"));
+                    return None;
+                }
+            },
+        };
+        match service.tier(tier) {
+            Some(found) => Some((service.clone(), *found)),
+            None => {
+                let offered: Vec<&str> = service.tiers.iter().map(|t| t.tier.as_str()).collect();
+                let why = format!(
+                    "service {code} is not offered as {} (offered: {})",
+                    tier.map_or("", |t| t.as_str()),
+                    offered.join(", ")
+                );
+                f.0.push(FieldError::new("tier", why).with_code("not_offered"));
+                None
+            }
+        }
+    }
+
+    /// The day of receipt as the registry has it: never in the future, and further back than
+    /// the charter allows only when a head of unit (or above) registers it. `None` is today.
+    fn parse_received_on(
+        &self,
+        f: &mut Fields,
+        who: Registrant<'_>,
+        given: Option<&str>,
+        now: Timestamp,
+    ) -> Option<Date> {
+        let given = given.map(str::trim).filter(|d| !d.is_empty())?;
+        let today = in_sofia(now).date();
+        let Ok(date) = given.parse::<Date>() else {
+            f.0.push(
+                FieldError::new("received_on", format!("\"{given}\" is not a date as YYYY-MM-DD"))
+                    .with_code("not_a_date"),
+            );
+            return None;
+        };
+        let role = match who {
+            Registrant::Citizen => {
+                f.0.push(FieldError::new("received_on", "only staff set the date of receipt").with_code("forbidden"));
+                return None;
+            }
+            Registrant::Staff(p) => p.role,
+        };
+        if date > today {
+            f.0.push(
+                FieldError::new("received_on", format!("must not be after today ({today})"))
+                    .with_code("future_receipt"),
+            );
+            return None;
+        }
+        if date == today {
+            return None;
+        }
+        let calendar = self.inner.calendar.current();
+        let back = match calendar.working_days_between(date, today) {
+            Ok(n) => n,
+            Err(e) => {
+                f.0.push(FieldError::coded("received_on", &e.to_string()));
+                return None;
+            }
+        };
+        let limit = i64::from(self.charter().backdate_working_days);
+        if back > limit && !role.may_approve_backdating() {
+            let why = format!(
+                "is {back} working days back; more than {limit} needs a head of unit's approval (a head of unit registers it)"
+            );
+            f.0.push(FieldError::new("received_on", why).with_code("needs_approval"));
+            return None;
+        }
+        Some(date)
     }
 
     fn parse_party(&self, f: &mut Fields, p: &PartyInput, now: Timestamp) -> Option<NewParty> {

@@ -56,8 +56,9 @@ pub struct Acknowledgement<'a> {
     pub lang: &'a str,
     /// The case as registered.
     pub case: &'a CaseRecord,
-    /// The working days of the case's commitment.
-    pub working_days: u32,
+    /// How the case's deadline was counted (the service tier's rule, or the commitment's
+    /// working days).
+    pub deadline: harta_domain::deadline::DeadlineRule,
     /// The code with which the person follows the case online.
     pub access_code: &'a AccessCode,
     /// The charter (the administration's name and contacts).
@@ -162,8 +163,8 @@ impl App {
             return Ok(give_up("the sealed access code does not open").await?);
         };
         let charter = self.charter();
-        let working_days = charter.commitments.get(&case.kind).map_or(0, |c| c.working_days.get());
-        let ack = Acknowledgement { lang: &lang, case: &case, working_days, access_code: &code, charter: &charter };
+        let deadline = self.deadline_rule(case.kind, case.service.as_ref());
+        let ack = Acknowledgement { lang: &lang, case: &case, deadline, access_code: &code, charter: &charter };
         let (subject, text) = delivery.compose.acknowledgement(&ack);
         let mail = Mail { to: to.clone(), subject: subject.clone(), text };
         match delivery.mailer.send(&mail).await {

@@ -205,6 +205,12 @@ pub enum CaseEvent {
         /// What kind of letter.
         kind: crate::letters::LetterKind,
     },
+    /// Staff added documents to the case (a scan of the paper brought to the counter, an
+    /// e-mail's attachments).
+    DocumentsAdded {
+        /// The documents' names.
+        names: Vec<String>,
+    },
     /// An e-mail to the person could not be delivered and will not be retried: somebody has to
     /// reach the person another way.
     MailFailed {
@@ -237,6 +243,7 @@ impl CaseEvent {
             Self::MailSent { .. } => "mail_sent",
             Self::MailFailed { .. } => "mail_failed",
             Self::LetterIssued { .. } => "letter_issued",
+            Self::DocumentsAdded { .. } => "documents_added",
         }
     }
 }
@@ -378,7 +385,8 @@ impl CaseState {
             CaseEvent::NoteAdded { .. }
             | CaseEvent::MailSent { .. }
             | CaseEvent::MailFailed { .. }
-            | CaseEvent::LetterIssued { .. } => {}
+            | CaseEvent::LetterIssued { .. }
+            | CaseEvent::DocumentsAdded { .. } => {}
             // Contact details matter until the answer has gone out.
             CaseEvent::ContactChanged { .. } => {
                 if !self.state.is_open() {

@@ -7,7 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use crate::charter::{Charter, CharterError, Text, bad, non_empty, text};
+use crate::deadline::DeadlineRule;
+use crate::money::Money;
 pub use crate::text::fold;
+
+mod legacy;
 
 /// One administrative service.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -22,18 +26,75 @@ pub struct Service {
     pub who: Text,
     /// The documents to bring or attach.
     pub documents: Vec<Text>,
-    /// The fee, in words (fees differ for ordinary and fast service).
-    pub fee: Text,
-    /// The legal deadline, in words.
-    pub deadline: Text,
+    /// The ways it is offered (ordinary, fast, express), each with its fee and deadline; the
+    /// first is the one a request gets when it names none.
+    pub tiers: Vec<Tier>,
+    /// What the fees' amounts do not say (costs charged on top, a fee set case by case).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fee_note: Option<Text>,
+    /// What the deadlines do not say (a ceremony's date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_note: Option<Text>,
     /// The responsible unit's code.
     pub unit: String,
     /// Where and how to apply.
     pub how: Text,
-    /// Whether the application needs the person's ЕГН or ЛНЧ (otherwise it is never asked).
+    /// Whether the application needs the person's ЕГН or ЛНЧ (then it is required; otherwise
+    /// it is never asked).
     pub needs_national_id: bool,
+    /// Where and within what time a refusal can be appealed (an individual administrative act
+    /// must say so, Administrative Procedure Code art. 59(2)); a refusal is not issued without.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appeal: Option<Appeal>,
     /// Other words people use for it, for search.
     pub keywords: Vec<String>,
+}
+
+names! {
+    /// How fast a service is done, as the Sofia ordinance on local fees distinguishes it.
+    TierKind {
+        /// Ordinary service (обикновена услуга).
+        Ordinary => "ordinary",
+        /// Fast service (бърза услуга).
+        Fast => "fast",
+        /// Express service (експресна услуга).
+        Express => "express",
+    }
+}
+
+/// One way a service is offered: its fee and deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// Which tier.
+    pub tier: TierKind,
+    /// The fee in euro (0 when free); absent when it is set case by case (see the fee note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<Money>,
+    /// The deadline; absent where the charter's commitment for service requests applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DeadlineRule>,
+}
+
+/// Where and within what time a refusal can be appealed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Appeal {
+    /// The body, and through whom (`Административен съд – София-град, чрез кмета…`).
+    pub body: Text,
+    /// Days from the person's being told of the refusal (14 under the Administrative
+    /// Procedure Code art. 149).
+    pub days: u32,
+}
+
+impl Service {
+    /// A tier of the service by its machine name; `None` means the first one.
+    pub fn tier(&self, kind: Option<TierKind>) -> Option<&Tier> {
+        match kind {
+            None => self.tiers.first(),
+            Some(k) => self.tiers.iter().find(|t| t.tier == k),
+        }
+    }
 }
 
 /// The catalogue: services in the order they are listed.
@@ -244,38 +305,121 @@ impl RawService {
         if self.documents.is_empty() {
             e.push(bad(f("documents"), "must list at least one document").coded("required"));
         }
-        let fee = keep(&mut e, text(&f("fee"), &self.fee));
-        let deadline = keep(&mut e, text(&f("deadline"), &self.deadline));
+        let (tiers, fee_note, deadline_note) = self.check_tiers(&f, &mut e);
         if charter.unit(&self.unit).is_none() {
             e.push(bad(f("unit"), format!("there is no unit {} in the charter", self.unit)).coded("unknown"));
         }
         let how = keep(&mut e, text(&f("how"), &self.how));
+        let appeal = match &self.appeal {
+            None => None,
+            Some(a) => {
+                let body = keep(&mut e, text(&f("appeal.body"), &a.body));
+                let days = match u32::try_from(a.days) {
+                    Ok(d) if (1..=365).contains(&d) => Some(d),
+                    _ => {
+                        e.push(bad(f("appeal.days"), "must be a number of days from 1 to 365").coded("invalid"));
+                        None
+                    }
+                };
+                body.zip(days).map(|(body, days)| Appeal { body, days })
+            }
+        };
         let documents: Option<Vec<Text>> = documents.into_iter().collect();
-        match (code, name, purpose, who, documents, fee, deadline, how) {
-            (
-                Some(code),
-                Some(name),
-                Some(purpose),
-                Some(who),
-                Some(documents),
-                Some(fee),
-                Some(deadline),
-                Some(how),
-            ) if e.is_empty() => Ok(Service {
-                code,
-                name,
-                purpose,
-                who,
-                documents,
-                fee,
-                deadline,
-                unit: self.unit.clone(),
-                how,
-                needs_national_id: self.needs_national_id,
-                keywords: self.keywords.clone(),
-            }),
+        match (code, name, purpose, who, documents, how) {
+            (Some(code), Some(name), Some(purpose), Some(who), Some(documents), Some(how)) if e.is_empty() => {
+                Ok(Service {
+                    code,
+                    name,
+                    purpose,
+                    who,
+                    documents,
+                    tiers,
+                    fee_note,
+                    deadline_note,
+                    unit: self.unit.clone(),
+                    how,
+                    needs_national_id: self.needs_national_id,
+                    appeal,
+                    keywords: self.keywords.clone(),
+                })
+            }
             _ => Err(e),
         }
+    }
+}
+
+impl RawService {
+    /// The tiers and their notes: as written, or read from the words of a service written
+    /// before tiers (`fee` and `deadline` in leva and prose), which then migrate.
+    fn check_tiers(
+        &self,
+        f: &dyn Fn(&str) -> String,
+        e: &mut Vec<CharterError>,
+    ) -> (Vec<Tier>, Option<Text>, Option<Text>) {
+        let notes = |e: &mut Vec<CharterError>| {
+            let fee_note = self.fee_note.as_ref().and_then(|t| keep(e, text(&f("fee_note"), t)));
+            let deadline_note = self.deadline_note.as_ref().and_then(|t| keep(e, text(&f("deadline_note"), t)));
+            (fee_note, deadline_note)
+        };
+        let raw = match (&self.tiers, &self.fee, &self.deadline) {
+            (None, Some(fee), Some(deadline)) => {
+                let migrated = legacy::tiers(fee, deadline);
+                let (fee_note, deadline_note) = notes(e);
+                return (migrated.tiers, fee_note.or(migrated.fee_note), deadline_note.or(migrated.deadline_note));
+            }
+            (Some(_), Some(_), _) => {
+                e.push(bad(f("fee"), "fees are stated per tier (tiers[].fee)").coded("unknown"));
+                return (Vec::new(), None, None);
+            }
+            (Some(_), None, Some(_)) => {
+                e.push(bad(f("deadline"), "deadlines are stated per tier (tiers[].deadline)").coded("unknown"));
+                return (Vec::new(), None, None);
+            }
+            (Some(raw), None, None) => raw,
+            (None, _, _) => {
+                e.push(bad(f("tiers"), "must list at least one tier (ordinary, fast or express)").coded("required"));
+                return (Vec::new(), None, None);
+            }
+        };
+        if raw.is_empty() {
+            e.push(bad(f("tiers"), "must list at least one tier (ordinary, fast or express)").coded("required"));
+        }
+        let (fee_note, deadline_note) = notes(e);
+        let mut tiers: Vec<Tier> = Vec::with_capacity(raw.len());
+        for (j, t) in raw.iter().enumerate() {
+            let field = |name: &str| f(&format!("tiers[{j}].{name}"));
+            let Some(kind) = TierKind::parse(t.tier.trim()) else {
+                e.push(bad(field("tier"), "must be ordinary, fast or express").coded("unknown"));
+                continue;
+            };
+            if tiers.iter().any(|other| other.tier == kind) {
+                e.push(bad(field("tier"), format!("the {kind} tier is listed twice")).coded("invalid"));
+            }
+            let fee = match &t.fee {
+                None => None,
+                Some(RawAmount::Text(s)) => {
+                    keep(e, Money::parse(s).map_err(|why| bad(field("fee"), &why).coded(crate::Coded::code(&why))))
+                }
+                Some(RawAmount::Number(n)) => keep(
+                    e,
+                    Money::parse(&n.to_string()).map_err(|why| bad(field("fee"), &why).coded(crate::Coded::code(&why))),
+                ),
+            };
+            if t.fee.is_none() && fee_note.is_none() && self.fee_note.is_none() {
+                e.push(
+                    bad(field("fee"), "is required (0 when free), unless the fee note says how it is set")
+                        .coded("required"),
+                );
+            }
+            let deadline = match t.deadline.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                None => None,
+                Some(d) => {
+                    keep(e, DeadlineRule::parse(d).map_err(|why| bad(field("deadline"), &why).coded("deadline")))
+                }
+            };
+            tiers.push(Tier { tier: kind, fee, deadline });
+        }
+        (tiers, fee_note, deadline_note)
     }
 }
 
@@ -287,14 +431,52 @@ struct RawService {
     purpose: Text,
     who: Text,
     documents: Vec<Text>,
-    fee: Text,
-    deadline: Text,
+    #[serde(default)]
+    tiers: Option<Vec<RawTier>>,
+    /// Before tiers: the fee in words (in leva). Read to migrate old files and stored services.
+    #[serde(default)]
+    fee: Option<Text>,
+    /// Before tiers: the deadline in words.
+    #[serde(default)]
+    deadline: Option<Text>,
+    #[serde(default)]
+    fee_note: Option<Text>,
+    #[serde(default)]
+    deadline_note: Option<Text>,
     unit: String,
     how: Text,
     #[serde(default)]
     needs_national_id: bool,
     #[serde(default)]
+    appeal: Option<RawAppeal>,
+    #[serde(default)]
     keywords: Vec<String>,
+}
+
+/// A tier as written: every field a string, so each wrong one is named with its own reason.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTier {
+    tier: String,
+    #[serde(default)]
+    fee: Option<RawAmount>,
+    #[serde(default)]
+    deadline: Option<String>,
+}
+
+/// An amount as written: `"2.56"` in files and the API; a bare number is read too.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawAmount {
+    Text(String),
+    Number(f64),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAppeal {
+    body: Text,
+    days: i64,
 }
 
 #[cfg(test)]

@@ -117,6 +117,9 @@ pub struct Charter {
     pub commitments: BTreeMap<CaseKind, Commitment>,
     /// A deadline with this many working days left or fewer is "at risk".
     pub at_risk_working_days: u32,
+    /// A case may be registered as received up to this many working days before it is keyed
+    /// in (the post of Friday on Monday); further back only with a head of unit's approval.
+    pub backdate_working_days: u32,
     /// The registry number format.
     pub registry: RegistryFormat,
     /// The unit that registers cases by default (the service centre).
@@ -185,6 +188,12 @@ struct RawRegistry {
 struct RawDeadlines {
     at_risk_working_days: u32,
     default_unit: String,
+    #[serde(default = "three")]
+    backdate_working_days: u32,
+}
+
+fn three() -> u32 {
+    3
 }
 
 #[derive(Deserialize)]
@@ -347,11 +356,15 @@ impl RawCharter {
         if self.deadlines.at_risk_working_days > 30 {
             return Err(bad("deadlines.at_risk_working_days", "must be between 0 and 30"));
         }
+        if self.deadlines.backdate_working_days > 30 {
+            return Err(bad("deadlines.backdate_working_days", "must be between 0 and 30"));
+        }
         Ok(Charter {
             administration,
             units,
             commitments,
             at_risk_working_days: self.deadlines.at_risk_working_days,
+            backdate_working_days: self.deadlines.backdate_working_days,
             registry,
             default_unit,
             default_reception: default_windows,

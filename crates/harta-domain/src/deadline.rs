@@ -15,6 +15,125 @@ pub fn due_date(calendar: &Calendar, received_at: Timestamp, n: WorkingDays) -> 
     calendar.add_working_days(in_sofia(received_at).date(), n)
 }
 
+/// The longest deadline a service may state in hours (three days: beyond that people count
+/// in days).
+pub const MAX_HOURS: u32 = 72;
+/// The longest deadline a service may state in calendar days (ten years).
+pub const MAX_CALENDAR_DAYS: u32 = 3650;
+
+/// How a service's deadline is counted (the Sofia ordinance on local fees states a term per
+/// tier: the same day, within hours, or within days, working or calendar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeadlineRule {
+    /// Done on the day of receipt (the next working day when that is a day off).
+    SameDay,
+    /// Within this many hours of receipt; the due date is the day those hours end on, or the
+    /// next working day.
+    Hours(u32),
+    /// Within this many working days, counted as the charter's commitments are.
+    WorkingDays(WorkingDays),
+    /// Within this many calendar days of receipt (ЗДОИ art. 28: 14 days); a term that ends on a
+    /// day off ends on the next working day.
+    CalendarDays(u32),
+}
+
+/// Why a text is not a deadline rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "is not a deadline (write \"same day\", \"2 hours\", \"7 working days\" or \"14 calendar days\"; hours 1–{MAX_HOURS}, working days 1–10000, calendar days 1–{MAX_CALENDAR_DAYS})"
+)]
+pub struct DeadlineRuleError;
+
+impl crate::Coded for DeadlineRuleError {
+    fn code(&self) -> &'static str {
+        "deadline"
+    }
+}
+
+impl DeadlineRule {
+    /// Parses the form files and the API use: `same day`, `1 hour`, `3 hours`,
+    /// `7 working days`, `14 calendar days`.
+    pub fn parse(s: &str) -> Result<Self, DeadlineRuleError> {
+        let words: Vec<&str> = s.split_whitespace().collect();
+        let count = |n: &str, max: u32| n.parse::<u32>().ok().filter(|n| (1..=max).contains(n));
+        match words.as_slice() {
+            ["same", "day"] | ["same_day"] => Ok(Self::SameDay),
+            [n, "hour" | "hours"] => count(n, MAX_HOURS).map(Self::Hours).ok_or(DeadlineRuleError),
+            [n, "working", "day" | "days"] => n
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| WorkingDays::new(n).ok())
+                .map(Self::WorkingDays)
+                .ok_or(DeadlineRuleError),
+            [n, "calendar", "day" | "days"] => {
+                count(n, MAX_CALENDAR_DAYS).map(Self::CalendarDays).ok_or(DeadlineRuleError)
+            }
+            _ => Err(DeadlineRuleError),
+        }
+    }
+
+    /// The due date for something received on `received_on` (Sofia) and registered at
+    /// `registered_at`. Hours count from the registration when it was made on the day of
+    /// receipt, otherwise from the start of that day.
+    pub fn due_date(
+        self,
+        calendar: &Calendar,
+        received_on: Date,
+        registered_at: Timestamp,
+    ) -> Result<WorkingDate, CalendarError> {
+        let on_or_after = |d: Date| match calendar.working_date(d)? {
+            Some(w) => Ok(w),
+            None => calendar.next_working_day(d),
+        };
+        match self {
+            Self::SameDay => on_or_after(received_on),
+            Self::Hours(n) => {
+                let registered = in_sofia(registered_at);
+                let from = if registered.date() == received_on {
+                    registered
+                } else {
+                    crate::format::start_of_day(received_on).to_zoned(crate::format::sofia())
+                };
+                let end = from.saturating_add(jiff::SignedDuration::from_hours(i64::from(n)));
+                on_or_after(end.date())
+            }
+            Self::WorkingDays(n) => calendar.add_working_days(received_on, n),
+            Self::CalendarDays(n) => {
+                let end = received_on
+                    .checked_add(jiff::Span::new().days(i64::from(n)))
+                    .map_err(|_| CalendarError::OutOfRange(received_on))?;
+                on_or_after(end)
+            }
+        }
+    }
+}
+
+/// The machine form (`7 working days`), as [`DeadlineRule::parse`] reads it.
+impl std::fmt::Display for DeadlineRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: u32| if n == 1 { "" } else { "s" };
+        match *self {
+            Self::SameDay => f.write_str("same day"),
+            Self::Hours(n) => write!(f, "{n} hour{}", plural(n)),
+            Self::WorkingDays(n) => write!(f, "{n} working day{}", plural(n.get())),
+            Self::CalendarDays(n) => write!(f, "{n} calendar day{}", plural(n)),
+        }
+    }
+}
+
+impl serde::Serialize for DeadlineRule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeadlineRule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 /// How a deadline stands on a given day, for display (by text and icon, never colour alone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -128,6 +247,7 @@ pub fn check_holding_reply(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn d(s: &str) -> Date {
         s.parse().unwrap()
@@ -151,6 +271,97 @@ mod tests {
         // Received on 3 March (a holiday): day 1 is 4 March.
         let holiday: Timestamp = "2026-03-03T08:00:00Z".parse().unwrap();
         assert_eq!(due_date(&cal, holiday, WorkingDays::new(1).unwrap()).unwrap().date(), d("2026-03-04"));
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn deadline_rules_read_and_write_alike() {
+        for text in ["same day", "1 hour", "3 hours", "1 working day", "7 working days", "14 calendar days"] {
+            assert_eq!(DeadlineRule::parse(text).unwrap().to_string(), text);
+        }
+        for bad in ["", "0 hours", "73 hours", "7 days", "seven working days", "0 working days", "3651 calendar days"] {
+            assert_eq!(DeadlineRule::parse(bad), Err(DeadlineRuleError), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_same_day_service_received_on_a_day_off_is_due_the_next_working_day() {
+        let cal = Calendar::shipped().unwrap();
+        let noon = at("2026-12-02T10:00:00Z");
+        assert_eq!(DeadlineRule::SameDay.due_date(&cal, d("2026-12-02"), noon).unwrap().date(), d("2026-12-02"));
+        // Good Friday 10.04.2026 → Easter Monday is off too → Tuesday 14.04.
+        let easter = at("2026-04-10T08:00:00Z");
+        assert_eq!(DeadlineRule::SameDay.due_date(&cal, d("2026-04-10"), easter).unwrap().date(), d("2026-04-14"));
+    }
+
+    #[test]
+    fn hours_end_on_the_day_they_run_out() {
+        let cal = Calendar::shipped().unwrap();
+        // Wednesday 16:30 Sofia + 1 hour: the same day; + 8 hours: Thursday.
+        let late = at("2026-12-02T14:30:00Z");
+        assert_eq!(DeadlineRule::Hours(1).due_date(&cal, d("2026-12-02"), late).unwrap().date(), d("2026-12-02"));
+        assert_eq!(DeadlineRule::Hours(8).due_date(&cal, d("2026-12-02"), late).unwrap().date(), d("2026-12-03"));
+        // Wednesday 23.12.2026 at 23:30 + 1 hour is Christmas Eve (off) → Tuesday 29.12.
+        let eve = at("2026-12-23T21:30:00Z");
+        assert_eq!(DeadlineRule::Hours(1).due_date(&cal, d("2026-12-23"), eve).unwrap().date(), d("2026-12-29"));
+        // Received on Friday, registered on Monday: hours count from Friday's start.
+        let monday = at("2026-11-30T08:00:00Z");
+        assert_eq!(DeadlineRule::Hours(2).due_date(&cal, d("2026-11-27"), monday).unwrap().date(), d("2026-11-27"));
+    }
+
+    #[test]
+    fn calendar_days_that_end_on_a_day_off_end_on_the_next_working_day() {
+        let cal = Calendar::shipped().unwrap();
+        let zdoi = DeadlineRule::CalendarDays(14);
+        // ЗДОИ: received 23.12.2025 → 06.01.2026 (a Tuesday, a working day).
+        let received = at("2025-12-23T09:00:00Z");
+        assert_eq!(zdoi.due_date(&cal, d("2025-12-23"), received).unwrap().date(), d("2026-01-06"));
+        // Received 20.12.2026 (Sunday) + 14 = 03.01.2027 (Sunday) → Monday 04.01.2027.
+        let sunday = at("2026-12-20T09:00:00Z");
+        assert_eq!(zdoi.due_date(&cal, d("2026-12-20"), sunday).unwrap().date(), d("2027-01-04"));
+        // 7 days from 29.03.2026 end on Sunday 05.04 → Monday 06.04 (Easter is the week after).
+        let spring = at("2026-03-29T09:00:00Z");
+        let week = DeadlineRule::CalendarDays(7);
+        assert_eq!(week.due_date(&cal, d("2026-03-29"), spring).unwrap().date(), d("2026-04-06"));
+        // 7 days from 03.04.2026 end on Good Friday 10.04 → Tuesday 14.04.
+        let before_easter = at("2026-04-03T09:00:00Z");
+        assert_eq!(week.due_date(&cal, d("2026-04-03"), before_easter).unwrap().date(), d("2026-04-14"));
+    }
+
+    #[test]
+    fn working_days_count_as_the_charter_counts_them() {
+        let cal = Calendar::shipped().unwrap();
+        let seven = DeadlineRule::WorkingDays(WorkingDays::new(7).unwrap());
+        let received = at("2026-05-20T09:00:00Z");
+        assert_eq!(seven.due_date(&cal, d("2026-05-20"), received).unwrap().date(), d("2026-06-01"));
+        // New Year: 10 working days from Monday 22.12.2025 → Tuesday 13.01.2026.
+        let ten_days = DeadlineRule::WorkingDays(ten());
+        let winter = at("2025-12-22T09:00:00Z");
+        assert_eq!(ten_days.due_date(&cal, d("2025-12-22"), winter).unwrap().date(), d("2026-01-13"));
+    }
+
+    proptest! {
+        #[test]
+        fn every_due_date_is_a_working_day_on_or_after_receipt(
+            day in 0i64..3650, rule in 0usize..4, n in 1u32..40, hour in 0i64..24
+        ) {
+            let cal = Calendar::shipped().unwrap();
+            let received = d("2020-01-01").saturating_add(jiff::Span::new().days(day));
+            let registered = crate::format::start_of_day(received) + jiff::SignedDuration::from_hours(hour);
+            let rule = match rule {
+                0 => DeadlineRule::SameDay,
+                1 => DeadlineRule::Hours(n.min(MAX_HOURS)),
+                2 => DeadlineRule::WorkingDays(WorkingDays::new(i64::from(n)).unwrap()),
+                _ => DeadlineRule::CalendarDays(n),
+            };
+            let due = rule.due_date(&cal, received, registered).unwrap().date();
+            prop_assert!(due >= received);
+            prop_assert!(cal.is_working_day(due).unwrap());
+            prop_assert_eq!(DeadlineRule::parse(&rule.to_string()), Ok(rule));
+        }
     }
 
     #[test]

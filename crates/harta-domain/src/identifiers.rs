@@ -209,21 +209,22 @@ impl Phone {
         }
         let international = if let Some(rest) = compact.strip_prefix("00") {
             format!("+{rest}")
-        } else if let Some(rest) = compact.strip_prefix('0') {
-            format!("+359{rest}")
-        } else if compact.starts_with('+') {
+        } else if compact.starts_with(['+', '0']) {
             compact
         } else {
             return Err(IdError::Phone);
         };
-        let national = &international[1..];
-        let ok = if let Some(bg) = national.strip_prefix("359") {
-            // Sofia 2 + 7 digits, mobiles 8X/98 + 7, other areas and 0800: 8 or 9 digits.
-            (8..=9).contains(&bg.len()) && !bg.starts_with('0')
-        } else {
-            (7..=15).contains(&national.len()) && !national.starts_with('0')
-        };
-        if ok && national.bytes().all(|b| b.is_ascii_digit()) { Ok(Self(international)) } else { Err(IdError::Phone) }
+        if international.len() > 20 {
+            return Err(IdError::Phone);
+        }
+        // The numbering plans of every country (libphonenumber's metadata): a number that
+        // cannot be dialled, such as +359 1…, is refused. A number without `+` is Bulgarian.
+        let number =
+            phonenumber::parse(Some(phonenumber::country::Id::BG), &international).map_err(|_| IdError::Phone)?;
+        if !phonenumber::is_valid(&number) {
+            return Err(IdError::Phone);
+        }
+        Ok(Self(number.format().mode(phonenumber::Mode::E164).to_string()))
     }
 
     /// The E.164 form.
@@ -366,7 +367,18 @@ mod tests {
         ] {
             assert_eq!(Phone::parse(input).unwrap().as_str(), e164, "{input}");
         }
-        for bad in ["", "abc", "12345", "+359 0 123", "0888 123 456 789 000", "02 895 11 0x", "++359 2 895 1100"] {
+        for bad in [
+            "",
+            "abc",
+            "12345",
+            "+359 0 123",
+            "0888 123 456 789 000",
+            "02 895 11 0x",
+            "++359 2 895 1100",
+            "+359 1 234 5678",
+            "0123 456 789",
+            "+44 20 7946",
+        ] {
             assert_eq!(Phone::parse(bad), Err(IdError::Phone), "{bad}");
         }
     }

@@ -69,6 +69,7 @@ pub mod documents;
 pub mod format;
 pub mod identifiers;
 pub mod letters;
+pub mod money;
 pub mod party;
 pub mod plain;
 pub mod registry;

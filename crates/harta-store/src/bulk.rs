@@ -45,6 +45,10 @@ pub(crate) struct CaseRow<'a> {
     pub publish_consent: bool,
     /// The name of the person or organisation, for the search index.
     pub party_name: &'a str,
+    /// The service requested and its tier.
+    pub service: Option<(&'a str, &'a str)>,
+    /// The day of receipt, when earlier than the registration.
+    pub received_on: Option<jiff::civil::Date>,
 }
 
 /// What the search index holds for a case: its number, subject, text and the person's name,
@@ -90,6 +94,9 @@ pub(crate) struct Rows {
     access_digest: Vec<Option<String>>,
     submission_key: Vec<Option<String>>,
     publish_consent: Vec<bool>,
+    service_code: Vec<Option<String>>,
+    service_tier: Vec<Option<String>>,
+    received_on: Vec<Option<String>>,
     search: Vec<String>,
     event_id: Vec<i64>,
     event_case_id: Vec<i64>,
@@ -153,6 +160,9 @@ impl Rows {
         self.access_digest.push(c.access_digest.map(str::to_string));
         self.submission_key.push(c.submission_key.map(str::to_string));
         self.publish_consent.push(c.publish_consent);
+        self.service_code.push(c.service.map(|(code, _)| code.to_string()));
+        self.service_tier.push(c.service.map(|(_, tier)| tier.to_string()));
+        self.received_on.push(c.received_on.map(day));
         self.search.push(search_text(c.number.as_str(), c.subject, c.body, c.party_name));
     }
 
@@ -286,7 +296,7 @@ impl InsertRows for sqlx::SqliteConnection {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                     unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
-                    access_digest, submission_key, publish_consent) ",
+                    access_digest, submission_key, publish_consent, service_code, service_tier, received_on) ",
             );
             q.push_values(start..cases.min(start + SQLITE_CHUNK), |mut b, i| {
                 b.push_bind(r.case_id[i])
@@ -309,7 +319,10 @@ impl InsertRows for sqlx::SqliteConnection {
                     .push_bind(r.updated_at[i])
                     .push_bind(std::mem::take(&mut r.access_digest[i]))
                     .push_bind(std::mem::take(&mut r.submission_key[i]))
-                    .push_bind(r.publish_consent[i]);
+                    .push_bind(r.publish_consent[i])
+                    .push_bind(std::mem::take(&mut r.service_code[i]))
+                    .push_bind(std::mem::take(&mut r.service_tier[i]))
+                    .push_bind(std::mem::take(&mut r.received_on[i]));
             });
             q.build().execute(&mut *self).await?;
         }
@@ -403,11 +416,12 @@ impl InsertRows for sqlx::PgConnection {
             sqlx::query(
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                     unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
-                    access_digest, submission_key, publish_consent, search_text)
+                    access_digest, submission_key, publish_consent, search_text, service_code, service_tier,
+                    received_on)
                  SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
                     $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[],
                     $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::text[], $20::text[],
-                    $21::boolean[], $22::text[])",
+                    $21::boolean[], $22::text[], $23::text[], $24::text[], $25::text[])",
             )
             .bind(&r.case_id[c.clone()])
             .bind(&r.registry_number[c.clone()])
@@ -430,7 +444,10 @@ impl InsertRows for sqlx::PgConnection {
             .bind(&r.access_digest[c.clone()])
             .bind(&r.submission_key[c.clone()])
             .bind(&r.publish_consent[c.clone()])
-            .bind(&r.search[c])
+            .bind(&r.search[c.clone()])
+            .bind(&r.service_code[c.clone()])
+            .bind(&r.service_tier[c.clone()])
+            .bind(&r.received_on[c])
             .execute(&mut *self)
             .await?;
         }

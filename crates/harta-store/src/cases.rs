@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use harta_domain::calendar::WorkingDays;
 use harta_domain::case::{Actor, CaseEvent, CaseKind, CaseState, Channel, PreferredChannel, StaffId, State};
-use harta_domain::deadline::due_date;
+use harta_domain::catalogue::TierKind;
+use harta_domain::deadline::DeadlineRule;
 use harta_domain::documents::{FileName, MediaType};
 use harta_domain::format::in_sofia;
 use harta_domain::identifiers::{Eik, Email, Phone};
@@ -104,6 +105,23 @@ pub struct NewCase {
     /// A quota this registration counts against (its address's online submissions this hour),
     /// counted in the same transaction: a resent form registers nothing and counts nothing.
     pub counts_against: Option<crate::limits::Bucket>,
+    /// The service requested and its tier (service requests only).
+    pub service: Option<ServiceRef>,
+    /// How the deadline is counted: the service tier's rule; `None` for the commitment of the
+    /// case's kind.
+    pub deadline: Option<DeadlineRule>,
+    /// The day of receipt in Sofia when it is before the day of registration (`received_at`);
+    /// the deadline counts from it.
+    pub received_on: Option<Date>,
+}
+
+/// A service and the tier asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRef {
+    /// The service's register number.
+    pub code: String,
+    /// The tier.
+    pub tier: TierKind,
 }
 
 /// A document to record with a case; its content is kept by the caller under `sha256`.
@@ -122,6 +140,8 @@ pub struct NewDocument {
 /// A document as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentRecord {
+    /// Its id.
+    pub id: i64,
     /// Its name.
     pub name: String,
     /// Its media type.
@@ -132,6 +152,8 @@ pub struct DocumentRecord {
     pub sha256: String,
     /// When it was added.
     pub added_at: Timestamp,
+    /// Who added it.
+    pub added_by: Actor,
 }
 
 /// What registration hands back, after the commit.
@@ -259,7 +281,12 @@ async fn write_batch(
                 .ok_or_else(|| StoreError::Missing(format!("a commitment for {}", case.kind)))?;
             let year = in_sofia(case.received_at).year();
             let register = rules.format.register_for(index);
-            let due = due_date(&cal, case.received_at, *days).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let received_on = case.received_on.unwrap_or_else(|| in_sofia(case.received_at).date());
+            let due = match case.deadline {
+                Some(rule) => rule.due_date(&cal, received_on, case.received_at),
+                None => cal.add_working_days(received_on, *days),
+            }
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             *counts.entry((register.clone(), year)).or_default() += 1;
             plan.push((index.as_str(), register, year, due.date()));
         }
@@ -317,6 +344,8 @@ async fn write_batch(
                 submission_key: case.submission_key.as_deref(),
                 publish_consent: case.publish_consent,
                 party_name: case.party.name.as_str(),
+                service: case.service.as_ref().map(|s| (s.code.as_str(), s.tier.as_str())),
+                received_on: case.received_on,
             });
             let event = CaseEvent::Registered { registry_number: r.number.as_str().to_string(), due: r.due };
             rows.push_event(event_ids[i], r.id, 1, case.received_at, &case.actor, &event)?;
@@ -382,6 +411,10 @@ pub struct CaseRecord {
     pub access_digest: Option<String>,
     /// The author agreed that the suggestion may be published once approved (C3).
     pub publish_consent: bool,
+    /// The service requested and its tier.
+    pub service: Option<ServiceRef>,
+    /// The day of receipt, when it was before the day of registration.
+    pub received_on: Option<Date>,
     /// The party.
     pub party: PartyRecord,
 }
@@ -480,6 +513,7 @@ pub struct RecordedEvent {
 const CASE_COLUMNS: &str =
     "c.id, c.registry_number, c.kind, c.channel, c.subject, c.body, c.unit_code, c.responsible_id,
     c.state, c.received_at, c.original_due, c.extended_due, c.due, c.access_digest, c.publish_consent,
+    c.service_code, c.service_tier, c.received_on,
     p.id AS party_id, p.kind AS party_kind, p.name, p.email, p.phone, p.address, p.preferred_channel,
     p.national_id_masked, p.national_id_kind, p.eik";
 
@@ -508,6 +542,11 @@ where
         due: date(&s("due")?)?,
         access_digest: o("access_digest")?,
         publish_consent: row.try_get("publish_consent")?,
+        service: match (o("service_code")?, o("service_tier")?) {
+            (Some(code), Some(tier)) => Some(ServiceRef { code, tier: parse("tier", &tier, TierKind::parse)? }),
+            _ => None,
+        },
+        received_on: o("received_on")?.as_deref().map(date).transpose()?,
         party: party_record(row)?,
     })
 }
@@ -667,21 +706,35 @@ impl Cases {
 
     /// The documents of a case, in the order they were added.
     pub async fn documents(&self, case_id: i64) -> Result<Vec<DocumentRecord>> {
+        self.documents_where(case_id, None).await
+    }
+
+    /// One document of a case; another case's document is absent.
+    pub async fn document(&self, case_id: i64, id: i64) -> Result<Option<DocumentRecord>> {
+        Ok(self.documents_where(case_id, Some(id)).await?.into_iter().next())
+    }
+
+    async fn documents_where(&self, case_id: i64, id: Option<i64>) -> Result<Vec<DocumentRecord>> {
         on_db!(read & self.db, |pool| {
             let rows = sqlx::query(
-                "SELECT name, media_type, size, sha256, added_at FROM documents WHERE case_id = $1 ORDER BY id",
+                "SELECT id, name, media_type, size, sha256, added_at, added_by FROM documents
+                 WHERE case_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY id",
             )
             .bind(case_id)
+            .bind(id)
             .fetch_all(pool)
             .await?;
             rows.iter()
                 .map(|row| {
+                    let by: String = row.try_get("added_by")?;
                     Ok(DocumentRecord {
+                        id: row.try_get("id")?,
                         name: row.try_get("name")?,
                         media_type: row.try_get("media_type")?,
                         size: row.try_get("size")?,
                         sha256: row.try_get("sha256")?,
                         added_at: timestamp(row.try_get("added_at")?)?,
+                        added_by: serde_json::from_str(&by).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     })
                 })
                 .collect()

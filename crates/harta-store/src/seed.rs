@@ -98,6 +98,8 @@ pub async fn load(db: &Db, cases: &[SeedCase]) -> Result<()> {
                 submission_key: None,
                 publish_consent: false,
                 party_name: c.party.name.as_str(),
+                service: None,
+                received_on: None,
             });
             for (n, (at, actor, event)) in c.events.iter().enumerate() {
                 let id = event_ids.next().ok_or_else(|| StoreError::Corrupt("event ids".into()))?;

@@ -29,6 +29,8 @@ pub fn router() -> Router<App> {
         .route("/api/v1/cases/{registry_number}", get(get_case))
         .route("/api/v1/cases/{registry_number}/events", axum::routing::post(record_event))
         .route("/api/v1/cases/{registry_number}/publication", axum::routing::put(decide_publication))
+        .route("/api/v1/cases/{registry_number}/documents", get(list_documents))
+        .route("/api/v1/cases/{registry_number}/documents/{id}", get(get_document))
         .route("/api/v1/services", get(list_services))
         .route("/api/v1/services/{code}", get(get_service).put(put_service))
 }
@@ -177,7 +179,19 @@ impl Fields<'_> {
 fn register_input(map: &Map<String, Value>) -> Result<RegisterCaseInput, Problem> {
     let mut errors = Vec::new();
     let mut f = Fields { map, prefix: "", errors: &mut errors };
-    f.only(&["kind", "channel", "subject", "text", "unit", "party", "publish", "language"]);
+    f.only(&[
+        "kind",
+        "channel",
+        "subject",
+        "text",
+        "unit",
+        "party",
+        "publish",
+        "language",
+        "service",
+        "tier",
+        "received_on",
+    ]);
     let mut input = RegisterCaseInput {
         kind: f.string("kind"),
         channel: f.string("channel"),
@@ -187,6 +201,9 @@ fn register_input(map: &Map<String, Value>) -> Result<RegisterCaseInput, Problem
         publish: f.boolean("publish"),
         party: PartyInput::default(),
         language: f.string("language"),
+        service: f.string("service"),
+        tier: f.string("tier"),
+        received_on: f.string("received_on"),
     };
     match map.get("party") {
         Some(Value::Object(party)) => {
@@ -224,6 +241,10 @@ async fn register_case(
         "received_at": rfc3339(done.received_at),
         "due_date": done.due.to_string(),
         "state": done.state.as_str(),
+        "service": done.service.as_ref().map(|s| s.code.as_str()),
+        "tier": done.service.as_ref().map(|s| s.tier.as_str()),
+        "received_on": done.received_on.map(|d| d.to_string()),
+        "deadline": done.deadline.to_string(),
         "access_code": done.access_code.to_string(),
         "url": url,
     });
@@ -240,9 +261,12 @@ fn case_json(view: &CaseView) -> Value {
         "subject": c.subject,
         "text": c.body,
         "unit": c.unit,
+        "service": c.service.as_ref().map(|s| s.code.as_str()),
+        "tier": c.service.as_ref().map(|s| s.tier.as_str()),
         "state": c.state.as_str(),
         "responsible_id": c.responsible.map(|s| s.0),
         "received_at": rfc3339(c.received_at),
+        "received_on": c.received_on.map(|d| d.to_string()),
         "due_date": c.due.to_string(),
         "original_due_date": c.original_due.to_string(),
         "extended_due_date": c.extended_due.map(|d| d.to_string()),
@@ -276,6 +300,46 @@ async fn get_case(
     let who = principal(&app, &headers).await?;
     let view = app.view_case(&who, &number).await?;
     Ok(axum::Json(case_json(&view)))
+}
+
+/// The documents of a case: what each is, who added it and when, and where its content is.
+async fn list_documents(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Result<axum::Json<Value>, Problem> {
+    let who = principal(&app, &headers).await?;
+    let documents = app.case_documents(&who, &number).await?;
+    let base = case_path(&number);
+    let items: Vec<Value> = documents
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.id,
+                "name": d.name,
+                "media_type": d.media_type,
+                "size": d.size,
+                "sha256": d.sha256,
+                "added_at": rfc3339(d.added_at),
+                "added_by": d.added_by,
+                "url": format!("{base}/documents/{}", d.id),
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({ "registry_number": number, "documents": items })))
+}
+
+/// A document's content, as it was received (its opening is in the audit trail).
+async fn get_document(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((number, id)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let who = principal(&app, &headers).await?;
+    // An id that is not a number is as unknown as one of another case.
+    let id = id.parse::<i64>().map_err(|_| harta_app::AppError::NotFound(format!("document {id}")))?;
+    let opened = app.open_document(&who, &number, id).await?;
+    Ok(crate::documents::served(opened))
 }
 
 /// The field a serde error is about (`missing field `reasons``), else `type`.

@@ -120,6 +120,38 @@ impl Localizer {
         self.t_args(&format!("err-{}", e.code), &[("field", label), ("limit", &limit)])
     }
 
+    /// An amount of money as this language writes it (`2,56 €`, `€2.56`); free is "free".
+    pub fn money(&self, amount: harta_domain::money::Money) -> String {
+        if amount.is_free() {
+            return self.t("fee-free");
+        }
+        match self.lang {
+            Lang::Bg => amount.bg(),
+            Lang::En => amount.en(),
+        }
+    }
+
+    /// A tier's fee in words: the amount, or "set case by case" where none is stated.
+    pub fn fee(&self, fee: Option<harta_domain::money::Money>) -> String {
+        fee.map_or_else(|| self.t("fee-case-by-case"), |m| self.money(m))
+    }
+
+    /// A deadline rule in words (`в деня на подаване`, `до 2 часа`, `7 работни дни`).
+    pub fn deadline_rule(&self, rule: harta_domain::deadline::DeadlineRule) -> String {
+        use harta_domain::deadline::DeadlineRule as R;
+        match rule {
+            R::SameDay => self.t("rule-same-day"),
+            R::Hours(n) => self.tn("rule-hours", "n", i64::from(n)),
+            R::WorkingDays(n) => self.tn("working-days", "n", i64::from(n.get())),
+            R::CalendarDays(n) => self.tn("rule-calendar-days", "n", i64::from(n)),
+        }
+    }
+
+    /// A tier's name (`обикновена услуга`).
+    pub fn tier(&self, tier: harta_domain::catalogue::TierKind) -> String {
+        self.t(&format!("tier-{}", tier.as_str()))
+    }
+
     /// Charter text in the page's language.
     pub fn pick<'a>(&self, text: &'a Text) -> &'a str {
         match self.lang {

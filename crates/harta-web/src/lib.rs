@@ -19,6 +19,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub mod api;
+mod documents;
 pub mod i18n;
 pub mod mail;
 mod problem;

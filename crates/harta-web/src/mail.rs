@@ -28,7 +28,7 @@ impl Compose for MailWords {
         let subject = l.t_args("mail-ack-subject", &[("number", number), ("administration", l.pick(&admin.name))]);
         let unit = ack.charter.unit(&case.unit).map_or(case.unit.as_str(), |u| l.pick(&u.name));
         let received = format!("{} {}", l.date(&in_sofia(case.received_at).date()), time_bg(case.received_at));
-        let days = l.tn("working-days", "n", i64::from(ack.working_days));
+        let days = l.deadline_rule(ack.deadline);
         let due = l.t_args("submit-done-due-days", &[("days", &days), ("date", &l.date(&case.due))]);
         let code = ack.access_code.to_string();
         let lines = [

@@ -63,6 +63,45 @@ fn exact_matches_rank_before_typos() {
 }
 
 #[test]
+fn every_shipped_service_has_a_priced_tier_or_says_how_its_fee_is_set() {
+    for s in shipped().services() {
+        assert!(!s.tiers.is_empty(), "{}", s.code);
+        assert_eq!(s.tier(None), s.tiers.first());
+        assert!(s.tiers.iter().all(|t| t.fee.is_some()) || s.fee_note.is_some(), "{}", s.code);
+        assert!(s.appeal.as_ref().is_some_and(|a| a.days == 14), "{}", s.code);
+    }
+    let c = shipped();
+    // ЗДОИ: 14 calendar days (art. 28), free.
+    let zdoi = c.service("2").unwrap();
+    assert_eq!(zdoi.tiers[0].deadline, Some(DeadlineRule::CalendarDays(14)));
+    assert_eq!(zdoi.tiers[0].fee, Some(Money::FREE));
+    // 5,00 лв. became 2,56 €, 10,00 лв. 5,11 €.
+    let address = c.service("2079").unwrap();
+    let fees: Vec<i64> = address.tiers.iter().filter_map(|t| t.fee.map(Money::cents)).collect();
+    assert_eq!(fees, vec![256, 511]);
+    assert_eq!(address.tier(Some(TierKind::Fast)).unwrap().deadline, Some(DeadlineRule::Hours(1)));
+    assert!(address.tier(Some(TierKind::Express)).is_none());
+}
+
+#[test]
+fn a_service_in_the_old_shape_migrates_and_writes_back_in_the_new() {
+    let charter = charter();
+    let old = r#"{"code": "2079", "name": {"bg": "а", "en": "a"}, "purpose": {"bg": "а", "en": "a"},
+        "who": {"bg": "а", "en": "a"}, "documents": [{"bg": "а", "en": "a"}],
+        "fee": {"bg": "5,00 лв. (обикновена услуга); 10,00 лв. (бърза услуга)", "en": "BGN 5.00; BGN 10.00"},
+        "deadline": {"bg": "В деня на подаване (обикновена); до 1 час (бърза)", "en": "same day; 1 hour"},
+        "unit": "grao", "how": {"bg": "а", "en": "a"}, "needs_national_id": true, "keywords": []}"#;
+    let mut from = serde_json::Deserializer::from_str(old);
+    let service = Service::deserialize_checked(&mut from, &charter).unwrap();
+    assert_eq!(service.tiers.len(), 2);
+    assert_eq!((service.fee_note.as_ref(), service.deadline_note.as_ref()), (None, None));
+    let json = serde_json::to_string(&service).unwrap();
+    assert!(json.contains(r#""tiers":[{"tier":"ordinary","fee":"2.56","deadline":"same day"}"#), "{json}");
+    let mut again = serde_json::Deserializer::from_str(&json);
+    assert_eq!(Service::deserialize_checked(&mut again, &charter).unwrap(), service);
+}
+
+#[test]
 fn a_wrong_value_names_its_field() {
     let charter = charter();
     let one = |body: &str| format!("[[services]]\n{body}");
@@ -71,8 +110,7 @@ name = { bg = "а", en = "a" }
 purpose = { bg = "а", en = "a" }
 who = { bg = "а", en = "a" }
 documents = [{ bg = "а", en = "a" }]
-fee = { bg = "а", en = "a" }
-deadline = { bg = "а", en = "a" }
+tiers = [{ tier = "ordinary", fee = "2.56", deadline = "7 working days" }]
 unit = "grao"
 how = { bg = "а", en = "a" }
 "#;
@@ -89,6 +127,29 @@ how = { bg = "а", en = "a" }
     for (text, field) in cases {
         let err = Catalogue::from_toml(&one(&text), &charter).unwrap_err();
         assert_eq!(err.field, field, "{err}");
+    }
+    let tiers =
+        |t: &str| good.replace(r#"tiers = [{ tier = "ordinary", fee = "2.56", deadline = "7 working days" }]"#, t);
+    for (text, field, code) in [
+        (tiers(r#"tiers = [{ tier = "ordinary", fee = "-1" }]"#), "services[0].tiers[0].fee", "negative"),
+        (tiers(r#"tiers = [{ tier = "ordinary", fee = "пет" }]"#), "services[0].tiers[0].fee", "not_an_amount"),
+        (tiers(r#"tiers = [{ tier = "ordinary" }]"#), "services[0].tiers[0].fee", "required"),
+        (tiers(r#"tiers = [{ tier = "slow", fee = "1" }]"#), "services[0].tiers[0].tier", "unknown"),
+        (
+            tiers(r#"tiers = [{ tier = "fast", fee = "1" }, { tier = "fast", fee = "2" }]"#),
+            "services[0].tiers[1].tier",
+            "invalid",
+        ),
+        (
+            tiers(r#"tiers = [{ tier = "ordinary", fee = "1", deadline = "soon" }]"#),
+            "services[0].tiers[0].deadline",
+            "deadline",
+        ),
+        (tiers("tiers = []"), "services[0].tiers", "required"),
+        (tiers(""), "services[0].tiers", "required"),
+    ] {
+        let err = Catalogue::from_toml(&one(&text), &charter).unwrap_err();
+        assert_eq!((err.field.as_str(), err.code), (field, code), "{err}");
     }
     let twice = format!("{}{}", one(good), one(good));
     assert_eq!(Catalogue::from_toml(&twice, &charter).unwrap_err().field, "services[1].code");

@@ -63,6 +63,9 @@ pub fn letter(at: &str, unit: &str) -> NewCase {
         jobs: Vec::new(),
         counts_against: None,
         publish_consent: false,
+        service: None,
+        deadline: None,
+        received_on: None,
     }
 }
 

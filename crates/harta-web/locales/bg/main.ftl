@@ -484,3 +484,72 @@ staff-charter-invalid = Хартата не е запазена: полето �
 staff-charter-numbering = Хартата не е запазена: кодът на администрацията, форматът на входящите номера и индексите по номенклатурата не могат да се променят, докато harta работи. Променят се във файла на хартата в началото на годината.
 staff-charter-units-removed = Хартата не е запазена: звената не могат да се премахват, защото преписки, служители и услуги се позовават на тях. Можете да промените името, телефона и приемното им време.
 err-gap = Попълнете мястото, отбелязано с […], в „{ $field }“.
+## Services: tiers, fees in euro, deadlines
+fee-free = безплатно
+fee-case-by-case = според Наредбата за местните такси
+rule-same-day = в деня на подаване
+rule-hours = { $n ->
+    [one] до 1 час
+   *[other] до { $n } часа
+}
+rule-calendar-days = { $n ->
+    [one] 1 календарен ден
+   *[other] { $n } календарни дни
+}
+tier-ordinary = обикновена услуга
+tier-fast = бърза услуга
+tier-express = експресна услуга
+service-tier = Вид услуга
+service-tiers = Такса и срок
+service-appeal = Обжалване на отказ
+service-appeal-text = { $body }, в { $days }-дневен срок от съобщаването
+service-choose-title = Изберете услуга
+service-choose-hint = Потърсете по име или номер, после изберете услугата.
+service-choose-search = Търсене на услуга
+service-choose-button = Търсене
+service-choose-next = Продължете
+service-change = Изберете друга услуга
+service-none-found = Няма услуга, която да отговаря на търсенето. Опитайте с друга дума.
+field-received-on = Дата на получаване
+field-received-on-hint = Датата върху плика или факса, ако е по-ранна от днешната.
+err-not_an_amount = „{ $field }“ трябва да е сума в евро, например 2,56.
+err-negative = „{ $field }“ не може да е отрицателна сума.
+err-too_large = „{ $field }“ е твърде голяма сума.
+err-deadline = „{ $field }“ трябва да е срок: „same day“, „2 hours“, „7 working days“ или „14 calendar days“.
+err-not_offered = Услугата не се предлага като „{ $field }“ от избрания вид.
+err-not_a_date = „{ $field }“ трябва да е дата.
+err-future_receipt = „{ $field }“ не може да е в бъдещето.
+err-needs_approval = „{ $field }“ е твърде назад във времето: по-стара дата се въвежда от началник на звено.
+err-forbidden = „{ $field }“ не може да се задава оттук.
+event-documents_added = Добавени документи
+documents-title = Документи
+documents-none = Към преписката няма документи.
+documents-name = Име
+documents-type = Вид
+documents-size = Размер
+documents-added = Добавен от и кога
+documents-open = Отваряне
+documents-add = Добавяне на документи
+documents-add-hint = Сканирани документи или приложения от електронна поща: PDF, JPEG, PNG, DOCX или ODT, до 20 MB всеки.
+documents-add-button = Добавяне
+documents-added-notice = Документите са добавени към преписката.
+documents-citizen = гражданинът
+receipt-applicant = Заявител
+receipt-subject = Относно
+case-service = Услуга
+case-received-on = Получено на
+staff-service-tiers-hint = Отбележете всеки вид услуга, който се предлага, с таксата в евро (0 за безплатна) и срока. Без срок важи срокът от хартата за заявления.
+staff-service-tier-offered = Предлага се
+staff-service-fee-hint = В евро, например 2,56; 0 за безплатна.
+staff-service-rule = Как се брои срокът
+staff-service-rule-default = По хартата (срокът за заявления)
+staff-service-rule-same_day = В деня на подаване
+staff-service-rule-hours = В часове
+staff-service-rule-working_days = В работни дни
+staff-service-rule-calendar_days = В календарни дни
+staff-service-rule-n = Брой (часове или дни)
+staff-service-fee-note = Бележка към таксата
+staff-service-deadline-note = Бележка към срока
+staff-service-appeal-days = Срок за обжалване (дни)
+staff-service-pick-hint = Само за заявление за услуга: започнете да пишете номера или името ѝ.
+staff-subject-hint = За заявление за услуга относно е самата услуга.

@@ -484,3 +484,72 @@ staff-charter-invalid = The charter is not saved: the field “{ $field }” is 
 staff-charter-numbering = The charter is not saved: the administration's code, the registry number format and the nomenclature indexes cannot change while harta runs. Change them in the charter file at the start of a year.
 staff-charter-units-removed = The charter is not saved: units cannot be removed, since cases, staff and services refer to them. Their names, phones and reception hours can change.
 err-gap = Fill in the place marked […] in “{ $field }”.
+## Services: tiers, fees in euro, deadlines
+fee-free = free
+fee-case-by-case = as set by the ordinance on local fees
+rule-same-day = the same day
+rule-hours = { $n ->
+    [one] within 1 hour
+   *[other] within { $n } hours
+}
+rule-calendar-days = { $n ->
+    [one] 1 calendar day
+   *[other] { $n } calendar days
+}
+tier-ordinary = ordinary service
+tier-fast = fast service
+tier-express = express service
+service-tier = Kind of service
+service-tiers = Fee and deadline
+service-appeal = Appealing a refusal
+service-appeal-text = { $body }, within { $days } days of being told
+service-choose-title = Choose a service
+service-choose-hint = Search by name or number, then choose the service.
+service-choose-search = Search for a service
+service-choose-button = Search
+service-choose-next = Continue
+service-change = Choose another service
+service-none-found = No service matches the search. Try another word.
+field-received-on = Date received
+field-received-on-hint = The date on the envelope or the fax, if earlier than today.
+err-not_an_amount = “{ $field }” must be an amount in euro, such as 2.56.
+err-negative = “{ $field }” cannot be negative.
+err-too_large = “{ $field }” is too large an amount.
+err-deadline = “{ $field }” must be a deadline: “same day”, “2 hours”, “7 working days” or “14 calendar days”.
+err-not_offered = The service is not offered as the chosen “{ $field }”.
+err-not_a_date = “{ $field }” must be a date.
+err-future_receipt = “{ $field }” cannot be in the future.
+err-needs_approval = “{ $field }” is too far back: an earlier date is entered by a head of unit.
+err-forbidden = “{ $field }” cannot be set here.
+event-documents_added = Documents added
+documents-title = Documents
+documents-none = The case has no documents.
+documents-name = Name
+documents-type = Type
+documents-size = Size
+documents-added = Added by, when
+documents-open = Open
+documents-add = Add documents
+documents-add-hint = Scans or e-mail attachments: PDF, JPEG, PNG, DOCX or ODT, up to 20 MB each.
+documents-add-button = Add
+documents-added-notice = The documents were added to the case.
+documents-citizen = the citizen
+receipt-applicant = Applicant
+receipt-subject = Subject
+case-service = Service
+case-received-on = Received on
+staff-service-tiers-hint = Tick each kind of service offered, with its fee in euro (0 when free) and its deadline. Without a deadline the charter's commitment for service requests applies.
+staff-service-tier-offered = Offered
+staff-service-fee-hint = In euro, such as 2.56; 0 when free.
+staff-service-rule = How the deadline is counted
+staff-service-rule-default = By the charter (the deadline for requests)
+staff-service-rule-same_day = The same day
+staff-service-rule-hours = In hours
+staff-service-rule-working_days = In working days
+staff-service-rule-calendar_days = In calendar days
+staff-service-rule-n = Count (hours or days)
+staff-service-fee-note = Note on the fee
+staff-service-deadline-note = Note on the deadline
+staff-service-appeal-days = Days to appeal
+staff-service-pick-hint = Service requests only: start typing its number or name.
+staff-subject-hint = A service request's subject is the service itself.

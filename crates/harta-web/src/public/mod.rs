@@ -22,8 +22,9 @@ mod board;
 pub(crate) mod home;
 mod services;
 mod submit;
+pub(crate) use submit::{due_text, size_text};
 mod track;
-mod upload;
+pub(crate) mod upload;
 
 /// The public pages.
 pub fn router() -> Router<App> {
@@ -112,16 +113,7 @@ impl Visit {
     /// Checks a form's anti-forgery token against the cookie, and that the form came from this
     /// site (a browser always names the origin of a cross-site form).
     pub fn csrf_ok(&self, headers: &HeaderMap, token: &str) -> bool {
-        let same_origin = match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
-            (Some(origin), Some(host)) => origin
-                .to_str()
-                .ok()
-                .and_then(|o| o.split_once("://").map(|(_, h)| h.to_string()))
-                .is_some_and(|o| host.to_str().is_ok_and(|h| h == o)),
-            // No Origin: an old browser or a non-browser client; the token alone decides.
-            _ => true,
-        };
-        !self.csrf.1 && same_origin && constant_time_eq(self.csrf.0.as_bytes(), token.as_bytes())
+        !self.csrf.1 && same_origin(headers) && constant_time_eq(self.csrf.0.as_bytes(), token.as_bytes())
     }
 
     /// A rendered page with the headers it needs (a new anti-forgery cookie, no caching of
@@ -239,7 +231,21 @@ fn is_token(t: &str) -> bool {
     t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Whether a post came from our own pages: its `Origin`, when the browser sends one, is ours.
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
+    match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+        (Some(origin), Some(host)) => origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://").map(|(_, h)| h.to_string()))
+            .is_some_and(|o| host.to_str().is_ok_and(|h| h == o)),
+        // No Origin: an old browser or a non-browser client; the token alone decides.
+        _ => true,
+    }
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use harta_app::App;
-use harta_domain::catalogue::Service;
+use harta_domain::catalogue::{Service, Tier};
 
 use super::{Chrome, Visit};
 
@@ -26,8 +26,14 @@ struct Shown {
     purpose: String,
     who: String,
     documents: Vec<String>,
-    fee: String,
+    /// Each tier: its name, fee and deadline in words.
+    tiers: Vec<(String, String, String)>,
+    /// What the amounts and terms do not say.
+    notes: Vec<String>,
+    /// The first tier's deadline, for the list.
     deadline: String,
+    /// Where and within what time a refusal is appealed.
+    appeal: Option<String>,
     unit: String,
     how: String,
 }
@@ -41,11 +47,22 @@ fn shown(app: &App, visit: &Visit, s: &Service) -> Shown {
         purpose: l.pick(&s.purpose).to_string(),
         who: l.pick(&s.who).to_string(),
         documents: s.documents.iter().map(|d| l.pick(d).to_string()).collect(),
-        fee: l.pick(&s.fee).to_string(),
-        deadline: l.pick(&s.deadline).to_string(),
+        tiers: s.tiers.iter().map(|t| (l.tier(t.tier), l.fee(t.fee), tier_deadline(app, &l, t))).collect(),
+        notes: [&s.fee_note, &s.deadline_note].into_iter().flatten().map(|n| l.pick(n).to_string()).collect(),
+        deadline: s.tiers.first().map(|t| tier_deadline(app, &l, t)).unwrap_or_default(),
+        appeal: s
+            .appeal
+            .as_ref()
+            .map(|a| l.t_args("service-appeal-text", &[("body", l.pick(&a.body)), ("days", &a.days.to_string())])),
         unit,
         how: l.pick(&s.how).to_string(),
     }
+}
+
+/// A tier's deadline in words: its own, or the charter's commitment for service requests.
+pub(crate) fn tier_deadline(app: &App, l: &crate::i18n::Localizer, tier: &Tier) -> String {
+    let commitment = app.charter().commitment(harta_domain::case::CaseKind::ServiceRequest).working_days;
+    l.deadline_rule(tier.deadline.unwrap_or(harta_domain::deadline::DeadlineRule::WorkingDays(commitment)))
 }
 
 #[derive(serde::Deserialize)]

@@ -64,6 +64,7 @@ async fn choose(State(app): State<App>, visit: Visit) -> Response {
 #[serde(default)]
 pub(super) struct Fields {
     service: String,
+    tier: String,
     subject: String,
     text: String,
     party_type: String,
@@ -114,7 +115,10 @@ struct FormPage {
     kind: &'static str,
     f: Fields,
     errors: Vec<ShownError>,
-    services: Vec<(String, String)>,
+    /// The chosen service, as `2079 – name` (service requests).
+    service_name: String,
+    /// Its tiers: machine name, and name with fee and deadline.
+    tiers: Vec<(String, String)>,
     needs_national_id: bool,
     csrf: String,
     shown: String,
@@ -132,6 +136,39 @@ impl FormPage {
 #[derive(Deserialize)]
 pub(super) struct Chosen {
     service: Option<String>,
+    /// A search among the services (the service step).
+    q: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "submit_service.html")]
+struct ServicePage {
+    c: Chrome,
+    q: String,
+    /// Number, name, and the first tier's fee and deadline.
+    found: Vec<(String, String, String)>,
+    errors: Vec<ShownError>,
+}
+
+/// The service step of a service request (one thing per page): the next page then knows
+/// whether to ask for a personal number and which tiers to offer, without JavaScript.
+fn service_page(app: &App, visit: &Visit, q: &str, errors: Vec<ShownError>, status: StatusCode) -> Response {
+    let l = visit.l();
+    // A query longer than any service name cannot match; it is cut rather than refused.
+    let q: String = q.trim().chars().take(100).collect();
+    let found = app
+        .catalogue()
+        .search(&q)
+        .into_iter()
+        .map(|s| {
+            let terms = s.tiers.first().map_or_else(String::new, |t| {
+                format!("{} · {}", l.fee(t.fee), super::services::tier_deadline(app, &l, t))
+            });
+            (s.code.clone(), l.pick(&s.name).to_string(), terms)
+        })
+        .collect();
+    let page = ServicePage { c: visit.chrome(&app.charter(), "submit"), q, found, errors };
+    visit.page(status, page.render(), false)
 }
 
 fn parse_kind(kind: &str) -> Option<CaseKind> {
@@ -140,7 +177,19 @@ fn parse_kind(kind: &str) -> Option<CaseKind> {
 
 async fn blank(State(app): State<App>, visit: Visit, Path(kind): Path<String>, Query(q): Query<Chosen>) -> Response {
     let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, &app.charter()) };
-    let f = Fields { service: q.service.unwrap_or_default(), ..Fields::default() };
+    let f = Fields { service: q.service.unwrap_or_default().trim().to_string(), ..Fields::default() };
+    if kind == CaseKind::ServiceRequest && service_of(&app, kind, &f).is_none() {
+        // No service yet, or one that is not in the catalogue: the service step.
+        let errors = if f.service.is_empty() {
+            Vec::new()
+        } else {
+            let l = visit.l();
+            let e = FieldError::new("service", "unknown").with_code("unknown");
+            vec![ShownError { id: "service".into(), text: l.field_error(&e, &l.t("field-service")) }]
+        };
+        let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+        return service_page(&app, &visit, q.q.as_deref().unwrap_or_default(), errors, status);
+    }
     form_page(&app, &visit, kind, f, &[], Vec::new(), StatusCode::OK)
 }
 
@@ -160,11 +209,23 @@ fn form_page(
         .unwrap_or_default();
     let documents = documents.iter().map(|d| (d.name.clone(), size_text(d.size))).collect();
     let shown = app.keys().seal_for_browser(&app.now().as_millisecond().to_string()).unwrap_or_default();
-    let needs_national_id = service_of(app, kind, &f).is_some_and(|s| s.needs_national_id);
+    let service = service_of(app, kind, &f);
+    let needs_national_id = service.as_ref().is_some_and(|s| s.needs_national_id);
+    let tiers = service.as_ref().map_or_else(Vec::new, |s| {
+        s.tiers
+            .iter()
+            .map(|t| {
+                let terms =
+                    format!("{} – {}, {}", l.tier(t.tier), l.fee(t.fee), super::services::tier_deadline(app, &l, t));
+                (t.tier.as_str().to_string(), terms)
+            })
+            .collect()
+    });
     let page = FormPage {
         c: visit.chrome(&app.charter(), "submit"),
         kind: kind.as_str(),
-        services: app.catalogue().services().iter().map(|s| (s.code.clone(), l.pick(&s.name).to_string())).collect(),
+        service_name: service.as_ref().map(|s| format!("{} – {}", s.code, l.pick(&s.name))).unwrap_or_default(),
+        tiers,
         needs_national_id,
         f,
         errors,
@@ -177,7 +238,7 @@ fn form_page(
 }
 
 /// A size as people read it: 350 KB, 1.2 MB.
-fn size_text(bytes: u64) -> String {
+pub(crate) fn size_text(bytes: u64) -> String {
     if bytes < 1024 * 1024 {
         format!("{} KB", bytes.div_ceil(1024))
     } else {
@@ -189,22 +250,20 @@ fn service_of(app: &App, kind: CaseKind, f: &Fields) -> Option<Service> {
     (kind == CaseKind::ServiceRequest).then(|| app.catalogue().service(f.service.trim()).cloned()).flatten()
 }
 
-/// The fields as the registration use case takes them.
+/// The fields as the registration use case takes them; the use case decides what the
+/// service implies (subject, unit, deadline, whether a personal number is required).
 fn input(app: &App, kind: CaseKind, f: &Fields, lang: Lang) -> RegisterCaseInput {
     let service = service_of(app, kind, f);
     let some = |s: &str| Some(s.to_string()).filter(|s| !s.trim().is_empty());
     let national = service.as_ref().is_some_and(|s| s.needs_national_id);
     let organisation = f.party_type == "organisation";
+    let request = kind == CaseKind::ServiceRequest;
     RegisterCaseInput {
         kind: Some(kind.as_str().to_string()),
         channel: Some("web".into()),
-        // A service request's subject is the service itself.
-        subject: match &service {
-            Some(s) => Some(format!("{} {}", s.code, s.name.bg)),
-            None => some(&f.subject),
-        },
+        subject: some(&f.subject).filter(|_| !request),
         text: some(&f.text),
-        unit: service.as_ref().map(|s| s.unit.clone()),
+        unit: None,
         publish: kind == CaseKind::Suggestion && f.publish == "yes",
         party: PartyInput {
             kind: Some(if organisation { "organisation" } else { "person" }.into()),
@@ -220,22 +279,17 @@ fn input(app: &App, kind: CaseKind, f: &Fields, lang: Lang) -> RegisterCaseInput
         },
         // The acknowledgement by e-mail speaks the language the form was filled in.
         language: Some(lang.code().into()),
+        service: some(&f.service).filter(|_| request),
+        tier: some(&f.tier).filter(|_| request),
+        received_on: None,
     }
-}
-
-/// Checks that only a form can: a service chosen for a service request.
-fn form_errors(app: &App, kind: CaseKind, f: &Fields) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if kind == CaseKind::ServiceRequest && service_of(app, kind, f).is_none() {
-        errors.push(FieldError::required("service"));
-    }
-    errors
 }
 
 /// The input id and label of a use-case field.
 fn field_of(field: &str) -> (&'static str, &'static str) {
     match field {
         "service" | "unit" => ("service", "field-service"),
+        "tier" => ("tier", "service-tier"),
         "subject" => ("subject", "field-subject"),
         "text" => ("text", "field-text"),
         "party.type" => ("party_type", "field-party-type"),
@@ -253,7 +307,7 @@ fn field_of(field: &str) -> (&'static str, &'static str) {
 
 /// Field errors in the page's language, in the order of the form.
 pub(super) fn shown_errors(l: Localizer, errors: &[FieldError]) -> Vec<ShownError> {
-    let order = ["service", "subject", "text", "party_type", "name", "egn", "lnch", "eik", "email", "phone"];
+    let order = ["service", "tier", "subject", "text", "party_type", "name", "egn", "lnch", "eik", "email", "phone"];
     let mut shown: Vec<ShownError> = errors
         .iter()
         .map(|e| {
@@ -333,7 +387,7 @@ async fn check(State(app): State<App>, visit: Visit, Path(kind): Path<String>, r
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return refused(&app, &visit, kind, posted.fields, &documents, "spam-suspected", status);
     }
-    let mut errors = form_errors(&app, kind, &posted.fields);
+    let mut errors = Vec::new();
     match app.check_submission(&input(&app, kind, &posted.fields, visit.lang)) {
         Ok(()) => {}
         Err(AppError::Invalid(found)) => errors.extend(found),
@@ -378,7 +432,15 @@ fn check_page(app: &App, visit: &Visit, kind: CaseKind, draft: &Draft) -> Respon
         rows.push((l.t(label), shown));
     };
     match service_of(app, kind, f) {
-        Some(s) => row("field-service", &format!("{} – {}", s.code, l.pick(&s.name))),
+        Some(s) => {
+            row("field-service", &format!("{} – {}", s.code, l.pick(&s.name)));
+            let tier = s.tier(harta_domain::catalogue::TierKind::parse(&f.tier));
+            if let Some(t) = tier {
+                let terms =
+                    format!("{} – {}, {}", l.tier(t.tier), l.fee(t.fee), super::services::tier_deadline(app, &l, t));
+                row("service-tier", &terms);
+            }
+        }
         None => row("field-subject", &f.subject),
     }
     row("field-text", &f.text);
@@ -503,8 +565,7 @@ async fn send(
 
 fn done_page(app: &App, visit: &Visit, done: &Registration, documents: &[PendingDocument], email: &str) -> Response {
     let l = visit.l();
-    let days = l.tn("working-days", "n", i64::from(app.charter().commitment(done.kind).working_days.get()));
-    let due = l.t_args("submit-done-due-days", &[("days", &days), ("date", &date_bg(done.due))]);
+    let due = due_text(l, done);
     let received = format!("{} {}", date_bg(in_sofia(done.received_at).date()), time_bg(done.received_at));
     let unit = app.charter().unit(&done.unit).map_or_else(|| done.unit.clone(), |u| l.pick(&u.name).to_string());
     let page = DonePage {
@@ -518,4 +579,11 @@ fn done_page(app: &App, visit: &Visit, done: &Registration, documents: &[Pending
         email: email.to_string(),
     };
     visit.page(StatusCode::OK, page.render(), true)
+}
+
+/// The due date as a receipt says it: by the rule it was counted with, then the date
+/// (`7 работни дни, до 10.12.2026`).
+pub(crate) fn due_text(l: Localizer, done: &Registration) -> String {
+    let rule = l.deadline_rule(done.deadline);
+    l.t_args("submit-done-due-days", &[("days", &rule), ("date", &date_bg(done.due))])
 }

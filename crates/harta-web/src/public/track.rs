@@ -91,6 +91,8 @@ struct CasePage {
     number: String,
     kind: &'static str,
     subject: String,
+    /// The service's tier with its fee and deadline, for a service request.
+    tier: Option<String>,
     state: &'static str,
     received: String,
     due: String,
@@ -339,7 +341,15 @@ fn case_page(app: &App, visit: &Visit, t: Tracked, shown: Shown) -> Response {
         open: case.state.is_open(),
         number: case.registry_number.clone(),
         kind: case.kind.as_str(),
-        subject: case.subject.clone(),
+        subject: match &case.service {
+            // The service's name in the page's language.
+            Some(s) => app
+                .catalogue()
+                .service(&s.code)
+                .map_or_else(|| case.subject.clone(), |found| format!("{} {}", s.code, l.pick(&found.name))),
+            None => case.subject.clone(),
+        },
+        tier: case.service.as_ref().map(|s| l.tier(s.tier)),
         state: case.state.as_str(),
         received: date_bg(in_sofia(case.received_at).date()),
         due: date_bg(case.original_due),

@@ -9,7 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use harta_app::{App, AppError, FieldError, Role};
-use harta_domain::catalogue::Service;
+use harta_domain::catalogue::{Service, Tier, TierKind};
+use harta_domain::deadline::DeadlineRule;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -75,10 +76,17 @@ pub(super) struct ServiceForm {
     who_en: String,
     documents_bg: String,
     documents_en: String,
-    fee_bg: String,
-    fee_en: String,
-    deadline_bg: String,
-    deadline_en: String,
+    /// Per tier (`ordinary_…`, `fast_…`, `express_…`): offered (`yes`), the fee in euro, how
+    /// the deadline is counted and the count.
+    #[serde(flatten)]
+    tiers: std::collections::BTreeMap<String, String>,
+    fee_note_bg: String,
+    fee_note_en: String,
+    deadline_note_bg: String,
+    deadline_note_en: String,
+    appeal_bg: String,
+    appeal_en: String,
+    appeal_days: String,
     unit: String,
     how_bg: String,
     how_en: String,
@@ -102,10 +110,14 @@ impl ServiceForm {
             who_en: s.who.en.clone(),
             documents_bg: lines(|t| &t.bg),
             documents_en: lines(|t| &t.en),
-            fee_bg: s.fee.bg.clone(),
-            fee_en: s.fee.en.clone(),
-            deadline_bg: s.deadline.bg.clone(),
-            deadline_en: s.deadline.en.clone(),
+            tiers: s.tiers.iter().flat_map(tier_fields).collect(),
+            fee_note_bg: s.fee_note.as_ref().map(|t| t.bg.clone()).unwrap_or_default(),
+            fee_note_en: s.fee_note.as_ref().map(|t| t.en.clone()).unwrap_or_default(),
+            deadline_note_bg: s.deadline_note.as_ref().map(|t| t.bg.clone()).unwrap_or_default(),
+            deadline_note_en: s.deadline_note.as_ref().map(|t| t.en.clone()).unwrap_or_default(),
+            appeal_bg: s.appeal.as_ref().map(|a| a.body.bg.clone()).unwrap_or_default(),
+            appeal_en: s.appeal.as_ref().map(|a| a.body.en.clone()).unwrap_or_default(),
+            appeal_days: s.appeal.as_ref().map(|a| a.days.to_string()).unwrap_or_default(),
             unit: s.unit.clone(),
             how_bg: s.how.bg.clone(),
             how_en: s.how.en.clone(),
@@ -124,20 +136,77 @@ impl ServiceForm {
             return Err(FieldError::new("documents_en", "needs as many lines as in Bulgarian").with_code("pairs"));
         }
         let text = |bg: &str, en: &str| json!({ "bg": bg.trim(), "en": en.trim() });
+        let note = |bg: &str, en: &str| (!bg.trim().is_empty() || !en.trim().is_empty()).then(|| text(bg, en));
+        let appeal = (!self.appeal_bg.trim().is_empty() || !self.appeal_en.trim().is_empty()).then(|| {
+            // A number that is not one is left for the domain to name (as 0 days).
+            json!({ "body": text(&self.appeal_bg, &self.appeal_en), "days": self.appeal_days.trim().parse::<i64>().unwrap_or(0) })
+        });
         Ok(json!({
             "code": self.code.trim(),
             "name": text(&self.name_bg, &self.name_en),
             "purpose": text(&self.purpose_bg, &self.purpose_en),
             "who": text(&self.who_bg, &self.who_en),
             "documents": bg.iter().zip(&en).map(|(b, e)| text(b, e)).collect::<Vec<_>>(),
-            "fee": text(&self.fee_bg, &self.fee_en),
-            "deadline": text(&self.deadline_bg, &self.deadline_en),
+            "tiers": self.offered().iter().map(|tier| self.tier_json(tier)).collect::<Vec<_>>(),
+            "fee_note": note(&self.fee_note_bg, &self.fee_note_en),
+            "deadline_note": note(&self.deadline_note_bg, &self.deadline_note_en),
+            "appeal": appeal,
             "unit": self.unit.trim(),
             "how": text(&self.how_bg, &self.how_en),
             "needs_national_id": self.needs_national_id == "yes",
             "keywords": self.keywords.split(',').map(str::trim).filter(|k| !k.is_empty()).collect::<Vec<_>>(),
         }))
     }
+
+    /// A tier field's value as typed.
+    pub(super) fn tier(&self, tier: &str, field: &str) -> &str {
+        self.tiers.get(&format!("{tier}_{field}")).map_or("", String::as_str)
+    }
+
+    /// The tiers ticked as offered, in order.
+    fn offered(&self) -> Vec<&'static str> {
+        TierKind::ALL.iter().map(|t| t.as_str()).filter(|t| self.tier(t, "offered") == "yes").collect()
+    }
+
+    /// A tier in the file's shape: an empty fee is left out (the domain then asks for it or
+    /// for the fee note); the deadline from its kind and count (`7` + `working_days`).
+    fn tier_json(&self, tier: &str) -> serde_json::Value {
+        let fee = self.tier(tier, "fee").trim();
+        let n = self.tier(tier, "n").trim();
+        let deadline = match self.tier(tier, "rule") {
+            "same_day" => Some("same day".to_string()),
+            "hours" => Some(format!("{n} hours")),
+            "working_days" => Some(format!("{n} working days")),
+            "calendar_days" => Some(format!("{n} calendar days")),
+            _ => None,
+        };
+        let mut t = json!({ "tier": tier });
+        if !fee.is_empty() {
+            t["fee"] = json!(fee);
+        }
+        if let Some(d) = deadline {
+            t["deadline"] = json!(d);
+        }
+        t
+    }
+}
+
+/// The form fields of a stored tier.
+fn tier_fields(t: &Tier) -> Vec<(String, String)> {
+    let name = t.tier.as_str();
+    let (rule, n) = match t.deadline {
+        None => ("default", String::new()),
+        Some(DeadlineRule::SameDay) => ("same_day", String::new()),
+        Some(DeadlineRule::Hours(n)) => ("hours", n.to_string()),
+        Some(DeadlineRule::WorkingDays(n)) => ("working_days", n.to_string()),
+        Some(DeadlineRule::CalendarDays(n)) => ("calendar_days", n.to_string()),
+    };
+    vec![
+        (format!("{name}_offered"), "yes".into()),
+        (format!("{name}_fee"), t.fee.map(|m| m.to_string().replace('.', ",")).unwrap_or_default()),
+        (format!("{name}_rule"), rule.into()),
+        (format!("{name}_n"), n),
+    ]
 }
 
 #[derive(Template)]
@@ -176,7 +245,21 @@ fn labelled(l: crate::i18n::Localizer, key: &str, lang: &str) -> String {
 
 /// The form field of a use-case field (`name.bg` → `name_bg`, `documents[2].en` →
 /// `documents_en`), and the label key of the field.
-fn field_of(field: &str) -> (String, &'static str) {
+fn field_of(field: &str, f: &ServiceForm) -> (String, &'static str) {
+    // `tiers[1].fee`: the second tier ticked, its fee field.
+    if let Some(rest) = field.strip_prefix("tiers") {
+        let offered = f.offered();
+        let index = rest.strip_prefix('[').and_then(|r| r.split(']').next()).and_then(|i| i.parse::<usize>().ok());
+        let tier = index.and_then(|i| offered.get(i).copied()).unwrap_or("ordinary");
+        return match rest.rsplit('.').next() {
+            Some("fee") => (format!("{tier}_fee"), "service-fee"),
+            Some("deadline") => (format!("{tier}_n"), "service-deadline"),
+            _ => (format!("{tier}_offered"), "service-tier"),
+        };
+    }
+    if field == "appeal.days" {
+        return ("appeal_days".into(), "staff-service-appeal-days");
+    }
     let base = field.split(['.', '[']).next().unwrap_or(field);
     let lang = if field.ends_with(".en") { "en" } else { "bg" };
     let label = match base {
@@ -185,8 +268,9 @@ fn field_of(field: &str) -> (String, &'static str) {
         "purpose" => "service-purpose",
         "who" => "service-who",
         "documents" => "service-documents",
-        "fee" => "service-fee",
-        "deadline" => "service-deadline",
+        "fee_note" => "staff-service-fee-note",
+        "deadline_note" => "staff-service-deadline-note",
+        "appeal" => "service-appeal",
         "unit" => "service-unit",
         "how" => "service-how",
         _ => "staff-service-keywords",
@@ -211,7 +295,7 @@ fn edit_page(
     let errors = found
         .iter()
         .map(|e| {
-            let (id, key) = field_of(&e.field);
+            let (id, key) = field_of(&e.field, &f);
             let label = labelled(l, key, id.rsplit('_').next().unwrap_or(""));
             let text = if e.code == "pairs" { l.t("staff-err-document-pairs") } else { l.field_error(e, &label) };
             ShownError { id, text }

@@ -6,7 +6,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use harta_app::letters::{LetterDraft, Preview};
 use harta_app::signing_in::StaffSession;
@@ -248,17 +247,5 @@ pub(super) async fn pdf(
 
 /// A letter's PDF as a download, named by its outgoing number, never shown inline.
 pub(crate) fn pdf_download(outgoing: &str, pdf: Vec<u8>) -> Response {
-    let ascii: String = outgoing.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-    let disposition = format!(
-        "attachment; filename=\"letter-{ascii}.pdf\"; filename*=UTF-8''{}.pdf",
-        crate::public::percent_encode(&outgoing.replace('/', "-"))
-    );
-    let mut response = pdf.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    response
+    crate::documents::download(&format!("{}.pdf", outgoing.replace('/', "-")), "application/pdf", pdf)
 }

@@ -24,6 +24,7 @@ use crate::public::{Chrome, ShownError, Visit, cookie, error_for};
 
 mod catalogue;
 mod charter;
+mod documents;
 mod letters;
 mod member;
 
@@ -42,6 +43,11 @@ pub fn router() -> Router<App> {
         .route("/staff", get(inbox))
         .route("/staff/cases/{number}", get(case_page))
         .route("/staff/cases/{number}/events", post(record))
+        .route("/staff/cases/{number}/documents/{id}", get(documents::open))
+        .route(
+            "/staff/cases/{number}/documents",
+            post(documents::add).layer(axum::extract::DefaultBodyLimit::max(documents::MAX_BODY)),
+        )
         .route("/staff/password", get(password_page).post(change_password))
         .route("/staff/intake", get(intake_page).post(intake))
         .route("/staff/intake/prefill", post(prefill))
@@ -446,6 +452,14 @@ struct CasePage {
     notice: Option<String>,
     /// Place, outgoing number, kind, subject and date of each letter issued.
     letters: Vec<(i64, String, String, String, String)>,
+    /// The service and tier, for a service request.
+    service: Option<String>,
+    /// The day of receipt, when earlier than the registration.
+    received_on: Option<String>,
+    /// Id, name, type, size, and who added it when, of each document.
+    documents: Vec<(i64, String, String, String, String)>,
+    /// Whether the member may add documents (everyone but the auditor).
+    may_add_documents: bool,
 }
 
 impl CasePage {
@@ -470,7 +484,11 @@ async fn case_page(
     Query(d): Query<Done>,
 ) -> Response {
     // A letter just issued is confirmed by the case page itself, which lists the letters.
-    let notice = (!d.done.is_empty()).then(|| visit.l().t("staff-done"));
+    let notice = match d.done.as_str() {
+        "" => None,
+        "documents" => Some(visit.l().t("documents-added-notice")),
+        _ => Some(visit.l().t("staff-done")),
+    };
     show_case(&app, &visit, &session, &number, Vec::new(), notice, StatusCode::OK).await
 }
 
@@ -545,6 +563,27 @@ async fn show_case(
         Ok(all) => all,
         Err(e) => return crate::public::failure(app, visit, &e),
     };
+    let documents = match app.case_documents(&session.principal, number).await {
+        Ok(all) => all
+            .into_iter()
+            .map(|d| {
+                let by = match d.added_by {
+                    harta_domain::case::Actor::Staff { id } => name_of(id),
+                    harta_domain::case::Actor::Citizen => l.t("documents-citizen"),
+                    _ => "harta".to_string(),
+                };
+                let when = format!("{} {}", date_bg(in_sofia(d.added_at).date()), time_bg(d.added_at));
+                let size = crate::public::size_text(u64::try_from(d.size).unwrap_or_default());
+                (d.id, d.name, d.media_type, size, format!("{by}, {when}"))
+            })
+            .collect(),
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
+    let service = c.service.as_ref().map(|s| {
+        let catalogue = app.catalogue();
+        let name = catalogue.service(&s.code).map_or_else(String::new, |found| l.pick(&found.name).to_string());
+        format!("{} – {} ({})", s.code, name, l.tier(s.tier))
+    });
     let issued = Query::<Done>::try_from_uri(&visit.uri).ok().and_then(|q| q.letter.parse::<i64>().ok());
     let notice = notice.or_else(|| {
         let letter = letters.iter().find(|x| Some(x.n) == issued)?;
@@ -580,6 +619,10 @@ async fn show_case(
         errors,
         notice,
         letters,
+        service,
+        received_on: c.received_on.map(date_bg),
+        documents,
+        may_add_documents: session.principal.role != harta_app::Role::Auditor,
     };
     visit.page(status, page.render(), true)
 }
@@ -762,6 +805,11 @@ struct Intake {
     kind: String,
     channel: String,
     unit: String,
+    /// A service request's service, as picked (`2079 – …`) or typed (its number or name).
+    service: String,
+    tier: String,
+    /// The date of receipt, when earlier than today (`YYYY-MM-DD`).
+    received_on: String,
     subject: String,
     text: String,
     party_type: String,
@@ -796,6 +844,8 @@ struct IntakePage {
     found: Option<Vec<Found>>,
     f: Intake,
     units: Vec<(String, String)>,
+    /// The catalogue for the service picker: `2079 – name`.
+    services: Vec<String>,
     errors: Vec<ShownError>,
 }
 
@@ -837,9 +887,29 @@ fn intake_with(
         found,
         f,
         units,
+        services: app.catalogue().services().iter().map(|s| format!("{} – {}", s.code, l.pick(&s.name))).collect(),
         errors,
     };
     visit.page(status, page.render(), true)
+}
+
+/// The service a clerk picked or typed: its number at the start (`2079 – …`, `2079`), or the
+/// one service whose name matches what was typed; otherwise what was typed, for the use case
+/// to refuse by name.
+fn picked_service(app: &App, typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return None;
+    }
+    let digits: String = typed.chars().take_while(char::is_ascii_digit).collect();
+    if !digits.is_empty() {
+        return Some(digits);
+    }
+    let catalogue = app.catalogue();
+    match catalogue.search(typed).as_slice() {
+        [one] => Some(one.code.clone()),
+        _ => Some(typed.to_string()),
+    }
 }
 
 /// A blank counter form with its own key.
@@ -931,6 +1001,12 @@ struct ReceiptPage {
     due: String,
     code: String,
     unit: String,
+    applicant: String,
+    subject: String,
+    /// The service and tier, for a service request.
+    service: Option<String>,
+    /// The day of receipt, when earlier than the registration.
+    received_on: Option<String>,
 }
 
 async fn intake(State(app): State<App>, SignedIn(session): SignedIn, visit: Visit, Form(f): Form<Intake>) -> Response {
@@ -961,10 +1037,17 @@ async fn intake(State(app): State<App>, SignedIn(session): SignedIn, visit: Visi
         },
         // At the counter the person speaks Bulgarian unless the API says otherwise.
         language: None,
+        service: picked_service(&app, &f.service).filter(|_| f.kind == "service_request"),
+        tier: some(&f.tier).filter(|_| f.kind == "service_request"),
+        received_on: some(&f.received_on),
     };
     match app.register_at_counter(&session.principal, &input, &f.key).await {
         Ok(done) => {
-            let days = l.tn("working-days", "n", i64::from(app.charter().commitment(done.kind).working_days.get()));
+            let service = done.service.as_ref().and_then(|s| {
+                let catalogue = app.catalogue();
+                let found = catalogue.service(&s.code)?;
+                Some(format!("{} – {} ({})", s.code, l.pick(&found.name), l.tier(s.tier)))
+            });
             let page = ReceiptPage {
                 c: visit.chrome(&app.charter(), "staff"),
                 who: session.name.clone(),
@@ -972,9 +1055,13 @@ async fn intake(State(app): State<App>, SignedIn(session): SignedIn, visit: Visi
                 number: done.number.as_str().to_string(),
                 kind: done.kind.as_str(),
                 received: format!("{} {}", date_bg(in_sofia(done.received_at).date()), time_bg(done.received_at)),
-                due: l.t_args("submit-done-due-days", &[("days", &days), ("date", &date_bg(done.due))]),
+                due: crate::public::due_text(l, &done),
                 code: done.access_code.to_string(),
                 unit: app.charter().unit(&done.unit).map_or(done.unit.clone(), |u| l.pick(&u.name).to_string()),
+                applicant: done.applicant.clone(),
+                subject: done.subject.clone(),
+                service,
+                received_on: done.received_on.map(date_bg),
             };
             visit.page(StatusCode::OK, page.render(), true)
         }
@@ -986,6 +1073,9 @@ async fn intake(State(app): State<App>, SignedIn(session): SignedIn, visit: Visi
                         "kind" => ("kind", "staff-kind"),
                         "channel" => ("channel", "staff-channel"),
                         "unit" => ("unit", "service-unit"),
+                        "service" => ("service", "field-service"),
+                        "tier" => ("tier", "service-tier"),
+                        "received_on" => ("received_on", "field-received-on"),
                         "subject" => ("subject", "field-subject"),
                         "text" => ("text", "field-text"),
                         "party.name" => ("name", "field-name"),

@@ -441,8 +441,23 @@ async fn a_service_request_asks_for_and_checks_the_personal_number_only_when_nee
         assert!(text(&r).contains("<a href=\"#egn\">„ЕГН“ не е валиден: проверете за сгрешена цифра.</a>"));
         let mut none = base.clone();
         none.retain(|(k, _)| *k != "service");
-        let r = fill_in(&s, &mut v, "/submit/service_request", &none).await;
-        assert!(text(&r).contains("<a href=\"#service\">Попълнете „Услуга“.</a>"));
+        let r = fill_in(&s, &mut v, "/submit/service_request?service=2079", &none).await;
+        assert!(text(&r).contains("<a href=\"#service\">Попълнете „Услуга“.</a>"), "{}", text(&r));
+        // The service needs an ЕГН: without one the request is refused, not registered without.
+        let r = fill_in(&s, &mut v, "/submit/service_request?service=2079", &base).await;
+        assert_eq!(r.status, 422);
+        assert!(text(&r).contains("<a href=\"#egn\">Попълнете „ЕГН“.</a>"), "{}", text(&r));
+        // Choosing the service is a step of its own, searchable without JavaScript.
+        let step = text(&v.get("/submit/service_request").await);
+        assert!(step.contains("name=\"service\" value=\"2079\"") && step.contains("name=\"q\""), "{step}");
+        let searched = text(&v.get("/submit/service_request?q=naslednitsi").await);
+        assert!(searched.contains("value=\"2016\"") && !searched.contains("value=\"2079\""));
+        let unknown = v.get("/submit/service_request?service=9999").await;
+        assert_eq!(unknown.status, 404);
+        assert!(text(&unknown).contains("name=\"service\" value=\"2079\""), "the step again, with the reason");
+        // The tier's fee and deadline are on the form.
+        let form = text(&v.get("/submit/service_request?service=2079").await);
+        assert!(form.contains("бърза услуга – 5,11 €, до 1 час"), "{form}");
 
         let mut right = base.clone();
         right.push(("egn", "7503146242"));
@@ -455,6 +470,8 @@ async fn a_service_request_asks_for_and_checks_the_personal_number_only_when_nee
         let done = v.post("/submit/service_request/send", &[("csrf", &csrf), ("draft", &draft)]).await;
         assert!(by_id(&done, "number").starts_with("РКС26-АУ10-"));
         assert!(text(&done).contains("Гражданска регистрация"), "the service's unit takes the case");
+        // A same-day service is due the day it was received, not in 10 working days.
+        assert_eq!(by_id(&done, "due"), "в деня на подаване, до 25.11.2026");
         s.db.finish().await;
     }
 }
@@ -884,8 +901,7 @@ async fn staff_edit_the_catalogue_and_the_site_shows_it_at_once() {
             "purpose": text2("Удостоверява, че строежът може да остане.", "Proves that a building may stay."),
             "who": text2("Собственикът.", "The owner."),
             "documents": [text2("Заявление", "Application")],
-            "fee": text2("Според Наредбата", "As set by the ordinance"),
-            "deadline": text2("До 14 дни", "Within 14 days"),
+            "tiers": [{"tier": "ordinary", "fee": "12.78", "deadline": "14 calendar days"}],
             "unit": "ut",
             "how": text2("На гише.", "At the counter."),
             "keywords": ["търпимост"]
@@ -911,24 +927,39 @@ async fn staff_edit_the_catalogue_and_the_site_shows_it_at_once() {
         let page = text(&v.get("/services/9001").await);
         assert!(page.contains("Издаване на удостоверение за търпимост на строеж"));
         assert!(text(&v.get("/services?q=tarpimost").await).contains("href=\"/services/9001\""));
+        assert!(page.contains("12,78 €") && page.contains("14 календарни дни"), "fee in euro, deadline as a rule");
+        // A wrong fee is named by its field, and nothing changes.
+        for (fee, code) in [("-1", "negative"), ("пет", "not_an_amount")] {
+            let mut wrong = service.clone();
+            wrong["tiers"][0]["fee"] = fee.into();
+            let r = put(admin.clone(), "9001", wrong).await;
+            assert_eq!(r.status, 422);
+            assert_eq!(r.json()["errors"][0]["field"], "tiers[0].fee", "{fee}");
+            assert_eq!(r.json()["errors"][0]["code"], code, "{fee}");
+        }
+        let mut legacy = service.clone();
+        legacy["fee"] = text2("5,00 лв.", "BGN 5.00");
+        assert_eq!(put(admin.clone(), "9001", legacy).await.json()["errors"][0]["field"], "fee");
         // Replacing keeps the service's place; the new fee shows.
         let mut cheaper = service;
-        cheaper["fee"] = text2("10,00 лв.", "BGN 10.00");
+        cheaper["tiers"] = serde_json::json!([{"tier": "ordinary", "fee": "5.11"}, {"tier": "fast", "fee": "10.23", "deadline": "3 working days"}]);
         assert_eq!(put(admin, "9001", cheaper).await.status, 200);
-        assert!(text(&v.get("/services/9001").await).contains("10,00 лв."));
+        let page = text(&v.get("/services/9001").await);
+        assert!(page.contains("5,11 €") && page.contains("10,23 €") && page.contains("бърза услуга"), "{page}");
         let all = text(&v.get("/services").await);
         assert_eq!(all.matches("<li><a href=\"/services/").count(), 26);
 
         // Another replica over the same store reads the edited catalogue, not the file, and
         // notices a later edit when it refreshes (the server does every second).
         let replica = crate::support::replica(&s).await;
-        assert!(replica.catalogue().service("9001").is_some_and(|x| x.fee.bg == "10,00 лв."));
+        let fee_of = |c: &harta_domain::catalogue::Catalogue, code: &str| c.service(code).and_then(|x| x.tiers[0].fee);
+        assert_eq!(fee_of(&replica.catalogue(), "9001").map(|m| m.cents()), Some(511));
         let manager = Principal { actor: Actor::System, role: Role::Manager, unit: None };
         let mut edited = s.app.catalogue().service("2016").unwrap().clone();
-        edited.fee.bg = "7,00 лв.".into();
+        edited.tiers[0].fee = Some(harta_domain::money::Money::from_cents(358).unwrap());
         s.app.put_service(&manager, edited).await.unwrap();
         replica.refresh_catalogue().await.unwrap();
-        assert_eq!(replica.catalogue().service("2016").unwrap().fee.bg, "7,00 лв.");
+        assert_eq!(fee_of(&replica.catalogue(), "2016").map(|m| m.cents()), Some(358));
         s.db.finish().await;
     }
 }

@@ -648,8 +648,18 @@ async fn administrators_make_and_revoke_api_tokens_from_the_workspace() {
 fn form_fields(page: &Response) -> Vec<(String, String)> {
     let html = text(page);
     let mut fields = Vec::new();
-    for name in ["csrf", "name_bg", "name_en", "deadline_bg", "deadline_en", "keywords"] {
-        fields.push((name.to_string(), field(page, name)));
+    let inputs = ["csrf", "name_bg", "name_en", "keywords", "appeal_days"];
+    let tiers = ["ordinary", "fast", "express"];
+    for name in
+        inputs.iter().map(|n| n.to_string()).chain(tiers.iter().flat_map(|t| [format!("{t}_fee"), format!("{t}_n")]))
+    {
+        fields.push((name.clone(), field(page, &name)));
+    }
+    for t in tiers {
+        if html.contains(&format!("name=\"{t}_offered\" value=\"yes\" checked")) {
+            fields.push((format!("{t}_offered"), "yes".into()));
+        }
+        fields.push((format!("{t}_rule"), selected(&html, &format!("{t}_rule"))));
     }
     for name in [
         "purpose_bg",
@@ -658,8 +668,12 @@ fn form_fields(page: &Response) -> Vec<(String, String)> {
         "who_en",
         "documents_bg",
         "documents_en",
-        "fee_bg",
-        "fee_en",
+        "fee_note_bg",
+        "fee_note_en",
+        "deadline_note_bg",
+        "deadline_note_en",
+        "appeal_bg",
+        "appeal_en",
         "how_bg",
         "how_en",
     ] {
@@ -669,9 +683,16 @@ fn form_fields(page: &Response) -> Vec<(String, String)> {
         let end = start + html[start..].find("</textarea>").unwrap();
         fields.push((name.to_string(), unescape(&html[start..end])));
     }
-    let unit = html.split("<option value=\"").find(|o| o.contains("\" selected>")).unwrap();
-    fields.push(("unit".into(), unit.split('"').next().unwrap().to_string()));
+    fields.push(("unit".into(), selected(&html, "unit")));
     fields
+}
+
+/// The selected option of a `<select>` by name.
+fn selected(html: &str, name: &str) -> String {
+    let at = html.find(&format!("name=\"{name}\">")).unwrap_or_else(|| panic!("no select {name}"));
+    let rest = &html[at..html[at..].find("</select>").map_or(html.len(), |e| at + e)];
+    let option = rest.split("<option value=\"").find(|o| o.contains("\" selected>")).unwrap_or_default();
+    option.split('"').next().unwrap_or_default().to_string()
 }
 
 fn unescape(s: &str) -> String {
@@ -724,6 +745,32 @@ async fn managers_edit_the_catalogue_from_its_pages_and_officers_may_not() {
         let refused = manager.post("/staff/services/2079", &pairs).await;
         assert!(text(&refused).contains("Попълнете „Наименование (на английски)“."), "{}", text(&refused));
         assert!(text(&refused).contains("value=\" \""), "what was typed stays");
+
+        // A fee that is negative or not a number is named, in Bulgarian.
+        let mut wrong = edit.clone();
+        set(&mut wrong, "ordinary_fee", "-1");
+        set(&mut wrong, "fast_fee", "пет");
+        let pairs: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = text(&manager.post("/staff/services/2079", &pairs).await);
+        assert!(refused.contains("<a href=\"#ordinary_fee\">„Такса“ не може да е отрицателна сума."), "{refused}");
+        assert!(refused.contains("<a href=\"#fast_fee\">„Такса“ трябва да е сума в евро"), "{refused}");
+        assert_eq!(s.app.catalogue().service("2079").unwrap().tiers[0].fee.map(|m| m.cents()), Some(256));
+        // The form shows the stored tiers as fields: fee in euro, deadline as a rule.
+        assert_eq!(field_text(&fields, "ordinary_fee"), "2,56");
+        assert_eq!(field_text(&fields, "ordinary_rule"), "same_day");
+        assert_eq!((field_text(&fields, "fast_rule"), field_text(&fields, "fast_n")), ("hours".into(), "1".into()));
+        // An express tier, at 7,67 € within an hour.
+        let mut express = edit.clone();
+        express.push(("express_offered", "yes".into()));
+        set(&mut express, "express_fee", "7,67");
+        set(&mut express, "express_rule", "hours");
+        set(&mut express, "express_n", "1");
+        let pairs: Vec<(&str, &str)> = express.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(manager.post("/staff/services/2079", &pairs).await.status, 303);
+        let service = s.app.catalogue().service("2079").unwrap().clone();
+        assert_eq!(service.tiers.len(), 3);
+        assert_eq!(service.tiers[2].fee.map(|m| m.cents()), Some(767));
+        assert!(text(&manager.get("/services/2079").await).contains("експресна услуга"));
 
         // Right: the public page shows the new name at once, with any markup escaped.
         set(&mut edit, "name_bg", "Удостоверение за наследници <script>alert(1)</script>");
