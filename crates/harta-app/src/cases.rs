@@ -812,17 +812,14 @@ impl App {
         let officer = f.optional("officer", input.officer.as_deref(), |o| {
             o.parse::<i64>().map_err(|_| format!("\"{o}\" is not a staff id"))
         });
-        let sofia_day = |d: &str| -> Result<Timestamp, String> {
-            d.parse::<Date>()
-                .ok()
-                .and_then(|d| d.to_zoned(harta_domain::format::sofia()).ok())
-                .map(|z| z.timestamp())
-                .ok_or_else(|| format!("\"{d}\" is not a date as YYYY-MM-DD"))
-        };
-        let received_from = f.optional("received_from", input.received_from.as_deref(), sofia_day);
+        let sofia_day = |d: &str| d.parse::<Date>().map_err(|_| format!("\"{d}\" is not a date as YYYY-MM-DD"));
+        // A day in Sofia lasts 23 or 25 hours twice a year: "until" ends where the next day starts.
+        let received_from = f
+            .optional("received_from", input.received_from.as_deref(), sofia_day)
+            .map(harta_domain::format::start_of_day);
         let received_until = f
             .optional("received_until", input.received_until.as_deref(), sofia_day)
-            .map(|t| t + jiff::SignedDuration::from_hours(24));
+            .map(|d| harta_domain::format::days_in_sofia(d, d).1);
         let search = input.search.as_deref().map(str::trim).filter(|q| !q.is_empty());
         if search.is_some_and(|q| q.chars().count() > 200) {
             f.0.push(FieldError::new("search", "must be at most 200 characters").with_code("too_long"));

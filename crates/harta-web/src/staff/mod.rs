@@ -1134,22 +1134,23 @@ async fn audit(
     let l = visit.l();
     let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let mut errors = Vec::new();
-    let mut day = |field: &str, text: &str| -> Option<jiff::Timestamp> {
+    let mut day = |field: &str, text: &str| -> Option<jiff::civil::Date> {
         let text = text.trim();
         if text.is_empty() {
             return None;
         }
-        match text.parse::<jiff::civil::Date>().ok().and_then(|d| d.to_zoned(harta_domain::format::sofia()).ok()) {
-            Some(z) => Some(z.timestamp()),
-            None => {
+        match text.parse::<jiff::civil::Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
                 errors.push(ShownError { id: field.into(), text: l.t("staff-err-date") });
                 None
             }
         }
     };
-    let from = day("from", &q.from);
-    // "Until" is inclusive: entries before the start of the next day.
-    let until = day("until", &q.until).map(|t| t + jiff::SignedDuration::from_hours(24));
+    let from = day("from", &q.from).map(harta_domain::format::start_of_day);
+    // "Until" is inclusive: entries before the start of the next day (23 or 25 hours later on
+    // the days the clocks change).
+    let until = day("until", &q.until).map(|d| harta_domain::format::days_in_sofia(d, d).1);
     let page = q.page.parse::<u32>().unwrap_or(1).clamp(1, 100_000);
     const PER_PAGE: u32 = 100;
     let filter = harta_app::AuditFilter {

@@ -7,5 +7,6 @@ mod lifecycle;
 mod mail;
 mod public;
 mod roles;
+mod service_requests;
 mod staff;
 mod support;

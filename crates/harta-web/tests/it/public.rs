@@ -609,6 +609,37 @@ async fn the_citizen_answers_an_information_request_and_changes_contact_details(
         let case = s.app.view_case(&manager, &number).await.unwrap().case;
         let docs = harta_store::cases::Cases::new(s.db.db.clone()).documents(case.id).await.unwrap();
         assert_eq!(docs.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["акт.pdf"]);
+        // Staff open it over the API, with the case's role and unit rules.
+        let clerk = s.token(Role::CounterClerk, None).await;
+        let other_unit = s.token(Role::CaseOfficer, Some("grao")).await;
+        let path = format!("{}/documents", harta_web::api::case_path(&number));
+        let listed = crate::support::get(s.addr, &clerk, &path).await;
+        assert_eq!(listed.status, 200);
+        let listed = listed.json();
+        assert_eq!(listed["documents"][0]["name"], "акт.pdf");
+        assert_eq!(listed["documents"][0]["media_type"], "application/pdf");
+        assert_eq!(listed["documents"][0]["added_by"]["type"], "citizen");
+        let url = listed["documents"][0]["url"].as_str().unwrap().to_string();
+        let opened = crate::support::get(s.addr, &clerk, &url).await;
+        assert_eq!(opened.status, 200);
+        assert_eq!(opened.body, pdf(3000));
+        assert_eq!(opened.header("content-type"), Some("application/pdf"));
+        assert_eq!(opened.header("x-content-type-options"), Some("nosniff"));
+        let disposition = opened.header("content-disposition").unwrap();
+        assert!(
+            disposition.starts_with("attachment;") && disposition.contains("UTF-8''%D0%B0%D0%BA%D1%82.pdf"),
+            "{disposition}"
+        );
+        assert_eq!(crate::support::get(s.addr, &other_unit, &path).await.status, 404, "another unit's case");
+        assert_eq!(crate::support::get(s.addr, &other_unit, &url).await.status, 404);
+        for forged in ["abc", "999999", "-1"] {
+            assert_eq!(crate::support::get(s.addr, &clerk, &format!("{path}/{forged}")).await.status, 404, "{forged}");
+        }
+        let auditor = Principal { actor: Actor::System, role: Role::Auditor, unit: None };
+        let filter = harta_app::AuditFilter { action: Some("open_document".into()), limit: 10, ..Default::default() };
+        let audited = s.app.audit_entries(&auditor, filter).await.unwrap();
+        assert_eq!(audited.len(), 1, "each opening is audited, a refusal opens nothing");
+        assert_eq!(audited[0].subject, number);
         // Asked once, answered once: the form is gone and a second answer is refused.
         assert!(!text(&sent).contains("id=\"information\""));
         let twice = v.post("/track/information", &[("csrf", &csrf), ("ticket", &ticket), ("information", "още")]).await;
