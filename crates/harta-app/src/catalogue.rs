@@ -63,13 +63,37 @@ impl App {
     pub(crate) async fn seed_catalogue(&self) -> Result<(), AppError> {
         let services = &self.inner.services;
         if services.version().await?.0 > 0 {
-            return Ok(());
+            return self.migrate_catalogue().await;
         }
         let now = self.now();
         for s in self.catalogue().services() {
             services.put(&s.code, &to_json(s)?, now, "system").await?;
         }
         self.refresh_catalogue().await
+    }
+
+    /// Writes back, in the current shape, every stored service that was read from an older one
+    /// (fees in leva as words, before tiers), so the store holds what the site shows.
+    async fn migrate_catalogue(&self) -> Result<(), AppError> {
+        let services = &self.inner.services;
+        let charter = self.charter();
+        let now = self.now();
+        let mut migrated = 0;
+        for json in services.all().await? {
+            let mut from = serde_json::Deserializer::from_str(&json);
+            let Ok(service) = Service::deserialize_checked(&mut from, &charter) else { continue };
+            let current = to_json(&service)?;
+            let stored: Option<serde_json::Value> = serde_json::from_str(&json).ok();
+            if stored != serde_json::from_str(&current).ok() {
+                services.put(&service.code, &current, now, "system").await?;
+                migrated += 1;
+            }
+        }
+        if migrated > 0 {
+            tracing::info!(services = migrated, "stored services rewritten with tiers and fees in euro");
+            self.refresh_catalogue().await?;
+        }
+        Ok(())
     }
 
     /// Re-reads the catalogue if the store's changed (run every second by the server, so an

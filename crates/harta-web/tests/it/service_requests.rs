@@ -172,3 +172,31 @@ async fn inbox_days_end_where_the_next_day_starts_when_the_clocks_change() {
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_stored_catalogue_of_the_old_shape_is_rewritten_in_euro_at_start() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let services = harta_store::services::Services::new(s.db.db.clone());
+        let old = json!({"code": "2079", "name": {"bg": "Удостоверение", "en": "Certificate"},
+            "purpose": {"bg": "а", "en": "a"}, "who": {"bg": "а", "en": "a"}, "documents": [{"bg": "а", "en": "a"}],
+            "fee": {"bg": "5,00 лв. (обикновена услуга); 10,00 лв. (бърза услуга)", "en": "BGN 5.00; BGN 10.00"},
+            "deadline": {"bg": "В деня на подаване (обикновена); до 1 час (бърза)", "en": "Same day; 1 hour"},
+            "unit": "grao", "how": {"bg": "а", "en": "a"}, "needs_national_id": true, "keywords": []});
+        let at = "2026-11-25T12:30:00Z".parse().unwrap();
+        services.put("2079", &old.to_string(), at, "system").await.unwrap();
+        s.app.set_up(crate::support::CHARTER).await.unwrap();
+        let stored: Vec<Value> =
+            services.all().await.unwrap().iter().map(|j| serde_json::from_str(j).unwrap()).collect();
+        let service = stored.iter().find(|v| v["code"] == "2079").unwrap();
+        assert_eq!(
+            service["tiers"],
+            json!([{"tier": "ordinary", "fee": "2.56", "deadline": "same day"},
+                                            {"tier": "fast", "fee": "5.11", "deadline": "1 hour"}])
+        );
+        assert!(service.get("fee").is_none(), "{service}");
+        let fee = s.app.catalogue().service("2079").unwrap().tiers[1].fee.unwrap();
+        assert_eq!(fee.cents(), 511);
+        s.db.finish().await;
+    }
+}
