@@ -395,17 +395,14 @@ impl RawService {
             if tiers.iter().any(|other| other.tier == kind) {
                 e.push(bad(field("tier"), format!("the {kind} tier is listed twice")).coded("invalid"));
             }
-            let fee = match &t.fee {
-                None => None,
-                Some(RawAmount::Text(s)) => {
-                    keep(e, Money::parse(s).map_err(|why| bad(field("fee"), &why).coded(crate::Coded::code(&why))))
-                }
-                Some(RawAmount::Number(n)) => keep(
-                    e,
-                    Money::parse(&n.to_string()).map_err(|why| bad(field("fee"), &why).coded(crate::Coded::code(&why))),
-                ),
-            };
-            if t.fee.is_none() && fee_note.is_none() && self.fee_note.is_none() {
+            let fee = t.fee.as_ref().and_then(|raw| {
+                let typed = match raw {
+                    RawAmount::Text(s) => s.clone(),
+                    RawAmount::Number(n) => n.to_string(),
+                };
+                keep(e, Money::parse(&typed).map_err(|why| bad(field("fee"), &why).coded(crate::Coded::code(&why))))
+            });
+            if t.fee.is_none() && self.fee_note.is_none() {
                 e.push(
                     bad(field("fee"), "is required (0 when free), unless the fee note says how it is set")
                         .coded("required"),

@@ -51,7 +51,7 @@ pub(super) async fn add(
         Err(Refused::Page(page)) => page,
         Err(Refused::Form(text, status)) => {
             let errors = vec![ShownError { id: "documents".into(), text }];
-            super::show_case(&app, &visit, &session, &number, errors, None, status).await
+            super::case::show_case(&app, &visit, &session, &number, errors, None, status).await
         }
     }
 }

@@ -1,0 +1,117 @@
+//! The audit trail for auditors and administrators: browsed newest first, filtered, and its
+//! chain verified.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use harta_app::{App, AppError};
+use harta_domain::format::{date_bg, in_sofia, time_bg};
+use serde::Deserialize;
+
+use super::{SignedIn, forbidden};
+use crate::public::{Chrome, ShownError, Visit};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AuditQuery {
+    actor: String,
+    action: String,
+    subject: String,
+    from: String,
+    until: String,
+    page: String,
+    verify: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_audit.html")]
+struct AuditPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    q: AuditQuery,
+    entries: Vec<(i64, String, String, String, String, String)>,
+    verdict: Option<String>,
+    page: u32,
+    more: bool,
+    errors: Vec<ShownError>,
+}
+
+pub(super) async fn audit(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    let l = visit.l();
+    let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let mut errors = Vec::new();
+    let mut day = |field: &str, text: &str| -> Option<jiff::civil::Date> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        match text.parse::<jiff::civil::Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push(ShownError { id: field.into(), text: l.t("staff-err-date") });
+                None
+            }
+        }
+    };
+    let from = day("from", &q.from).map(harta_domain::format::start_of_day);
+    // "Until" is inclusive: entries before the start of the next day (23 or 25 hours later on
+    // the days the clocks change).
+    let until = day("until", &q.until).map(|d| harta_domain::format::days_in_sofia(d, d).1);
+    let page = q.page.parse::<u32>().unwrap_or(1).clamp(1, 100_000);
+    const PER_PAGE: u32 = 100;
+    let filter = harta_app::AuditFilter {
+        actor: some(&q.actor),
+        action: some(&q.action),
+        subject: some(&q.subject),
+        from,
+        until,
+        limit: PER_PAGE + 1,
+        offset: (page - 1) * PER_PAGE,
+    };
+    let mut entries = match app.audit_entries(&session.principal, filter).await {
+        Ok(e) => e,
+        Err(AppError::Forbidden(_)) => return forbidden(&app, &visit),
+        Err(e) => return crate::public::failure(&app, &visit, &e),
+    };
+    let more = entries.len() > PER_PAGE as usize;
+    entries.truncate(PER_PAGE as usize);
+    let verdict = if q.verify == "1" {
+        match app.verify_audit(&session.principal).await {
+            Ok(harta_app::Verdict::Intact { entries }) => {
+                Some(l.ts("staff-audit-intact", "entries", &entries.to_string()))
+            }
+            Ok(harta_app::Verdict::Broken { at, why }) => {
+                Some(l.t_args("staff-audit-broken", &[("at", &at.to_string()), ("why", &why)]))
+            }
+            Err(e) => return crate::public::failure(&app, &visit, &e),
+        }
+    } else {
+        None
+    };
+    let entries = entries
+        .into_iter()
+        .map(|e| {
+            let when = format!("{} {}", date_bg(in_sofia(e.at).date()), time_bg(e.at));
+            (e.seq, when, e.actor, e.action, e.subject, e.detail)
+        })
+        .collect();
+    let page = AuditPage {
+        c: visit.chrome(&app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        q,
+        entries,
+        verdict,
+        page,
+        more,
+        errors,
+    };
+    visit.page(StatusCode::OK, page.render(), true)
+}

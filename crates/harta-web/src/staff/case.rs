@@ -1,0 +1,318 @@
+//! The case page: the case, its person, documents, letters and history, and the actions its
+//! life cycle allows.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use harta_app::signing_in::StaffSession;
+use harta_app::{App, AppError};
+use harta_domain::case::{CaseEvent, StaffId};
+use harta_domain::format::{date_bg, in_sofia, time_bg};
+use serde::Deserialize;
+
+use super::{SignedIn, deadline_text};
+use crate::public::{Chrome, ShownError, Visit, error_for};
+
+#[derive(Template)]
+#[template(path = "staff_case.html")]
+struct CasePage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    number: String,
+    kind: &'static str,
+    channel: &'static str,
+    subject: String,
+    body: String,
+    unit: String,
+    state: &'static str,
+    open: bool,
+    received: String,
+    due: String,
+    original_due: String,
+    deadline: Option<(&'static str, &'static str, String)>,
+    responsible: String,
+    party: Vec<(String, String)>,
+    history: Vec<(String, String, String)>,
+    officers: Vec<(i64, String)>,
+    errors: Vec<ShownError>,
+    notice: Option<String>,
+    /// Place, outgoing number, kind, subject and date of each letter issued.
+    letters: Vec<(i64, String, String, String, String)>,
+    /// The service and tier, for a service request.
+    service: Option<String>,
+    /// The day of receipt, when earlier than the registration.
+    received_on: Option<String>,
+    /// Id, name, type, size, and who added it when, of each document.
+    documents: Vec<(i64, String, String, String, String)>,
+    /// Whether the member may add documents (everyone but the auditor).
+    may_add_documents: bool,
+}
+
+impl CasePage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_for(&self.errors, id)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Done {
+    done: String,
+    /// A letter just issued: its place among the case's letters.
+    letter: String,
+}
+
+pub(super) async fn case_page(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Path(number): Path<String>,
+    Query(d): Query<Done>,
+) -> Response {
+    // A letter just issued is confirmed by the case page itself, which lists the letters.
+    let notice = match d.done.as_str() {
+        "" => None,
+        "documents" => Some(visit.l().t("documents-added-notice")),
+        _ => Some(visit.l().t("staff-done")),
+    };
+    show_case(&app, &visit, &session, &number, Vec::new(), notice, StatusCode::OK).await
+}
+
+pub(super) async fn show_case(
+    app: &App,
+    visit: &Visit,
+    session: &StaffSession,
+    number: &str,
+    errors: Vec<ShownError>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let l = visit.l();
+    let view = match app.view_case(&session.principal, number).await {
+        Ok(view) => view,
+        Err(AppError::NotFound(_)) => return crate::public::not_found(visit, &app.charter()),
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
+    let staff = match app.staff().await {
+        Ok(staff) => staff,
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
+    let name_of = |id: StaffId| {
+        staff
+            .iter()
+            .find(|s| s.id == id.0)
+            .map_or_else(|| format!("#{}", id.0), |s| format!("{} ({})", s.name, s.employee_number))
+    };
+    let c = &view.case;
+    let p = &c.party;
+    let mut party = vec![(l.t("field-name"), p.name.clone())];
+    for (label, value) in [
+        ("field-email", p.email.clone()),
+        ("field-phone", p.phone.clone()),
+        ("field-address", p.address.clone()),
+        ("field-egn", p.national_id_masked.clone()),
+        ("field-eik", p.eik.clone()),
+        ("field-preferred", p.preferred_channel.map(|c| l.t(&format!("field-preferred-{}", c.as_str())))),
+    ] {
+        if let Some(v) = value {
+            party.push((l.t(label), v));
+        }
+    }
+    let history = view
+        .events
+        .iter()
+        .map(|e| {
+            let when = format!("{} {}", date_bg(in_sofia(e.at).date()), time_bg(e.at));
+            let detail = match &e.event {
+                CaseEvent::Assigned { officer, .. } => name_of(*officer),
+                CaseEvent::InformationRequested { what, by } => format!("{what} ({})", date_bg(*by)),
+                CaseEvent::InformationReceived { note } => note.clone(),
+                CaseEvent::HoldingReplySent { reasons, new_due, .. } => format!("{} – {reasons}", date_bg(*new_due)),
+                CaseEvent::Answered { summary } => summary.clone(),
+                CaseEvent::Forwarded { authority } => authority.clone(),
+                CaseEvent::Withdrawn { reason } => reason.clone(),
+                CaseEvent::NoteAdded { note } => note.clone(),
+                CaseEvent::MailSent { to, subject } => format!("{to}: {subject}"),
+                CaseEvent::LetterIssued { number, .. } => number.clone(),
+                CaseEvent::MailFailed { to, subject, reason } => format!("{to}: {subject} – {reason}"),
+                _ => String::new(),
+            };
+            (when, l.t(&format!("event-{}", e.event.name())), detail)
+        })
+        .collect();
+    let officers = staff
+        .iter()
+        .filter(|s| s.active && s.unit.as_deref() == Some(c.unit.as_str()))
+        .map(|s| (s.id, format!("{} ({})", s.name, s.employee_number)))
+        .collect();
+    let letters = match app.letters(&session.principal, number).await {
+        Ok(all) => all,
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
+    let documents = match app.case_documents(&session.principal, number).await {
+        Ok(all) => all
+            .into_iter()
+            .map(|d| {
+                let by = match d.added_by {
+                    harta_domain::case::Actor::Staff { id } => name_of(id),
+                    harta_domain::case::Actor::Citizen => l.t("documents-citizen"),
+                    _ => "harta".to_string(),
+                };
+                let when = format!("{} {}", date_bg(in_sofia(d.added_at).date()), time_bg(d.added_at));
+                let size = crate::public::size_text(u64::try_from(d.size).unwrap_or_default());
+                (d.id, d.name, d.media_type, size, format!("{by}, {when}"))
+            })
+            .collect(),
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
+    let service = c.service.as_ref().map(|s| {
+        let catalogue = app.catalogue();
+        let name = catalogue.service(&s.code).map_or_else(String::new, |found| l.pick(&found.name).to_string());
+        format!("{} – {} ({})", s.code, name, l.tier(s.tier))
+    });
+    let issued = Query::<Done>::try_from_uri(&visit.uri).ok().and_then(|q| q.letter.parse::<i64>().ok());
+    let notice = notice.or_else(|| {
+        let letter = letters.iter().find(|x| Some(x.n) == issued)?;
+        Some(l.ts("letter-issued", "number", &letter.number))
+    });
+    let letters = letters
+        .into_iter()
+        .map(|x| {
+            let kind = l.t(&format!("letter-kind-{}", x.kind.as_str()));
+            (x.n, x.number, kind, x.subject, date_bg(in_sofia(x.issued_at).date()))
+        })
+        .collect();
+    let page = CasePage {
+        c: visit.chrome(&app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        number: c.registry_number.clone(),
+        kind: c.kind.as_str(),
+        channel: c.channel.as_str(),
+        subject: c.subject.clone(),
+        body: c.body.clone(),
+        unit: app.charter().unit(&c.unit).map_or(c.unit.clone(), |u| l.pick(&u.name).to_string()),
+        state: c.state.as_str(),
+        open: c.state.is_open(),
+        received: format!("{} {}", date_bg(in_sofia(c.received_at).date()), time_bg(c.received_at)),
+        due: date_bg(c.due),
+        original_due: date_bg(c.original_due),
+        deadline: view.deadline.map(|d| deadline_text(l, d)),
+        responsible: c.responsible.map(name_of).unwrap_or_else(|| l.t("staff-nobody")),
+        party,
+        history,
+        officers,
+        errors,
+        notice,
+        letters,
+        service,
+        received_on: c.received_on.map(date_bg),
+        documents,
+        may_add_documents: session.principal.role != harta_app::Role::Auditor,
+    };
+    visit.page(status, page.render(), true)
+}
+
+/// An action on a case, as its form sends it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Action {
+    csrf: String,
+    r#type: String,
+    officer: String,
+    what: String,
+    by: String,
+    reasons: String,
+    still_needed: String,
+    new_due: String,
+    summary: String,
+    note: String,
+    authority: String,
+    reason: String,
+}
+
+impl Action {
+    /// The event, or the field that is wrong.
+    fn event(&self) -> Result<CaseEvent, &'static str> {
+        let date = |s: &str, field| s.trim().parse::<jiff::civil::Date>().map_err(|_| field);
+        Ok(match self.r#type.as_str() {
+            "assigned" => CaseEvent::Assigned {
+                officer: StaffId(self.officer.trim().parse().map_err(|_| "officer")?),
+                note: None,
+            },
+            "started" => CaseEvent::Started,
+            "information_requested" => {
+                CaseEvent::InformationRequested { what: self.what.clone(), by: date(&self.by, "by")? }
+            }
+            "holding_reply_sent" => CaseEvent::HoldingReplySent {
+                reasons: self.reasons.clone(),
+                still_needed: self.still_needed.clone(),
+                new_due: date(&self.new_due, "new_due")?,
+            },
+            "answered" => CaseEvent::Answered { summary: self.summary.clone() },
+            "closed" => CaseEvent::Closed,
+            "note_added" => CaseEvent::NoteAdded { note: self.note.clone() },
+            "forwarded" => CaseEvent::Forwarded { authority: self.authority.clone() },
+            "withdrawn" => CaseEvent::Withdrawn { reason: self.reason.clone() },
+            _ => return Err("type"),
+        })
+    }
+}
+
+pub(super) async fn record(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Path(number): Path<String>,
+    Form(a): Form<Action>,
+) -> Response {
+    let l = visit.l();
+    let refuse = |id: &str, key: &str| vec![ShownError { id: id.into(), text: l.t(key) }];
+    if a.csrf != session.csrf {
+        let errors = refuse("actions", "err-csrf");
+        return show_case(&app, &visit, &session, &number, errors, None, StatusCode::FORBIDDEN).await;
+    }
+    let event = match a.event() {
+        Ok(e) => e,
+        Err(field) => {
+            let errors = refuse(field, "staff-err-field");
+            return show_case(&app, &visit, &session, &number, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    match app.record_event(&session.principal, &number, event).await {
+        Ok(_) => {
+            let to = format!("/staff/cases/{}?done=1", crate::public::percent_encode(&number));
+            Redirect::to(&to).into_response()
+        }
+        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, &app.charter()),
+        Err(AppError::Invalid(found)) => {
+            // Each invalid field in the page's words: the rule's own message where it has one,
+            // the general one for its code otherwise.
+            let errors = found
+                .iter()
+                .map(|e| {
+                    let own = format!("staff-err-{}", e.code);
+                    let text = match l.t(&own) {
+                        t if t != own => t,
+                        _ => l.field_error(e, &l.t("staff-this-field")),
+                    };
+                    ShownError { id: e.field.clone(), text }
+                })
+                .collect();
+            show_case(&app, &visit, &session, &number, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Conflict(why)) => {
+            let errors =
+                vec![ShownError { id: "actions".into(), text: format!("{} ({why})", l.t("staff-err-not-now")) }];
+            show_case(&app, &visit, &session, &number, errors, None, StatusCode::CONFLICT).await
+        }
+        Err(AppError::Forbidden(_)) => {
+            let errors = refuse("actions", "staff-err-forbidden");
+            show_case(&app, &visit, &session, &number, errors, None, StatusCode::FORBIDDEN).await
+        }
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
+}

@@ -1,0 +1,172 @@
+//! The inbox: the open cases a member may see, soonest due first, filtered and searched.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use harta_app::cases::ListInput;
+use harta_app::{App, AppError};
+use harta_domain::format::{date_bg, in_sofia};
+use serde::Deserialize;
+
+use super::{SignedIn, deadline_text};
+use crate::public::{Chrome, ShownError, Visit};
+
+/// Splits text into pieces, marking the words that a search word begins (compared folded, so
+/// «ivan» marks «Иванова»). The template escapes every piece.
+fn marked(text: &str, search: &str) -> Vec<(String, bool)> {
+    let fold = harta_domain::text::fold;
+    let terms: Vec<String> = fold(search)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<(String, bool)>| {
+        if !word.is_empty() {
+            let f = fold(word);
+            let hit = terms.iter().any(|t| f.trim().starts_with(t.as_str()));
+            out.push((std::mem::take(word), hit));
+        }
+    };
+    for ch in text.chars() {
+        if ch.is_alphanumeric() {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push((ch.to_string(), false));
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// A row of the inbox.
+struct Row {
+    number: String,
+    kind: &'static str,
+    /// The subject in pieces, those matching the search marked.
+    subject: Vec<(String, bool)>,
+    unit: String,
+    state: &'static str,
+    received: String,
+    due: String,
+    deadline: Option<(&'static str, &'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_inbox.html")]
+struct InboxPage {
+    c: Chrome,
+    who: String,
+    csrf: String,
+    rows: Vec<Row>,
+    /// Whether the role reads the audit trail (auditors, administrators).
+    audits: bool,
+    /// Units to choose from (none for roles that see one unit only).
+    units: Vec<(String, String)>,
+    q: String,
+    state: String,
+    kind: String,
+    unit: String,
+    officer: String,
+    from: String,
+    until: String,
+    errors: Vec<ShownError>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Filters {
+    q: String,
+    state: String,
+    kind: String,
+    unit: String,
+    officer: String,
+    from: String,
+    until: String,
+    page: String,
+}
+
+pub(super) async fn inbox(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Query(q): Query<Filters>,
+) -> Response {
+    let l = visit.l();
+    let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+    let input = ListInput {
+        state: some(&q.state),
+        kind: some(&q.kind),
+        page: some(&q.page),
+        search: some(&q.q),
+        unit: some(&q.unit),
+        // "mine" is the signed-in member of staff.
+        officer: match q.officer.as_str() {
+            "mine" => match &session.principal.actor {
+                harta_domain::case::Actor::Staff { id } => Some(id.0.to_string()),
+                _ => None,
+            },
+            other => some(other),
+        },
+        received_from: some(&q.from),
+        received_until: some(&q.until),
+        // An inbox shows what is still to do, unless a state is chosen.
+        open_only: true,
+        ..ListInput::default()
+    };
+    let (items, errors) = match app.list_cases(&session.principal, &input).await {
+        Ok(page) => (page.items, Vec::new()),
+        Err(AppError::Invalid(found)) => {
+            let errors = found
+                .iter()
+                .map(|e| {
+                    let id = match e.field.as_str() {
+                        "received_from" => "from",
+                        "received_until" => "until",
+                        other => other,
+                    };
+                    ShownError { id: id.to_string(), text: l.t("staff-err-filter") }
+                })
+                .collect();
+            (Vec::new(), errors)
+        }
+        Err(e) => return crate::public::failure(&app, &visit, &e),
+    };
+    let rows = items
+        .into_iter()
+        .map(|c| Row {
+            deadline: c.state.is_open().then(|| app.deadline_of(c.due)).flatten().map(|d| deadline_text(l, d)),
+            number: c.registry_number,
+            kind: c.kind.as_str(),
+            subject: marked(&c.subject, &q.q),
+            unit: app.charter().unit(&c.unit).map_or(c.unit.clone(), |u| l.pick(&u.name).to_string()),
+            state: c.state.as_str(),
+            received: date_bg(in_sofia(c.received_at).date()),
+            due: date_bg(c.due),
+        })
+        .collect();
+    let page = InboxPage {
+        c: visit.chrome(&app.charter(), "staff"),
+        who: session.name.clone(),
+        csrf: session.csrf.clone(),
+        rows,
+        audits: matches!(session.principal.role, harta_app::Role::Auditor | harta_app::Role::Administrator),
+        units: if session.principal.unit_scope().is_some() {
+            Vec::new()
+        } else {
+            app.charter().units.iter().map(|u| (u.code.clone(), l.pick(&u.name).to_string())).collect()
+        },
+        q: q.q,
+        state: q.state,
+        kind: q.kind,
+        unit: q.unit,
+        officer: q.officer,
+        from: q.from,
+        until: q.until,
+        errors,
+    };
+    visit.page(StatusCode::OK, page.render(), true)
+}
