@@ -107,6 +107,21 @@ macro_rules! on_db {
     };
 }
 
+/// Whether a connection given back to the pool can serve the next caller. After a failed
+/// statement (a full disk, an I/O error) SQLite may roll the transaction back by itself; the
+/// `ROLLBACK` sqlx then sends fails, and the connection would stay marked as inside a
+/// transaction, refusing every later `BEGIN`. Such a connection is closed, and the pool opens a
+/// fresh one. The ping first waits until the rollback queued on release has run.
+async fn still_usable(conn: &mut sqlx::SqliteConnection) -> std::result::Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("a store connection was left inside a failed transaction; it is replaced");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 impl Db {
     /// Opens (creating if needed) the SQLite file at `path`: WAL, `synchronous=FULL`, foreign
     /// keys on.
@@ -121,7 +136,11 @@ impl Db {
             // 64 MiB of page cache per connection: index pages of a large store stay in memory.
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory");
-        let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .after_release(|conn, _| Box::pin(async move { still_usable(conn).await }))
+            .connect_with(options.clone())
+            .await?;
         let read = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         Ok(Self::Sqlite(Sqlite { write, read }))
     }
@@ -153,6 +172,8 @@ impl Db {
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         on_db!(read self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        // The writer too: reading can work while writing cannot.
+        on_db!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
         Ok(())
     }
 

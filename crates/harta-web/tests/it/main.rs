@@ -6,6 +6,7 @@ mod bad_input;
 mod lifecycle;
 mod mail;
 mod public;
+mod reliability;
 mod roles;
 mod service_requests;
 mod staff;
