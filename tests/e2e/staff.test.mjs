@@ -75,9 +75,11 @@ test('an administrator signs in and works a letter from the inbox to closed', as
   assert.equal((await page.textContent('#state')).trim(), 'Приключена');
 
   const failures = [];
-  // A letter needs the officer's direct phone and e-mail: the administrator adds their own.
+  // A letter needs the officer's position, direct phone and e-mail: the administrator adds
+  // their own.
   await page.goto(`${server.url}/staff/directory`);
   await page.click('tr:has(td:text-is("admin")) a');
+  await page.fill('#position', 'секретар на района');
   await page.fill('#phone', '02 895 11 01');
   await page.fill('#email', 'admin@krasnoselo.net');
   await page.click('main form button[type=submit]');
@@ -92,6 +94,7 @@ test('an administrator signs in and works a letter from the inbox to closed', as
   await page.click('button[value=preview]');
   await page.waitForSelector('#preview');
   assert.match(await page.textContent('#advice'), /страдателен залог/);
+  assert.match(await page.textContent('#preview .letter-signature'), /Администратор\s*секретар на района/);
   for (const v of await axeViolations(page)) failures.push(`letter preview: ${v}`);
   await page.click('button[value=issue]');
   await page.waitForSelector('#notice');

@@ -52,6 +52,7 @@ impl App {
             unit: None,
             email: None,
             phone: None,
+            position: Some("системен администратор"),
             password_hash: Some(&hash),
         };
         admin.add_staff(&staff, self.now()).await?;
@@ -74,10 +75,12 @@ impl App {
         Ok(())
     }
 
-    /// Sets a member's direct phone and e-mail, which every letter they issue carries (C19):
-    /// administrators for anyone, every member for themselves. Both checked, both audited.
-    pub async fn set_staff_contact(&self, who: &Principal, id: i64, phone: &str, email: &str) -> Result<(), AppError> {
+    /// Sets a member's direct phone, e-mail and position, which every letter they issue
+    /// carries (C19): administrators for anyone, every member for themselves. Each checked,
+    /// all audited.
+    pub async fn set_staff_contact(&self, who: &Principal, id: i64, input: &ContactInput) -> Result<(), AppError> {
         use harta_domain::identifiers::{Email, Phone};
+        use harta_domain::text::Position;
 
         use crate::FieldError;
         let own = matches!(&who.actor, harta_domain::case::Actor::Staff { id: me } if me.0 == id);
@@ -85,15 +88,21 @@ impl App {
             return Err(AppError::Forbidden("change another member's contact details"));
         }
         let mut errors = Vec::new();
-        let phone = Some(phone.trim()).filter(|p| !p.is_empty()).map(Phone::parse).transpose();
+        let phone = Some(input.phone.trim()).filter(|p| !p.is_empty()).map(Phone::parse).transpose();
         let phone = phone.map_err(|e| errors.push(FieldError::coded("phone", &e))).ok().flatten();
-        let email = Some(email.trim()).filter(|e| !e.is_empty()).map(Email::parse).transpose();
+        let email = Some(input.email.trim()).filter(|e| !e.is_empty()).map(Email::parse).transpose();
         let email = email.map_err(|e| errors.push(FieldError::coded("email", &e))).ok().flatten();
+        let position = Some(input.position.trim()).filter(|p| !p.is_empty()).map(Position::parse).transpose();
+        let position = position.map_err(|e| errors.push(FieldError::coded("position", &e))).ok().flatten();
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        let (phone, email) = (phone.as_ref().map(|p| p.as_str()), email.as_ref().map(|e| e.as_str()));
-        if !self.inner.admin.set_contact(id, phone, email).await? {
+        let contact = harta_store::admin::StaffContact {
+            phone: phone.as_ref().map(|p| p.as_str()),
+            email: email.as_ref().map(|e| e.as_str()),
+            position: position.as_ref().map(|p| p.as_str()),
+        };
+        if !self.inner.admin.set_contact(id, &contact).await? {
             return Err(AppError::NotFound(format!("staff {id}")));
         }
         self.inner
@@ -119,6 +128,17 @@ impl App {
     }
 }
 
+/// A member's contact details as typed: each may be left empty.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    /// Direct telephone.
+    pub phone: String,
+    /// Work e-mail.
+    pub email: String,
+    /// Position (`главен експерт`).
+    pub position: String,
+}
+
 /// A new member of staff, unchecked.
 #[derive(Debug, Clone, Default)]
 pub struct StaffInput {
@@ -134,13 +154,15 @@ pub struct StaffInput {
     pub email: Option<String>,
     /// Direct telephone.
     pub phone: Option<String>,
+    /// Position.
+    pub position: Option<String>,
 }
 
 impl App {
     /// Adds a member of staff (administrators only); returns the id.
     pub async fn add_staff(&self, who: &crate::Principal, input: &StaffInput) -> Result<i64, AppError> {
         use harta_domain::identifiers::{Email, Phone};
-        use harta_domain::text::Name;
+        use harta_domain::text::{Name, Position};
 
         use crate::FieldError;
         if !who.role.may_administer() {
@@ -182,6 +204,8 @@ impl App {
         let email = email.map_err(|e| errors.push(FieldError::coded("email", &e))).ok().flatten();
         let phone = input.phone.as_deref().filter(|p| !p.trim().is_empty()).map(Phone::parse).transpose();
         let phone = phone.map_err(|e| errors.push(FieldError::coded("phone", &e))).ok().flatten();
+        let position = input.position.as_deref().filter(|p| !p.trim().is_empty()).map(Position::parse).transpose();
+        let position = position.map_err(|e| errors.push(FieldError::coded("position", &e))).ok().flatten();
         let (Some(number), Some(name), Some(role)) = (number, name, role) else {
             return Err(AppError::Invalid(errors));
         };
@@ -195,6 +219,7 @@ impl App {
             unit,
             email: email.as_ref().map(|e| e.as_str()),
             phone: phone.as_ref().map(|p| p.as_str()),
+            position: position.as_ref().map(|p| p.as_str()),
             password_hash: None,
         };
         let id = self.inner.admin.add_staff(&staff, self.now()).await.map_err(|e| match e {

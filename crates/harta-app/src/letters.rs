@@ -3,7 +3,8 @@
 //! before issuing), and issued only with a complete contact block from the staff directory.
 //! An issued letter gets the outgoing number `NUMBER/n`, is stored as HTML and PDF exactly as
 //! issued, and is recorded in the case's history; the citizen reads and downloads it when
-//! tracking the case. Delivery by post or e-mail comes with the channels.
+//! tracking the case. Every letter ends with its officer's name and position; an answer that
+//! refuses a service says before whom and within what time the refusal can be appealed. Delivery by post or e-mail comes with the channels.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -40,7 +41,9 @@ pub struct Letter {
     pub body: String,
     /// What the person needs to do next (C18).
     pub next: String,
-    /// Who wrote it and how to reach them (C19).
+    /// Where and within what time a refusal can be appealed.
+    pub appeal: Option<String>,
+    /// Who wrote and signs it, and how to reach them (C19).
     pub contact: ContactBlock,
 }
 
@@ -73,6 +76,9 @@ pub struct LetterDraft {
     pub body: String,
     /// What the person needs to do next.
     pub next: String,
+    /// Whether the answer refuses the service asked for: the letter then says where and
+    /// within what time the refusal can be appealed.
+    pub refusal: bool,
 }
 
 /// A draft checked and laid out, before it is issued.
@@ -152,7 +158,7 @@ impl App {
             .get(&kind)
             .ok_or_else(|| AppError::Conflict(format!("the charter has no template for {}", kind.as_str())))?;
         let (subject, body, next) = template.fill(&values);
-        Ok(LetterDraft { kind: kind.as_str().into(), subject, body, next: next.trim().to_string() })
+        Ok(LetterDraft { kind: kind.as_str().into(), subject, body, next: next.trim().to_string(), refusal: false })
     }
 
     /// Checks a draft and lays it out, with plain-language advice and what the contact block
@@ -169,12 +175,13 @@ impl App {
         }
         let case = self.find_case(who, number).await?;
         let (subject, body, next) = check_texts(draft)?;
+        let appeal = self.appeal(&case, kind, draft.refusal)?;
         let parts = self.contact_parts(who).await?;
         let (contact, missing) = match ContactBlock::complete(parts.clone()) {
             Ok(block) => (block, Vec::new()),
             Err(missing) => (partial(parts), missing.0),
         };
-        let letter = self.letter(&case, String::new(), subject, body, next, contact);
+        let letter = self.letter(&case, String::new(), (subject, body, next, appeal), contact);
         let mut advice = advise(&letter.body);
         advice.extend(advise(&letter.next));
         let html = self.letter_setup()?.typeset.html(&letter);
@@ -195,6 +202,7 @@ impl App {
         }
         let case = self.find_case(who, number).await?;
         let (subject, body, next) = check_texts(draft)?;
+        let appeal = self.appeal(&case, kind, draft.refusal)?;
         let contact = ContactBlock::complete(self.contact_parts(who).await?).map_err(|missing| {
             AppError::Invalid(vec![FieldError::new("contact", missing).with_code("missing_contact")])
         })?;
@@ -202,8 +210,8 @@ impl App {
         let letters = &self.inner.letters;
         for _ in 0..NUMBER_ATTEMPTS {
             let (n, outgoing) = letters.next_number(case.id).await?;
-            let letter =
-                self.letter(&case, outgoing.clone(), subject.clone(), body.clone(), next.clone(), contact.clone());
+            let texts = (subject.clone(), body.clone(), next.clone(), appeal.clone());
+            let letter = self.letter(&case, outgoing.clone(), texts, contact.clone());
             let html = typeset.html(&letter);
             let typeset = typeset.clone();
             let laid_out = letter.clone();
@@ -219,6 +227,7 @@ impl App {
                 body: letter.body,
                 next_steps: letter.next,
                 contact: letter.contact,
+                appeal: letter.appeal,
                 html,
                 pdf,
             };
@@ -233,6 +242,7 @@ impl App {
                         subject: new.subject,
                         body: new.body,
                         next_steps: new.next_steps,
+                        appeal: new.appeal,
                         issued_at: now,
                     });
                 }
@@ -297,19 +307,44 @@ impl App {
             parts.direct_phone =
                 me.phone.as_deref().and_then(|p| harta_domain::identifiers::Phone::parse(p).ok()).map(|p| p.national());
             parts.officer = Some(me.name);
+            parts.position = me.position;
             parts.employee_number = Some(me.employee_number);
             parts.email = me.email;
         }
         Ok(parts)
     }
 
+    /// The sentence on appeal a letter carries: only an answer refuses, only a service is
+    /// refused, and the service must say before whom and within what time (an act that does
+    /// not say so cannot go out).
+    fn appeal(&self, case: &CaseRecord, kind: LetterKind, refusal: bool) -> Result<Option<String>, AppError> {
+        if !refusal {
+            return Ok(None);
+        }
+        let refused =
+            |why: &str, code: &'static str| AppError::Invalid(vec![FieldError::new("refusal", why).with_code(code)]);
+        if kind != LetterKind::Answer {
+            return Err(refused("only an answer refuses", "not_answer"));
+        }
+        let Some(service) = &case.service else {
+            return Err(refused("only a service request can be refused", "not_service_request"));
+        };
+        let catalogue = self.catalogue();
+        match catalogue.service(&service.code).and_then(|s| s.appeal.as_ref()) {
+            Some(appeal) => Ok(Some(appeal.sentence_bg())),
+            None => Err(refused(
+                &format!("service {} names no body and term of appeal; add them to the catalogue", service.code),
+                "no_appeal",
+            )),
+        }
+    }
+
+    /// A letter with its texts (subject, body, next steps, appeal) laid out for the case.
     fn letter(
         &self,
         case: &CaseRecord,
         number: String,
-        subject: String,
-        body: String,
-        next: String,
+        (subject, body, next, appeal): (String, String, String, Option<String>),
         contact: ContactBlock,
     ) -> Letter {
         let admin = &self.charter().administration;
@@ -326,6 +361,7 @@ impl App {
             subject,
             body,
             next,
+            appeal,
             contact,
         }
     }
@@ -345,6 +381,7 @@ fn parse_kind(kind: &str) -> Result<LetterKind, AppError> {
 fn partial(parts: ContactParts) -> ContactBlock {
     ContactBlock {
         officer: parts.officer.unwrap_or_default(),
+        position: parts.position.unwrap_or_default(),
         employee_number: parts.employee_number.unwrap_or_default(),
         unit: parts.unit.unwrap_or_default(),
         direct_phone: parts.direct_phone.unwrap_or_default(),

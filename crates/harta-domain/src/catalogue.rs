@@ -87,6 +87,14 @@ pub struct Appeal {
     pub days: u32,
 }
 
+impl Appeal {
+    /// The sentence a refusal letter carries (Administrative Procedure Code art. 59(2) item 7:
+    /// an act states before whom and within what time it can be appealed).
+    pub fn sentence_bg(&self) -> String {
+        format!("Можете да обжалвате този отказ пред {} в {}-дневен срок от съобщаването му.", self.body.bg, self.days)
+    }
+}
+
 impl Service {
     /// A tier of the service by its machine name; `None` means the first one.
     pub fn tier(&self, kind: Option<TierKind>) -> Option<&Tier> {

@@ -126,11 +126,16 @@ fn fill(text: &str, values: &BTreeMap<&str, String>) -> String {
     out
 }
 
-/// The contact block every letter carries (C19): who wrote it and how to reach them.
+/// The contact block every letter carries (C19): who wrote it and how to reach them. The
+/// officer signs the letter: their name and position end it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactBlock {
     /// The officer's name.
     pub officer: String,
+    /// Their position (`главен експерт`), under their signature. Letters issued before
+    /// positions were kept have none.
+    #[serde(default)]
+    pub position: String,
     /// Their employee number.
     pub employee_number: String,
     /// Their unit.
@@ -150,6 +155,8 @@ pub struct ContactBlock {
 pub struct ContactParts {
     /// The officer's name.
     pub officer: Option<String>,
+    /// Their position.
+    pub position: Option<String>,
     /// Their employee number.
     pub employee_number: Option<String>,
     /// Their unit.
@@ -182,6 +189,7 @@ impl ContactBlock {
         };
         let block = Self {
             officer: need("officer", parts.officer),
+            position: need("position", parts.position),
             employee_number: need("employee_number", parts.employee_number),
             unit: need("unit", parts.unit),
             direct_phone: need("direct_phone", parts.direct_phone),
@@ -231,6 +239,7 @@ mod tests {
     fn a_contact_block_names_every_missing_part() {
         let parts = ContactParts {
             officer: Some("Петя Колева".into()),
+            position: None,
             employee_number: Some("1042".into()),
             unit: Some("Център за административно обслужване".into()),
             direct_phone: Some(" ".into()),
@@ -238,9 +247,26 @@ mod tests {
             email: None,
             website: Some("www.sofia.bg".into()),
         };
-        assert_eq!(ContactBlock::complete(parts.clone()), Err(MissingContact(vec!["direct_phone", "email"])));
-        let full = ContactParts { direct_phone: Some("02/895 11 42".into()), email: Some("p@x.bg".into()), ..parts };
-        assert_eq!(ContactBlock::complete(full).unwrap().direct_phone, "02/895 11 42");
+        assert_eq!(
+            ContactBlock::complete(parts.clone()),
+            Err(MissingContact(vec!["position", "direct_phone", "email"]))
+        );
+        let full = ContactParts {
+            position: Some("главен експерт".into()),
+            direct_phone: Some("02/895 11 42".into()),
+            email: Some("p@x.bg".into()),
+            ..parts
+        };
+        let block = ContactBlock::complete(full).unwrap();
+        assert_eq!((block.direct_phone.as_str(), block.position.as_str()), ("02/895 11 42", "главен експерт"));
+    }
+
+    #[test]
+    fn letters_issued_before_positions_were_kept_still_read() {
+        let old = r#"{"officer":"Петя Колева","employee_number":"1042","unit":"ЦАО","direct_phone":"02/895 11 42",
+            "switchboard":"02/895 11 00","email":"p@x.bg","website":"www.sofia.bg"}"#;
+        let block: ContactBlock = serde_json::from_str(old).unwrap();
+        assert_eq!(block.position, "");
     }
 
     #[test]

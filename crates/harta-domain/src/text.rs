@@ -99,6 +99,10 @@ bounded_text!(
     Name, max = 200, multiline = false
 );
 bounded_text!(
+    /// A member of staff's position (`главен експерт`), as it stands under their signature.
+    Position, max = 120, multiline = false
+);
+bounded_text!(
     /// A postal address.
     Address, max = 500, multiline = true
 );

@@ -55,6 +55,7 @@ impl Typeset for Letters {
         let to = l.to.iter().map(|line| escape(line)).collect::<Vec<_>>().join("<br>");
         let number = if l.number.is_empty() { String::new() } else { format!("Изх. № {} / ", escape(&l.number)) };
         let c = &l.contact;
+        let appeal = l.appeal.as_deref().map_or_else(String::new, |a| format!("<h2>Обжалване</h2>{}", paragraphs(a)));
         let contact = [
             ("Служител", &c.officer),
             ("Служебен номер", &c.employee_number),
@@ -75,6 +76,8 @@ impl Typeset for Letters {
              <p><strong>Относно:</strong> {subject}</p>\
              {body}\
              <h2>Какво трябва да направите</h2>{next}\
+             {appeal}\
+             <p class=\"letter-signature\">С уважение,<br><strong>{officer}</strong><br>{position}</p>\
              <h2>За контакт</h2><dl class=\"summary\">{contact}</dl>\
              </article>",
             admin = escape(&l.administration),
@@ -84,6 +87,8 @@ impl Typeset for Letters {
             subject = escape(&l.subject),
             body = paragraphs(&l.body),
             next = paragraphs(&l.next),
+            officer = escape(&c.officer),
+            position = escape(&c.position),
         )
     }
 
@@ -147,6 +152,9 @@ impl LetterWorld {
             "subject": l.subject,
             "body": l.body.lines().map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
             "next": l.next.lines().map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
+            "appeal": l.appeal.as_deref().map(|a| a.lines().map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>()),
+            "officer": c.officer,
+            "position": c.position,
             "contact": [
                 ["Служител", c.officer], ["Служебен номер", c.employee_number], ["Звено", c.unit],
                 ["Пряк телефон", c.direct_phone], ["Централа", c.switchboard],
@@ -210,8 +218,10 @@ mod tests {
             subject: "Отговор по вх. № РКС26-ГР94-15".into(),
             body: "Поправихме лампата.\n<script>#set page(width: 1cm)</script> и #emph[не].".into(),
             next: "Не е нужно да правите нищо.".into(),
+            appeal: None,
             contact: ContactBlock {
                 officer: "Петя Колева".into(),
+                position: "главен експерт".into(),
                 employee_number: "1042".into(),
                 unit: "Център за административно обслужване".into(),
                 direct_phone: "02/895 11 42".into(),
@@ -230,6 +240,21 @@ mod tests {
         assert!(html.contains("Изх. № РКС26-ГР94-15/1 / 26.11.2026"));
         assert!(html.contains("<dt>Пряк телефон</dt><dd>02/895 11 42</dd>"));
         assert!(html.contains("<h2>Какво трябва да направите</h2><p>Не е нужно да правите нищо.</p>"));
+        assert!(html.contains("С уважение,<br><strong>Петя Колева</strong><br>главен експерт</p>"), "{html}");
+        assert!(!html.contains("Обжалване"), "only a refusal says how to appeal");
+    }
+
+    #[test]
+    fn a_refusal_says_where_and_when_to_appeal_on_screen_and_on_paper() {
+        let refusal = Letter {
+            appeal: Some("Можете да обжалвате този отказ пред съда в 14-дневен срок.".into()),
+            ..letter()
+        };
+        let html = Letters.html(&refusal);
+        assert!(html.contains("<h2>Обжалване</h2><p>Можете да обжалвате този отказ пред съда в 14-дневен срок.</p>"));
+        let plain = Letters.pdf(&letter()).unwrap();
+        let with_appeal = Letters.pdf(&refusal).unwrap();
+        assert!(with_appeal.len() > plain.len(), "the appeal is typeset");
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct StaffRecord {
     pub email: Option<String>,
     /// Direct telephone (E.164).
     pub phone: Option<String>,
+    /// Position (`главен експерт`), under their signature on letters.
+    pub position: Option<String>,
     /// Whether the person works here now.
     pub active: bool,
 }
@@ -73,8 +75,21 @@ pub struct NewStaff<'a> {
     pub email: Option<&'a str>,
     /// Direct telephone (E.164).
     pub phone: Option<&'a str>,
+    /// Position.
+    pub position: Option<&'a str>,
     /// Password hash (argon2id PHC string), if the person signs in.
     pub password_hash: Option<&'a str>,
+}
+
+/// What a member's letters carry about them besides their name and unit.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StaffContact<'a> {
+    /// Direct telephone (E.164).
+    pub phone: Option<&'a str>,
+    /// Work e-mail.
+    pub email: Option<&'a str>,
+    /// Position.
+    pub position: Option<&'a str>,
 }
 
 /// Administration-level records.
@@ -183,8 +198,8 @@ impl Admin {
     pub async fn add_staff(&self, s: &NewStaff<'_>, now: Timestamp) -> Result<i64> {
         on_db!(&self.db, |pool| {
             sqlx::query_scalar(
-                "INSERT INTO staff (employee_number, name, role, unit_code, email, phone, password_hash, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                "INSERT INTO staff (employee_number, name, role, unit_code, email, phone, position, password_hash,
+                    created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
             .bind(s.employee_number)
             .bind(s.name)
@@ -192,6 +207,7 @@ impl Admin {
             .bind(s.unit)
             .bind(s.email)
             .bind(s.phone)
+            .bind(s.position)
             .bind(s.password_hash)
             .bind(millis(now))
             .fetch_one(pool)
@@ -223,13 +239,14 @@ impl Admin {
         })
     }
 
-    /// Sets a member's direct phone and e-mail (the contact block of their letters, C19).
-    /// Returns whether there was such a member.
-    pub async fn set_contact(&self, id: i64, phone: Option<&str>, email: Option<&str>) -> Result<bool> {
+    /// Sets a member's direct phone, e-mail and position (the contact block and signature of
+    /// their letters, C19). Returns whether there was such a member.
+    pub async fn set_contact(&self, id: i64, contact: &StaffContact<'_>) -> Result<bool> {
         on_db!(&self.db, |pool| {
-            let done = sqlx::query("UPDATE staff SET phone = $1, email = $2 WHERE id = $3")
-                .bind(phone)
-                .bind(email)
+            let done = sqlx::query("UPDATE staff SET phone = $1, email = $2, position = $3 WHERE id = $4")
+                .bind(contact.phone)
+                .bind(contact.email)
+                .bind(contact.position)
                 .bind(id)
                 .execute(pool)
                 .await?;
@@ -368,7 +385,7 @@ impl Admin {
 }
 
 /// The columns [`staff_record`] reads.
-const STAFF_COLUMNS: &str = "id, employee_number, name, role, unit_code, email, phone, active";
+const STAFF_COLUMNS: &str = "id, employee_number, name, role, unit_code, email, phone, position, active";
 
 /// A staff row as a record.
 fn staff_record<R: Row>(r: &R) -> Result<StaffRecord>
@@ -386,6 +403,7 @@ where
         unit: r.try_get("unit_code")?,
         email: r.try_get("email")?,
         phone: r.try_get("phone")?,
+        position: r.try_get("position")?,
         active: r.try_get::<i64, _>("active")? != 0,
     })
 }

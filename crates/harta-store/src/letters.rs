@@ -27,6 +27,8 @@ pub struct NewLetter {
     pub next_steps: String,
     /// Who wrote it and how to reach them.
     pub contact: ContactBlock,
+    /// A refusal's sentence on where and within what time it can be appealed.
+    pub appeal: Option<String>,
     /// The letter as HTML.
     pub html: String,
     /// The letter as PDF.
@@ -48,6 +50,8 @@ pub struct LetterRecord {
     pub body: String,
     /// What the person needs to do next.
     pub next_steps: String,
+    /// A refusal's sentence on appeal.
+    pub appeal: Option<String>,
     /// When it was issued.
     pub issued_at: Timestamp,
 }
@@ -90,8 +94,8 @@ impl Letters {
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
-                "INSERT INTO letters (case_id, n, number, kind, subject, body, next_steps, contact, html, pdf,
-                    issued_at, issued_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                "INSERT INTO letters (case_id, n, number, kind, subject, body, next_steps, contact, appeal, html, pdf,
+                    issued_at, issued_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(case_id)
             .bind(letter.n)
@@ -101,6 +105,7 @@ impl Letters {
             .bind(&letter.body)
             .bind(&letter.next_steps)
             .bind(&contact)
+            .bind(&letter.appeal)
             .bind(&letter.html)
             .bind(&letter.pdf)
             .bind(millis(at))
@@ -121,7 +126,7 @@ impl Letters {
     pub async fn of_case(&self, case_id: i64) -> Result<Vec<LetterRecord>> {
         on_db!(read & self.db, |pool| {
             let rows = sqlx::query(
-                "SELECT n, number, kind, subject, body, next_steps, issued_at FROM letters WHERE case_id = $1 ORDER BY n",
+                "SELECT n, number, kind, subject, body, next_steps, appeal, issued_at FROM letters\n                 WHERE case_id = $1 ORDER BY n",
             )
             .bind(case_id)
             .fetch_all(pool)
@@ -135,6 +140,7 @@ impl Letters {
                         subject: row.try_get("subject")?,
                         body: row.try_get("body")?,
                         next_steps: row.try_get("next_steps")?,
+                        appeal: row.try_get("appeal")?,
                         issued_at: timestamp(row.try_get("issued_at")?)?,
                     })
                 })

@@ -119,11 +119,13 @@ async fn staff(admin: &Admin, charter: &Charter) -> Result<Vec<(String, Vec<i64>
             .collect();
         if ids.is_empty() {
             for (k, role) in ["head_of_unit", "case_officer", "case_officer"].iter().enumerate() {
-                let name = format!(
-                    "{} {}",
-                    if k % 2 == 0 { MALE[(u + k) % MALE.len()] } else { FEMALE[(u + k) % FEMALE.len()] },
-                    SURNAMES[(u * 3 + k) % SURNAMES.len()]
-                );
+                let surname = SURNAMES[(u * 3 + k) % SURNAMES.len()];
+                // Bulgarian surnames agree with the person: Иванов, Иванова.
+                let name = if k % 2 == 0 {
+                    format!("{} {surname}", MALE[(u + k) % MALE.len()])
+                } else {
+                    format!("{} {surname}а", FEMALE[(u + k) % FEMALE.len()])
+                };
                 let number = format!("D{:02}{k}", u + 1);
                 let phone = format!("+3592895{:04}", 1100 + u * 10 + k);
                 let email = format!("d{:02}{k}@demo.harta.invalid", u + 1);
@@ -134,6 +136,11 @@ async fn staff(admin: &Admin, charter: &Charter) -> Result<Vec<(String, Vec<i64>
                     unit: Some(&unit.code),
                     email: Some(&email),
                     phone: Some(&phone),
+                    position: Some(if k == 0 {
+                        "началник на отдел"
+                    } else {
+                        "главен експерт"
+                    }),
                     password_hash: None,
                 };
                 ids.push(admin.add_staff(&new, Timestamp::now()).await?);

@@ -125,6 +125,9 @@ enum StaffCommand {
         /// Direct telephone.
         #[arg(long)]
         phone: Option<String>,
+        /// Position, as it stands under their signature on letters (`главен експерт`).
+        #[arg(long)]
+        position: Option<String>,
     },
     /// List the staff directory.
     List,
@@ -300,7 +303,9 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
             report_moved(&done.moved);
             Ok(())
         }
-        AdminCommand::Staff { command: StaffCommand::Add { employee_number, name, role, unit, email, phone } } => {
+        AdminCommand::Staff {
+            command: StaffCommand::Add { employee_number, name, role, unit, email, phone, position },
+        } => {
             let input = StaffInput {
                 employee_number: Some(employee_number),
                 name: Some(name),
@@ -308,6 +313,7 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
                 unit,
                 email,
                 phone,
+                position,
             };
             println!("{}", app.add_staff(&operator(), &input).await.map_err(app_error)?);
             Ok(())

@@ -71,6 +71,12 @@ fn every_shipped_service_has_a_priced_tier_or_says_how_its_fee_is_set() {
         assert!(s.appeal.as_ref().is_some_and(|a| a.days == 14), "{}", s.code);
     }
     let c = shipped();
+    let appeal = c.service("2079").unwrap().appeal.as_ref().unwrap().sentence_bg();
+    assert_eq!(
+        appeal,
+        "Можете да обжалвате този отказ пред Административен съд – София-град, чрез кмета на район „Красно село“ \
+         в 14-дневен срок от съобщаването му."
+    );
     // ЗДОИ: 14 calendar days (art. 28), free.
     let zdoi = c.service("2").unwrap();
     assert_eq!(zdoi.tiers[0].deadline, Some(DeadlineRule::CalendarDays(14)));

@@ -98,6 +98,7 @@ async fn events_drive_the_row_and_illegal_ones_are_refused() {
             unit: Some("cao"),
             email: None,
             phone: None,
+            position: None,
             password_hash: None,
         };
         let officer = admin.add_staff(&staff, Timestamp::now()).await.unwrap();

@@ -18,6 +18,7 @@ async fn seeded_histories_load_whole_and_registration_continues_the_numbers() {
             unit: Some("cao"),
             email: None,
             phone: None,
+            position: None,
             password_hash: None,
         };
         let officer = StaffId(Admin::new(t.db.clone()).add_staff(&staff, Timestamp::now()).await.unwrap());

@@ -48,6 +48,8 @@ pub(super) struct LetterForm {
     subject: String,
     body: String,
     next: String,
+    /// `yes` when the answer refuses the service.
+    refusal: String,
     /// `preview` or `issue`.
     action: String,
 }
@@ -59,6 +61,7 @@ impl LetterForm {
             subject: self.subject.clone(),
             body: self.body.clone(),
             next: self.next.clone(),
+            refusal: self.refusal == "yes",
         }
     }
 }
@@ -115,12 +118,24 @@ fn shown(l: Localizer, found: &[FieldError]) -> Vec<ShownError> {
     let mut errors = labelled_errors(
         l,
         found,
-        &[("subject", "letter-subject"), ("body", "letter-body"), ("next", "letter-next"), ("kind", "letter-kind")],
+        &[
+            ("subject", "letter-subject"),
+            ("body", "letter-body"),
+            ("next", "letter-next"),
+            ("kind", "letter-kind"),
+            ("refusal", "letter-refusal"),
+        ],
     );
     for (e, shown) in found.iter().zip(errors.iter_mut()) {
-        if e.code == "missing_contact" {
-            shown.id = "contact".into();
-            shown.text = l.t("letter-contact-refused");
+        match e.code {
+            "missing_contact" => {
+                shown.id = "contact".into();
+                shown.text = l.t("letter-contact-refused");
+            }
+            "not_answer" | "not_service_request" | "no_appeal" => {
+                shown.text = l.t(&format!("letter-refusal-{}", e.code));
+            }
+            _ => {}
         }
     }
     errors

@@ -6,6 +6,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use harta_app::administration::ContactInput;
 use harta_app::signing_in::StaffSession;
 use harta_app::{App, AppError};
 use harta_domain::case::Actor;
@@ -40,6 +41,7 @@ pub(super) struct ContactForm {
     csrf: String,
     phone: String,
     email: String,
+    position: String,
 }
 
 /// Whether the signed-in member may edit member `id`.
@@ -74,6 +76,7 @@ async fn page(
         csrf: String::new(),
         phone: crate::public::phone_national(member.phone.as_deref()),
         email: member.email.clone().unwrap_or_default(),
+        position: member.position.clone().unwrap_or_default(),
     });
     let page = Page {
         c: visit.chrome(&app.charter(), "staff"),
@@ -99,10 +102,11 @@ pub(super) async fn save(
     if f.csrf != session.csrf {
         return forbidden(&app, &visit);
     }
-    match app.set_staff_contact(&session.principal, id, &f.phone, &f.email).await {
+    let input = ContactInput { phone: f.phone.clone(), email: f.email.clone(), position: f.position.clone() };
+    match app.set_staff_contact(&session.principal, id, &input).await {
         Ok(()) => Redirect::to(&format!("/staff/directory/{id}?saved=1")).into_response(),
         Err(AppError::Invalid(found)) => {
-            let labels = [("phone", "staff-direct-phone"), ("email", "field-email")];
+            let labels = [("phone", "staff-direct-phone"), ("email", "field-email"), ("position", "staff-position")];
             let errors = labelled_errors(visit.l(), &found, &labels);
             page(&app, &visit, &session, id, Some((f, errors)), None, StatusCode::UNPROCESSABLE_ENTITY).await
         }

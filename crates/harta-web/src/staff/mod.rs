@@ -365,6 +365,7 @@ struct Member {
     id: i64,
     number: String,
     name: String,
+    position: String,
     role: String,
     unit: String,
     phone: String,
@@ -405,6 +406,7 @@ struct NewStaffForm {
     unit: String,
     email: String,
     phone: String,
+    position: String,
 }
 
 async fn directory_page(
@@ -433,6 +435,7 @@ async fn directory_page(
                 id: s.id,
                 number: s.employee_number.clone(),
                 name: s.name.clone(),
+                position: s.position.clone().unwrap_or_default(),
                 role: l.t(&format!("role-{}", s.role)),
                 unit: unit_name(&s.unit),
                 phone,
@@ -482,6 +485,7 @@ async fn add_staff(
         unit: some(&f.unit),
         email: some(&f.email),
         phone: some(&f.phone),
+        position: some(&f.position),
     };
     match app.add_staff(&session.principal, &input).await {
         Ok(_) => {
@@ -496,6 +500,7 @@ async fn add_staff(
                 ("unit", "service-unit"),
                 ("email", "field-email"),
                 ("phone", "staff-direct-phone"),
+                ("position", "staff-position"),
             ];
             let errors = labelled_errors(l, &found, &labels);
             directory_page(&app, &visit, &session, f, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await

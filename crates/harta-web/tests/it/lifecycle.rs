@@ -21,6 +21,7 @@ async fn a_letter_is_assigned_held_answered_and_closed() {
             unit: Some("cao"),
             email: Some("p.koleva@krasnoselo.net"),
             phone: Some("+35928951142"),
+            position: Some("главен експерт"),
             password_hash: None,
         };
         let officer = admin.add_staff(&staff, Timestamp::now()).await.unwrap();

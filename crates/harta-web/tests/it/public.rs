@@ -121,6 +121,7 @@ async fn add_officer(s: &Server, employee_number: &str) -> i64 {
         unit: Some("cao".into()),
         email: None,
         phone: None,
+        position: None,
     };
     s.app.add_staff(&admin, &staff).await.unwrap()
 }

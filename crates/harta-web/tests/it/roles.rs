@@ -40,6 +40,7 @@ async fn each_role_reads_and_changes_exactly_what_it_may() {
                     unit: Some("cao".into()),
                     email: None,
                     phone: None,
+                    position: None,
                 },
             )
             .await

@@ -108,6 +108,7 @@ async fn staff(s: &Server, number: &str, role: &str, unit: Option<&str>, passwor
         unit: unit.map(str::to_string),
         email: None,
         phone: None,
+        position: None,
     };
     let id = s.app.add_staff(&admin, &input).await.unwrap();
     let hash = harta_app::passwords::hash(password.into()).await.unwrap();
@@ -898,7 +899,7 @@ async fn officers_issue_letters_with_their_contact_block_and_citizens_read_them(
             role: Role::CaseOfficer,
             unit: Some("cao".into()),
         };
-        s.app.set_staff_contact(&me, petya, "02 895 11 42", "p.koleva@krasnoselo.net").await.unwrap();
+        s.app.set_staff_contact(&me, petya, &contact("02 895 11 42", "p.koleva@krasnoselo.net")).await.unwrap();
         let clerk = Principal { actor: Actor::System, role: Role::CounterClerk, unit: None };
         let input = RegisterCaseInput {
             kind: Some("letter".into()),
@@ -947,6 +948,7 @@ async fn officers_issue_letters_with_their_contact_block_and_citizens_read_them(
         assert!(html.contains("Вместо „във връзка с“ по-просто е: за, заради."), "{html}");
         assert!(html.contains("Съкращението „ЗУТ“ не е обяснено."), "{html}");
         assert!(html.contains("<dt>Пряк телефон</dt><dd>02/895 11 42</dd>"), "{html}");
+        assert!(html.contains("С уважение,<br><strong>Служител 1042</strong><br>главен експерт</p>"), "{html}");
         assert!(!html.contains("<script>alert(1)"), "escaped");
 
         // The "what to do next" part is required (C18).
@@ -979,6 +981,12 @@ async fn officers_issue_letters_with_their_contact_block_and_citizens_read_them(
         let mut fields = form("issue", "Поправихме лампата.", "Не е нужно да правите нищо.");
         fields[1].1 = "answer".into();
         fields[2].1 = field(&answer, "subject");
+        // A letter about a street lamp refuses no service: nothing to appeal.
+        let mut refusal = fields.clone();
+        refusal.push(("refusal".into(), "yes".into()));
+        let refused = send(&mut b, &path, refusal).await;
+        assert_eq!(refused.status, 422);
+        assert!(text(&refused).contains("Отказ може да има само по заявление за услуга."), "{}", text(&refused));
         assert_eq!(send(&mut b, &path, fields).await.status, 303);
         let letters = s.app.letters(&me, &number).await.unwrap();
         assert_eq!(
@@ -1009,7 +1017,8 @@ async fn officers_issue_letters_with_their_contact_block_and_citizens_read_them(
         let refused = ivan.post(&format!("{case}/letters"), &refs).await;
         assert_eq!(refused.status, 422);
         assert!(
-            text(&refused).contains("в указателя на служителите липсва пряк телефон, електронна поща"),
+            text(&refused)
+                .contains("в указателя на служителите липсва длъжност на служителя, пряк телефон, електронна поща"),
             "{}",
             text(&refused)
         );
@@ -1049,6 +1058,87 @@ async fn officers_issue_letters_with_their_contact_block_and_citizens_read_them(
     }
 }
 
+/// Contact details with the position every letter is signed with.
+fn contact(phone: &str, email: &str) -> harta_app::administration::ContactInput {
+    harta_app::administration::ContactInput {
+        phone: phone.into(),
+        email: email.into(),
+        position: "главен експерт".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_says_before_whom_and_within_what_time_it_can_be_appealed() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let geo = staff(&s, "3001", "case_officer", Some("grao"), "парола-на-гео-1").await;
+        let me = Principal {
+            actor: Actor::Staff { id: harta_domain::case::StaffId(geo) },
+            role: Role::CaseOfficer,
+            unit: Some("grao".into()),
+        };
+        s.app.set_staff_contact(&me, geo, &contact("02 895 11 61", "g.georgiev@krasnoselo.net")).await.unwrap();
+        let clerk = Principal { actor: Actor::System, role: Role::CounterClerk, unit: None };
+        let input = RegisterCaseInput {
+            kind: Some("service_request".into()),
+            channel: Some("counter".into()),
+            service: Some("2079".into()),
+            text: Some("Моля, издайте удостоверение за постоянен адрес.".into()),
+            party: PartyInput {
+                name: Some("Мария Иванова".into()),
+                egn: Some("7503146242".into()),
+                address: Some("ул. „Хубча“ 5".into()),
+                ..PartyInput::default()
+            },
+            ..RegisterCaseInput::default()
+        };
+        let number = s.app.register_case(&clerk, input).await.unwrap().number.as_str().to_string();
+        let case = format!("/staff/cases/{}", encode(&number));
+        let mut b = Browser::new(&s);
+        b.sign_in("3001", "парола-на-гео-1").await;
+        let draft = b.get(&format!("{case}/letters/new?kind=answer")).await;
+        assert!(text(&draft).contains("name=\"refusal\""), "an answer may refuse");
+        let fields = [
+            ("csrf", field(&draft, "csrf")),
+            ("kind", "answer".to_string()),
+            ("subject", field(&draft, "subject")),
+            ("body", "Не можем да издадем удостоверението: адресът не е регистриран.".to_string()),
+            ("next", "Можете да подадете заявление за адресна регистрация.".to_string()),
+            ("refusal", "yes".to_string()),
+            ("action", "issue".to_string()),
+        ];
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let issued = b.post(&format!("{case}/letters"), &refs).await;
+        assert_eq!(issued.status, 303, "{}", text(&issued));
+        let letters = s.app.letters(&me, &number).await.unwrap();
+        let sentence = "Можете да обжалвате този отказ пред Административен съд – София-град, чрез кмета на район \
+                        „Красно село“ в 14-дневен срок от съобщаването му.";
+        assert_eq!(letters[0].appeal.as_deref(), Some(sentence));
+        let shown = text(&b.get(&format!("{case}/letters/1")).await);
+        assert!(shown.contains("<h2>Обжалване</h2>"), "{shown}");
+        assert!(shown.contains("14-дневен срок"), "{shown}");
+        assert!(shown.contains("<strong>Служител 3001</strong><br>главен експерт"), "signed by its officer: {shown}");
+
+        // A service that names no appeal cannot be refused until the catalogue says where.
+        let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
+        let mut service = s.app.catalogue().service("2079").unwrap().clone();
+        service.appeal = None;
+        s.app.put_service(&admin, service).await.unwrap();
+        let refused = b.post(&format!("{case}/letters"), &refs).await;
+        assert_eq!(refused.status, 422);
+        assert!(text(&refused).contains("В каталога услугата няма орган и срок за обжалване."), "{}", text(&refused));
+        assert_eq!(s.app.letters(&me, &number).await.unwrap().len(), 1, "nothing issued");
+        // Only an answer refuses.
+        let mut ack = fields.clone();
+        ack[1].1 = "acknowledgement".into();
+        let refs: Vec<(&str, &str)> = ack.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = b.post(&format!("{case}/letters"), &refs).await;
+        assert_eq!(refused.status, 422);
+        assert!(text(&refused).contains("Само отговор може да бъде отказ."), "{}", text(&refused));
+        s.db.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn members_keep_their_own_contact_details_and_administrators_anyones() {
     for db in backends().await {
@@ -1068,11 +1158,22 @@ async fn members_keep_their_own_contact_details_and_administrators_anyones() {
         assert!(text(&bad).contains("„Електронна поща“ не е адрес на електронна поща"), "{}", text(&bad));
         let forged = b.post(&path, &[("csrf", "x"), ("phone", "02 895 11 42"), ("email", "p@krasnoselo.net")]).await;
         assert_eq!(forged.status, 403);
-        let ok = b.post(&path, &[("csrf", &csrf), ("phone", "02 895 11 42"), ("email", "p@krasnoselo.net")]).await;
+        let long = "експерт ".repeat(20);
+        let bad = b.post(&path, &[("csrf", &csrf), ("position", &long)]).await;
+        assert_eq!(bad.status, 422);
+        assert!(text(&bad).contains("„Длъжност“"), "{}", text(&bad));
+        let typed = [
+            ("csrf", csrf.as_str()),
+            ("phone", "02 895 11 42"),
+            ("email", "p@krasnoselo.net"),
+            ("position", "главен експерт"),
+        ];
+        let ok = b.post(&path, &typed).await;
         assert_eq!(ok.status, 303);
         let shown = b.get(ok.header("location").unwrap()).await;
         assert!(text(&shown).contains("Данните за връзка са запазени."));
         assert_eq!(field(&shown, "phone"), "02/895 11 42");
+        assert_eq!(field(&shown, "position"), "главен експерт");
         let other =
             b.post(&format!("/staff/directory/{ivan}/contact"), &[("csrf", &csrf), ("phone", "02 895 11 43")]).await;
         assert_eq!(other.status, 403);
