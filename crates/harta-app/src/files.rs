@@ -122,6 +122,22 @@ impl Files {
     }
 }
 
+/// Bytes one address may upload in an hour, refused forms and unsent ones included: ten
+/// documents of the largest size a form takes, five times over.
+pub const UPLOAD_BYTES_PER_HOUR: u64 = 5 * documents::MAX_FILES as u64 * documents::MAX_BYTES;
+
+impl crate::App {
+    /// Counts `bytes` more uploaded from `from` this hour; `false` once the hour's budget is
+    /// spent (the bytes then must not be kept). Counted in the store, atomically, so the budget
+    /// holds for concurrent uploads and across replicas.
+    pub async fn take_upload_budget(&self, from: &str, bytes: u64) -> Result<bool, crate::AppError> {
+        let bucket =
+            harta_store::limits::Bucket::at(format!("upload {from}"), self.now(), jiff::SignedDuration::from_hours(1));
+        let (bytes, limit) = (i64::try_from(bytes).unwrap_or(i64::MAX), UPLOAD_BYTES_PER_HOUR as i64);
+        Ok(self.inner.limits.take(&bucket, bytes, limit).await?)
+    }
+}
+
 impl Upload {
     /// Takes the next piece. Past the size limit the rest is counted, not written.
     pub async fn write(&mut self, chunk: &[u8]) -> Result<(), FileError> {
@@ -137,6 +153,12 @@ impl Upload {
         self.hash.update(chunk);
         self.file.write_all(chunk).await?;
         Ok(())
+    }
+
+    /// Stops an upload that must not be kept (its sender's budget is spent): deletes it.
+    pub async fn abandon(self) {
+        drop(self.file);
+        let _ = tokio::fs::remove_file(&self.path).await;
     }
 
     /// The upload is complete: checks it by its content and name; a refused upload is deleted.

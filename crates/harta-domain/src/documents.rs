@@ -72,6 +72,9 @@ pub enum DocumentError {
     /// A name that cannot be shown or stored safely.
     #[error("has a name that is empty or too long")]
     Name,
+    /// The sender's address has uploaded its hour's budget.
+    #[error("passes the upload budget of the sender's address for this hour")]
+    OverBudget,
 }
 
 impl crate::Coded for DocumentError {
@@ -84,6 +87,7 @@ impl crate::Coded for DocumentError {
             Self::Bomb => "file_bomb",
             Self::TooMany => "too_many_files",
             Self::Name => "file_name",
+            Self::OverBudget => "upload_budget",
         }
     }
 }

@@ -79,6 +79,24 @@ impl Limits {
         })
     }
 
+    /// Adds `n` to a bucket and tells whether its total stays within `limit`, in one statement,
+    /// so that concurrent takers cannot all pass a check made before any of them counted.
+    pub async fn take(&self, bucket: &Bucket, n: i64, limit: i64) -> Result<bool> {
+        on_db!(&self.db, |pool| {
+            let total: i64 = sqlx::query_scalar(
+                "INSERT INTO rate_counts (bucket, window_start, count) VALUES ($1, $2, $3)
+                 ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_counts.count + $3
+                 RETURNING count",
+            )
+            .bind(&bucket.key)
+            .bind(bucket.window_start)
+            .bind(n)
+            .fetch_one(pool)
+            .await?;
+            Ok(total <= limit)
+        })
+    }
+
     /// Deletes the windows that started before `before`; returns how many.
     pub async fn sweep(&self, before: Timestamp) -> Result<u64> {
         on_db!(&self.db, |pool| {

@@ -116,6 +116,16 @@ impl Visit {
         !self.csrf.1 && same_origin(headers) && constant_time_eq(self.csrf.0.as_bytes(), token.as_bytes())
     }
 
+    /// What a form of this visit must show before its files are written: the token
+    /// [`Visit::csrf_ok`] checks, and the visitor's upload budget.
+    pub fn upload_gate<'a>(&'a self, headers: &HeaderMap) -> upload::Gate<'a> {
+        upload::Gate {
+            token: &self.csrf.0,
+            trusted_origin: !self.csrf.1 && same_origin(headers),
+            sender: Some(&self.from),
+        }
+    }
+
     /// A rendered page with the headers it needs (a new anti-forgery cookie, no caching of
     /// pages that hold personal data when `private`).
     pub fn page(&self, status: StatusCode, html: Result<String, askama::Error>, private: bool) -> Response {

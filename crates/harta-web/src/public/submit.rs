@@ -25,9 +25,6 @@ use super::upload::{FormError, read_form};
 use super::{Chrome, ShownError, Visit, error_for, failure};
 use crate::i18n::Localizer;
 
-/// The largest form with documents: ten of 20 MB, and 2 MiB for the rest.
-const MAX_BODY: usize = 10 * 20 * 1024 * 1024 + 2 * 1024 * 1024;
-
 /// A form sent sooner than this after it was shown was not filled in by a person.
 const HUMAN_MIN: SignedDuration = SignedDuration::from_secs(2);
 /// A form older than this is refused as out of date (its anti-forgery token may be gone).
@@ -37,7 +34,10 @@ pub(super) fn router() -> Router<App> {
     Router::new()
         .route("/submit", get(choose))
         // Up to ten documents of 20 MB each, and the form's text.
-        .route("/submit/{kind}", get(blank).post(check).layer(axum::extract::DefaultBodyLimit::max(MAX_BODY)))
+        .route(
+            "/submit/{kind}",
+            get(blank).post(check).layer(axum::extract::DefaultBodyLimit::max(super::upload::MAX_BODY)),
+        )
         .route("/submit/{kind}/change", axum::routing::post(change))
         .route("/submit/{kind}/send", axum::routing::post(send))
 }
@@ -341,18 +341,20 @@ async fn check(State(app): State<App>, visit: Visit, Path(kind): Path<String>, r
     let Some(kind) = parse_kind(&kind) else { return super::not_found(&visit, &app.charter()) };
     let l = visit.l();
     let headers = request.headers().clone();
-    let (posted, new_documents, refused_files) = match read_form::<Posted>(&app, request, true).await {
-        Ok(read) => read,
-        Err(FormError::TooLarge) => {
-            let status = StatusCode::PAYLOAD_TOO_LARGE;
-            return refused(&app, &visit, kind, Fields::default(), &[], "err-body-too-large", status);
-        }
-        Err(FormError::Unreadable) => {
-            let status = StatusCode::BAD_REQUEST;
-            return refused(&app, &visit, kind, Fields::default(), &[], "err-encoding-form", status);
-        }
-        Err(FormError::Store(e)) => return failure(&app, &visit, &AppError::Conflict(e.to_string())),
-    };
+    let (posted, new_documents, refused_files) =
+        match read_form::<Posted>(&app, request, Some(visit.upload_gate(&headers))).await {
+            Ok(read) => read,
+            Err(FormError::TooLarge) => {
+                let status = StatusCode::PAYLOAD_TOO_LARGE;
+                return refused(&app, &visit, kind, Fields::default(), &[], "err-body-too-large", status);
+            }
+            Err(FormError::Unreadable) => {
+                let status = StatusCode::BAD_REQUEST;
+                return refused(&app, &visit, kind, Fields::default(), &[], "err-encoding-form", status);
+            }
+            Err(FormError::Store(e)) => return failure(&app, &visit, &AppError::Conflict(e.to_string())),
+            Err(FormError::App(e)) => return failure(&app, &visit, &e),
+        };
     let mut file_errors: Vec<ShownError> = refused_files
         .iter()
         .map(|(name, why)| ShownError {

@@ -21,7 +21,10 @@ use super::{Chrome, ShownError, Visit, error_for};
 pub(super) fn router() -> Router<App> {
     Router::new()
         .route("/track", get(blank).post(look_up))
-        .route("/track/information", axum::routing::post(information))
+        .route(
+            "/track/information",
+            axum::routing::post(information).layer(axum::extract::DefaultBodyLimit::max(super::upload::MAX_BODY)),
+        )
         .route("/track/contact", axum::routing::post(contact))
         .route("/track/letter", axum::routing::post(letter))
 }
@@ -106,7 +109,7 @@ struct CasePage {
 
 async fn look_up(State(app): State<App>, visit: Visit, request: Request) -> Response {
     let headers = request.headers().clone();
-    let p = match read_form::<Posted>(&app, request, false).await {
+    let p = match read_form::<Posted>(&app, request, None).await {
         Ok((p, _, _)) => p,
         Err(e) => return unreadable(&app, &visit, e),
     };
@@ -230,7 +233,8 @@ async fn letter(State(app): State<App>, visit: Visit, request: Request) -> Respo
 /// before anything is done.
 async fn follow_up_form(app: &App, visit: &Visit, request: Request, files: bool) -> Result<Read<FollowUp>, Response> {
     let headers = request.headers().clone();
-    let read = read_form::<FollowUp>(app, request, files).await.map_err(|e| unreadable(app, visit, e))?;
+    let gate = files.then(|| visit.upload_gate(&headers));
+    let read = read_form::<FollowUp>(app, request, gate).await.map_err(|e| unreadable(app, visit, e))?;
     if !visit.csrf_ok(&headers, &read.0.csrf) {
         let errors = vec![ShownError { id: "number".into(), text: visit.l().t("err-csrf") }];
         return Err(form_page(app, visit, String::new(), errors, StatusCode::FORBIDDEN));
@@ -293,6 +297,7 @@ fn unreadable(app: &App, visit: &Visit, e: FormError) -> Response {
         FormError::TooLarge => ("err-body-too-large", StatusCode::PAYLOAD_TOO_LARGE),
         FormError::Unreadable => ("err-encoding-form", StatusCode::BAD_REQUEST),
         FormError::Store(e) => return super::failure(app, visit, &AppError::Conflict(e.to_string())),
+        FormError::App(e) => return super::failure(app, visit, &e),
     };
     let errors = vec![ShownError { id: "number".into(), text: visit.l().t(key) }];
     form_page(app, visit, String::new(), errors, status)

@@ -9,11 +9,8 @@ use harta_app::{App, AppError};
 use serde::Deserialize;
 
 use super::{SignedIn, forbidden};
-use crate::public::upload::{FormError, read_form};
+use crate::public::upload::{FormError, Gate, read_form};
 use crate::public::{ShownError, Visit, percent_encode};
-
-/// Ten documents of 20 MB and the form's few fields.
-pub(super) const MAX_BODY: usize = 10 * 20 * 1024 * 1024 + 64 * 1024;
 
 pub(super) async fn open(
     State(app): State<App>,
@@ -71,7 +68,8 @@ async fn added(
 ) -> Result<(), Refused> {
     let l = visit.l();
     let same_origin = crate::public::same_origin(request.headers());
-    let (posted, documents, refused) = match read_form::<Added>(app, request, true).await {
+    let gate = Gate { token: &session.csrf, trusted_origin: same_origin, sender: None };
+    let (posted, documents, refused) = match read_form::<Added>(app, request, Some(gate)).await {
         Ok(read) => read,
         Err(FormError::TooLarge) => {
             return Err(Refused::Form(l.t("err-body-too-large"), StatusCode::PAYLOAD_TOO_LARGE));
@@ -80,6 +78,7 @@ async fn added(
         Err(FormError::Store(e)) => {
             return Err(Refused::Page(crate::public::failure(app, visit, &AppError::Conflict(e.to_string()))));
         }
+        Err(FormError::App(e)) => return Err(Refused::Page(crate::public::failure(app, visit, &e))),
     };
     if !same_origin || !crate::public::constant_time_eq(posted.csrf.as_bytes(), session.csrf.as_bytes()) {
         return Err(Refused::Form(l.t("err-csrf"), StatusCode::FORBIDDEN));

@@ -48,7 +48,7 @@ pub fn router() -> Router<App> {
         .route("/staff/cases/{number}/documents/{id}", get(documents::open))
         .route(
             "/staff/cases/{number}/documents",
-            post(documents::add).layer(axum::extract::DefaultBodyLimit::max(documents::MAX_BODY)),
+            post(documents::add).layer(axum::extract::DefaultBodyLimit::max(crate::public::upload::MAX_BODY)),
         )
         .route("/staff/password", get(password_page).post(change_password))
         .route("/staff/intake", get(intake::intake_page).post(intake::intake))

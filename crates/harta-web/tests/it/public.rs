@@ -601,7 +601,8 @@ async fn the_citizen_answers_an_information_request_and_changes_contact_details(
             .post_files(
                 "/track/information",
                 &[("csrf", &csrf), ("ticket", &ticket), ("information", "Актът е № 12/2019 г.")],
-                &[("акт.pdf", pdf(3000))],
+                // Larger than the API's 2 MiB: the form takes what the submission form takes.
+                &[("акт.pdf", pdf(3 * 1024 * 1024))],
             )
             .await;
         assert_eq!(sent.status, 200, "{}", text(&sent));
@@ -623,7 +624,7 @@ async fn the_citizen_answers_an_information_request_and_changes_contact_details(
         let url = listed["documents"][0]["url"].as_str().unwrap().to_string();
         let opened = crate::support::get(s.addr, &clerk, &url).await;
         assert_eq!(opened.status, 200);
-        assert_eq!(opened.body, pdf(3000));
+        assert_eq!(opened.body, pdf(3 * 1024 * 1024));
         assert_eq!(opened.header("content-type"), Some("application/pdf"));
         assert_eq!(opened.header("x-content-type-options"), Some("nosniff"));
         let disposition = opened.header("content-disposition").unwrap();
@@ -992,6 +993,52 @@ async fn staff_edit_the_catalogue_and_the_site_shows_it_at_once() {
         s.app.put_service(&manager, edited).await.unwrap();
         replica.refresh_catalogue().await.unwrap();
         assert_eq!(fee_of(&replica.catalogue(), "2016").map(|m| m.cents()), Some(358));
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn uploads_reach_the_disk_only_with_the_forms_token_and_within_the_senders_budget() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let uploads = s.files.join("uploads");
+        let mut v = Visitor::new(s.addr);
+        let (csrf, shown) = letter_form(&s, &mut v).await;
+        let big = || vec![("акт.pdf", pdf(5 * 1024 * 1024)), ("скица.pdf", pdf(5 * 1024 * 1024))];
+
+        // A forged token, or none at all: nothing is written, not even for a moment.
+        let mut forged: Vec<(&str, &str)> = vec![("csrf", "forged"), ("shown", &shown)];
+        forged.extend_from_slice(LETTER);
+        assert_eq!(v.post_files("/submit/letter", &forged, &big()).await.status, 403);
+        let mut stranger = Visitor::new(s.addr);
+        assert_eq!(stranger.post_files("/submit/letter", LETTER, &big()).await.status, 403);
+        assert_eq!(files_in(&uploads), 0, "refused forms leave no upload behind");
+
+        // Text fields are capped together, not only one by one.
+        let long = "а".repeat(600 * 1024);
+        let mut heavy: Vec<(&str, &str)> = vec![("csrf", &csrf), ("shown", &shown)];
+        heavy.extend(["a", "b", "c", "d"].iter().map(|k| (*k, long.as_str())));
+        assert_eq!(v.post_files("/submit/letter", &heavy, &[]).await.status, 413);
+
+        // An address that spent its hour's budget gets its file refused by name, and deleted.
+        let budget = harta_app::files::UPLOAD_BYTES_PER_HOUR;
+        assert!(s.app.take_upload_budget("127.0.0.1", budget - 1000).await.unwrap());
+        let mut fields: Vec<(&str, &str)> = vec![("csrf", &csrf), ("shown", &shown)];
+        fields.extend_from_slice(LETTER);
+        let r = v.post_files("/submit/letter", &fields, &[("акт.pdf", pdf(2000))]).await;
+        assert_eq!(r.status, 422, "{}", text(&r));
+        assert!(text(&r).contains("Файлът „акт.pdf“ не е приет: от вашия адрес през този час"), "{}", text(&r));
+        assert_eq!(files_in(&uploads), 0);
+        // The next hour it is accepted.
+        s.set_now("2026-11-25T13:31:00Z");
+        let form = v.get("/submit/letter").await;
+        s.set_now("2026-11-25T13:32:00Z");
+        let (csrf, shown) = (field(&form, "csrf"), field(&form, "shown"));
+        let mut fields: Vec<(&str, &str)> = vec![("csrf", &csrf), ("shown", &shown)];
+        fields.extend_from_slice(LETTER);
+        let r = v.post_files("/submit/letter", &fields, &[("акт.pdf", pdf(2000))]).await;
+        assert_eq!(r.status, 200, "{}", text(&r));
+        assert_eq!(files_in(&uploads), 1);
         s.db.finish().await;
     }
 }
