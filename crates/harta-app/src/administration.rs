@@ -113,7 +113,8 @@ impl App {
     }
 
     /// Gives a member of staff a new generated password (for a first sign-in, or one
-    /// forgotten), returned once; administrators only, and audited.
+    /// forgotten), returned once; administrators only, and audited. Their sessions end and the
+    /// addresses stopped from signing in as them may try again.
     pub async fn reset_password(&self, who: &Principal, login: &str) -> Result<String, AppError> {
         if !who.role.may_administer() {
             return Err(AppError::Forbidden("reset passwords"));
@@ -123,6 +124,8 @@ impl App {
         let password = passwords::generate().map_err(|e| AppError::Conflict(e.to_string()))?;
         let hash = passwords::hash(password.clone()).await.map_err(|e| AppError::Conflict(e.to_string()))?;
         sessions.set_password(staff.staff_id, &hash).await?;
+        sessions.revoke_others(staff.staff_id, None, self.now()).await?;
+        self.clear_sign_ins(who, staff.staff_id).await?;
         self.inner.audit.record(self.now(), &who.audit_name(), "reset_password", login, "").await?;
         Ok(password)
     }

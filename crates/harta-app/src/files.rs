@@ -133,8 +133,8 @@ impl crate::App {
     pub async fn take_upload_budget(&self, from: &str, bytes: u64) -> Result<bool, crate::AppError> {
         let bucket =
             harta_store::limits::Bucket::at(format!("upload {from}"), self.now(), jiff::SignedDuration::from_hours(1));
-        let (bytes, limit) = (i64::try_from(bytes).unwrap_or(i64::MAX), UPLOAD_BYTES_PER_HOUR as i64);
-        Ok(self.inner.limits.take(&bucket, bytes, limit).await?)
+        let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+        Ok(self.inner.limits.take(&bucket, bytes).await? <= UPLOAD_BYTES_PER_HOUR as i64)
     }
 }
 

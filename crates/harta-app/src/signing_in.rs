@@ -1,6 +1,14 @@
 //! Staff sign-in: argon2id passwords, sessions kept in the database (any replica knows them),
-//! a lock-out after repeated failures that also holds across replicas, and every sign-in, failure
-//! and sign-out in the audit trail.
+//! and every sign-in, failure and sign-out in the audit trail.
+//!
+//! Guessing is throttled as the OWASP authentication cheat sheet advises, in counts the store
+//! keeps (so they hold across replicas) and takes atomically *before* the password hash is
+//! computed (so parallel guesses cannot outrun them): [`FAILURE_LIMIT`] attempts on one login
+//! from one address within [`FAILURE_WINDOW`] stop that address for that login, and
+//! [`ADDRESS_LIMIT`] failures from one address stop it for every login; a success clears the
+//! count of its login and address. A stranger cannot lock the owner out: from the owner's own
+//! address the login still works. Administrators see the stopped addresses of a member and
+//! clear them; a new password from an administrator clears them too.
 
 use harta_domain::case::{Actor, StaffId};
 use harta_store::sessions::Sessions;
@@ -13,12 +21,16 @@ use crate::{App, AppError, FieldError, passwords};
 
 /// A session ends after this long unused.
 pub const SESSION_IDLE: SignedDuration = SignedDuration::from_hours(8);
-/// Failed sign-ins within [`FAILURE_WINDOW`] that lock a login out.
+/// Failed sign-ins on one login from one address within [`FAILURE_WINDOW`] that stop that
+/// address for that login.
 pub const FAILURE_LIMIT: i64 = 5;
-/// The window in which failures add up.
+/// Failed sign-ins from one address, on any logins, within [`FAILURE_WINDOW`], that stop it
+/// for every login (an office behind one address signs in far more often, but rarely fails).
+pub const ADDRESS_LIMIT: i64 = 50;
+/// The window in which attempts add up (fixed windows of the clock).
 pub const FAILURE_WINDOW: SignedDuration = SignedDuration::from_mins(15);
-/// How long a login stays locked.
-pub const LOCK_OUT: SignedDuration = SignedDuration::from_mins(15);
+/// The most characters of a typed login the audit trail keeps for a login nobody has.
+const UNKNOWN_LOGIN_SHOWN: usize = 3;
 /// A session's last use is written at most this often (not on every request).
 const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(5);
 /// The shortest password a member of staff may choose.
@@ -65,6 +77,8 @@ pub struct StaffSession {
     pub login: String,
     /// The session's anti-forgery token, for every form of the workspace.
     pub csrf: String,
+    /// The digest of the session's token (a password change keeps this session only).
+    token_hash: String,
 }
 
 impl App {
@@ -73,26 +87,22 @@ impl App {
     }
 
     /// The first step of signing in: the password. A wrong login and a wrong password get the
-    /// same answer; after [`FAILURE_LIMIT`] failures a login is locked for [`LOCK_OUT`] whatever
-    /// is typed. Staff enrolled in TOTP, and every administrator and auditor (for whom it is
+    /// same answer; past the throttles (see the module) the answer is "too many" whatever is
+    /// typed. Staff enrolled in TOTP, and every administrator and auditor (for whom it is
     /// mandatory), go on to the second step with a sealed ticket; others get their session.
     pub async fn sign_in(&self, login: &str, password: &str, from: &str) -> Result<SignIn, AppError> {
         let login = login.trim();
         let sessions = self.sessions();
-        let now = self.now();
-        let audit = &self.inner.audit;
-        if sessions.locked_until(login, now).await?.is_some() {
-            audit.record(now, &format!("login:{login}"), "sign_in_locked", login, &format!("from {from}")).await?;
-            return Err(AppError::TooMany);
-        }
         let found = sessions.credentials(login).await?;
+        let attempt = Attempt::new(found.as_ref().map(|c| c.staff_id), login, from, self.now());
+        self.count_attempt(&attempt).await?;
         // Verify against something even for an unknown login, so time does not tell them apart.
         const NOBODY: &str =
             "$argon2id$v=19$m=19456,t=2,p=1$arW+PG+w55OPlShl4kaO0w$28oEkXFoyKR1XD21O+EPQDmb/k6tAfpWgfA+3SgR73E";
         let stored = found.as_ref().and_then(|c| c.password_hash.clone()).unwrap_or_else(|| NOBODY.into());
         let matches = passwords::verify(password.to_string(), stored).await;
         let Some(staff) = found.filter(|c| c.active && matches) else {
-            return Err(self.failed(login, from, "sign_in_failed").await?);
+            return Err(self.failed(&attempt, "sign_in_failed").await?);
         };
         let mandatory = matches!(Role::parse(&staff.role), Some(Role::Administrator | Role::Auditor));
         match (&staff.totp_sealed, mandatory) {
@@ -102,7 +112,7 @@ impl App {
                 Ok(SignIn::Enrol { ticket, secret, uri })
             }
             (None, false) => {
-                sessions.clear_failures(login).await?;
+                self.inner.limits.clear(&attempt.pair_key()).await?;
                 Ok(SignIn::Session(self.open_session(login, staff.staff_id, from).await?))
             }
         }
@@ -113,20 +123,15 @@ impl App {
     pub async fn second_factor(&self, ticket: &str, code: &str, from: &str) -> Result<String, AppError> {
         let now = self.now();
         let opened = self.inner.key.open_from_browser(ticket).ok_or(AppError::Unauthenticated)?;
-        let mut parts = opened.split(' ');
-        let (Some(until), Some(staff_id), Some(login)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(AppError::Unauthenticated);
-        };
-        let enrolling = parts.next().map(str::to_string);
-        let until: i64 = until.parse().map_err(|_| AppError::Unauthenticated)?;
-        let staff_id: i64 = staff_id.parse().map_err(|_| AppError::Unauthenticated)?;
-        if now.as_millisecond() > until {
+        let ticket = Ticket::read(&opened).ok_or(AppError::Unauthenticated)?;
+        let (staff_id, login) = (ticket.staff_id, ticket.login);
+        let enrolling = ticket.enrolling.map(str::to_string);
+        if now.as_millisecond() > ticket.until {
             return Err(AppError::Unauthenticated);
         }
         let sessions = self.sessions();
-        if sessions.locked_until(login, now).await?.is_some() {
-            return Err(AppError::TooMany);
-        }
+        let attempt = Attempt::new(Some(staff_id), login, from, now);
+        self.count_attempt(&attempt).await?;
         let secret = match &enrolling {
             Some(base32) => totp_rs::Secret::try_from_base32(base32).map_err(|_| AppError::Unauthenticated)?.to_vec(),
             None => {
@@ -137,12 +142,17 @@ impl App {
             }
         };
         if !self.code_accepted(staff_id, &secret, code).await? {
-            return Err(self.failed(login, from, "second_factor_failed").await?);
+            return Err(self.failed(&attempt, "second_factor_failed").await?);
+        }
+        // A ticket opens one session: sent again, even with the next good code, it is refused.
+        let used = harta_store::limits::Bucket { key: format!("ticket {}", ticket.nonce), window_start: ticket.until };
+        if self.inner.limits.take(&used, 1).await? > 1 {
+            return Err(AppError::Unauthenticated);
         }
         if enrolling.is_some() {
             self.enrol(staff_id, login, &secret).await?;
         }
-        sessions.clear_failures(login).await?;
+        self.inner.limits.clear(&attempt.pair_key()).await?;
         self.open_session(login, staff_id, from).await
     }
 
@@ -190,10 +200,10 @@ impl App {
         let wrong = || AppError::Invalid(vec![FieldError::new("code", "is not the app's code").with_code("code")]);
         let Actor::Staff { id } = who.principal.actor else { return Err(AppError::Unauthenticated) };
         let opened = self.inner.key.open_from_browser(ticket).ok_or_else(wrong)?;
-        let parts: Vec<&str> = opened.split(' ').collect();
-        let [until, staff_id, login, base32] = parts[..] else { return Err(wrong()) };
-        let fresh = until.parse::<i64>().is_ok_and(|u| self.now().as_millisecond() <= u);
-        if !fresh || staff_id != id.0.to_string() || login != who.login {
+        let ticket = Ticket::read(&opened).ok_or_else(wrong)?;
+        let Some(base32) = ticket.enrolling else { return Err(wrong()) };
+        let (fresh, login) = (self.now().as_millisecond() <= ticket.until, ticket.login);
+        if !fresh || ticket.staff_id != id.0 || login != who.login {
             return Err(wrong());
         }
         let secret = totp_rs::Secret::try_from_base32(base32).map_err(|_| wrong())?.to_vec();
@@ -203,18 +213,69 @@ impl App {
         self.enrol(id.0, login, &secret).await
     }
 
-    /// Counts and audits a failed step; the error to answer with.
-    async fn failed(&self, login: &str, from: &str, action: &str) -> Result<AppError, AppError> {
-        let now = self.now();
-        self.sessions().fail(login, now, FAILURE_WINDOW, FAILURE_LIMIT, LOCK_OUT).await?;
-        self.inner.audit.record(now, &format!("login:{login}"), action, login, &format!("from {from}")).await?;
+    /// Counts an attempt on its login before anything is computed (a success clears it), and
+    /// checks the address's failures; refused (and audited once per window) past either.
+    async fn count_attempt(&self, attempt: &Attempt<'_>) -> Result<(), AppError> {
+        let limits = &self.inner.limits;
+        let from_address = limits.count(&attempt.bucket(attempt.address_key())).await?;
+        let on_login = if from_address < ADDRESS_LIMIT {
+            limits.take(&attempt.bucket(attempt.pair_key()), 1).await?
+        } else {
+            limits.count(&attempt.bucket(attempt.pair_key())).await?
+        };
+        if on_login <= FAILURE_LIMIT && from_address < ADDRESS_LIMIT {
+            return Ok(());
+        }
+        // The first refusal of a window is audited; the rest would only fill the trail.
+        if on_login == FAILURE_LIMIT + 1 || from_address == ADDRESS_LIMIT {
+            limits.take(&attempt.bucket(attempt.address_key()), 1).await?;
+            let detail = format!("from {}", attempt.from);
+            self.inner.audit.record(attempt.at, &attempt.actor(), "sign_in_stopped", &attempt.shown, &detail).await?;
+        }
+        Err(AppError::TooMany)
+    }
+
+    /// Counts a failed step against its address and audits it; the error to answer with.
+    async fn failed(&self, attempt: &Attempt<'_>, action: &str) -> Result<AppError, AppError> {
+        self.inner.limits.take(&attempt.bucket(attempt.address_key()), 1).await?;
+        let detail = format!("from {}", attempt.from);
+        self.inner.audit.record(attempt.at, &attempt.actor(), action, &attempt.shown, &detail).await?;
         Ok(AppError::Unauthenticated)
     }
 
-    /// A sealed ticket saying the password was right, for [`SECOND_STEP`].
+    /// The addresses stopped from signing in as a member, with their failures this window
+    /// (administrators).
+    pub async fn stopped_sign_ins(&self, who: &Principal, staff_id: i64) -> Result<Vec<(String, i64)>, AppError> {
+        if !who.role.may_administer() {
+            return Err(AppError::Forbidden("see sign-in attempts"));
+        }
+        let prefix = Attempt::staff_prefix(staff_id);
+        let since = harta_store::limits::Bucket::at(String::new(), self.now(), FAILURE_WINDOW).window_start;
+        let found = self.inner.limits.list(&prefix, since).await?;
+        Ok(found
+            .into_iter()
+            .filter(|(_, n)| *n >= FAILURE_LIMIT)
+            .map(|(b, n)| (b.key[prefix.len()..].to_string(), n.min(FAILURE_LIMIT)))
+            .collect())
+    }
+
+    /// Lets every address try signing in as a member again (administrators; audited).
+    pub async fn clear_sign_ins(&self, who: &Principal, staff_id: i64) -> Result<(), AppError> {
+        if !who.role.may_administer() {
+            return Err(AppError::Forbidden("clear sign-in attempts"));
+        }
+        self.inner.limits.clear(&Attempt::staff_prefix(staff_id)).await?;
+        let subject = format!("staff:{staff_id}");
+        self.inner.audit.record(self.now(), &who.audit_name(), "clear_sign_in_attempts", &subject, "").await?;
+        Ok(())
+    }
+
+    /// A sealed ticket saying the password was right, for [`SECOND_STEP`], good for one session.
     fn ticket(&self, login: &str, staff_id: i64, enrolling: Option<&str>) -> Result<String, AppError> {
         let until = (self.now() + SECOND_STEP).as_millisecond();
-        let plain = format!("{until} {staff_id} {login}{}", enrolling.map(|s| format!(" {s}")).unwrap_or_default());
+        let nonce = hex(&random_bytes::<12>().map_err(|e| AppError::Conflict(e.to_string()))?);
+        // The login goes last: it may hold spaces.
+        let plain = format!("{until} {staff_id} {nonce} {} {login}", enrolling.unwrap_or("-"));
         self.inner.key.seal_for_browser(&plain).map_err(|e| AppError::Conflict(e.to_string()))
     }
 
@@ -243,6 +304,7 @@ impl App {
             name: record.name,
             login: record.login,
             csrf: record.csrf,
+            token_hash: key,
         })
     }
 
@@ -277,7 +339,110 @@ impl App {
         }
         let hashed = passwords::hash(new.to_string()).await.map_err(|e| AppError::Conflict(e.to_string()))?;
         sessions.set_password(found.staff_id, &hashed).await?;
+        // Whoever else knew the old password is signed out; this session goes on.
+        sessions.revoke_others(found.staff_id, Some(&who.token_hash), self.now()).await?;
         self.inner.audit.record(self.now(), &who.principal.audit_name(), "change_password", &who.login, "").await?;
         Ok(())
+    }
+}
+
+/// What a sealed second-step ticket says: `until staff_id nonce enrolling login`, the login
+/// last because it may hold spaces, `-` for "not enrolling".
+struct Ticket<'a> {
+    until: i64,
+    staff_id: i64,
+    nonce: &'a str,
+    enrolling: Option<&'a str>,
+    login: &'a str,
+}
+
+impl<'a> Ticket<'a> {
+    fn read(opened: &'a str) -> Option<Self> {
+        let mut parts = opened.splitn(5, ' ');
+        let until = parts.next()?.parse().ok()?;
+        let staff_id = parts.next()?.parse().ok()?;
+        let nonce = parts.next()?;
+        let enrolling = Some(parts.next()?).filter(|e| *e != "-");
+        Some(Self { until, staff_id, nonce, enrolling, login: parts.next()? })
+    }
+}
+
+/// One sign-in attempt, as the throttles and the audit trail see it.
+struct Attempt<'a> {
+    /// The account tried: a member's id, or a digest of a login nobody has (so neither a
+    /// mistyped password nor a megabyte of text reaches the store).
+    account: String,
+    /// The login as the audit trail shows it: a member's login, or the start of the unknown one
+    /// with its digest.
+    shown: String,
+    from: &'a str,
+    at: jiff::Timestamp,
+}
+
+impl<'a> Attempt<'a> {
+    fn new(staff_id: Option<i64>, login: &str, from: &'a str, at: jiff::Timestamp) -> Self {
+        let (account, shown) = match staff_id {
+            Some(id) => (format!("staff:{id}"), login.to_string()),
+            None => {
+                use sha2::Digest;
+                let digest = hex(&sha2::Sha256::digest(login.as_bytes())[..8]);
+                // Typed into the login field, a password must not be kept: only a short start
+                // of what nobody's login is, and the digest to tell attempts apart.
+                let start: String = login.chars().take(UNKNOWN_LOGIN_SHOWN).collect();
+                (format!("unknown:{digest}"), format!("{start}… (unknown login {digest})"))
+            }
+        };
+        Self { account, shown, from, at }
+    }
+
+    fn staff_prefix(staff_id: i64) -> String {
+        format!("sign-in staff:{staff_id} ")
+    }
+
+    fn pair_key(&self) -> String {
+        format!("sign-in {} {}", self.account, self.from)
+    }
+
+    fn address_key(&self) -> String {
+        format!("sign-in-from {}", self.from)
+    }
+
+    fn bucket(&self, key: String) -> harta_store::limits::Bucket {
+        harta_store::limits::Bucket::at(key, self.at, FAILURE_WINDOW)
+    }
+
+    fn actor(&self) -> String {
+        format!("login:{}", self.account)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticket_reads_back_a_login_with_spaces_and_an_enrolment() {
+        let t = Ticket::read("1764074400000 7 a1b2 - Петя Колева 2").unwrap();
+        assert_eq!(
+            (t.until, t.staff_id, t.nonce, t.enrolling, t.login),
+            (1764074400000, 7, "a1b2", None, "Петя Колева 2")
+        );
+        let t = Ticket::read("1 9 ff JBSWY3DPEHPK3PXP 9001").unwrap();
+        assert_eq!((t.enrolling, t.login), (Some("JBSWY3DPEHPK3PXP"), "9001"));
+        assert!(Ticket::read("1 9 ff").is_none());
+        assert!(Ticket::read("soon 9 ff - 9001").is_none());
+    }
+
+    #[test]
+    fn an_unknown_login_is_kept_only_as_its_start_and_digest() {
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        let typed = "моята-парола-123";
+        let a = Attempt::new(None, typed, "203.0.113.1", at);
+        assert!(!a.shown.contains("парола") && a.shown.starts_with("моя…"), "{}", a.shown);
+        assert_eq!(a.account, Attempt::new(None, typed, "10.0.0.1", at).account, "the same login counts together");
+        let known = Attempt::new(Some(7), "1042", "203.0.113.1", at);
+        assert_eq!((known.shown.as_str(), known.pair_key()), ("1042", "sign-in staff:7 203.0.113.1".to_string()));
+        assert!(known.pair_key().starts_with(&Attempt::staff_prefix(7)));
     }
 }

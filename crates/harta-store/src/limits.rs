@@ -79,11 +79,11 @@ impl Limits {
         })
     }
 
-    /// Adds `n` to a bucket and tells whether its total stays within `limit`, in one statement,
-    /// so that concurrent takers cannot all pass a check made before any of them counted.
-    pub async fn take(&self, bucket: &Bucket, n: i64, limit: i64) -> Result<bool> {
+    /// Adds `n` to a bucket and returns its new total, in one statement, so that concurrent
+    /// takers each see a different total and cannot all pass a check made before any counted.
+    pub async fn take(&self, bucket: &Bucket, n: i64) -> Result<i64> {
         on_db!(&self.db, |pool| {
-            let total: i64 = sqlx::query_scalar(
+            Ok(sqlx::query_scalar(
                 "INSERT INTO rate_counts (bucket, window_start, count) VALUES ($1, $2, $3)
                  ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_counts.count + $3
                  RETURNING count",
@@ -92,8 +92,34 @@ impl Limits {
             .bind(bucket.window_start)
             .bind(n)
             .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// The buckets whose key starts with `prefix`, counted in windows that started at or after
+    /// `since` (UTC ms), with their totals: what is being throttled now.
+    pub async fn list(&self, prefix: &str, since: i64) -> Result<Vec<(Bucket, i64)>> {
+        on_db!(read & self.db, |pool| {
+            let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+                "SELECT bucket, window_start, count FROM rate_counts
+                 WHERE substr(bucket, 1, length($1)) = $1 AND window_start >= $2 ORDER BY bucket, window_start",
+            )
+            .bind(prefix)
+            .bind(since)
+            .fetch_all(pool)
             .await?;
-            Ok(total <= limit)
+            Ok(rows.into_iter().map(|(key, window_start, n)| (Bucket { key, window_start }, n)).collect())
+        })
+    }
+
+    /// Forgets every count of the buckets whose key starts with `prefix`.
+    pub async fn clear(&self, prefix: &str) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query("DELETE FROM rate_counts WHERE substr(bucket, 1, length($1)) = $1")
+                .bind(prefix)
+                .execute(pool)
+                .await?;
+            Ok(())
         })
     }
 

@@ -86,6 +86,23 @@ impl Sessions {
         })
     }
 
+    /// Ends every live session of a member of staff but the one whose token hash is `keep`
+    /// (after a new password: whoever knew the old one is out).
+    pub async fn revoke_others(&self, staff_id: i64, keep: Option<&str>, now: Timestamp) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = $1
+                 WHERE staff_id = $2 AND revoked_at IS NULL AND token_hash <> COALESCE($3, '')",
+            )
+            .bind(millis(now))
+            .bind(staff_id)
+            .bind(keep)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
     /// Enrols a member of staff in TOTP with a sealed secret.
     pub async fn set_totp(&self, staff_id: i64, sealed: &[u8]) -> Result<()> {
         on_db!(&self.db, |pool| {
@@ -186,66 +203,6 @@ impl Sessions {
                 .bind(token_hash)
                 .execute(pool)
                 .await?;
-            Ok(())
-        })
-    }
-
-    /// Until when a login is locked out, if it is.
-    pub async fn locked_until(&self, login: &str, now: Timestamp) -> Result<Option<Timestamp>> {
-        on_db!(read & self.db, |pool| {
-            let until: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM sign_in_failures WHERE login = $1")
-                .bind(login)
-                .fetch_optional(pool)
-                .await?;
-            match until {
-                Some(ms) if ms > millis(now) => Ok(Some(timestamp(ms)?)),
-                _ => Ok(None),
-            }
-        })
-    }
-
-    /// Counts a failed sign-in: failures within `window` add up, and the `limit`-th locks the
-    /// login for `lock`. Returns the failures counted so far in the window.
-    pub async fn fail(
-        &self,
-        login: &str,
-        now: Timestamp,
-        window: jiff::SignedDuration,
-        limit: i64,
-        lock: jiff::SignedDuration,
-    ) -> Result<i64> {
-        let now_ms = millis(now);
-        let window_start = millis(now - window);
-        let locked_until = millis(now + lock);
-        on_db!(&self.db, |pool| {
-            let n: i64 = sqlx::query_scalar(
-                "INSERT INTO sign_in_failures (login, failures, since, locked_until) VALUES ($1, 1, $2, 0)
-                 ON CONFLICT (login) DO UPDATE SET
-                    failures = CASE WHEN sign_in_failures.since < $3 THEN 1 ELSE sign_in_failures.failures + 1 END,
-                    since = CASE WHEN sign_in_failures.since < $3 THEN $2 ELSE sign_in_failures.since END
-                 RETURNING failures",
-            )
-            .bind(login)
-            .bind(now_ms)
-            .bind(window_start)
-            .fetch_one(pool)
-            .await?;
-            if n >= limit {
-                sqlx::query("UPDATE sign_in_failures SET locked_until = $1, failures = 0, since = $2 WHERE login = $3")
-                    .bind(locked_until)
-                    .bind(now_ms)
-                    .bind(login)
-                    .execute(pool)
-                    .await?;
-            }
-            Ok(n)
-        })
-    }
-
-    /// Forgets the failures of a login after a successful sign-in.
-    pub async fn clear_failures(&self, login: &str) -> Result<()> {
-        on_db!(&self.db, |pool| {
-            sqlx::query("DELETE FROM sign_in_failures WHERE login = $1").bind(login).execute(pool).await?;
             Ok(())
         })
     }

@@ -19,6 +19,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub mod api;
+pub mod client;
 mod documents;
 pub mod i18n;
 pub mod mail;
@@ -26,10 +27,11 @@ mod problem;
 mod public;
 mod staff;
 
+pub use client::TrustedProxies;
 pub use problem::Problem;
 
-/// The whole HTTP surface, ready to serve.
-pub fn router(app: App) -> Router {
+/// The whole HTTP surface, ready to serve; forwarding headers are believed from `proxies` only.
+pub fn router(app: App, proxies: TrustedProxies) -> Router {
     let routes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
@@ -57,6 +59,7 @@ pub fn router(app: App) -> Router {
             tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn_with_state(proxies, client::layer))
         .with_state(app)
 }
 
@@ -105,10 +108,10 @@ fn with_security_headers(router: Router<App>) -> Router<App> {
     router.layer(axum::middleware::from_fn(hsts))
 }
 
-/// Behind the TLS proxy (it says so in `X-Forwarded-Proto`), browsers are told to come back only
-/// over HTTPS for a year.
+/// Behind a trusted TLS proxy (it says so in `X-Forwarded-Proto`), browsers are told to come
+/// back only over HTTPS for a year.
 async fn hsts(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let https = request.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let https = request.extensions().get::<client::Client>().is_some_and(|c| c.https);
     let mut response = next.run(request).await;
     if https {
         response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));

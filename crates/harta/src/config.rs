@@ -41,6 +41,7 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     public_url: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 /// A configured file's name and text, or the built-in one's.
@@ -77,6 +78,8 @@ pub struct Settings {
     /// The public site's address as citizens reach it, for links in mail; the listening address
     /// if unset.
     pub public_url: Option<String>,
+    /// The proxies whose `Forwarded` / `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: harta_web::TrustedProxies,
 }
 
 impl Settings {
@@ -108,6 +111,11 @@ impl Settings {
             smtp_url: env("HARTA_SMTP_URL").or(file.smtp_url),
             mail_from: env("HARTA_MAIL_FROM").or(file.mail_from),
             public_url: env("HARTA_PUBLIC_URL").or(file.public_url),
+            trusted_proxies: match env("HARTA_TRUSTED_PROXIES").or(file.trusted_proxies) {
+                Some(list) => harta_web::TrustedProxies::parse(&list)
+                    .map_err(|e| anyhow::anyhow!("HARTA_TRUSTED_PROXIES: {e}"))?,
+                None => harta_web::TrustedProxies::none(),
+            },
         })
     }
 

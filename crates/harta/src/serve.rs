@@ -88,7 +88,7 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
     let delivery = delivery(settings, &app.charter(), &public_url)?;
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(run_jobs(app.clone(), delivery, jobs_stopped));
-    let router = harta_web::router(app);
+    let router = harta_web::router(app, settings.trusted_proxies.clone());
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await

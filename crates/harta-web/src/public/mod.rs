@@ -2,11 +2,9 @@
 //! online and tracking a case. Server-rendered HTML that works without JavaScript, in Bulgarian
 //! first and English second, with one stylesheet and no third-party requests.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, Query};
+use axum::extract::{FromRequestParts, Query};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
@@ -45,15 +43,15 @@ const LANG_COOKIE: &str = "lang";
 const CSRF_COOKIE: &str = "harta_csrf";
 
 /// What every page needs to know about the request: the language, the address it was asked
-/// for, the caller's network address and the anti-forgery token.
+/// for, the caller's network address (see [`crate::client`]) and the anti-forgery token.
 pub(crate) struct Visit {
     pub lang: Lang,
     pub uri: Uri,
     pub from: String,
     /// The request's anti-forgery token, and whether it is new (and must be set as a cookie).
     pub csrf: (String, bool),
-    /// Whether the visitor reached us over HTTPS (through the TLS proxy in front of harta):
-    /// cookies are then `Secure`.
+    /// Whether the visitor reached us over HTTPS (through a trusted TLS proxy in front of
+    /// harta): cookies are then `Secure`.
     pub https: bool,
 }
 
@@ -62,10 +60,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Visit {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let lang = cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse).unwrap_or_default();
-        let from = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_string(), |ConnectInfo(a)| a.ip().to_string());
+        let client = parts.extensions.get::<crate::client::Client>().copied();
+        let from = client.map_or_else(|| "unknown".to_string(), |c| c.address());
         let csrf = match cookie(&parts.headers, CSRF_COOKIE).filter(|t| is_token(t)) {
             Some(t) => (t.to_string(), false),
             None => (
@@ -73,7 +69,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Visit {
                 true,
             ),
         };
-        let https = parts.headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+        let https = client.is_some_and(|c| c.https);
         Ok(Self { lang, uri: parts.uri.clone(), from, csrf, https })
     }
 }

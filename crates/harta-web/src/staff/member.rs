@@ -1,5 +1,6 @@
 //! One member of staff's contact details, which every letter they issue carries (C19): an
-//! administrator edits anyone's, every member their own.
+//! administrator edits anyone's, every member their own. Administrators also see here the
+//! addresses stopped from signing in as the member, and let them try again.
 
 use askama::Template;
 use axum::Form;
@@ -27,6 +28,9 @@ struct Page {
     f: ContactForm,
     errors: Vec<ShownError>,
     notice: Option<String>,
+    /// For administrators: the addresses stopped from signing in as the member, with their
+    /// failures, one line each.
+    stopped: Option<Vec<String>>,
 }
 
 impl Page {
@@ -72,6 +76,21 @@ async fn page(
         Some((f, errors)) => (Some(f), errors),
         None => (None, Vec::new()),
     };
+    let stopped = if session.principal.role.may_administer() {
+        match app.stopped_sign_ins(&session.principal, id).await {
+            Ok(stopped) => Some(
+                stopped
+                    .iter()
+                    .map(|(from, n)| {
+                        visit.l().t_args("staff-sign-ins-stopped", &[("from", from), ("n", &n.to_string())])
+                    })
+                    .collect(),
+            ),
+            Err(e) => return crate::public::failure(app, visit, &e),
+        }
+    } else {
+        None
+    };
     let f = typed.unwrap_or_else(|| ContactForm {
         csrf: String::new(),
         phone: crate::public::phone_national(member.phone.as_deref()),
@@ -88,8 +107,33 @@ async fn page(
         f,
         errors,
         notice,
+        stopped,
     };
     visit.page(status, page.render(), true)
+}
+
+/// The anti-forgery token of a form with nothing else in it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Plain {
+    csrf: String,
+}
+
+pub(super) async fn clear_sign_ins(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Path(id): Path<i64>,
+    Form(f): Form<Plain>,
+) -> Response {
+    if !crate::public::constant_time_eq(f.csrf.as_bytes(), session.csrf.as_bytes()) {
+        return forbidden(&app, &visit);
+    }
+    match app.clear_sign_ins(&session.principal, id).await {
+        Ok(()) => Redirect::to(&format!("/staff/directory/{id}?saved=sign-ins")).into_response(),
+        Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
 }
 
 pub(super) async fn save(
@@ -123,6 +167,10 @@ pub(super) async fn show(
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<Saved>,
 ) -> Response {
-    let notice = (!q.saved.is_empty()).then(|| visit.l().t("staff-member-saved"));
+    let notice = match q.saved.as_str() {
+        "" => None,
+        "sign-ins" => Some(visit.l().t("staff-sign-ins-cleared")),
+        _ => Some(visit.l().t("staff-member-saved")),
+    };
     page(&app, &visit, &session, id, None, notice, StatusCode::OK).await
 }

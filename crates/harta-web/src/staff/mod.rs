@@ -62,6 +62,7 @@ pub fn router() -> Router<App> {
         .route("/staff/directory/{id}/active", post(set_active))
         .route("/staff/directory/{id}", get(member::show))
         .route("/staff/directory/{id}/contact", post(member::save))
+        .route("/staff/directory/{id}/sign-ins", post(member::clear_sign_ins))
         .route("/staff/services", get(catalogue::list))
         .route("/staff/services/{code}", get(catalogue::edit).post(catalogue::save))
         .route("/staff/suggestions", get(suggestions::list))

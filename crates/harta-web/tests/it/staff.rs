@@ -28,11 +28,18 @@ fn field(r: &Response, name: &str) -> String {
 struct Browser {
     s_addr: std::net::SocketAddr,
     cookies: Vec<(String, String)>,
+    /// The address the browser is at, as the (trusted) proxy of the tests forwards it.
+    from: String,
 }
 
 impl Browser {
     fn new(s: &Server) -> Self {
-        Self { s_addr: s.addr, cookies: Vec::new() }
+        Self::at(s, "127.0.0.1")
+    }
+
+    /// A browser elsewhere, behind the tests' proxy.
+    fn at(s: &Server, from: &str) -> Self {
+        Self { s_addr: s.addr, cookies: Vec::new(), from: from.into() }
     }
 
     fn jar(&self) -> String {
@@ -53,7 +60,7 @@ impl Browser {
 
     async fn get(&mut self, path: &str) -> Response {
         let jar = self.jar();
-        let r = request(self.s_addr, "GET", path, &[("Cookie", &jar)], b"").await;
+        let r = request(self.s_addr, "GET", path, &[("Cookie", &jar), ("X-Forwarded-For", &self.from)], b"").await;
         self.keep(&r);
         r
     }
@@ -65,7 +72,7 @@ impl Browser {
             self.s_addr,
             "POST",
             path,
-            &[("Cookie", &jar), ("Content-Type", "application/x-www-form-urlencoded")],
+            &[("Cookie", &jar), ("Content-Type", "application/x-www-form-urlencoded"), ("X-Forwarded-For", &self.from)],
             body.as_bytes(),
         )
         .await;
@@ -151,10 +158,22 @@ async fn signing_in_locks_out_after_five_failures_and_is_audited() {
             b.sign_in("1042", "грешна").await;
         }
         let locked = b.sign_in("1042", "верна-парола-123").await;
-        assert_eq!(locked.status, 429, "locked even with the right password");
+        assert_eq!(locked.status, 429, "stopped even with the right password");
         assert!(text(&locked).contains("Входът е спрян за 15 минути."));
+        b.sign_in("1042", "верна-парола-123").await;
         let audit = harta_store::audit::Audit::new(s.db.db.clone());
-        assert_eq!(audit.count_for("1042").await.unwrap(), 6, "five failures and one locked attempt");
+        assert_eq!(audit.count_for("1042").await.unwrap(), 6, "five failures and the first stopped attempt");
+        // The owner, at their own desk, is not locked out by what happened elsewhere.
+        let mut owner = Browser::at(&s, "198.51.100.7");
+        assert_eq!(owner.sign_in("1042", "верна-парола-123").await.status, 303);
+        // A password typed into the login field is not kept; a long login is cut short.
+        let typed = format!("тайна-парола-{}", "x".repeat(100_000));
+        b.sign_in(&typed, "x").await;
+        let auditor = Principal { actor: Actor::System, role: Role::Auditor, unit: None };
+        let filter = harta_app::AuditFilter { action: Some("sign_in_failed".into()), limit: 50, ..Default::default() };
+        let entries = s.app.audit_entries(&auditor, filter).await.unwrap();
+        let unknown = entries.iter().find(|e| e.subject.contains("unknown login")).expect("the attempt is audited");
+        assert!(!unknown.subject.contains("парола") && unknown.subject.chars().count() < 40, "{}", unknown.subject);
         s.set_now("2026-11-25T12:46:00Z");
         let ok = b.sign_in("1042", "верна-парола-123").await;
         assert_eq!(ok.status, 303);
@@ -280,6 +299,70 @@ async fn the_password_is_changed_with_the_current_one() {
         let mut again = Browser::new(&s);
         assert_eq!(again.sign_in("1042", "стара-парола-123").await.status, 401);
         assert_eq!(again.sign_in("1042", "нова-парола-456").await.status, 303);
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_new_password_ends_the_other_sessions_of_its_member() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "1042", "case_officer", Some("cao"), "стара-парола-123").await;
+        let mut here = Browser::new(&s);
+        here.sign_in("1042", "стара-парола-123").await;
+        let mut elsewhere = Browser::at(&s, "198.51.100.7");
+        elsewhere.sign_in("1042", "стара-парола-123").await;
+        assert_eq!(elsewhere.get("/staff").await.status, 200);
+        let csrf = field(&here.get("/staff/password").await, "csrf");
+        let fields = [("csrf", csrf.as_str()), ("current", "стара-парола-123"), ("new", "нова-парола-456")];
+        assert!(text(&here.post("/staff/password", &fields).await).contains("Паролата е сменена."));
+        assert_eq!(here.get("/staff").await.status, 200, "the session that changed it goes on");
+        assert_eq!(elsewhere.get("/staff").await.status, 303, "whoever knew the old password is out");
+        // An administrator's new password ends every session of the member.
+        let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
+        s.app.reset_password(&admin, "1042").await.unwrap();
+        assert_eq!(here.get("/staff").await.status, 303);
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_stopped_at_the_limit_and_an_administrator_lets_the_owner_in() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let petya = staff(&s, "1042", "case_officer", Some("cao"), "верна-парола-123").await;
+        staff(&s, "9001", "administrator", None, "админ-парола-1").await;
+        // 24 guesses at once from one address: the count is taken before any hash is computed,
+        // so only five are checked at all.
+        let mut guesses = Vec::new();
+        for i in 0..24 {
+            let mut b = Browser::at(&s, "203.0.113.66");
+            guesses.push(tokio::spawn(async move { b.sign_in("1042", &format!("опит-{i}")).await.status }));
+        }
+        let mut statuses = Vec::new();
+        for g in guesses {
+            statuses.push(g.await.unwrap());
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 19, "{statuses:?}");
+        let mut attacker = Browser::at(&s, "203.0.113.66");
+        assert_eq!(attacker.sign_in("1042", "верна-парола-123").await.status, 429, "not even the right one");
+
+        // The administrator sees the stopped address on the member's page and clears it.
+        let mut admin = Browser::new(&s);
+        admin.sign_in_with_code("9001", "админ-парола-1", "2026-11-25T12:30:00Z").await;
+        let page = admin.get(&format!("/staff/directory/{petya}")).await;
+        assert!(text(&page).contains("От 203.0.113.66: 5 неуспешни опита"), "{}", text(&page));
+        let cleared =
+            admin.post(&format!("/staff/directory/{petya}/sign-ins"), &[("csrf", &field(&page, "csrf"))]).await;
+        assert_eq!(cleared.status, 303);
+        let page = admin.get(cleared.header("location").unwrap()).await;
+        assert!(text(&page).contains("Адресите могат отново да опитат вход."), "{}", text(&page));
+        assert!(text(&page).contains("Няма адреси, спрени да влизат като този служител."));
+        assert_eq!(attacker.sign_in("1042", "верна-парола-123").await.status, 303);
+        // Clearing is for administrators only.
+        let forged = attacker.post(&format!("/staff/directory/{petya}/sign-ins"), &[("csrf", "x")]).await;
+        assert_eq!(forged.status, 403);
         s.db.finish().await;
     }
 }
@@ -431,6 +514,15 @@ async fn administrators_and_auditors_must_use_a_second_factor_and_a_code_works_o
         let next = code_at(&secret, "2026-11-25T12:30:40Z");
         let ok = again.post("/staff/sign-in/code", &[("csrf", &csrf2), ("ticket", &ticket2), ("code", &next)]).await;
         assert_eq!(ok.status, 303);
+        // The ticket opened its session: with the code after that, it opens no other.
+        s.set_now("2026-11-25T12:31:10Z");
+        let later = code_at(&secret, "2026-11-25T12:31:10Z");
+        let mut thief = Browser::new(&s);
+        let form = thief.get("/staff/sign-in").await;
+        let csrf3 = field(&form, "csrf");
+        let replayed =
+            thief.post("/staff/sign-in/code", &[("csrf", &csrf3), ("ticket", &ticket2), ("code", &later)]).await;
+        assert_eq!(replayed.status, 401, "a ticket is good for one session");
         // A ticket is good for five minutes only.
         let mut late = Browser::new(&s);
         let step = late.sign_in("9001", "админ-парола-1").await;

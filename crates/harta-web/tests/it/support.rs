@@ -44,7 +44,9 @@ pub async fn start(db: TestDb, now: &str) -> Server {
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = harta_web::router(app.clone());
+    // The tests' own connections stand for a TLS proxy, so they can speak for other addresses.
+    let proxies = harta_web::TrustedProxies::parse("127.0.0.1").unwrap();
+    let router = harta_web::router(app.clone(), proxies);
     tokio::spawn(
         async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await },
     );

@@ -111,3 +111,17 @@ fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
     let _ = Command::new("kill").args(["-TERM", &again.id().to_string()]).status();
     let _ = again.wait();
 }
+
+#[test]
+fn a_wrong_trusted_proxy_stops_the_start_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_harta"))
+        .args(["--data", dir.path().to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+        .env_remove("HARTA_DATABASE_URL")
+        .env("HARTA_TRUSTED_PROXIES", "10.0.0.0/8, the-proxy")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("HARTA_TRUSTED_PROXIES: \"the-proxy\" is not an IP address or a CIDR range"), "{err}");
+}
