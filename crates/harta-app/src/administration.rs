@@ -4,7 +4,7 @@ use harta_store::admin::NewStaff;
 
 use crate::access::{Principal, Role};
 use crate::passwords;
-use crate::{App, AppError};
+use crate::{App, AppError, FieldError};
 
 /// The first administrator's sign-in, shown once.
 #[derive(Debug, Clone)]
@@ -66,6 +66,16 @@ impl App {
     pub async fn set_staff_active(&self, who: &Principal, id: i64, active: bool) -> Result<(), AppError> {
         if !who.role.may_administer() {
             return Err(AppError::Forbidden("change staff"));
+        }
+        if !active {
+            let staff = self.inner.admin.staff().await?;
+            let administrator =
+                |s: &&harta_store::admin::StaffRecord| s.active && s.role == Role::Administrator.as_str();
+            let (target, others): (Vec<_>, Vec<_>) = staff.iter().filter(administrator).partition(|s| s.id == id);
+            if !target.is_empty() && others.is_empty() {
+                let why = "is the only active administrator: another must be there first";
+                return Err(AppError::Invalid(vec![FieldError::new("active", why).with_code("last_administrator")]));
+            }
         }
         if !self.inner.admin.set_active(id, active, self.now()).await? {
             return Err(AppError::NotFound(format!("staff {id}")));

@@ -110,9 +110,7 @@ impl App {
     /// Adds or replaces a service (administrators and managers). `service` is in the catalogue
     /// file's shape; every field is checked as at start-up, and the audit trail records who.
     pub async fn put_service(&self, who: &Principal, service: Service) -> Result<(), AppError> {
-        if !matches!(who.role, Role::Administrator | Role::Manager) {
-            return Err(AppError::Forbidden("edit the service catalogue"));
-        }
+        may_edit_catalogue(who)?;
         let now = self.now();
         self.inner.services.put(&service.code, &to_json(&service)?, now, &who.audit_name()).await?;
         self.inner
@@ -122,11 +120,26 @@ impl App {
         self.refresh_catalogue().await
     }
 
-    /// Checks a service as sent (any serde format), with errors named by field.
-    pub fn check_service<'de, D: serde::Deserializer<'de>>(&self, from: D) -> Result<Service, AppError> {
+    /// Checks a service as sent (any serde format), with errors named by field; for those who
+    /// may edit the catalogue only, so nobody else learns anything from the checks.
+    pub fn check_service<'de, D: serde::Deserializer<'de>>(
+        &self,
+        who: &Principal,
+        from: D,
+    ) -> Result<Service, AppError> {
+        may_edit_catalogue(who)?;
         Service::deserialize_checked(from, &self.charter()).map_err(|e| {
             AppError::Invalid(e.into_iter().map(|e| FieldError::new(e.field, e.message).with_code(e.code)).collect())
         })
+    }
+}
+
+/// Administrators and managers edit the catalogue.
+fn may_edit_catalogue(who: &Principal) -> Result<(), AppError> {
+    if matches!(who.role, Role::Administrator | Role::Manager) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("edit the service catalogue"))
     }
 }
 

@@ -14,11 +14,9 @@ use crate::{App, AppError, FieldError};
 fn may_record(role: Role, event: &CaseEvent) -> bool {
     match role {
         Role::Auditor => false,
-        // At the counter: a citizen brings what was asked for, or withdraws.
-        Role::CounterClerk => matches!(
-            event,
-            CaseEvent::InformationReceived { .. } | CaseEvent::Withdrawn { .. } | CaseEvent::NoteAdded { .. }
-        ),
+        // At the counter: a citizen brings what was asked for, or withdraws. Internal notes are
+        // the handling officers' (the clerk did not handle the case).
+        Role::CounterClerk => matches!(event, CaseEvent::InformationReceived { .. } | CaseEvent::Withdrawn { .. }),
         _ => true,
     }
 }

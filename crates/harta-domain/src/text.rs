@@ -79,11 +79,20 @@ fn check(s: &str, max: usize, multiline: bool) -> Result<String, TextError> {
     if len > max {
         return Err(TextError::TooLong { max, len });
     }
-    let allowed = |c: char| !c.is_control() || (multiline && matches!(c, '\n' | '\r' | '\t'));
+    let allowed =
+        |c: char| (!c.is_control() && !invisible_control(c)) || (multiline && matches!(c, '\n' | '\r' | '\t'));
     if !s.chars().all(allowed) {
         return Err(TextError::Control);
     }
     Ok(s.to_string())
+}
+
+/// Characters that are not control characters to Unicode but act like them: the line and
+/// paragraph separators (a "line break" that one-line fields and logs do not expect) and the
+/// bidirectional overrides, embeddings and isolates (which make `U+202E gpj.exe` read as `exe.jpg`,
+/// or a name read backwards on a page or a letter).
+fn invisible_control(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 bounded_text!(
@@ -180,6 +189,11 @@ mod tests {
         assert_eq!(Subject::parse("a\nb"), Err(TextError::Control));
         assert!(Body::parse("ред\nред").is_ok());
         assert_eq!(Body::parse("a\u{0}b"), Err(TextError::Control));
+        for sneaky in ['\u{2028}', '\u{2029}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200F}'] {
+            assert_eq!(Name::parse(&format!("Мария{sneaky}Иванова")), Err(TextError::Control), "{sneaky:?}");
+            assert_eq!(Body::parse(&format!("ред{sneaky}ред")), Err(TextError::Control), "{sneaky:?}");
+        }
+        assert!(Name::parse("Мария Иванова-Петрова").is_ok());
         assert!(Body::parse(&"a".repeat(100_000)).is_ok());
         assert!(Body::parse(&"a".repeat(100_001)).is_err());
     }

@@ -64,7 +64,7 @@ async fn put_service(
             object.insert("code".into(), Value::String(code.clone()));
         }
     }
-    let service = app.check_service(Value::Object(object)).map_err(Problem::from)?;
+    let service = app.check_service(&who, Value::Object(object)).map_err(Problem::from)?;
     app.put_service(&who, service).await?;
     let catalogue = app.catalogue();
     Ok(axum::Json(catalogue.service(&code)).into_response())

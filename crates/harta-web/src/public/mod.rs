@@ -186,8 +186,8 @@ async fn switch_language(axum::extract::Path(code): axum::extract::Path<String>,
     let Some(lang) = Lang::parse(&code) else {
         return (StatusCode::NOT_FOUND, "no such language").into_response();
     };
-    let next = next.next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'));
-    let mut response = Redirect::to(next.as_deref().unwrap_or("/")).into_response();
+    let next = next.next.as_deref().and_then(local_target).unwrap_or_else(|| "/".into());
+    let mut response = Redirect::to(&next).into_response();
     let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);
@@ -257,15 +257,20 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Percent-encodes text for a query value.
 pub(crate) fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    /// Everything but letters, digits and `-_.~/`.
+    const PATH: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+    percent_encoding::utf8_percent_encode(text, PATH).to_string()
+}
+
+/// A place on this site to send a visitor back to, as a `Location` that cannot lead elsewhere:
+/// every byte a browser might read past (controls, spaces, `\`, anything not ASCII) is
+/// percent-encoded first, then the target must be a path of ours (`/…`, never `//…`).
+fn local_target(next: &str) -> Option<String> {
+    const UNSAFE: &percent_encoding::AsciiSet =
+        &percent_encoding::CONTROLS.add(b' ').add(b'\\').add(b'"').add(b'<').add(b'>').add(b'`');
+    let encoded = percent_encoding::utf8_percent_encode(next, UNSAFE).to_string();
+    (encoded.starts_with('/') && !encoded.starts_with("//")).then_some(encoded)
 }
 
 /// A failure that is not the person's doing: logged once, explained in their language.

@@ -352,7 +352,8 @@ pub(super) async fn save(
         let taken = FieldError::new("code", "is already in the catalogue").with_code("taken");
         return edit_page(&app, &visit, &session, &existing, f, &[taken], StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let checked = f.to_json().map_err(|e| AppError::Invalid(vec![e])).and_then(|v| app.check_service(v));
+    let checked =
+        f.to_json().map_err(|e| AppError::Invalid(vec![e])).and_then(|v| app.check_service(&session.principal, v));
     let result = match checked {
         Ok(service) => app.put_service(&session.principal, service).await,
         Err(e) => Err(e),

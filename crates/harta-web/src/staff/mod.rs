@@ -530,6 +530,11 @@ async fn set_active(
     }
     match app.set_staff_active(&session.principal, id, f.active == "1").await {
         Ok(()) => Redirect::to("/staff/directory").into_response(),
+        Err(AppError::Invalid(_)) => {
+            let errors = vec![ShownError { id: "directory".into(), text: visit.l().t("staff-last-administrator") }];
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            directory_page(&app, &visit, &session, NewStaffForm::default(), errors, None, status).await
+        }
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
         Err(AppError::NotFound(_)) => crate::public::not_found(&visit, &app.charter()),
         Err(e) => crate::public::failure(&app, &visit, &e),

@@ -41,6 +41,8 @@ async fn a_letter_is_assigned_held_answered_and_closed() {
             403
         );
         assert_eq!(post_event(s.addr, &clerk, &url, json!({"type": "answered", "summary": "x"})).await.status, 403);
+        let note = json!({"type": "note_added", "note": "Обадих се на лицето."});
+        assert_eq!(post_event(s.addr, &clerk, &url, note).await.status, 403, "notes are the handling officers'");
         let nobody = post_event(s.addr, &cao, &url, json!({"type": "assigned", "officer": 999})).await;
         assert_eq!(nobody.json()["errors"][0]["field"], "officer");
 

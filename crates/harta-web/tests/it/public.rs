@@ -184,6 +184,13 @@ async fn pages_in_both_languages_with_safe_headers_and_small_size() {
         assert_eq!(switch.status, 303);
         assert_eq!(switch.header("location"), Some("/services"));
         assert_eq!(v.get("/lang/en?next=//evil.example").await.header("location"), Some("/"));
+        // What a browser would skip or read as a header stays in the path, encoded.
+        let tab = v.get("/lang/en?next=/%09/evil.example").await;
+        assert_eq!(tab.header("location"), Some("/%09/evil.example"));
+        let split = v.get("/lang/en?next=/%0d%0aSet-Cookie:%20x=1").await;
+        assert_eq!((split.status, split.header("location")), (303, Some("/%0D%0ASet-Cookie:%20x=1")));
+        assert_eq!(v.get("/lang/en?next=/%5Cevil.example").await.header("location"), Some("/%5Cevil.example"));
+        assert_eq!(v.get("/lang/en?next=/services").await.header("location"), Some("/services"));
         let home = text(&v.get("/").await);
         assert!(home.contains("<html lang=\"en\">") && home.contains("Citizen services"));
         assert!(home.contains("within 7 working days"));
@@ -941,9 +948,11 @@ async fn staff_edit_the_catalogue_and_the_site_shows_it_at_once() {
         });
         let admin = s.token(Role::Administrator, None).await;
         let clerk = s.token(Role::CounterClerk, None).await;
-        assert_eq!(put(clerk, "9001", service.clone()).await.status, 403);
+        assert_eq!(put(clerk.clone(), "9001", service.clone()).await.status, 403);
         let mut wrong = service.clone();
         wrong["unit"] = "nowhere".into();
+        // The role is checked first: a clerk learns nothing from the checks.
+        assert_eq!(put(clerk, "9001", wrong.clone()).await.status, 403);
         let r = put(admin.clone(), "9001", wrong).await;
         assert_eq!(r.status, 422);
         assert_eq!(r.json()["errors"][0]["field"], "unit");

@@ -611,7 +611,7 @@ async fn auditors_browse_and_check_the_audit_trail_and_nobody_else_does() {
 async fn administrators_keep_the_staff_directory_and_everyone_reads_it() {
     for db in backends().await {
         let s = start(db, "2026-11-25T12:30:00Z").await;
-        staff(&s, "9001", "administrator", None, "админ-парола-1").await;
+        let admin_id = staff(&s, "9001", "administrator", None, "админ-парола-1").await;
         let officer = staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
         let mut petya = Browser::new(&s);
         petya.sign_in("1042", "парола-на-петя-1").await;
@@ -663,6 +663,16 @@ async fn administrators_keep_the_staff_directory_and_everyone_reads_it() {
         assert_eq!(Browser::new(&s).sign_in("1042", "парола-на-петя-1").await.status, 401);
         admin.post(&format!("/staff/directory/{officer}/active"), &[("csrf", &csrf), ("active", "1")]).await;
         assert_eq!(Browser::new(&s).sign_in("1042", "парола-на-петя-1").await.status, 303);
+        // The only active administrator cannot shut everybody out.
+        let first = s.app.staff().await.unwrap().into_iter().find(|m| m.employee_number == "admin").unwrap();
+        let path = format!("/staff/directory/{}/active", first.id);
+        let other = admin.post(&path, &[("csrf", &csrf), ("active", "0")]).await;
+        assert_eq!(other.status, 303, "another administrator remains");
+        let me = admin_id;
+        let last = admin.post(&format!("/staff/directory/{me}/active"), &[("csrf", &csrf), ("active", "0")]).await;
+        assert_eq!(last.status, 422);
+        assert!(text(&last).contains("Това е единственият активен администратор."), "{}", text(&last));
+        assert_eq!(admin.get("/staff/directory").await.status, 200, "still signed in");
         s.db.finish().await;
     }
 }
