@@ -197,7 +197,8 @@ impl App {
     /// People and organisations already known, for the counter (roles that register): by ЕГН
     /// or ЛНЧ (through the keyed index, never in clear), e-mail, telephone, or name. The same
     /// details seen on several cases are shown once. The look-up is in the audit trail (what
-    /// was looked up by, not the number itself).
+    /// was looked up by, not the number itself). Staff of one unit find only people of their
+    /// unit's cases, as they see only those cases.
     pub async fn find_people(&self, who: &Principal, query: &str) -> Result<Vec<PartyRecord>, AppError> {
         use harta_store::cases::PersonKey;
         if !who.role.may_register() {
@@ -210,18 +211,19 @@ impl App {
         let today = in_sofia(self.now()).date();
         let digits: String = query.chars().filter(|c| !c.is_whitespace()).collect();
         let cases = &self.inner.cases;
+        let unit = who.unit_scope();
         let (by, found) = if let Ok(egn) = Egn::parse(&digits, today) {
             let index = self.inner.key.blind_index(NationalIdKind::Egn.as_str(), egn.as_str());
-            ("egn", cases.find_people(PersonKey::NationalIdIndex(&index), 50).await?)
+            ("egn", cases.find_people(PersonKey::NationalIdIndex(&index), unit, 50).await?)
         } else if let Ok(lnch) = Lnch::parse(&digits) {
             let index = self.inner.key.blind_index(NationalIdKind::Lnch.as_str(), lnch.as_str());
-            ("lnch", cases.find_people(PersonKey::NationalIdIndex(&index), 50).await?)
+            ("lnch", cases.find_people(PersonKey::NationalIdIndex(&index), unit, 50).await?)
         } else if let Ok(email) = Email::parse(query) {
-            ("email", cases.find_people(PersonKey::Email(email.as_str()), 50).await?)
+            ("email", cases.find_people(PersonKey::Email(email.as_str()), unit, 50).await?)
         } else if let Ok(phone) = Phone::parse(query) {
-            ("phone", cases.find_people(PersonKey::Phone(phone.as_str()), 50).await?)
+            ("phone", cases.find_people(PersonKey::Phone(phone.as_str()), unit, 50).await?)
         } else {
-            ("name", cases.find_people(PersonKey::Words(query), 50).await?)
+            ("name", cases.find_people(PersonKey::Words(query), unit, 50).await?)
         };
         self.inner
             .audit

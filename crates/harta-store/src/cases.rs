@@ -382,8 +382,9 @@ impl Cases {
     }
 
     /// People and organisations already known, newest first (each case keeps its own copy of
-    /// the details, so the same person may come back more than once).
-    pub async fn find_people(&self, key: PersonKey<'_>, limit: i64) -> Result<Vec<PartyRecord>> {
+    /// the details, so the same person may come back more than once); with a `unit`, only those
+    /// of that unit's cases, as the cases themselves are scoped.
+    pub async fn find_people(&self, key: PersonKey<'_>, unit: Option<&str>, limit: i64) -> Result<Vec<PartyRecord>> {
         const COLUMNS: &str = "SELECT p.id AS party_id, p.kind AS party_kind, p.name, p.email, p.phone, p.address,
             p.preferred_channel, p.national_id_masked, p.national_id_kind, p.eik FROM parties p WHERE ";
         let (condition, value) = match key {
@@ -412,9 +413,12 @@ impl Cases {
                 }
             }
         };
-        let sql = format!("{COLUMNS}{condition} ORDER BY p.id DESC LIMIT $2");
+        let sql = format!(
+            "{COLUMNS}{condition} AND ($3 IS NULL OR EXISTS (SELECT 1 FROM cases c WHERE c.party_id = p.id AND c.unit_code = $3))
+             ORDER BY p.id DESC LIMIT $2"
+        );
         on_db!(read & self.db, |pool| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value).bind(limit).fetch_all(pool).await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value).bind(limit).bind(unit).fetch_all(pool).await?;
             rows.iter().map(party_record).collect()
         })
     }

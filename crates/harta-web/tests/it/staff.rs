@@ -425,6 +425,15 @@ async fn a_clerk_registers_at_the_counter_and_prints_a_receipt_once() {
             assert!(!found.contains("7503146242") && found.contains("750314****"), "the ЕГН is shown masked");
         }
         assert!(text(&b.get("/staff/intake?find=8801011234").await).contains("Няма такъв заявител."));
+        // Officers of another unit do not find a person known only from this unit's case.
+        let case_unit = s.app.view_case(&manager_view(), &number).await.unwrap().case.unit;
+        let other = if case_unit == "grao" { "cao" } else { "grao" };
+        for (unit, expected) in [(other, 0), (case_unit.as_str(), 1)] {
+            let officer = Principal { actor: Actor::System, role: Role::CaseOfficer, unit: Some(unit.into()) };
+            for q in ["7503146242", "Иван Петров", "0888 123 456"] {
+                assert_eq!(s.app.find_people(&officer, q).await.unwrap().len(), expected, "{unit} {q}");
+            }
+        }
         let csrf_now = field(&b.get("/staff/intake").await, "csrf");
         let filled = b
             .post(
@@ -1158,6 +1167,11 @@ async fn officers_issue_letters_with_their_contact_block_and_citizens_read_them(
         assert_eq!(forged.status, 401);
         s.db.finish().await;
     }
+}
+
+/// A manager, who sees every case.
+fn manager_view() -> Principal {
+    Principal { actor: Actor::System, role: Role::Manager, unit: None }
 }
 
 /// Contact details with the position every letter is signed with.
