@@ -1,5 +1,10 @@
 //! A citizen follows a case with its registry number and access code (no account). Guessing is
-//! throttled per address and per number, and every refused attempt is in the audit trail.
+//! slowed so that it cannot be turned on the case's owner: wrong codes from one address past
+//! [`PER_ADDRESS`] are answered ever later, and past [`ADDRESS_CAP`] not at all; wrong codes
+//! on one number past [`PER_NUMBER`] are answered "too many" — but the right code always
+//! opens the case. Numbers are sequential, so a lock on a number would be a lock on its
+//! owner. A string that cannot be a registry number is no attempt: it is neither counted nor
+//! audited, and every counted refusal is in the audit trail (bounded per address).
 
 use harta_domain::access_code::AccessCode;
 use harta_domain::case::{Actor, CaseEvent};
@@ -15,11 +20,16 @@ use crate::cases::{ContactInput, Fields, parse_contact};
 use crate::files::PendingDocument;
 use crate::{App, AppError, FieldError};
 
-/// Refused attempts allowed from one address within a [`WINDOW`] (a fixed quarter hour,
-/// counted in the store so that every replica sees them).
+/// Refused attempts from one address within a [`WINDOW`] (a fixed quarter hour, counted in
+/// the store so that every replica sees them) answered at once; later ones wait longer each.
 pub const PER_ADDRESS: i64 = 20;
-/// Refused attempts allowed on one registry number within [`WINDOW`].
+/// Refused attempts from one address within a [`WINDOW`] after which it is not answered.
+pub const ADDRESS_CAP: i64 = 200;
+/// Refused attempts on one registry number within [`WINDOW`] after which a wrong code is
+/// answered "too many" (the right one still opens the case).
 pub const PER_NUMBER: i64 = 5;
+/// The longest wait before answering a guesser.
+const MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(8);
 /// The windows in which refused attempts are counted.
 pub const WINDOW: SignedDuration = SignedDuration::from_mins(15);
 
@@ -48,30 +58,43 @@ pub struct Tracked {
 
 impl App {
     /// The case with this number, if the access code is its code. A number that does not
-    /// parse or does not exist and a wrong code all get the same answer, so the form tells a
-    /// guesser nothing; after too many refusals from one address or on one number, further
-    /// attempts are refused for a while without being checked.
+    /// exist and a wrong code get the same answer, so the form tells a guesser nothing; the
+    /// throttles are the module's. The number is read however a person types it.
     pub async fn track(&self, number: &str, code: &str, from: &str) -> Result<Tracked, AppError> {
         let now = self.now();
+        let not_found = || AppError::NotFound("a case with this number and access code".into());
+        let (Ok(parsed), Ok(code)) = (self.charter().registry.read(number), AccessCode::parse(code)) else {
+            return Err(not_found());
+        };
         let by_address = Bucket::at(format!("track-address {from}"), now, WINDOW);
-        let by_number = Bucket::at(format!("track-number {}", number.trim()), now, WINDOW);
+        let by_number = Bucket::at(format!("track-number {}", parsed.as_str()), now, WINDOW);
         let limits = &self.inner.limits;
-        if limits.count(&by_address).await? >= PER_ADDRESS || limits.count(&by_number).await? >= PER_NUMBER {
+        let from_address = limits.count(&by_address).await?;
+        if from_address >= ADDRESS_CAP {
             return Err(AppError::TooMany);
         }
-        let found = match (self.charter().registry.parse(number.trim()), AccessCode::parse(code)) {
-            (Ok(parsed), Ok(code)) => self
-                .inner
-                .cases
-                .by_number(&parsed, None)
-                .await?
-                .filter(|c| c.access_digest.as_deref() == Some(self.inner.key.access_digest(&code).as_str())),
-            _ => None,
-        };
+        if from_address >= PER_ADDRESS {
+            let doublings = u32::try_from(from_address - PER_ADDRESS).unwrap_or(u32::MAX).min(6);
+            tokio::time::sleep((std::time::Duration::from_millis(125) * 2u32.pow(doublings)).min(MAX_DELAY)).await;
+        }
+        let digest = self.inner.key.access_digest(&code);
+        let found = self
+            .inner
+            .cases
+            .by_number(&parsed, None)
+            .await?
+            .filter(|c| c.access_digest.as_deref() == Some(digest.as_str()));
         let Some(case) = found else {
+            let on_number = limits.count(&by_number).await?;
             limits.add(&[by_address, by_number]).await?;
-            self.inner.audit.record(now, "citizen", "track_refused", number.trim(), &format!("from {from}")).await?;
-            return Err(AppError::NotFound("a case with this number and access code".into()));
+            // Audited while the address is answered at once, and the first time it is not.
+            if from_address <= PER_ADDRESS {
+                self.inner
+                    .audit
+                    .record(now, "citizen", "track_refused", parsed.as_str(), &format!("from {from}"))
+                    .await?;
+            }
+            return Err(if on_number >= PER_NUMBER { AppError::TooMany } else { not_found() });
         };
         self.inner.audit.record(now, "citizen", "track_case", &case.registry_number, &format!("from {from}")).await?;
         self.tracked(case).await

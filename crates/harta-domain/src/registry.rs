@@ -209,6 +209,65 @@ impl RegistryFormat {
         let register = self.register_for(index.as_deref().unwrap_or(""));
         Ok(RegistryNumber { text, register, year, seq })
     }
+    /// Reads a number however a person types it: in lower case, in Latin letters (the
+    /// transliteration law's, `rks26-gr94-15`), with spaces, dots or slashes for the dashes or
+    /// none at all. The number comes back as printed. Only separators are dropped, and letters
+    /// compared in their folded form, so a string that could not be a number stays refused.
+    pub fn read(&self, typed: &str) -> Result<RegistryNumber, RegistryError> {
+        if let Ok(exact) = self.parse(typed) {
+            return Ok(exact);
+        }
+        let example = self.render(self.indexes.first().map_or("", String::as_str), 2026, 17).text;
+        let fail = || RegistryError::NotANumber(example.clone());
+        let loose = |text: &str| -> String {
+            crate::text::fold(text).chars().filter(|c| !matches!(c, ' ' | '-' | '/' | '.' | '_' | '\t')).collect()
+        };
+        // Longer than any number: not read at all.
+        if typed.chars().count() > 64 {
+            return Err(fail());
+        }
+        let mut rest = loose(typed);
+        let (mut year, mut seq, mut index) = (None, None, None);
+        for part in &self.parts {
+            match part {
+                Part::Literal(l) => rest = rest.strip_prefix(loose(l).as_str()).ok_or_else(fail)?.to_string(),
+                Part::Office => rest = rest.strip_prefix(loose(&self.office).as_str()).ok_or_else(fail)?.to_string(),
+                Part::Yy | Part::Yyyy => {
+                    let width = if *part == Part::Yy { 2 } else { 4 };
+                    let digits =
+                        rest.get(..width).filter(|d| d.bytes().all(|b| b.is_ascii_digit())).ok_or_else(fail)?;
+                    let n: i16 = digits.parse().map_err(|_| fail())?;
+                    year = Some(if width == 2 { 2000 + n } else { n });
+                    rest = rest[width..].to_string();
+                }
+                Part::Index => {
+                    // The longest index that fits, so that `ГР9` never shadows `ГР94`.
+                    let found = self
+                        .indexes
+                        .iter()
+                        .filter(|i| rest.starts_with(loose(i).as_str()))
+                        .max_by_key(|i| loose(i).len())
+                        .ok_or_else(fail)?;
+                    rest = rest[loose(found).len()..].to_string();
+                    index = Some(found.clone());
+                }
+                Part::Seq => {
+                    let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+                    let n: u32 = rest[..end].parse().map_err(|_| fail())?;
+                    if n == 0 || rest.starts_with('0') {
+                        return Err(fail());
+                    }
+                    seq = Some(n);
+                    rest = rest[end..].to_string();
+                }
+            }
+        }
+        if !rest.is_empty() {
+            return Err(fail());
+        }
+        let (year, seq) = (year.ok_or_else(fail)?, seq.ok_or_else(fail)?);
+        Ok(self.render(index.as_deref().unwrap_or(""), year, seq))
+    }
 }
 
 #[cfg(test)]
@@ -234,6 +293,20 @@ mod tests {
         assert_eq!(n.register(), "ГР94");
         assert_eq!(f.parse("РКС26-ГР94-17").unwrap(), n);
         assert_eq!(f.parse("РКС26-ЖБ12-1").unwrap().register(), "ЖБ12");
+    }
+
+    #[test]
+    fn reads_a_number_as_people_type_it() {
+        let f = krasno_selo();
+        for typed in
+            ["РКС26-ГР94-17", "ркс26-гр94-17", "RKS26-GR94-17", "rks 26 gr94 17", "РКС26 ГР94 17", "rks26gr9417"]
+        {
+            assert_eq!(f.read(typed).unwrap().as_str(), "РКС26-ГР94-17", "{typed}");
+        }
+        assert_eq!(f.read("rks26-zhb12-3").unwrap().as_str(), "РКС26-ЖБ12-3");
+        for wrong in ["", "abc", "РКС26-ГР94-017", "РКС26-ГР95-1", "rks26-gr94-1x", &"1".repeat(100)] {
+            assert!(f.read(wrong).is_err(), "{wrong}");
+        }
     }
 
     #[test]
