@@ -27,6 +27,7 @@ impl App {
         // A charter edited from the workspace stays in force over the file.
         self.refresh_charter().await?;
         admin.set_up(&self.charter(), charter_text, self.now()).await?;
+        admin.set_key_check(&self.inner.key.check_value()).await?;
         self.seed_catalogue().await?;
         // Cases stored before the search index existed join it now.
         let mut indexed = 0;

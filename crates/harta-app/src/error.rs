@@ -65,6 +65,12 @@ pub enum AppError {
     /// The store failed; the details are logged, not shown.
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
+    /// The secret key is not the one the store was set up with: sealed numbers, second
+    /// factors and access codes would not open, and new ones would be sealed under two keys.
+    #[error(
+        "the secret key does not open this store: it was set up with another one (check HARTA_SECRET_KEY or DATA/secret.key)"
+    )]
+    WrongKey,
 }
 
 impl AppError {

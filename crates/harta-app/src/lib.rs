@@ -104,7 +104,7 @@ impl App {
             inner: Arc::new(Inner {
                 cases: Cases::new(db.clone()),
                 admin: Admin::new(db.clone()),
-                audit: Audit::new(db.clone()),
+                audit: Audit::with_key(db.clone(), key.audit_key()),
                 decisions: Decisions::new(db.clone()),
                 publications: Publications::new(db.clone()),
                 limits: harta_store::limits::Limits::new(db.clone()),
@@ -124,7 +124,25 @@ impl App {
                 files,
             }),
         };
+        app.check_key().await?;
+        let rehashed = app.inner.audit.key_chain().await?;
+        if rehashed > 0 {
+            tracing::info!(entries = rehashed, "the audit trail's chain is keyed now");
+        }
         Ok((app, writer))
+    }
+
+    /// Refuses a secret key that is not the one the store was set up with; records the key's
+    /// check value the first time (a store from before check values were kept is recognised
+    /// by a number sealed under its key, when it has one).
+    async fn check_key(&self) -> Result<(), AppError> {
+        let ours = self.inner.key.check_value();
+        match self.inner.admin.key_check().await? {
+            (Some(stored), _) if stored != ours => Err(AppError::WrongKey),
+            (Some(_), _) => Ok(()),
+            (None, Some(sealed)) if self.inner.key.open(&sealed).is_err() => Err(AppError::WrongKey),
+            (None, _) => Ok(self.inner.admin.set_key_check(&ours).await?),
+        }
     }
 
     /// The charter in force (administrators may change it while harta runs).

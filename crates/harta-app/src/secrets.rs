@@ -28,6 +28,7 @@ pub struct PersonalDataKey {
     seal: [u8; 32],
     index: [u8; 32],
     forms: [u8; 32],
+    audit: [u8; 32],
 }
 
 impl std::fmt::Debug for PersonalDataKey {
@@ -76,7 +77,19 @@ impl PersonalDataKey {
             seal: derive(&master, b"harta seal v1"),
             index: derive(&master, b"harta blind index v1"),
             forms: derive(&master, b"harta forms v1"),
+            audit: derive(&master, b"harta audit chain v1"),
         })
+    }
+
+    /// The key of the audit trail's chain (kept apart from the database with this key).
+    pub fn audit_key(&self) -> [u8; 32] {
+        self.audit
+    }
+
+    /// What the store keeps to recognise this key: a value derived from it that says nothing
+    /// about it.
+    pub fn check_value(&self) -> String {
+        hex(&derive(&self.index, b"harta key check v1"))
     }
 
     /// The blind index of a personal number: equal numbers give equal indexes under one key.

@@ -104,6 +104,33 @@ impl Admin {
         Self { db }
     }
 
+    /// The check value of the secret key the store was set up with, once recorded; and one
+    /// value sealed under it, if any, to recognise the key by in a store from before check
+    /// values were kept.
+    pub async fn key_check(&self) -> Result<(Option<String>, Option<Vec<u8>>)> {
+        on_db!(read & self.db, |pool| {
+            let check: Option<Option<String>> =
+                sqlx::query_scalar("SELECT key_check FROM administration WHERE id = 1").fetch_optional(pool).await?;
+            let sealed: Option<Vec<u8>> = sqlx::query_scalar(
+                "SELECT national_id_sealed FROM parties WHERE national_id_sealed IS NOT NULL LIMIT 1",
+            )
+            .fetch_optional(pool)
+            .await?;
+            Ok((check.flatten(), sealed))
+        })
+    }
+
+    /// Records the key's check value, unless one is recorded already.
+    pub async fn set_key_check(&self, check: &str) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query("UPDATE administration SET key_check = $1 WHERE id = 1 AND key_check IS NULL")
+                .bind(check)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
     /// Whether the administration has been set up (the first start has happened).
     pub async fn is_set_up(&self) -> Result<bool> {
         let n: i64 = on_db!(read & self.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM administration")

@@ -1,19 +1,97 @@
 //! The audit trail: who read or changed which case or person, when (C5). Append-only and
-//! hash-chained: each entry's hash covers its content and the previous entry's hash, and a head
-//! row keeps the last sequence number and hash, so editing, deleting or inserting an entry
-//! outside harta breaks the chain and [`Audit::verify`] finds where.
+//! chained: each entry's hash is an HMAC-SHA-256, under a key kept apart from the database,
+//! of its content and the previous entry's hash, and a head row keeps the last sequence
+//! number and hash. Editing, deleting or inserting an entry outside harta breaks the chain,
+//! and whoever can write the database cannot mend it without the key; [`Audit::verify`] finds
+//! where. What the head itself cannot prove (the last entries cut off and the head moved back)
+//! a [`Checkpoint`] kept outside the database does: it is signed with the key and names an
+//! entry and its hash, which must still be there, unchanged.
+//!
+//! Trails written before the chain was keyed were plain SHA-256 chains: [`Audit::key_chain`]
+//! checks such a chain and re-hashes it under the key, once.
 
+use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::rows::millis;
-use crate::{Db, Result, on_db};
+use crate::{Db, Result, StoreError, on_db};
 
 /// Appends to and checks the audit trail.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Audit {
     db: Db,
+    /// The chain's key; without it the trail can be read, not written or checked.
+    key: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for Audit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Audit").field("keyed", &self.key.is_some()).finish_non_exhaustive()
+    }
+}
+
+/// A signed statement that the trail held entry `seq` with hash `hash`: printed by
+/// `harta admin audit checkpoint`, kept outside the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The entry's sequence number.
+    pub seq: i64,
+    /// Its hash.
+    pub hash: String,
+    /// When the checkpoint was made.
+    pub at: Timestamp,
+}
+
+/// A checkpoint's text that does not read or whose signature is not the key's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a checkpoint of this trail (altered, or signed with another key)")]
+pub struct ForeignCheckpoint;
+
+impl Checkpoint {
+    const TAG: &'static str = "harta-audit-checkpoint-v1";
+
+    fn signature(&self, key: &[u8; 32]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+        for part in [Self::TAG, &self.seq.to_string(), &self.hash, &self.at.as_millisecond().to_string()] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// The checkpoint as one line of text, signed.
+    pub fn to_text(&self, audit: &Audit) -> Result<String> {
+        let key = audit.key()?;
+        Ok(format!("{} seq={} at={} hash={} mac={}", Self::TAG, self.seq, self.at, self.hash, self.signature(key)))
+    }
+
+    /// Reads a checkpoint's line back, checking its signature.
+    pub fn from_text(text: &str, audit: &Audit) -> std::result::Result<Self, ForeignCheckpoint> {
+        let key = audit.key.as_ref().ok_or(ForeignCheckpoint)?;
+        let mut words = text.split_whitespace();
+        if words.next() != Some(Self::TAG) {
+            return Err(ForeignCheckpoint);
+        }
+        let mut field = |name: &str| words.next().and_then(|w| w.strip_prefix(name)).map(str::to_string);
+        let (seq, at, hash, mac) = (field("seq="), field("at="), field("hash="), field("mac="));
+        let (Some(seq), Some(at), Some(hash), Some(mac)) = (seq, at, hash, mac) else { return Err(ForeignCheckpoint) };
+        let point = Self {
+            seq: seq.parse().map_err(|_| ForeignCheckpoint)?,
+            at: at.parse().map_err(|_| ForeignCheckpoint)?,
+            hash,
+        };
+        let expected = point.signature(key);
+        // Constant time: the signature is a secret's work.
+        let same =
+            expected.len() == mac.len() && expected.bytes().zip(mac.bytes()).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0;
+        if same { Ok(point) } else { Err(ForeignCheckpoint) }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What [`Audit::verify`] found.
@@ -33,15 +111,36 @@ pub enum Verdict {
     },
 }
 
-/// The hash of an entry: SHA-256 over the previous hash and the entry's fields, each
-/// length-prefixed so that no two different entries hash alike.
-fn entry_hash(prev: &str, seq: i64, at: i64, actor: &str, action: &str, subject: &str, detail: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [prev, &seq.to_string(), &at.to_string(), actor, action, subject, detail] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
+/// How entries are hashed: under the key, or (trails from before) plainly.
+#[derive(Clone, Copy)]
+enum Chain<'a> {
+    Keyed(&'a [u8; 32]),
+    Plain,
+}
+
+/// The hash of an entry over the previous hash and the entry's fields, each length-prefixed so
+/// that no two different entries hash alike.
+fn entry_hash(chain: Chain<'_>, prev: &str, seq: i64, at: i64, fields: [&str; 4]) -> String {
+    let (seq, at) = (seq.to_string(), at.to_string());
+    let parts = [prev, seq.as_str(), at.as_str(), fields[0], fields[1], fields[2], fields[3]];
+    match chain {
+        Chain::Keyed(key) => {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+            for part in parts {
+                mac.update(&(part.len() as u64).to_be_bytes());
+                mac.update(part.as_bytes());
+            }
+            hex(&mac.finalize().into_bytes())
+        }
+        Chain::Plain => {
+            let mut h = Sha256::new();
+            for part in parts {
+                h.update((part.len() as u64).to_be_bytes());
+                h.update(part.as_bytes());
+            }
+            hex(&h.finalize())
+        }
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// An entry of the audit trail.
@@ -119,21 +218,32 @@ impl Audit {
         })
     }
 
-    /// Over a store.
+    /// Over a store, to read the trail (not to write or check it).
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self { db, key: None }
+    }
+
+    /// Over a store, with the chain's key.
+    pub fn with_key(db: Db, key: [u8; 32]) -> Self {
+        Self { db, key: Some(key) }
+    }
+
+    fn key(&self) -> Result<&[u8; 32]> {
+        self.key.as_ref().ok_or_else(|| StoreError::Corrupt("the audit trail is used without its key".into()))
     }
 
     /// Records that `actor` did `action` to `subject` (a registry number, a party id).
     pub async fn record(&self, at: Timestamp, actor: &str, action: &str, subject: &str, detail: &str) -> Result<()> {
+        let key = self.key()?;
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
             // Advancing the head first serialises appends: the chain has one order everywhere.
-            let (seq, prev): (i64, String) =
-                sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            let (seq, prev, keyed): (i64, String, i64) =
+                sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, keyed")
                     .fetch_one(&mut *tx)
                     .await?;
-            let hash = entry_hash(&prev, seq, millis(at), actor, action, subject, detail);
+            let chain = if keyed == 1 { Chain::Keyed(key) } else { Chain::Plain };
+            let hash = entry_hash(chain, &prev, seq, millis(at), [actor, action, subject, detail]);
             sqlx::query(
                 "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -162,11 +272,87 @@ impl Audit {
             .await?))
     }
 
-    /// Walks the whole chain and says whether it is intact, or where it breaks.
-    pub async fn verify(&self) -> Result<Verdict> {
+    /// Walks the whole chain and says whether it is intact, or where it breaks; with a
+    /// checkpoint, also whether the entry it names is still there with the hash it had.
+    pub async fn verify(&self, checkpoint: Option<&Checkpoint>) -> Result<Verdict> {
+        let key = self.key()?;
+        let verdict = self.walk(key).await?;
+        let (Verdict::Intact { entries }, Some(point)) = (&verdict, checkpoint) else { return Ok(verdict) };
+        if *entries < point.seq {
+            let why = format!("the trail ends at entry {entries}, before the checkpoint's {}", point.seq);
+            return Ok(Verdict::Broken { at: *entries + 1, why });
+        }
+        let hash: Option<String> =
+            on_db!(read & self.db, |pool| sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+                .bind(point.seq)
+                .fetch_optional(pool)
+                .await?);
+        if hash.as_deref() != Some(point.hash.as_str()) {
+            let why = "the checkpoint's entry is not the one it signed: entries up to it were changed or removed";
+            return Ok(Verdict::Broken { at: point.seq, why: why.into() });
+        }
+        Ok(verdict)
+    }
+
+    /// A checkpoint of the trail as it stands: its last entry and hash.
+    pub async fn checkpoint(&self, now: Timestamp) -> Result<Checkpoint> {
+        self.key()?;
+        let (seq, hash): (i64, String) =
+            on_db!(read & self.db, |pool| sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(pool)
+                .await?);
+        Ok(Checkpoint { seq, hash, at: now })
+    }
+
+    /// Re-hashes a plain chain (from before the chain was keyed) under the key, once, after
+    /// checking it is intact; returns how many entries were re-hashed (0 when keyed already).
+    /// A broken plain chain is left as it is, for `verify` to report.
+    pub async fn key_chain(&self) -> Result<i64> {
+        let key = self.key()?;
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin_with(crate::cases::begin_writing(&self.db)).await?;
+            let (keyed, head): (i64, i64) =
+                sqlx::query_as("SELECT keyed, seq FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
+            if keyed == 1 {
+                return Ok(0);
+            }
+            let rows: Vec<(i64, i64, String, String, String, String, String)> =
+                sqlx::query_as("SELECT seq, at, actor, action, subject, detail, hash FROM audit_log ORDER BY seq")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let (mut plain, mut keyed_prev) = (String::new(), String::new());
+            for (i, (seq, at, actor, action, subject, detail, hash)) in rows.iter().enumerate() {
+                let fields = [actor.as_str(), action.as_str(), subject.as_str(), detail.as_str()];
+                if *seq != i as i64 + 1 || entry_hash(Chain::Plain, &plain, *seq, *at, fields) != *hash {
+                    return Ok(0);
+                }
+                plain = hash.clone();
+                let new = entry_hash(Chain::Keyed(key), &keyed_prev, *seq, *at, fields);
+                sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+                    .bind(&keyed_prev)
+                    .bind(&new)
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?;
+                keyed_prev = new;
+            }
+            if rows.len() as i64 != head {
+                return Ok(0);
+            }
+            sqlx::query("UPDATE audit_head SET hash = $1, keyed = 1 WHERE id = 1")
+                .bind(&keyed_prev)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(head)
+        })
+    }
+
+    async fn walk(&self, key: &[u8; 32]) -> Result<Verdict> {
         on_db!(read & self.db, |pool| {
-            let (head_seq, head_hash): (i64, String) =
-                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?;
+            let (head_seq, head_hash, keyed): (i64, String, i64) =
+                sqlx::query_as("SELECT seq, hash, keyed FROM audit_head WHERE id = 1").fetch_one(pool).await?;
+            let chain = if keyed == 1 { Chain::Keyed(key) } else { Chain::Plain };
             let mut prev = String::new();
             let mut expected = 1i64;
             // Pages in sequence order, so that a long trail is checked in bounded memory.
@@ -190,15 +376,10 @@ impl Audit {
                     if text("prev_hash")? != prev {
                         return Ok(Verdict::Broken { at: seq, why: "it does not follow the entry before it".into() });
                     }
-                    let hash = entry_hash(
-                        &prev,
-                        seq,
-                        row.try_get("at")?,
-                        &text("actor")?,
-                        &text("action")?,
-                        &text("subject")?,
-                        &text("detail")?,
-                    );
+                    let (actor, action, subject, detail) =
+                        (text("actor")?, text("action")?, text("subject")?, text("detail")?);
+                    let fields = [actor.as_str(), action.as_str(), subject.as_str(), detail.as_str()];
+                    let hash = entry_hash(chain, &prev, seq, row.try_get("at")?, fields);
                     if hash != text("hash")? {
                         return Ok(Verdict::Broken { at: seq, why: "its content was changed".into() });
                     }
@@ -208,6 +389,12 @@ impl Audit {
             }
             if expected - 1 != head_seq || prev != head_hash {
                 return Ok(Verdict::Broken { at: head_seq, why: "the last entries are missing".into() });
+            }
+            if keyed != 1 && head_seq > 0 {
+                return Ok(Verdict::Broken {
+                    at: 1,
+                    why: "the trail is not keyed: it was broken before it could be".into(),
+                });
             }
             Ok(Verdict::Intact { entries: head_seq })
         })

@@ -100,6 +100,16 @@ impl From<AppError> for Problem {
                 "Too many attempts",
                 "too many attempts; try again in 15 minutes",
             ),
+            // Only start-up finds this; answered as any internal failure if it ever came here.
+            AppError::WrongKey => {
+                tracing::error!(error = %AppError::WrongKey, "internal failure");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "/problems/internal",
+                    "Internal error",
+                    "an internal error occurred",
+                )
+            }
             AppError::Store(err) => {
                 // Logged here, once; the client gets no internals.
                 tracing::error!(error = %err, "storage failure");

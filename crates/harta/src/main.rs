@@ -140,8 +140,15 @@ enum StaffCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Check the trail's hash chain: any edited, deleted or inserted entry is reported.
-    Verify,
+    /// Check the trail's keyed chain: any edited, deleted or inserted entry is reported; with a
+    /// checkpoint, also entries cut off the end up to it.
+    Verify {
+        /// A checkpoint printed by `harta admin audit checkpoint` (and logged daily).
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+    },
+    /// Print a signed checkpoint of the trail as it stands; keep it outside the database.
+    Checkpoint,
 }
 
 #[derive(Debug, Subcommand)]
@@ -330,13 +337,25 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
             }
             Ok(())
         }
-        AdminCommand::Audit { command: AuditCommand::Verify } => match app.verify_audit(&operator()).await? {
-            Verdict::Intact { entries } => {
-                println!("audit trail intact: {entries} entries");
-                Ok(())
+        AdminCommand::Audit { command: AuditCommand::Verify { checkpoint } } => {
+            let text = match &checkpoint {
+                Some(file) => {
+                    Some(std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?)
+                }
+                None => None,
+            };
+            match app.verify_audit_against(&operator(), text.as_deref()).await.map_err(app_error)? {
+                Verdict::Intact { entries } => {
+                    println!("audit trail intact: {entries} entries");
+                    Ok(())
+                }
+                Verdict::Broken { at, why } => Err(anyhow!("audit trail broken at entry {at}: {why}")),
             }
-            Verdict::Broken { at, why } => Err(anyhow!("audit trail broken at entry {at}: {why}")),
-        },
+        }
+        AdminCommand::Audit { command: AuditCommand::Checkpoint } => {
+            println!("{}", app.audit_checkpoint(&operator()).await.map_err(app_error)?);
+            Ok(())
+        }
         AdminCommand::Charter { command: CharterCommand::Load { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             app.update_charter(&operator(), &text).await.map_err(app_error)?;

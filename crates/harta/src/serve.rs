@@ -69,6 +69,19 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
                 if let Err(e) = app.refresh_catalogue().await {
                     tracing::warn!(error = %e, "catalogue refresh failed");
                 }
+                // At start and daily: a signed checkpoint of the audit trail leaves the database
+                // through the log, so that cutting the trail's end can be found out.
+                if second % 86_400 == 0 {
+                    let operator = harta_app::Principal {
+                        actor: harta_domain::case::Actor::System,
+                        role: harta_app::Role::Auditor,
+                        unit: None,
+                    };
+                    match app.audit_checkpoint(&operator).await {
+                        Ok(line) => tracing::info!(checkpoint = %line, "audit trail checkpoint"),
+                        Err(e) => tracing::warn!(error = %e, "the audit checkpoint failed"),
+                    }
+                }
                 // Hourly: uploads of forms never sent, older than a day, are deleted.
                 if second % 3600 == 0 {
                     match app.files().sweep(Duration::from_secs(24 * 3600)).await {

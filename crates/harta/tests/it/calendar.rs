@@ -1,3 +1,5 @@
+use std::process::Command;
+
 use crate::{harta, stderr, stdout};
 
 #[test]
@@ -98,6 +100,27 @@ fn a_decision_added_at_run_time_recomputes_open_cases_and_can_be_removed() {
     let verify = harta(dir.path(), &["admin", "audit", "verify"]);
     assert!(verify.status.success(), "{}", stderr(&verify));
     assert_eq!(stdout(&verify), "audit trail intact: 2 entries\n");
+    // A signed checkpoint, kept outside the database, is checked against the trail.
+    let point = harta(dir.path(), &["admin", "audit", "checkpoint"]);
+    assert!(stdout(&point).starts_with("harta-audit-checkpoint-v1 seq=2 "), "{}", stderr(&point));
+    let file = dir.path().join("checkpoint.txt");
+    std::fs::write(&file, stdout(&point)).unwrap();
+    let checked = harta(dir.path(), &["admin", "audit", "verify", "--checkpoint", file.to_str().unwrap()]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    std::fs::write(&file, stdout(&point).replace("seq=2", "seq=1")).unwrap();
+    let forged = harta(dir.path(), &["admin", "audit", "verify", "--checkpoint", file.to_str().unwrap()]);
+    assert!(stderr(&forged).contains("not a checkpoint of this trail"), "{}", stderr(&forged));
+    // Another secret key over this store is refused before anything is done.
+    let other_key = Command::new(env!("CARGO_BIN_EXE_harta"))
+        .arg("--data")
+        .arg(dir.path())
+        .args(["admin", "audit", "verify"])
+        .env_remove("HARTA_DATABASE_URL")
+        .env("HARTA_SECRET_KEY", "ab".repeat(32))
+        .output()
+        .unwrap();
+    assert!(!other_key.status.success());
+    assert!(stderr(&other_key).contains("the secret key does not open this store"), "{}", stderr(&other_key));
 }
 
 #[test]
