@@ -42,6 +42,8 @@ pub(crate) struct CaseRow<'a> {
     pub updated_at: Timestamp,
     pub access_digest: Option<&'a str>,
     pub submission_key: Option<&'a str>,
+    /// The digest of the API request that registered it under an idempotency key.
+    pub request_digest: Option<&'a str>,
     pub publish_consent: bool,
     /// The name of the person or organisation, for the search index.
     pub party_name: &'a str,
@@ -93,6 +95,7 @@ pub(crate) struct Rows {
     updated_at: Vec<i64>,
     access_digest: Vec<Option<String>>,
     submission_key: Vec<Option<String>>,
+    request_digest: Vec<Option<String>>,
     publish_consent: Vec<bool>,
     service_code: Vec<Option<String>>,
     service_tier: Vec<Option<String>>,
@@ -159,6 +162,7 @@ impl Rows {
         self.updated_at.push(millis(c.updated_at));
         self.access_digest.push(c.access_digest.map(str::to_string));
         self.submission_key.push(c.submission_key.map(str::to_string));
+        self.request_digest.push(c.request_digest.map(str::to_string));
         self.publish_consent.push(c.publish_consent);
         self.service_code.push(c.service.map(|(code, _)| code.to_string()));
         self.service_tier.push(c.service.map(|(_, tier)| tier.to_string()));
@@ -296,7 +300,8 @@ impl InsertRows for sqlx::SqliteConnection {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                     unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
-                    access_digest, submission_key, publish_consent, service_code, service_tier, received_on) ",
+                    access_digest, submission_key, publish_consent, service_code, service_tier, received_on,
+                    request_digest) ",
             );
             q.push_values(start..cases.min(start + SQLITE_CHUNK), |mut b, i| {
                 b.push_bind(r.case_id[i])
@@ -322,7 +327,8 @@ impl InsertRows for sqlx::SqliteConnection {
                     .push_bind(r.publish_consent[i])
                     .push_bind(std::mem::take(&mut r.service_code[i]))
                     .push_bind(std::mem::take(&mut r.service_tier[i]))
-                    .push_bind(std::mem::take(&mut r.received_on[i]));
+                    .push_bind(std::mem::take(&mut r.received_on[i]))
+                    .push_bind(std::mem::take(&mut r.request_digest[i]));
             });
             q.build().execute(&mut *self).await?;
         }
@@ -417,11 +423,11 @@ impl InsertRows for sqlx::PgConnection {
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                     unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
                     access_digest, submission_key, publish_consent, search_text, service_code, service_tier,
-                    received_on)
+                    received_on, request_digest)
                  SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
                     $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[],
                     $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::text[], $20::text[],
-                    $21::boolean[], $22::text[], $23::text[], $24::text[], $25::text[])",
+                    $21::boolean[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[])",
             )
             .bind(&r.case_id[c.clone()])
             .bind(&r.registry_number[c.clone()])
@@ -447,7 +453,8 @@ impl InsertRows for sqlx::PgConnection {
             .bind(&r.search[c.clone()])
             .bind(&r.service_code[c.clone()])
             .bind(&r.service_tier[c.clone()])
-            .bind(&r.received_on[c])
+            .bind(&r.received_on[c.clone()])
+            .bind(&r.request_digest[c])
             .execute(&mut *self)
             .await?;
         }

@@ -423,6 +423,17 @@ impl Cases {
         })
     }
 
+    /// The digest of the request that registered the case of a submission key, if such a case
+    /// exists (`Some(None)`: registered without a digest).
+    pub async fn request_digest(&self, key: &str) -> Result<Option<Option<String>>> {
+        on_db!(read & self.db, |pool| {
+            Ok(sqlx::query_scalar("SELECT request_digest FROM cases WHERE submission_key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
     /// The case registered from a submission, if that submission was registered already.
     pub async fn by_submission_key(&self, key: &str) -> Result<Option<CaseRecord>> {
         let sql = format!(

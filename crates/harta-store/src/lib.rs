@@ -54,6 +54,9 @@ pub enum StoreError {
     /// The store is shutting down and takes no more writes.
     #[error("the store is shutting down")]
     ShuttingDown,
+    /// The write could not be done in time and was rolled back: nothing of it was stored.
+    #[error("the write took too long and was rolled back")]
+    TimedOut,
 }
 
 /// Store results.
@@ -122,6 +125,14 @@ async fn still_usable(conn: &mut sqlx::SqliteConnection) -> std::result::Result<
     Ok(true)
 }
 
+/// A PostgreSQL session in which a statement waiting on a lock fails on the server (and its
+/// transaction rolls back) well before a client stops waiting for the answer. Long statements
+/// are not cut (migrations and bulk loads take their time); a registration's transaction is
+/// bounded by the registrar's deadline instead.
+pub(crate) fn with_timeouts(options: PgConnectOptions) -> PgConnectOptions {
+    options.options([("lock_timeout", "5s")])
+}
+
 impl Db {
     /// Opens (creating if needed) the SQLite file at `path`: WAL, `synchronous=FULL`, foreign
     /// keys on.
@@ -147,7 +158,7 @@ impl Db {
 
     /// Connects to PostgreSQL (`postgres://…`).
     pub async fn open_postgres(url: &str) -> Result<Self> {
-        let options = PgConnectOptions::from_str(url)?;
+        let options = with_timeouts(PgConnectOptions::from_str(url)?);
         let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
         Ok(Self::Postgres(pool))
     }

@@ -83,6 +83,7 @@ pub async fn load(db: &Db, cases: &[SeedCase]) -> Result<()> {
         for (i, (c, state)) in cases.iter().zip(&states).enumerate() {
             rows.push_party(party_ids[i], &c.party, c.received_at);
             rows.push_case(CaseRow {
+                request_digest: None,
                 party_id: party_ids[i],
                 case_id: case_ids[i],
                 number: &c.number,

@@ -47,8 +47,11 @@ pub async fn postgres() -> Option<TestDb> {
         .execute(&mut conn)
         .await
         .expect("create database");
-    let pool =
-        PgPoolOptions::new().max_connections(16).connect_with(admin.clone().database(&name)).await.expect("connect");
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .connect_with(crate::with_timeouts(admin.clone().database(&name)))
+        .await
+        .expect("connect");
     let db = Db::Postgres(pool);
     db.migrate().await.expect("migrate postgres");
     Some(TestDb { db, _dir: None, pg: Some((admin, name)) })

@@ -227,14 +227,31 @@ fn register_input(map: &Map<String, Value>) -> Result<RegisterCaseInput, Problem
     if errors.is_empty() { Ok(input) } else { Err(Problem::invalid(errors)) }
 }
 
+/// The `Idempotency-Key` header, when sent: 1 to 255 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 255);
+    match key {
+        Some(k) if k.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(k.to_string())),
+        _ => Err(Problem::invalid(vec![
+            FieldError::new("Idempotency-Key", "must be 1 to 255 visible ASCII characters").with_code("invalid"),
+        ])),
+    }
+}
+
 async fn register_case(
     State(app): State<App>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
     let who = principal(&app, &headers).await?;
+    let key = idempotency_key(&headers)?;
+    let bytes = body.as_ref().map(|b| b.to_vec()).unwrap_or_default();
     let input = register_input(&json_object(body, &headers)?)?;
-    let done = app.register_case(&who, input).await?;
+    let done = match key {
+        Some(key) => app.register_case_once(&who, input, &key, &bytes).await?,
+        None => app.register_case(&who, input).await?,
+    };
     let url = case_path(done.number.as_str());
     let body = json!({
         "registry_number": done.number.as_str(),

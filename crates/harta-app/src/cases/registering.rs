@@ -153,6 +153,56 @@ impl App {
         self.register_with(Registrant::Staff(who), &input, code, None, Vec::new(), None).await
     }
 
+    /// Registers a case from an API client once per `Idempotency-Key`: a retry with the same
+    /// key and the same request (its bytes) answers the first registration, with the same
+    /// access code, and registers nothing more; the same key with another request is an
+    /// invalid `Idempotency-Key`. Keys are the client's own: two tokens never share one.
+    pub async fn register_case_once(
+        &self,
+        who: &Principal,
+        input: RegisterCaseInput,
+        idempotency_key: &str,
+        request: &[u8],
+    ) -> Result<Registration, AppError> {
+        use sha2::Digest;
+        if !who.role.may_register() {
+            return Err(AppError::Forbidden("register cases"));
+        }
+        let digest = crate::secrets::hex(&sha2::Sha256::digest(request));
+        let digest = digest.as_str();
+        let key = {
+            let scoped = format!("api {} {idempotency_key}", who.audit_name());
+            format!("api {}", crate::secrets::hex(&sha2::Sha256::digest(scoped.as_bytes())))
+        };
+        let code = self.inner.key.submission_code(&key);
+        let reused = || {
+            let why = "was used before with a different request";
+            AppError::Invalid(vec![FieldError::new("Idempotency-Key", why).with_code("idempotency_key_reused")])
+        };
+        let replay = |stored: &Option<String>| stored.as_deref().is_none_or(|d| d == digest);
+        if let Some(stored) = self.inner.cases.request_digest(&key).await? {
+            let done =
+                self.inner.cases.by_submission_key(&key).await?.ok_or_else(|| AppError::NotFound(key.clone()))?;
+            return if replay(&stored) { self.registration_of(done, code) } else { Err(reused()) };
+        }
+        match self
+            .register_with(Registrant::Staff(who), &input, code.clone(), Some((&key, Some(digest))), Vec::new(), None)
+            .await
+        {
+            Ok(done) => Ok(done),
+            // Two sends with one key raced: the other one registered.
+            Err(AppError::Store(e)) => match self.inner.cases.request_digest(&key).await? {
+                Some(stored) if replay(&stored) => {
+                    let done = self.inner.cases.by_submission_key(&key).await?.ok_or(AppError::Store(e))?;
+                    self.registration_of(done, code)
+                }
+                Some(_) => Err(reused()),
+                None => Err(AppError::Store(e)),
+            },
+            Err(other) => Err(other),
+        }
+    }
+
     /// Checks a citizen's online submission without registering it (the check-your-answers
     /// step): the same rules as registration, all problems at once.
     pub fn check_submission(&self, input: &RegisterCaseInput) -> Result<(), AppError> {
@@ -216,7 +266,7 @@ impl App {
             return self.registration_of(done, code);
         }
         let kept = self.keep_documents(documents).await?;
-        match self.register_with(who, input, code.clone(), Some(key), kept, quota).await {
+        match self.register_with(who, input, code.clone(), Some((key, None)), kept, quota).await {
             Ok(done) => Ok(done),
             // Two sends of one form raced: the other one registered it.
             Err(AppError::Store(e)) => match self.inner.cases.by_submission_key(key).await? {
@@ -270,7 +320,7 @@ impl App {
         who: Registrant<'_>,
         input: &RegisterCaseInput,
         access_code: AccessCode,
-        submission_key: Option<&str>,
+        once: Option<(&str, Option<&str>)>,
         documents: Vec<NewDocument>,
         counts_against: Option<Bucket>,
     ) -> Result<Registration, AppError> {
@@ -289,7 +339,8 @@ impl App {
             counts_against,
             actor: who.actor(),
             access_digest: Some(self.inner.key.access_digest(&access_code)),
-            submission_key: submission_key.map(str::to_string),
+            submission_key: once.map(|(key, _)| key.to_string()),
+            request_digest: once.and_then(|(_, digest)| digest.map(str::to_string)),
             documents,
             ..case
         };
@@ -401,6 +452,7 @@ impl App {
                     actor: Actor::System,
                     access_digest: None,
                     submission_key: None,
+                    request_digest: None,
                     documents: Vec::new(),
                     publish_consent: input.publish && kind == CaseKind::Suggestion,
                     jobs: Vec::new(),

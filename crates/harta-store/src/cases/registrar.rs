@@ -44,6 +44,8 @@ pub struct NewCase {
     /// A key that identifies the submission (a web form), so that submitting it twice
     /// registers one case.
     pub submission_key: Option<String>,
+    /// The digest of the API request that registered it under an idempotency key.
+    pub request_digest: Option<String>,
     /// Documents that came with it (their content already kept under its hash).
     pub documents: Vec<NewDocument>,
     /// The author agreed that the suggestion may be published (C3), once approved.
@@ -88,7 +90,15 @@ pub struct RegistryRules {
 struct Pending {
     case: NewCase,
     reply: oneshot::Sender<Result<Registered>>,
+    /// After this moment the caller has stopped waiting (the request timed out at the edge):
+    /// a transaction holding the case is then rolled back instead of committed, so an answer
+    /// "not registered" is never followed by a late commit.
+    deadline: tokio::time::Instant,
 }
+
+/// How long a registration may take from the moment it is handed over, queue included: less
+/// than the 30 seconds the HTTP edge waits, so the caller always learns the outcome.
+const REGISTRATION_TIME: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Registers cases. Concurrent registrations are gathered into one transaction (group commit):
 /// each caller is answered only after the transaction holding its case has committed, and the
@@ -128,17 +138,29 @@ impl Registrar {
         *self.rules.write().unwrap_or_else(std::sync::PoisonError::into_inner) = rules;
     }
 
-    /// Registers a case and returns its number once it is durably stored.
+    /// Registers a case and returns its number once it is durably stored; [`StoreError::TimedOut`]
+    /// means it was not stored and never will be.
     pub async fn register(&self, case: NewCase) -> Result<Registered> {
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Pending { case, reply }).await.map_err(|_| StoreError::ShuttingDown)?;
+        let deadline = tokio::time::Instant::now() + REGISTRATION_TIME;
+        self.queue.send(Pending { case, reply, deadline }).await.map_err(|_| StoreError::ShuttingDown)?;
         answer.await.map_err(|_| StoreError::ShuttingDown)?
     }
 }
 
 async fn write_pending(db: &Db, rules: &RegistryRules, calendar: &CalendarCache, pending: Vec<Pending>) {
+    // Those whose callers stopped waiting while they queued are not written at all.
+    let now = tokio::time::Instant::now();
+    let (pending, late): (Vec<Pending>, Vec<Pending>) = pending.into_iter().partition(|p| p.deadline > now);
+    for p in late {
+        let _ = p.reply.send(Err(StoreError::TimedOut));
+    }
+    if pending.is_empty() {
+        return;
+    }
     let cases: Vec<&NewCase> = pending.iter().map(|p| &p.case).collect();
-    match write_batch(db, rules, calendar, &cases).await {
+    let deadline = pending.iter().map(|p| p.deadline).min().unwrap_or(now);
+    match write_batch(db, rules, calendar, &cases, deadline).await {
         Ok(done) => {
             for (p, r) in pending.into_iter().zip(done) {
                 let _ = p.reply.send(Ok(r));
@@ -153,7 +175,7 @@ async fn write_pending(db: &Db, rules: &RegistryRules, calendar: &CalendarCache,
         // alone; only the faulty ones fail, and no number was consumed by the rollback.
         Err(_) => {
             for p in pending {
-                let result = write_batch(db, rules, calendar, &[&p.case]).await.and_then(|done| {
+                let result = write_batch(db, rules, calendar, &[&p.case], p.deadline).await.and_then(|done| {
                     done.into_iter().next().ok_or_else(|| StoreError::Corrupt("a batch of one wrote nothing".into()))
                 });
                 let _ = p.reply.send(result);
@@ -167,6 +189,7 @@ async fn write_batch(
     rules: &RegistryRules,
     calendar: &CalendarCache,
     cases: &[&NewCase],
+    deadline: tokio::time::Instant,
 ) -> Result<Vec<Registered>> {
     on_db!(db, |pool| {
         // On SQLite the transaction takes the write lock at once, which makes reserving ids by
@@ -249,6 +272,7 @@ async fn write_batch(
                 updated_at: case.received_at,
                 access_digest: case.access_digest.as_deref(),
                 submission_key: case.submission_key.as_deref(),
+                request_digest: case.request_digest.as_deref(),
                 publish_consent: case.publish_consent,
                 party_name: case.party.name.as_str(),
                 service: case.service.as_ref().map(|s| (s.code.as_str(), s.tier.as_str())),
@@ -271,6 +295,10 @@ async fn write_batch(
         }
         for (bucket, n) in counted {
             crate::limits::add_to_bucket!(&mut *tx, bucket, n);
+        }
+        // A caller that stopped waiting is told "not registered": it must stay true.
+        if tokio::time::Instant::now() >= deadline {
+            return Err(StoreError::TimedOut);
         }
         tx.commit().await?;
         Ok(done)

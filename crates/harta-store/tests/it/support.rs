@@ -58,6 +58,7 @@ pub fn letter(at: &str, unit: &str) -> NewCase {
         received_at: at.parse().unwrap(),
         actor: Actor::System,
         access_digest: None,
+        request_digest: None,
         submission_key: None,
         documents: Vec::new(),
         jobs: Vec::new(),

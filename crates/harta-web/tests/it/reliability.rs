@@ -34,3 +34,63 @@ async fn after_a_full_disk_registration_works_again_without_a_restart() {
     assert!(!listed["items"].as_array().unwrap().is_empty(), "{listed}");
     s.db.finish().await;
 }
+
+async fn post_once(s: &crate::support::Server, token: &str, key: &str, body: &str) -> crate::support::Response {
+    let auth = format!("Bearer {token}");
+    let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/json"), ("Idempotency-Key", key)];
+    request(s.addr, "POST", "/api/v1/cases", &headers, body.as_bytes()).await
+}
+
+#[tokio::test]
+async fn a_retry_with_its_idempotency_key_registers_nothing_more() {
+    for db in harta_store::testing::backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let clerk = s.token(Role::CounterClerk, None).await;
+        let body = crate::support::letter("cao");
+        let first = post_once(&s, &clerk, "a7f3-2026-11-25-0001", &body).await;
+        assert_eq!(first.status, 201, "{}", first.json());
+        // The answer was lost; the client sends it again, as the docs say it may.
+        let again = post_once(&s, &clerk, "a7f3-2026-11-25-0001", &body).await;
+        assert_eq!(again.status, 201);
+        for field in ["registry_number", "access_code", "due_date"] {
+            assert_eq!(again.json()[field], first.json()[field], "{field}");
+        }
+        let listed = get(s.addr, &clerk, "/api/v1/cases").await.json();
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1, "one case");
+        // The same key with another request: refused, nothing stored.
+        let other = body.replace("Неработещо", "Счупено");
+        let reused = post_once(&s, &clerk, "a7f3-2026-11-25-0001", &other).await;
+        assert_eq!(reused.status, 422, "{}", reused.json());
+        assert_eq!(reused.json()["errors"][0]["field"], "Idempotency-Key");
+        // Keys belong to their client: another token's same key is its own request.
+        let another = s.token(Role::CounterClerk, None).await;
+        assert_eq!(post_once(&s, &another, "a7f3-2026-11-25-0001", &body).await.status, 201);
+        // A key that cannot be one is named.
+        assert_eq!(post_once(&s, &clerk, &"k".repeat(300), &body).await.status, 422);
+        let listed = get(s.addr, &clerk, "/api/v1/cases").await.json();
+        assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+        s.db.finish().await;
+    }
+}
+
+/// PostgreSQL only: a lock held by someone else makes the registration wait; the answer is a
+/// 503 that means what it says, with no commit after it.
+#[tokio::test]
+async fn a_registration_that_cannot_finish_in_time_is_not_committed_later() {
+    let Some(db) = harta_store::testing::postgres().await else { return };
+    let s = start(db, "2026-11-25T12:30:00Z").await;
+    let Db::Postgres(pool) = &s.db.db else { unreachable!("a PostgreSQL store") };
+    let clerk = s.token(Role::CounterClerk, None).await;
+    let mut held = pool.begin().await.unwrap();
+    sqlx::query("SELECT version FROM calendar_version WHERE id = 1 FOR UPDATE").execute(&mut *held).await.unwrap();
+    let started = std::time::Instant::now();
+    let refused = post_json(s.addr, &clerk, &crate::support::letter("cao")).await;
+    assert_eq!(refused.status, 503, "{}", refused.json());
+    assert!(started.elapsed() < std::time::Duration::from_secs(25), "answered before the edge gives up");
+    held.rollback().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let listed = get(s.addr, &clerk, "/api/v1/cases").await.json();
+    assert!(listed["items"].as_array().unwrap().is_empty(), "nothing committed after the 503: {listed}");
+    assert_eq!(post_json(s.addr, &clerk, &crate::support::letter("cao")).await.status, 201);
+    s.db.finish().await;
+}
