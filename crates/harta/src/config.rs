@@ -147,8 +147,7 @@ impl Settings {
                 bail!("HARTA_DATABASE_URL must start with postgres://, not {:?}", url.split(':').next().unwrap_or(""))
             }
             None => {
-                std::fs::create_dir_all(&self.data)
-                    .with_context(|| format!("cannot create {}", self.data.display()))?;
+                private_dir(&self.data)?;
                 let path = self.sqlite_path();
                 Db::open_sqlite(&path).await.with_context(|| format!("cannot open {}", path.display()))?
             }
@@ -176,12 +175,25 @@ impl Settings {
         }
         let path = self.data.join("secret.key");
         if !path.exists() {
-            std::fs::create_dir_all(&self.data).with_context(|| format!("cannot create {}", self.data.display()))?;
+            private_dir(&self.data)?;
             write_private(&path, &PersonalDataKey::generate()?)?;
         }
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         PersonalDataKey::from_hex(&text).with_context(|| path.display().to_string())
     }
+}
+
+/// The data directory, created if needed and made its owner's alone (0700), also when an
+/// earlier version left it readable by others.
+fn private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private", dir.display()))?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -221,6 +221,10 @@ enum DemoCommand {
 }
 
 fn main() -> std::process::ExitCode {
+    // Everything harta creates (the store and its WAL, the key, uploads, documents, mail) is
+    // its owner's alone: files 0600, directories 0700.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -110,6 +110,24 @@ fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
     }
     let _ = Command::new("kill").args(["-TERM", &again.id().to_string()]).status();
     let _ = again.wait();
+    // Everything in the data directory is its owner's alone.
+    private_all_the_way(dir.path());
+}
+
+/// Every file under `dir` is 0600 and every directory 0700.
+fn private_all_the_way(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "{}", dir.display());
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            private_all_the_way(&entry.path());
+        } else {
+            let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", entry.path().display());
+        }
+    }
 }
 
 #[test]
