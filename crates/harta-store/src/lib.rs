@@ -180,6 +180,20 @@ impl Db {
         Ok(())
     }
 
+    /// Writes a consistent copy of the SQLite store to `target` (a new file) while it is in
+    /// use: `VACUUM INTO`, which also takes in what is still in the write-ahead log. `false`
+    /// on PostgreSQL, whose copies are made with its own tools (`pg_dump`).
+    pub async fn copy_into(&self, target: &Path) -> Result<bool> {
+        match self {
+            Self::Sqlite(s) => {
+                let target = target.to_string_lossy().to_string();
+                sqlx::query("VACUUM INTO $1").bind(target).execute(&s.write).await?;
+                Ok(true)
+            }
+            Self::Postgres(_) => Ok(false),
+        }
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         on_db!(read self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;

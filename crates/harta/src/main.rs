@@ -12,6 +12,7 @@ use harta_domain::case::Actor;
 use harta_store::audit::Verdict;
 use jiff::Timestamp;
 
+mod backup;
 mod calendar_cmd;
 mod config;
 mod demo;
@@ -39,6 +40,17 @@ enum Command {
     },
     /// Apply the database migrations and exit.
     Migrate,
+    /// Copy the store (consistently, while harta runs), the secret key and the documents into
+    /// a new directory, with a manifest of checksums.
+    Backup {
+        /// The backup's directory (new or empty).
+        dir: std::path::PathBuf,
+    },
+    /// Bring a backup back into an empty data directory, after checking its checksums.
+    Restore {
+        /// The backup's directory.
+        dir: std::path::PathBuf,
+    },
     /// Administration: API tokens, the calendar.
     Admin {
         #[command(subcommand)]
@@ -269,6 +281,8 @@ async fn run(cli: Cli) -> Result<()> {
     let settings = Settings::resolve(&cli.common)?;
     match cli.command {
         Command::Serve { bind } => serve::run(&settings, bind.as_deref()).await,
+        Command::Backup { dir } => backup::backup(&settings, &dir).await,
+        Command::Restore { dir } => backup::restore(&settings, &dir),
         Command::Migrate => {
             let db = settings.open_store().await?;
             println!("migrations applied ({})", db.backend());

@@ -73,6 +73,31 @@ fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
     let assigned = curl(&["-H", &head_auth, "-H", "Content-Type: application/json", "-d", &assign, &events]);
     assert!(assigned.ends_with("201") && assigned.contains(r#""state":"assigned""#), "{assigned}");
 
+    // A backup while harta runs, restored elsewhere: the same cases, the same key, the same trail.
+    let copies = tempfile::tempdir().unwrap();
+    let backup_dir = copies.path().join("backup");
+    let made = harta(dir.path(), &["backup", backup_dir.to_str().unwrap()]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let manifest = std::fs::read_to_string(backup_dir.join("MANIFEST.sha256")).unwrap();
+    assert!(manifest.contains("  harta.db") && manifest.contains("  secret.key"), "{manifest}");
+    let restored = copies.path().join("restored");
+    let back = harta(&restored, &["restore", backup_dir.to_str().unwrap()]);
+    assert!(back.status.success(), "{}", stderr(&back));
+    let verified = harta(&restored, &["admin", "audit", "verify"]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    let listed = stdout(&harta(&restored, &["admin", "staff", "list"]));
+    assert!(listed.contains("Петя Колева"), "{listed}");
+    let again = harta(&restored, &["restore", backup_dir.to_str().unwrap()]);
+    assert!(stderr(&again).contains("already holds a store"), "{}", stderr(&again));
+    // A damaged backup restores nothing.
+    let mut bytes = std::fs::read(backup_dir.join("secret.key")).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(backup_dir.join("secret.key"), bytes).unwrap();
+    let elsewhere = copies.path().join("elsewhere");
+    let damaged = harta(&elsewhere, &["restore", backup_dir.to_str().unwrap()]);
+    assert!(stderr(&damaged).contains("secret.key does not match its checksum"), "{}", stderr(&damaged));
+    assert!(!elsewhere.join("harta.db").exists());
+
     // Registrations in flight when SIGTERM arrives: every one acknowledged must be stored.
     let mut clients = Vec::new();
     for _ in 0..40 {
