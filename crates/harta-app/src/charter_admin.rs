@@ -22,16 +22,22 @@ pub(crate) fn registry_rules(charter: &Charter) -> RegistryRules {
 impl App {
     /// The charter's text as stored (the one in force), for administrators to edit.
     pub async fn charter_text(&self, who: &Principal) -> Result<String, AppError> {
+        Ok(self.charter_to_edit(who).await?.1)
+    }
+
+    /// The stored charter's version and text, to edit: the version goes back with the edit,
+    /// so that an edit made meanwhile by someone else is not overwritten unseen.
+    pub async fn charter_to_edit(&self, who: &Principal) -> Result<(i64, String), AppError> {
         if !who.role.may_administer() {
             return Err(AppError::Forbidden("edit the charter"));
         }
-        let stored = self.inner.admin.stored_charter().await?;
-        Ok(stored.map(|(_, text)| text).unwrap_or_default())
+        Ok(self.inner.admin.stored_charter().await?.unwrap_or_default())
     }
 
     /// Puts an edited charter in force (administrators): checked as the file is, every problem
-    /// named by its field; stored with its units; audited.
-    pub async fn update_charter(&self, who: &Principal, text: &str) -> Result<(), AppError> {
+    /// named by its field; stored with its units; audited. With `based_on` (the version the
+    /// editor started from), refused as a conflict when the stored charter changed since.
+    pub async fn update_charter(&self, who: &Principal, text: &str, based_on: Option<i64>) -> Result<(), AppError> {
         if !who.role.may_administer() {
             return Err(AppError::Forbidden("edit the charter"));
         }
@@ -63,7 +69,9 @@ impl App {
                 .with_code("units_removed"),
             ]));
         }
-        let version = self.inner.admin.put_charter(&charter, text).await?;
+        let version = self.inner.admin.put_charter(&charter, text, based_on).await?.ok_or_else(|| {
+            AppError::Conflict("the charter was changed by someone else since this edit began".into())
+        })?;
         self.install_charter(charter, version);
         self.inner
             .audit

@@ -21,6 +21,9 @@ use crate::{App, AppError, FieldError, passwords};
 
 /// A session ends after this long unused.
 pub const SESSION_IDLE: SignedDuration = SignedDuration::from_hours(8);
+/// A session ends this long after the sign-in however much it is used (a working day and a
+/// half): a stolen session cookie does not last for ever.
+pub const SESSION_MAX: SignedDuration = SignedDuration::from_hours(12);
 /// Failed sign-ins on one login from one address within [`FAILURE_WINDOW`] that stop that
 /// address for that login.
 pub const FAILURE_LIMIT: i64 = 5;
@@ -295,6 +298,9 @@ impl App {
         let now = self.now();
         let key = hash(token);
         let record = sessions.find(&key, now).await?.ok_or(AppError::Unauthenticated)?;
+        if now.duration_since(record.created_at) > SESSION_MAX {
+            return Err(AppError::Unauthenticated);
+        }
         let role = Role::parse(&record.role).ok_or(AppError::Unauthenticated)?;
         if now.duration_since(record.seen_at) > TOUCH_EVERY {
             sessions.touch(&key, now, now + SESSION_IDLE).await?;

@@ -182,18 +182,26 @@ impl Admin {
     }
 
     /// Stores an edited charter (already checked) with its units, as the next version; returns it.
-    pub async fn put_charter(&self, charter: &Charter, charter_text: &str) -> Result<i64> {
+    pub async fn put_charter(
+        &self,
+        charter: &Charter,
+        charter_text: &str,
+        based_on: Option<i64>,
+    ) -> Result<Option<i64>> {
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
-            let version: i64 = sqlx::query_scalar(
-                "UPDATE administration SET charter = $1, charter_version = charter_version + 1 WHERE id = 1
-                 RETURNING charter_version",
+            let version: Option<i64> = sqlx::query_scalar(
+                "UPDATE administration SET charter = $1, charter_version = charter_version + 1
+                 WHERE id = 1 AND ($2 IS NULL OR charter_version = $2) RETURNING charter_version",
             )
             .bind(charter_text)
-            .fetch_one(&mut *tx)
+            .bind(based_on)
+            .fetch_optional(&mut *tx)
             .await?;
-            upsert_units!(&mut *tx, charter);
-            tx.commit().await?;
+            if version.is_some() {
+                upsert_units!(&mut *tx, charter);
+                tx.commit().await?;
+            }
             Ok(version)
         })
     }

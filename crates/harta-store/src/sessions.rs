@@ -23,6 +23,8 @@ pub struct SessionRecord {
     pub csrf: String,
     /// When it was last used.
     pub seen_at: Timestamp,
+    /// When it was opened (the sign-in).
+    pub created_at: Timestamp,
 }
 
 /// A member of staff's sign-in details.
@@ -159,7 +161,7 @@ impl Sessions {
     pub async fn find(&self, token_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>> {
         on_db!(read & self.db, |pool| {
             let row = sqlx::query(
-                "SELECT s.staff_id, s.csrf, s.seen_at, f.employee_number, f.name, f.role, f.unit_code
+                "SELECT s.staff_id, s.csrf, s.seen_at, s.created_at, f.employee_number, f.name, f.role, f.unit_code
                  FROM sessions s JOIN staff f ON f.id = s.staff_id
                  WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND f.active = 1",
             )
@@ -176,6 +178,7 @@ impl Sessions {
                     unit: r.try_get("unit_code")?,
                     csrf: r.try_get("csrf")?,
                     seen_at: timestamp(r.try_get("seen_at")?)?,
+                    created_at: timestamp(r.try_get("created_at")?)?,
                 })
             })
             .transpose()

@@ -376,7 +376,7 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
         }
         AdminCommand::Charter { command: CharterCommand::Load { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            app.update_charter(&operator(), &text).await.map_err(app_error)?;
+            app.update_charter(&operator(), &text, None).await.map_err(app_error)?;
             println!("{} is in force", file.display());
             Ok(())
         }

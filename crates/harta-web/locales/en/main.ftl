@@ -485,6 +485,7 @@ letter-download = Download the letter (PDF)
 track-letters = Letters to you
 staff-member-lead = The position stands under the signature, and the direct phone and e-mail in the contact block, of every letter this member issues.
 staff-last-administrator = This is the only active administrator. Add or activate another one first.
+staff-charter-changed-meanwhile = Another administrator saved the charter while you were editing it. Your text is below: compare it with the new version (reload the page in another tab) and save again.
 staff-member-saved = The contact details are saved.
 staff-sign-ins = Stopped sign-in attempts
 staff-sign-ins-none = No address is stopped from signing in as this member.

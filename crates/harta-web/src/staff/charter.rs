@@ -41,8 +41,9 @@ struct CharterPage {
     units: Vec<UnitRow>,
     commitments: Vec<CommitmentRow>,
     at_risk: String,
-    /// The text to edit, for administrators (as stored, or as typed when refused).
-    text: Option<String>,
+    /// The text to edit, for administrators (as stored, or as typed when refused), and the
+    /// version it was begun from.
+    text: Option<(String, i64)>,
     errors: Vec<ShownError>,
     notice: Option<String>,
 }
@@ -51,7 +52,7 @@ async fn page(
     app: &App,
     visit: &Visit,
     session: &StaffSession,
-    typed: Option<(String, Vec<ShownError>)>,
+    typed: Option<((String, i64), Vec<ShownError>)>,
     notice: Option<String>,
     status: StatusCode,
 ) -> Response {
@@ -59,8 +60,8 @@ async fn page(
     let charter = &app.charter();
     let (text, errors) = match typed {
         Some((text, errors)) => (Some(text), errors),
-        None => match app.charter_text(&session.principal).await {
-            Ok(text) => (Some(text), Vec::new()),
+        None => match app.charter_to_edit(&session.principal).await {
+            Ok((version, text)) => (Some((text, version)), Vec::new()),
             Err(AppError::Forbidden(_)) => (None, Vec::new()),
             Err(e) => return crate::public::failure(app, visit, &e),
         },
@@ -113,6 +114,8 @@ pub(super) async fn show(
 pub(super) struct Edit {
     csrf: String,
     charter: String,
+    /// The stored charter's version the edit began from.
+    version: Option<i64>,
 }
 
 pub(super) async fn save(
@@ -125,8 +128,15 @@ pub(super) async fn save(
         return forbidden(&app, &visit);
     }
     let l = visit.l();
-    match app.update_charter(&session.principal, &f.charter).await {
+    let based_on = f.version.unwrap_or_default();
+    match app.update_charter(&session.principal, &f.charter, Some(based_on)).await {
         Ok(()) => Redirect::to("/staff/charter?saved=1").into_response(),
+        // Someone saved meanwhile: the text typed stays, to be merged with theirs.
+        Err(AppError::Conflict(_)) => {
+            let errors = vec![ShownError { id: "charter".into(), text: l.t("staff-charter-changed-meanwhile") }];
+            let current = app.charter_to_edit(&session.principal).await.map(|(v, _)| v).unwrap_or(based_on);
+            page(&app, &visit, &session, Some(((f.charter, current), errors)), None, StatusCode::CONFLICT).await
+        }
         Err(AppError::Invalid(found)) => {
             let errors = found
                 .iter()
@@ -141,7 +151,8 @@ pub(super) async fn save(
                     ShownError { id: "charter".into(), text }
                 })
                 .collect();
-            page(&app, &visit, &session, Some((f.charter, errors)), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            let typed = Some(((f.charter, based_on), errors));
+            page(&app, &visit, &session, typed, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
         Err(e) => crate::public::failure(&app, &visit, &e),

@@ -322,6 +322,16 @@ async fn a_new_password_ends_the_other_sessions_of_its_member() {
         let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
         s.app.reset_password(&admin, "1042").await.unwrap();
         assert_eq!(here.get("/staff").await.status, 303);
+        // However busy, a session ends twelve hours after its sign-in.
+        let password = s.app.reset_password(&admin, "1042").await.unwrap();
+        let mut busy = Browser::new(&s);
+        assert_eq!(busy.sign_in("1042", &password).await.status, 303);
+        for at in ["2026-11-25T19:00:00Z", "2026-11-26T00:25:00Z"] {
+            s.set_now(at);
+            assert_eq!(busy.get("/staff").await.status, 200, "{at}: in use, under 12 hours");
+        }
+        s.set_now("2026-11-26T00:31:00Z");
+        assert_eq!(busy.get("/staff").await.status, 303, "12 hours after the sign-in");
         s.db.finish().await;
     }
 }
@@ -1315,7 +1325,9 @@ async fn administrators_change_the_charter_in_force_on_every_replica() {
         let page = admin.get("/staff/charter").await;
         let csrf = field(&page, "csrf");
         let current = textarea(&page, "charter");
+        let version = field(&page, "version");
         assert!(current.contains("at_risk_working_days = 2"), "{current}");
+        let post = |text: String| vec![("csrf", csrf.clone()), ("version", version.clone()), ("charter", text)];
 
         // Broken text and a changed numbering are refused, by name, and nothing changes.
         let broken = admin.post("/staff/charter", &[("csrf", &csrf), ("charter", "[administration\n")]).await;
@@ -1337,8 +1349,18 @@ async fn administrators_change_the_charter_in_force_on_every_replica() {
             "working_days = 5",
             1,
         );
-        let saved = admin.post("/staff/charter", &[("csrf", &csrf), ("charter", &edited)]).await;
+        let fields = post(edited.clone());
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let saved = admin.post("/staff/charter", &refs).await;
         assert_eq!(saved.status, 303, "{}", text(&saved));
+        // A second administrator who opened the page before that save does not overwrite it.
+        let late = post(current.replace("at_risk_working_days = 2", "at_risk_working_days = 4"));
+        let refs: Vec<(&str, &str)> = late.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let conflict = admin.post("/staff/charter", &refs).await;
+        assert_eq!(conflict.status, 409, "{}", text(&conflict));
+        assert!(text(&conflict).contains("Друг администратор запази хартата"), "{}", text(&conflict));
+        assert!(textarea(&conflict, "charter").contains("at_risk_working_days = 4"), "the typed text is kept");
+        assert_eq!(s.app.charter().at_risk_working_days, 3, "the first save stands");
         let shown = text(&admin.get("/staff/charter?saved=1").await);
         assert!(shown.contains("Хартата е запазена и е в сила.") && shown.contains("5 работни дни"), "{shown}");
         assert!(text(&admin.get("/").await).contains("5 работни дни"));

@@ -23,6 +23,8 @@ pub struct Server {
     pub app: App,
     pub db: TestDb,
     clock: Arc<AtomicI64>,
+    /// The secret key, as its text.
+    key: String,
 }
 
 /// Starts the router on a free port, over `db`, with the clock fixed at `now`.
@@ -31,7 +33,8 @@ pub async fn start(db: TestDb, now: &str) -> Server {
     let files = std::env::temp_dir()
         .join(format!("harta-files-{}", harta_app::secrets::hex(&harta_app::secrets::random_bytes::<8>().unwrap())));
     let catalogue = Catalogue::from_toml(CATALOGUE, &charter).unwrap();
-    let key = PersonalDataKey::from_hex(&PersonalDataKey::generate().unwrap()).unwrap();
+    let key_hex = PersonalDataKey::generate().unwrap();
+    let key = PersonalDataKey::from_hex(&key_hex).unwrap();
     let clock = Arc::new(AtomicI64::new(now.parse::<Timestamp>().unwrap().as_millisecond()));
     let read = clock.clone();
     let now = move || Timestamp::from_millisecond(read.load(Ordering::SeqCst)).unwrap();
@@ -50,15 +53,15 @@ pub async fn start(db: TestDb, now: &str) -> Server {
     tokio::spawn(
         async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await },
     );
-    Server { addr, files, app, db, clock }
+    Server { addr, files, app, db, clock, key: key_hex }
 }
 
-/// A second App over the same store (another replica), with the shipped files and the
-/// server's clock.
+/// A second App over the same store (another replica), with the shipped files, the server's
+/// key (replicas share it) and the server's clock.
 pub async fn replica(s: &Server) -> App {
     let charter = Charter::from_toml(CHARTER).unwrap();
     let catalogue = Catalogue::from_toml(CATALOGUE, &charter).unwrap();
-    let key = PersonalDataKey::from_hex(&PersonalDataKey::generate().unwrap()).unwrap();
+    let key = PersonalDataKey::from_hex(&s.key).unwrap();
     let read = s.clock.clone();
     let now = move || Timestamp::from_millisecond(read.load(Ordering::SeqCst)).unwrap();
     let (app, _writer) =
