@@ -244,11 +244,24 @@ impl App {
     }
 
     /// A case the caller may see, by its number as written. A number that does not parse, a
-    /// case that does not exist and another unit's case all answer the same "not found".
+    /// case that does not exist and another unit's case all answer the same "not found"; a
+    /// reach into another unit's case is in the audit trail.
     pub(crate) async fn find_case(&self, who: &Principal, number: &str) -> Result<CaseRecord, AppError> {
         let not_found = || AppError::NotFound(format!("case {number}"));
         let number = self.charter().registry.parse(number).map_err(|_| not_found())?;
-        self.inner.cases.by_number(&number, who.unit_scope()).await?.ok_or_else(not_found)
+        if let Some(found) = self.inner.cases.by_number(&number, who.unit_scope()).await? {
+            return Ok(found);
+        }
+        if let Some(unit) = who.unit_scope()
+            && let Some(theirs) = self.inner.cases.by_number(&number, None).await?
+        {
+            let detail = format!("of unit {}, asked from unit {unit}", theirs.unit);
+            self.inner
+                .audit
+                .record(self.now(), &who.audit_name(), "case_out_of_scope", number.as_str(), &detail)
+                .await?;
+        }
+        Err(not_found())
     }
 
     /// A page of the cases the caller may see, soonest due first.
@@ -291,6 +304,11 @@ impl App {
             return Err(AppError::Invalid(f.0));
         }
         let (page, per_page) = (page.unwrap_or(1), per_page.unwrap_or(50));
+        // A search may be for a person's name: who looked for whom is the audit trail's.
+        if let Some(q) = search {
+            let shown: String = q.chars().take(100).collect();
+            self.inner.audit.record(self.now(), &who.audit_name(), "search_cases", "cases", &shown).await?;
+        }
         let filter = CaseFilter {
             state,
             kind,

@@ -185,6 +185,11 @@ impl App {
         let mut advice = advise(&letter.body);
         advice.extend(advise(&letter.next));
         let html = self.letter_setup()?.typeset.html(&letter);
+        // The preview names the person, as the letter will.
+        self.inner
+            .audit
+            .record(self.now(), &who.audit_name(), "preview_letter", &case.registry_number, kind.as_str())
+            .await?;
         Ok(Preview { letter, html, advice, missing })
     }
 

@@ -54,6 +54,9 @@ pub enum StoreError {
     /// The store is shutting down and takes no more writes.
     #[error("the store is shutting down")]
     ShuttingDown,
+    /// A quota would be passed: nothing was stored.
+    #[error("the quota is spent")]
+    QuotaSpent,
     /// The write could not be done in time and was rolled back: nothing of it was stored.
     #[error("the write took too long and was rolled back")]
     TimedOut,

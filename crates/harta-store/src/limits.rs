@@ -24,6 +24,15 @@ impl Bucket {
     }
 }
 
+/// A bucket with the most it may hold: a quota.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quota {
+    /// What is counted.
+    pub bucket: Bucket,
+    /// The most it may reach.
+    pub limit: i64,
+}
+
 /// Adds `n` to a bucket inside a transaction. A macro so that it runs on either backend's.
 macro_rules! add_to_bucket {
     ($ex:expr, $bucket:expr, $n:expr) => {{

@@ -15,7 +15,6 @@ use harta_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub mod api;
@@ -41,7 +40,7 @@ pub fn router(app: App, proxies: TrustedProxies) -> Router {
         .fallback(not_found);
     with_security_headers(routes)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(axum::middleware::from_fn(deadline))
         .layer(CatchPanicLayer::custom(|_| {
             Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -106,6 +105,28 @@ fn with_security_headers(router: Router<App>) -> Router<App> {
         router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)))
     });
     router.layer(axum::middleware::from_fn(hsts))
+}
+
+/// How long a request may take at most, from its first byte to its answer.
+const REQUEST_TIME: Duration = Duration::from_secs(30);
+
+/// Answers 503 to a request that takes longer than [`REQUEST_TIME`], except a form with
+/// documents, whose body may take as long as the network needs: its reading stops only when it
+/// stalls (see `public::upload`), and what it registers is bounded by the registrar's deadline.
+async fn deadline(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let uploading = request.method() == axum::http::Method::POST
+        && request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if uploading {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(REQUEST_TIME, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
 }
 
 /// Behind a trusted TLS proxy (it says so in `X-Forwarded-Proto`), browsers are told to come

@@ -233,7 +233,8 @@ impl App {
                 None => Err(AppError::TooMany),
             };
         }
-        self.register_once(Registrant::Citizen, input, key, documents, Some(bucket)).await
+        let quota = harta_store::limits::Quota { bucket, limit: quota };
+        self.register_once(Registrant::Citizen, input, key, documents, Some(quota)).await
     }
 
     /// Registers a case at the counter (or from the post, a call, a fax) once per filled-in
@@ -259,7 +260,7 @@ impl App {
         input: &RegisterCaseInput,
         key: &str,
         documents: &[PendingDocument],
-        quota: Option<Bucket>,
+        quota: Option<harta_store::limits::Quota>,
     ) -> Result<Registration, AppError> {
         let code = self.inner.key.submission_code(key);
         if let Some(done) = self.inner.cases.by_submission_key(key).await? {
@@ -322,7 +323,7 @@ impl App {
         access_code: AccessCode,
         once: Option<(&str, Option<&str>)>,
         documents: Vec<NewDocument>,
-        counts_against: Option<Bucket>,
+        counts_against: Option<harta_store::limits::Quota>,
     ) -> Result<Registration, AppError> {
         let now = self.now();
         let case = self.parse_case(who, input, now)?;
@@ -346,6 +347,7 @@ impl App {
         };
         let done = self.inner.registrar.register(case).await.map_err(|e| match e {
             StoreError::Missing(what) => AppError::field("unit", format!("{what} does not exist")),
+            StoreError::QuotaSpent => AppError::TooMany,
             other => AppError::Store(other),
         })?;
         if let Some(on) = received_on {

@@ -54,7 +54,7 @@ pub struct NewCase {
     pub jobs: Vec<crate::jobs::NewJob>,
     /// A quota this registration counts against (its address's online submissions this hour),
     /// counted in the same transaction: a resent form registers nothing and counts nothing.
-    pub counts_against: Option<crate::limits::Bucket>,
+    pub counts_against: Option<crate::limits::Quota>,
     /// The service requested and its tier (service requests only).
     pub service: Option<ServiceRef>,
     /// How the deadline is counted: the service tier's rule; `None` for the commitment of the
@@ -289,12 +289,23 @@ async fn write_batch(
         }
         let units: Vec<&str> = cases.iter().map(|c| c.unit.as_str()).collect();
         tx.insert_cases(&mut rows).await.map_err(|e| constraint(e, &format!("unit {}", units.join(" or "))))?;
-        let mut counted: BTreeMap<&crate::limits::Bucket, i64> = BTreeMap::new();
-        for bucket in cases.iter().filter_map(|c| c.counts_against.as_ref()) {
-            *counted.entry(bucket).or_default() += 1;
+        let mut counted: BTreeMap<&crate::limits::Bucket, (i64, i64)> = BTreeMap::new();
+        for quota in cases.iter().filter_map(|c| c.counts_against.as_ref()) {
+            counted.entry(&quota.bucket).or_insert((0, quota.limit)).0 += 1;
         }
-        for (bucket, n) in counted {
+        for (bucket, (n, limit)) in counted {
             crate::limits::add_to_bucket!(&mut *tx, bucket, n);
+            // Counted and checked in the transaction that registers: concurrent sends cannot
+            // all pass a check made before any of them was counted.
+            let total: i64 =
+                sqlx::query_scalar("SELECT count FROM rate_counts WHERE bucket = $1 AND window_start = $2")
+                    .bind(&bucket.key)
+                    .bind(bucket.window_start)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if total > limit {
+                return Err(StoreError::QuotaSpent);
+            }
         }
         // A caller that stopped waiting is told "not registered": it must stay true.
         if tokio::time::Instant::now() >= deadline {

@@ -73,9 +73,10 @@ async fn trail(t: &harta_store::testing::TestDb) -> Audit {
 async fn the_keyed_chain_detects_edits_and_deletions() {
     for t in backends().await {
         let audit = trail(&t).await;
+        let was = rows(&t.db).await[6].2.clone();
         exec(&t.db, "UPDATE audit_log SET actor = 'staff:3' WHERE seq = 7").await;
         assert_eq!(audit.verify(None).await.unwrap(), Verdict::Broken { at: 7, why: "its content was changed".into() });
-        exec(&t.db, "UPDATE audit_log SET actor = 'staff:1' WHERE seq = 7").await;
+        exec(&t.db, &format!("UPDATE audit_log SET actor = '{was}' WHERE seq = 7")).await;
         assert_eq!(audit.verify(None).await.unwrap(), Verdict::Intact { entries: 20 });
 
         exec(&t.db, "DELETE FROM audit_log WHERE seq = 12").await;

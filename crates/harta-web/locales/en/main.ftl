@@ -401,6 +401,7 @@ err-file_mislabelled = The file “{ $field }” has an extension that does not 
 err-file_bomb = The file “{ $field }” cannot be accepted: its content is damaged or too large.
 err-file_name = The name of the file “{ $field }” is empty or too long.
 err-too_many_files = You can attach at most 10 files.
+err-body-stalled = Sending stopped for more than 30 seconds and was not received. Please try again.
 err-upload_budget = The file “{ $field }” was not accepted: too much has been uploaded from your address this hour. Try again in an hour, or bring the documents to the counter.
 err-body-too-large = What was sent is more than 200 MB. Attach up to 10 files of 20 MB.
 err-encoding-form = The form could not be read. Please send it again.

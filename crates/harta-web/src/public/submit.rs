@@ -352,6 +352,10 @@ async fn check(State(app): State<App>, visit: Visit, Path(kind): Path<String>, r
                 let status = StatusCode::BAD_REQUEST;
                 return refused(&app, &visit, kind, Fields::default(), &[], "err-encoding-form", status);
             }
+            Err(FormError::Stalled) => {
+                let status = StatusCode::REQUEST_TIMEOUT;
+                return refused(&app, &visit, kind, Fields::default(), &[], "err-body-stalled", status);
+            }
             Err(FormError::Store(e)) => return failure(&app, &visit, &AppError::Conflict(e.to_string())),
             Err(FormError::App(e)) => return failure(&app, &visit, &e),
         };

@@ -296,6 +296,7 @@ fn unreadable(app: &App, visit: &Visit, e: FormError) -> Response {
     let (key, status) = match e {
         FormError::TooLarge => ("err-body-too-large", StatusCode::PAYLOAD_TOO_LARGE),
         FormError::Unreadable => ("err-encoding-form", StatusCode::BAD_REQUEST),
+        FormError::Stalled => ("err-body-stalled", StatusCode::REQUEST_TIMEOUT),
         FormError::Store(e) => return super::failure(app, visit, &AppError::Conflict(e.to_string())),
         FormError::App(e) => return super::failure(app, visit, &e),
     };

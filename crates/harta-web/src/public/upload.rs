@@ -19,6 +19,21 @@ const TEXT_FIELD_MAX: usize = 1024 * 1024;
 const TEXT_TOTAL_MAX: usize = 2 * TEXT_FIELD_MAX;
 /// The largest form with documents: as many as a form takes, of the largest size, and its text.
 pub(crate) const MAX_BODY: usize = MAX_FILES * MAX_BYTES as usize + TEXT_TOTAL_MAX + 64 * 1024;
+/// The longest a form's body may pause: an upload takes as long as it needs while it moves,
+/// and one that stalls this long is dropped.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The next piece of a body, unless it stalls past [`IDLE`].
+async fn arriving<T, E>(
+    next: impl std::future::Future<Output = Result<T, E>>,
+    failed: impl Fn(E) -> FormError,
+) -> Result<T, FormError> {
+    match tokio::time::timeout(IDLE, next).await {
+        Ok(read) => read.map_err(failed),
+        Err(_) => Err(FormError::Stalled),
+    }
+}
+
 /// How much of an upload is written between two counts against the sender's budget.
 const BUDGET_STEP: usize = 1024 * 1024;
 
@@ -48,6 +63,8 @@ pub(crate) enum FormError {
     TooLarge,
     /// Not a well-formed form body.
     Unreadable,
+    /// The body stopped arriving.
+    Stalled,
     /// An upload could not be written.
     Store(FileError),
     /// The upload budget could not be counted.
@@ -96,19 +113,19 @@ async fn read_multipart<T: DeserializeOwned>(
     let mut text_bytes = 0;
     // Decided at the first file, from the fields before it.
     let mut admitted: Option<bool> = None;
-    while let Some(mut field) = parts.next_field().await.map_err(failed)? {
+    while let Some(mut field) = arriving(parts.next_field(), failed).await? {
         let name = field.name().unwrap_or_default().to_string();
         match field.file_name().map(str::to_string) {
             Some(file_name) if name == "documents" => {
                 let accept = *admitted.get_or_insert_with(|| gate.as_ref().is_some_and(|g| g.admits(&text)));
                 // A file input left empty still sends a part with no name and no content.
                 if file_name.is_empty() || !accept {
-                    while field.chunk().await.map_err(failed)?.is_some() {}
+                    while arriving(field.chunk(), failed).await?.is_some() {}
                     continue;
                 }
                 files += 1;
                 if files > MAX_FILES {
-                    while field.chunk().await.map_err(failed)?.is_some() {}
+                    while arriving(field.chunk(), failed).await?.is_some() {}
                     if files == MAX_FILES + 1 {
                         refused.push((file_name, DocumentError::TooMany));
                     }
@@ -117,7 +134,7 @@ async fn read_multipart<T: DeserializeOwned>(
                 let sender = gate.as_ref().and_then(|g| g.sender);
                 let mut upload = app.files().begin().await.map_err(FormError::Store)?;
                 let (mut uncounted, mut within) = (0, true);
-                while let Some(chunk) = field.chunk().await.map_err(failed)? {
+                while let Some(chunk) = arriving(field.chunk(), failed).await? {
                     uncounted += chunk.len();
                     if let Some(from) = sender
                         && uncounted >= BUDGET_STEP
@@ -138,7 +155,7 @@ async fn read_multipart<T: DeserializeOwned>(
                 }
                 if !within {
                     upload.abandon().await;
-                    while field.chunk().await.map_err(failed)?.is_some() {}
+                    while arriving(field.chunk(), failed).await?.is_some() {}
                     refused.push((file_name, DocumentError::OverBudget));
                     continue;
                 }
@@ -150,7 +167,7 @@ async fn read_multipart<T: DeserializeOwned>(
             }
             _ => {
                 let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(failed)? {
+                while let Some(chunk) = arriving(field.chunk(), failed).await? {
                     let room = TEXT_FIELD_MAX.saturating_sub(bytes.len());
                     bytes.extend_from_slice(&chunk[..room.min(chunk.len())]);
                 }

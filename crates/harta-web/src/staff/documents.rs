@@ -75,6 +75,7 @@ async fn added(
             return Err(Refused::Form(l.t("err-body-too-large"), StatusCode::PAYLOAD_TOO_LARGE));
         }
         Err(FormError::Unreadable) => return Err(Refused::Form(l.t("err-encoding-form"), StatusCode::BAD_REQUEST)),
+        Err(FormError::Stalled) => return Err(Refused::Form(l.t("err-body-stalled"), StatusCode::REQUEST_TIMEOUT)),
         Err(FormError::Store(e)) => {
             return Err(Refused::Page(crate::public::failure(app, visit, &AppError::Conflict(e.to_string()))));
         }

@@ -339,6 +339,34 @@ async fn one_address_sends_at_most_its_quota_of_submissions_an_hour() {
         s.set_now("2026-11-25T13:31:00Z");
         let (csrf, draft) = (&sent[2].0, &sent[2].1);
         assert_eq!(v.post("/submit/letter/send", &[("csrf", csrf), ("draft", draft)]).await.status, 200);
+        // Eight sent at once against a quota of five: five registered, however they race.
+        s.app.set_submission_quota(5);
+        let letter = harta_app::cases::RegisterCaseInput {
+            kind: Some("letter".into()),
+            channel: Some("web".into()),
+            subject: Some("Счупена пейка".into()),
+            text: Some("Пейката е счупена.".into()),
+            party: harta_app::cases::PartyInput {
+                name: Some("Мария Иванова".into()), ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut burst = Vec::new();
+        for i in 0..8 {
+            let (app, letter) = (s.app.clone(), letter.clone());
+            burst.push(tokio::spawn(async move {
+                app.submit_online(&letter, &format!("burst-{i}"), &[], "10.0.0.5").await
+            }));
+        }
+        let mut registered = 0;
+        for b in burst {
+            match b.await.unwrap() {
+                Ok(_) => registered += 1,
+                Err(harta_app::AppError::TooMany) => {}
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        assert_eq!(registered, 5);
         s.db.finish().await;
     }
 }

@@ -94,3 +94,51 @@ async fn a_registration_that_cannot_finish_in_time_is_not_committed_later() {
     assert_eq!(post_json(s.addr, &clerk, &crate::support::letter("cao")).await.status, 201);
     s.db.finish().await;
 }
+
+/// Sends a multipart body in `pieces`, `pause` apart, and reads the status line (a body whose
+/// pieces fall short of its length is left hanging).
+async fn trickle(addr: std::net::SocketAddr, pieces: Vec<Vec<u8>>, pause: std::time::Duration, hanging: bool) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let length: usize = pieces.iter().map(Vec::len).sum::<usize>() + usize::from(hanging) * 1000;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /submit/letter HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {length}\r\n\
+         Content-Type: multipart/form-data; boundary=b0undary\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            tokio::time::sleep(pause).await;
+        }
+        if stream.write_all(piece).await.is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+/// An upload that keeps moving takes as long as it needs; one that stalls is dropped. (Real
+/// time: about 35 seconds.)
+#[tokio::test]
+async fn a_slow_upload_is_not_cut_but_a_stalled_one_is_dropped() {
+    let s = start(sqlite().await, "2026-11-25T12:30:00Z").await;
+    let part = |name: &str, value: &str| {
+        format!("--b0undary\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").into_bytes()
+    };
+    let file_head =
+        b"--b0undary\r\nContent-Disposition: form-data; name=\"documents\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.7\n"
+            .to_vec();
+    let mut moving = vec![part("csrf", "x"), file_head.clone()];
+    moving.extend((0..8).map(|_| vec![b'x'; 1000]));
+    moving.push(b"\r\n--b0undary--\r\n".to_vec());
+    let stalled = vec![part("csrf", "x"), file_head];
+    let (addr, pause) = (s.addr, std::time::Duration::from_secs(4));
+    let slow = tokio::spawn(async move { trickle(addr, moving, pause, false).await });
+    let stuck = tokio::spawn(async move { trickle(addr, stalled, pause, true).await });
+    // 36 seconds of a moving body end with the form's answer (a forged token: 403), not a 503.
+    assert_eq!(slow.await.unwrap(), 403);
+    assert_eq!(stuck.await.unwrap(), 408);
+    s.db.finish().await;
+}

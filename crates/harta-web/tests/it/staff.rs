@@ -208,8 +208,10 @@ async fn officers_see_their_unit_and_work_a_case_through_its_life() {
         assert!(text(&inbox).contains("Неработещо осветление"));
         assert!(!text(&inbox).contains("Паднало дърво"), "another unit's case is not listed");
         assert!(text(&inbox).contains("В срок: остават 10 работни дни"), "{}", text(&inbox));
-        // Another unit's case by its address: not found, not forbidden.
+        // Another unit's case by its address: not found, not forbidden, and the reach audited.
         assert_eq!(head.get(&format!("/staff/cases/{}", encode(&theirs))).await.status, 404);
+        let probes = audited(&s, "case_out_of_scope").await;
+        assert!(probes.iter().any(|e| e.subject == theirs && e.detail.contains("of unit eco")), "{probes:?}");
 
         let page = head.get(&format!("/staff/cases/{}", encode(&ours))).await;
         assert_eq!(page.status, 200);
@@ -582,6 +584,9 @@ async fn the_inbox_searches_number_subject_text_and_name_in_either_script() {
         // The name of the person is searched too; matches are marked.
         let page = text(&b.get(&find("ivanova osvet")).await);
         assert!(page.contains(&lamp) && page.contains("<mark>осветление</mark>"), "{page}");
+        // Who looked for whom is in the audit trail.
+        let searches = audited(&s, "search_cases").await;
+        assert!(searches.iter().any(|e| e.detail == "ivanova osvet" && e.actor.starts_with("staff:")), "{searches:?}");
         assert!(text(&b.get(&find("несъществуващо")).await).contains("Няма преписки по тези условия."));
         let long = "я".repeat(201);
         assert!(text(&b.get(&find(&long)).await).contains("error-summary"));
@@ -1065,6 +1070,10 @@ async fn officers_issue_letters_with_their_contact_block_and_citizens_read_them(
         // The preview: plain-language advice and the letter as it will be printed, escaped.
         let preview = send(&mut b, &path, form("preview", body, &next)).await;
         assert_eq!(preview.status, 200, "{}", text(&preview));
+        assert!(
+            audited(&s, "preview_letter").await.iter().any(|e| e.subject == number),
+            "the preview names the person"
+        );
         let html = text(&preview);
         assert!(html.contains("Вместо „във връзка с“ по-просто е: за, заради."), "{html}");
         assert!(html.contains("Съкращението „ЗУТ“ не е обяснено."), "{html}");
@@ -1177,6 +1186,13 @@ async fn officers_issue_letters_with_their_contact_block_and_citizens_read_them(
         assert_eq!(forged.status, 401);
         s.db.finish().await;
     }
+}
+
+/// The audit trail's entries of one action, newest first.
+async fn audited(s: &Server, action: &str) -> Vec<harta_store::audit::AuditEntry> {
+    let auditor = Principal { actor: Actor::System, role: Role::Auditor, unit: None };
+    let filter = harta_app::AuditFilter { action: Some(action.into()), limit: 100, ..Default::default() };
+    s.app.audit_entries(&auditor, filter).await.unwrap()
 }
 
 /// A manager, who sees every case.
