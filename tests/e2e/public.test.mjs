@@ -181,7 +181,7 @@ test('the citizen sends the information an officer asked for, and changes contac
   assert.equal((await page.textContent('#state')).trim(), 'Чака информация от вас');
   assert.deepEqual(await axeViolations(page), []);
   await page.fill('#information', 'Актът е № 12 от 2019 г.; прилагам копие.');
-  await page.setInputFiles('#documents', { name: 'акт.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7 copy') });
+  await page.setInputFiles('#documents', { name: 'акт.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7 copy\n%%EOF\n') });
   await page.click('#requested button[type=submit]');
   await page.waitForSelector('#notice');
   assert.equal((await page.textContent('#state')).trim(), 'В работа');

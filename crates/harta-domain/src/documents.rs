@@ -136,7 +136,7 @@ pub fn identify(name: &FileName, head: &[u8], tail: &[u8], size: u64) -> Result<
         return Err(DocumentError::TooLarge);
     }
     let kind = if head.starts_with(b"%PDF-") {
-        MediaType::Pdf
+        pdf_shape(head, tail)?
     } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
         MediaType::Jpeg
     } else if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
@@ -153,11 +153,39 @@ pub fn identify(name: &FileName, head: &[u8], tail: &[u8], size: u64) -> Result<
     }
 }
 
+/// A PDF starts with its version (`%PDF-1.7`) and ends with `%%EOF` within its last 1024
+/// bytes (where readers look for it): a program that merely begins with `%PDF-` is refused.
+fn pdf_shape(head: &[u8], tail: &[u8]) -> Result<MediaType, DocumentError> {
+    let version = head.get(5..8).is_some_and(|v| v[0].is_ascii_digit() && v[1] == b'.' && v[2].is_ascii_digit());
+    let end = &tail[tail.len().saturating_sub(1024)..];
+    if version && end.windows(5).any(|w| w == b"%%EOF") { Ok(MediaType::Pdf) } else { Err(DocumentError::Unsupported) }
+}
+
+/// Entries a document never holds: programs and scripts, and Word's macro projects.
+fn executable(name: &str) -> bool {
+    const EXTENSIONS: &[&str] =
+        &[".exe", ".dll", ".com", ".scr", ".msi", ".bat", ".cmd", ".ps1", ".vbs", ".js", ".jar", ".sh", ".lnk"];
+    let lower = name.to_ascii_lowercase();
+    EXTENSIONS.iter().any(|e| lower.ends_with(e)) || lower.ends_with("vbaproject.bin")
+}
+
+/// An entry name that would unpack outside its folder, or that no office suite writes.
+fn unsafe_entry(name: &str) -> bool {
+    name.starts_with('/')
+        || name.contains('\\')
+        || name.contains(':')
+        || name.split('/').any(|part| part == "..")
+        || name.chars().any(char::is_control)
+}
+
 /// A ZIP container is a DOCX when it holds `word/document.xml`, an ODT when its first entry is
 /// the stored `mimetype` naming OpenDocument text; anything else is refused, as is any archive
 /// whose entries declare too much unpacked content.
 fn zip_kind(head: &[u8], tail: &[u8], size: u64) -> Result<MediaType, DocumentError> {
     let entries = central_directory(tail, size).ok_or(DocumentError::Unsupported)?;
+    if entries.iter().any(|e| unsafe_entry(&e.name) || executable(&e.name)) {
+        return Err(DocumentError::Unsupported);
+    }
     let (mut packed, mut unpacked) = (0u64, 0u64);
     for e in &entries {
         packed = packed.saturating_add(e.packed);
@@ -191,7 +219,9 @@ fn u32_at(b: &[u8], i: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?))
 }
 
-/// The entries of a ZIP file's central directory, read from the file's tail.
+/// The entries of a ZIP file's central directory, read from the file's tail. A directory that
+/// does not add up (its entries run past its declared size, an entry's data lies after the
+/// directory) is no directory.
 fn central_directory(tail: &[u8], size: u64) -> Option<Vec<ZipEntry>> {
     // The end-of-central-directory record: the last "PK\x05\x06" in the tail.
     let end = (0..tail.len().checked_sub(21)?).rev().find(|&i| tail[i..].starts_with(b"PK\x05\x06"))?;
@@ -205,8 +235,12 @@ fn central_directory(tail: &[u8], size: u64) -> Option<Vec<ZipEntry>> {
         return None;
     }
     let mut entries = Vec::with_capacity(count.min(4096));
+    let start = at;
     for _ in 0..count {
         if !tail.get(at..)?.starts_with(b"PK\x01\x02") {
+            return None;
+        }
+        if u64::from(u32_at(tail, at + 42)?) >= dir_offset {
             return None;
         }
         let packed = u64::from(u32_at(tail, at + 20)?);
@@ -217,6 +251,9 @@ fn central_directory(tail: &[u8], size: u64) -> Option<Vec<ZipEntry>> {
         let name = String::from_utf8_lossy(tail.get(at + 46..at + 46 + name_len)?).into_owned();
         entries.push(ZipEntry { name, packed, unpacked });
         at += 46 + name_len + extra + comment;
+    }
+    if u64::try_from(at - start).ok()? != dir_size {
+        return None;
     }
     Some(entries)
 }

@@ -44,7 +44,7 @@ fn check(name: &str, bytes: &[u8]) -> Result<MediaType, DocumentError> {
 
 #[test]
 fn each_accepted_kind_is_told_by_its_content() {
-    assert_eq!(check("акт.pdf", b"%PDF-1.7\n..."), Ok(MediaType::Pdf));
+    assert_eq!(check("акт.pdf", b"%PDF-1.7\n...\n%%EOF\n"), Ok(MediaType::Pdf));
     assert_eq!(check("снимка.JPG", &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Ok(MediaType::Jpeg));
     assert_eq!(check("a.jpeg", &[0xFF, 0xD8, 0xFF, 0xE1]), Ok(MediaType::Jpeg));
     assert_eq!(check("скица.png", b"\x89PNG\r\n\x1a\n...."), Ok(MediaType::Png));
@@ -61,7 +61,25 @@ fn lying_names_unknown_content_and_bombs_are_refused() {
         check("акт.pdf", b"\x89PNG\r\n\x1a\n...."),
         Err(DocumentError::Mislabelled { extension: "pdf".into(), actual: "png" })
     );
-    assert!(matches!(check("акт", b"%PDF-1.4"), Err(DocumentError::Mislabelled { .. })));
+    assert!(matches!(check("акт", b"%PDF-1.4\n%%EOF"), Err(DocumentError::Mislabelled { .. })));
+    // A program that only begins like a PDF, or has no version.
+    assert_eq!(check("setup.pdf", b"%PDF-\x7fELF\x02\x01\x01 a program"), Err(DocumentError::Unsupported));
+    assert_eq!(check("setup.pdf", b"%PDF-MZ\x90\x00 ... %%EOF"), Err(DocumentError::Unsupported));
+    // A Word file carrying a program or a macro project, entries that unpack elsewhere.
+    for bad in ["word/setup.exe", "word/vbaProject.bin", "../../etc/cron.d/x", "/etc/passwd", "word\\..\\x.xml"] {
+        let docx = zip(&[("word/document.xml", b"<w/>", None), (bad, b"MZ", None)]);
+        assert_eq!(check("a.docx", &docx), Err(DocumentError::Unsupported), "{bad}");
+    }
+    // A directory that lies about its size or where the entries are.
+    let docx = zip(&[("word/document.xml", b"<w/>", None)]);
+    let mut longer = docx.clone();
+    let n = longer.len();
+    longer[n - 10] = longer[n - 10].wrapping_add(1);
+    assert_eq!(check("a.docx", &longer), Err(DocumentError::Unsupported), "declared directory size");
+    let mut after = docx.clone();
+    let at = after.windows(4).position(|w| w == b"PK\x01\x02").unwrap() + 42;
+    after[at..at + 4].copy_from_slice(&1000u32.to_le_bytes());
+    assert_eq!(check("a.docx", &after), Err(DocumentError::Unsupported), "entry offset past the directory");
     // A program, a script, a plain ZIP, an empty file.
     assert_eq!(check("setup.pdf", b"MZ\x90\x00\x03"), Err(DocumentError::Unsupported));
     assert_eq!(check("a.pdf", b"<script>alert(1)</script>"), Err(DocumentError::Unsupported));
@@ -75,7 +93,7 @@ fn lying_names_unknown_content_and_bombs_are_refused() {
     assert_eq!(check("a.docx", &docx[..docx.len() - 10]), Err(DocumentError::Unsupported));
     // Too large by the size alone.
     assert_eq!(
-        identify(&FileName::parse("a.pdf").unwrap(), b"%PDF-", b"", MAX_BYTES + 1),
+        identify(&FileName::parse("a.pdf").unwrap(), b"%PDF-1.7", b"%%EOF", MAX_BYTES + 1),
         Err(DocumentError::TooLarge)
     );
 }

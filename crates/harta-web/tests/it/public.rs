@@ -757,7 +757,8 @@ async fn letter_form(s: &Server, v: &mut Visitor) -> (String, String) {
 
 fn pdf(n: usize) -> Vec<u8> {
     let mut b = b"%PDF-1.7\n".to_vec();
-    b.resize(n, b'x');
+    b.resize(n.saturating_sub(7), b'x');
+    b.extend_from_slice(b"\n%%EOF\n");
     b
 }
 
