@@ -102,10 +102,7 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(run_jobs(app.clone(), delivery, jobs_stopped));
     let router = harta_web::router(app, settings.trusted_proxies.clone());
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server failed")?;
+    serve_http(listener, router, shutdown_signal()).await;
     refresher.abort();
     let _ = refresher.await;
     // The job worker finishes the batch in hand (a mail half-sent is sent) and stops.
@@ -158,6 +155,48 @@ async fn run_jobs(app: App, delivery: Delivery, mut stop: tokio::sync::watch::Re
             }
         }
     }
+}
+
+/// How long a client may take to send a request's headers before its connection is closed.
+const HEADER_TIME: Duration = Duration::from_secs(10);
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets the requests in flight
+/// finish. hyper's own connection loop rather than `axum::serve`, because only it takes a timer
+/// and so a deadline for the request headers: a client that sends them a byte at a time to
+/// hold connections open ("slowloris") is cut off after [`HEADER_TIME`].
+async fn serve_http(listener: tokio::net::TcpListener, router: axum::Router, shutdown: impl Future<Output = ()>) {
+    use tower_service::Service as _;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors, say: wait a moment rather than spin.
+                Err(e) => {
+                    tracing::warn!(error = %e, "a connection could not be accepted");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            let mut router = router.clone();
+            async move { router.call(request.map(axum::body::Body::new)).await }
+        });
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_TIME);
+        let connection = graceful.watch(builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "a connection ended with an error");
+            }
+        });
+    }
+    graceful.shutdown().await;
 }
 
 async fn shutdown_signal() {

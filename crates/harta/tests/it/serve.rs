@@ -168,3 +168,35 @@ fn a_wrong_trusted_proxy_stops_the_start_with_its_name() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("HARTA_TRUSTED_PROXIES: \"the-proxy\" is not an IP address or a CIDR range"), "{err}");
 }
+
+#[test]
+fn a_client_that_trickles_its_headers_is_cut_off() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, url, _lines) = serve(dir.path());
+    let addr = url.trim_start_matches("http://").to_string();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let started = std::time::Instant::now();
+    // One header byte every second, never the end of the headers.
+    let mut cut = false;
+    for _ in 0..20 {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        if slow.write_all(b"X").is_err() {
+            cut = true;
+            break;
+        }
+        slow.set_read_timeout(Some(std::time::Duration::from_millis(10))).unwrap();
+        let mut buf = [0u8; 64];
+        if matches!(slow.read(&mut buf), Ok(0)) || matches!(slow.read(&mut buf), Ok(n) if n > 0) {
+            cut = true;
+            break;
+        }
+    }
+    assert!(cut, "the connection was still open after 20 seconds");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "{:?}", started.elapsed());
+    // Others are served all along.
+    assert!(curl(&[&format!("{url}/healthz")]).ends_with("200"));
+    let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    let _ = server.wait();
+}
