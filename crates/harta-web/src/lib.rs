@@ -37,7 +37,8 @@ pub fn router(app: App, proxies: TrustedProxies) -> Router {
         .merge(api::router())
         .merge(public::router())
         .merge(staff::router())
-        .fallback(not_found);
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), readable_rejections));
     with_security_headers(routes)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
         .layer(axum::middleware::from_fn(deadline))
@@ -60,6 +61,41 @@ pub fn router(app: App, proxies: TrustedProxies) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(axum::middleware::from_fn_with_state(proxies, client::layer))
         .with_state(app)
+}
+
+/// axum answers a request it cannot read (a path segment that is not a number, a query or a
+/// form that does not parse, a body of the wrong type) with one line of English plain text.
+/// Here, in one place, every such answer becomes what every other refusal is: an RFC 9457
+/// problem for the API, a page in the visitor's language for people.
+async fn readable_rejections(
+    State(app): State<App>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut head = axum::http::Request::new(());
+    *head.uri_mut() = request.uri().clone();
+    *head.headers_mut() = request.headers().clone();
+    if let Some(client) = request.extensions().get::<client::Client>() {
+        head.extensions_mut().insert(*client);
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !status.is_client_error() || !plain {
+        return response;
+    }
+    let (mut parts, ()) = head.into_parts();
+    if parts.uri.path().starts_with("/api/") {
+        let detail = "the request could not be read: check its address, query and body";
+        return Problem::new(status, "/problems/bad-request", "Bad request", detail).into_response();
+    }
+    let Ok(visit) = public::Visit::from_request_parts(&mut parts, &app).await;
+    let l = visit.l();
+    public::error_page(&visit, &app.charter(), status, &l.t("err-request-title"), &l.t("err-request"))
 }
 
 /// Ready when the store answers.

@@ -108,6 +108,17 @@ async fn health_and_unknown_addresses() {
         let own = request(s.addr, "GET", "/healthz", &[("x-request-id", "abc-123")], b"").await;
         assert_eq!(own.header("x-request-id"), Some("abc-123"));
         assert_eq!(missing.json()["status"], 404);
+        // What axum refuses itself is answered like every other refusal, never in plain English.
+        let token = s.token(harta_app::Role::Manager, None).await;
+        // A path segment that is not UTF-8.
+        let bad_id = get(s.addr, &token, "/api/v1/cases/%FF%FE").await;
+        assert_eq!(bad_id.status, 400);
+        assert_eq!(bad_id.header("content-type"), Some("application/problem+json"));
+        assert_eq!(bad_id.json()["type"], "/problems/bad-request");
+        let lang = request(s.addr, "GET", "/lang/xx", &[], b"").await;
+        assert_eq!(lang.status, 404);
+        let body = String::from_utf8(lang.body.clone()).unwrap();
+        assert!(body.contains("Заявката не може да бъде прочетена") && !body.contains("no such language"), "{body}");
         s.db.finish().await;
     }
 }

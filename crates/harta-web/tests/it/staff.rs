@@ -687,6 +687,11 @@ async fn administrators_keep_the_staff_directory_and_everyone_reads_it() {
         assert_eq!(Browser::new(&s).sign_in("1042", "парола-на-петя-1").await.status, 401);
         admin.post(&format!("/staff/directory/{officer}/active"), &[("csrf", &csrf), ("active", "1")]).await;
         assert_eq!(Browser::new(&s).sign_in("1042", "парола-на-петя-1").await.status, 303);
+        // A path that is not a member's number: a page in Bulgarian, not axum's English line.
+        let wrong = admin.get("/staff/directory/abc").await;
+        assert_eq!(wrong.status, 400);
+        assert!(text(&wrong).contains("Заявката не може да бъде прочетена"), "{}", text(&wrong));
+        assert!(!text(&wrong).contains("Cannot parse"));
         // The only active administrator cannot shut everybody out.
         let first = s.app.staff().await.unwrap().into_iter().find(|m| m.employee_number == "admin").unwrap();
         let path = format!("/staff/directory/{}/active", first.id);
