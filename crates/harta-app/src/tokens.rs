@@ -45,8 +45,9 @@ pub(crate) fn hash(token: &str) -> String {
 
 impl App {
     /// Creates a token for a role (and unit, for unit-scoped roles); returns the token, which
-    /// is not stored and cannot be shown again.
-    pub async fn create_token(&self, role: Role, unit: Option<&str>, label: &str) -> Result<String, AppError> {
+    /// is not stored and cannot be shown again. Only through [`App::issue_token`], which checks
+    /// who asks and audits it.
+    async fn create_token(&self, role: Role, unit: Option<&str>, label: &str) -> Result<String, AppError> {
         let unit = match (role.is_unit_scoped(), unit) {
             (true, None) => {
                 let message = format!("the role {} needs a unit", role.as_str());
@@ -70,7 +71,8 @@ impl App {
         Ok(token)
     }
 
-    /// Makes a token through the workspace (administrators; audited); returns it once.
+    /// Makes a token, from the workspace or the command line (administrators; audited);
+    /// returns it once.
     pub async fn issue_token(
         &self,
         who: &Principal,

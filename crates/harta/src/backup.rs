@@ -73,7 +73,7 @@ pub async fn backup(settings: &Settings, dir: &Path) -> Result<()> {
         manifest.push_str(&format!("{}  {}\n", sha256_of(&dir.join(&rel))?, rel.display()));
     }
     std::fs::write(dir.join(MANIFEST), manifest).context("cannot write the manifest")?;
-    println!("backup in {}: {} the key, {documents} documents", dir.display(), if copied { "the store," } else { "" });
+    outln!("backup in {}: {} the key, {documents} documents", dir.display(), if copied { "the store," } else { "" });
     Ok(())
 }
 
@@ -105,6 +105,6 @@ pub fn restore(settings: &Settings, dir: &Path) -> Result<()> {
         }
         std::fs::copy(dir.join(rel), &target).with_context(|| format!("cannot restore {}", rel.display()))?;
     }
-    println!("restored {} files into {}", listed.len(), data.display());
+    outln!("restored {} files into {}", listed.len(), data.display());
     Ok(())
 }

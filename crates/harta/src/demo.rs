@@ -214,7 +214,7 @@ pub async fn seed(settings: &Settings, n: u64) -> Result<()> {
     }
     generator.await.context("the generator failed")?;
     eprintln!();
-    println!("seeded {done} cases in {:.1} s", started.elapsed().as_secs_f64());
+    outln!("seeded {done} cases in {:.1} s", started.elapsed().as_secs_f64());
     db.close().await;
     Ok(())
 }

@@ -12,6 +12,22 @@ use harta_domain::case::Actor;
 use harta_store::audit::Verdict;
 use jiff::Timestamp;
 
+/// Writes a command's output line. A reader that went away (`harta admin calendar list | head
+/// -2`) is no error: the command stops there, quietly, as Unix tools do, instead of panicking
+/// as `println!` does.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = writeln!(stdout, $($arg)*).and_then(|()| stdout.flush()) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            return Err(anyhow::Error::from(e).context("cannot write the output"));
+        }
+    }};
+}
+
 mod backup;
 mod calendar_cmd;
 mod config;
@@ -285,7 +301,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Restore { dir } => backup::restore(&settings, &dir),
         Command::Migrate => {
             let db = settings.open_store().await?;
-            println!("migrations applied ({})", db.backend());
+            outln!("migrations applied ({})", db.backend());
             db.close().await;
             Ok(())
         }
@@ -310,22 +326,20 @@ async fn run(cli: Cli) -> Result<()> {
 async fn admin(app: &App, command: AdminCommand) -> Result<()> {
     match command {
         AdminCommand::Token { command: TokenCommand::Create { role, unit, label } } => {
-            let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-            let role = Role::parse(&role)
-                .ok_or_else(|| anyhow!("--role: \"{role}\" is not a role (one of: {})", known.join(", ")))?;
-            let token = app.create_token(role, unit.as_deref(), &label).await.map_err(app_error)?;
-            println!("{token}");
+            // The same audited use case as the workspace's.
+            let token = app.issue_token(&operator(), &role, unit.as_deref(), &label).await.map_err(app_error)?;
+            outln!("{token}");
             Ok(())
         }
         AdminCommand::Calendar { command: DecisionCommand::Add { date, kind, number, decided_on, note } } => {
             let input = DecisionInput { date: Some(date), kind: Some(kind), number, decided_on, note };
             let done = app.add_decision(&operator(), &input).await.map_err(app_error)?;
-            report_moved(&done.moved);
+            report_moved(&done.moved)?;
             Ok(())
         }
         AdminCommand::Calendar { command: DecisionCommand::Remove { date } } => {
             let done = app.remove_decision(&operator(), &date).await.map_err(app_error)?;
-            report_moved(&done.moved);
+            report_moved(&done.moved)?;
             Ok(())
         }
         AdminCommand::Staff {
@@ -340,18 +354,18 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
                 phone,
                 position,
             };
-            println!("{}", app.add_staff(&operator(), &input).await.map_err(app_error)?);
+            outln!("{}", app.add_staff(&operator(), &input).await.map_err(app_error)?);
             Ok(())
         }
         AdminCommand::Staff { command: StaffCommand::ResetPassword { employee_number } } => {
-            println!("{}", app.reset_password(&operator(), &employee_number).await.map_err(app_error)?);
+            outln!("{}", app.reset_password(&operator(), &employee_number).await.map_err(app_error)?);
             Ok(())
         }
         AdminCommand::Staff { command: StaffCommand::List } => {
             for s in app.staff().await? {
                 let unit = s.unit.as_deref().unwrap_or("-");
                 let active = if s.active { "" } else { "  (inactive)" };
-                println!("{:>5}  {:<10}  {:<18}  {:<8}  {}{active}", s.id, s.employee_number, s.role, unit, s.name);
+                outln!("{:>5}  {:<10}  {:<18}  {:<8}  {}{active}", s.id, s.employee_number, s.role, unit, s.name);
             }
             Ok(())
         }
@@ -364,47 +378,42 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
             };
             match app.verify_audit_against(&operator(), text.as_deref()).await.map_err(app_error)? {
                 Verdict::Intact { entries } => {
-                    println!("audit trail intact: {entries} entries");
+                    outln!("audit trail intact: {entries} entries");
                     Ok(())
                 }
                 Verdict::Broken { at, why } => Err(anyhow!("audit trail broken at entry {at}: {why}")),
             }
         }
         AdminCommand::Audit { command: AuditCommand::Checkpoint } => {
-            println!("{}", app.audit_checkpoint(&operator()).await.map_err(app_error)?);
+            outln!("{}", app.audit_checkpoint(&operator()).await.map_err(app_error)?);
             Ok(())
         }
         AdminCommand::Charter { command: CharterCommand::Load { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             app.update_charter(&operator(), &text, None).await.map_err(app_error)?;
-            println!("{} is in force", file.display());
+            outln!("{} is in force", file.display());
             Ok(())
         }
         AdminCommand::Charter { command: CharterCommand::Show } => {
-            print!("{}", app.charter_text(&operator()).await.map_err(app_error)?);
+            outln!("{}", app.charter_text(&operator()).await.map_err(app_error)?.trim_end_matches('\n'));
             Ok(())
         }
         AdminCommand::Calendar { command: DecisionCommand::List } => {
             for d in app.added_decisions().await? {
                 let decision = &d.decision;
-                println!(
-                    "{}  {:<11}  {}  {}",
-                    decision.date,
-                    decision.kind.as_str(),
-                    decision.citation(),
-                    decision.note
-                );
+                outln!("{}  {:<11}  {}  {}", decision.date, decision.kind.as_str(), decision.citation(), decision.note);
             }
             Ok(())
         }
     }
 }
 
-fn report_moved(moved: &[(String, jiff::civil::Date, jiff::civil::Date)]) {
-    println!("{} open case(s) recomputed", moved.len());
+fn report_moved(moved: &[(String, jiff::civil::Date, jiff::civil::Date)]) -> Result<()> {
+    outln!("{} open case(s) recomputed", moved.len());
     for (number, from, to) in moved {
-        println!("  {number}: {from} -> {to}");
+        outln!("  {number}: {from} -> {to}");
     }
+    Ok(())
 }
 
 /// Field errors read well on a terminal as `field: message` lines.
@@ -436,9 +445,9 @@ async fn calendar(
         (Some(year), None) => {
             let year = calendar_cmd::parse_year(&year)?;
             if json {
-                println!("{}", calendar_cmd::year_json(&cal, year)?);
+                outln!("{}", calendar_cmd::year_json(&cal, year)?);
             } else {
-                print!("{}", calendar_cmd::year_table(&cal, year)?);
+                outln!("{}", calendar_cmd::year_table(&cal, year)?.trim_end_matches('\n'));
             }
         }
         (None, Some(CalendarCommand::Due { date, n, json })) => {
@@ -446,12 +455,12 @@ async fn calendar(
             let n = calendar_cmd::parse_count(&n)?;
             let due = cal.add_working_days(received, n).context("cannot compute the due date")?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({ "received": received.to_string(), "working_days": n.get(), "due": due.to_string() })
                 );
             } else {
-                println!("{due}");
+                outln!("{due}");
             }
         }
         _ => return Err(anyhow!("give a year (harta calendar 2026) or: harta calendar due DATE N")),

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use harta_app::files::Files;
 use harta_app::secrets::PersonalDataKey;
-use harta_app::{App, Role};
+use harta_app::{App, Principal, Role};
 use harta_domain::catalogue::Catalogue;
 use harta_domain::charter::Charter;
 use harta_store::testing::TestDb;
@@ -75,7 +75,8 @@ impl Server {
     }
 
     pub async fn token(&self, role: Role, unit: Option<&str>) -> String {
-        self.app.create_token(role, unit, "test").await.unwrap()
+        let admin = Principal { actor: harta_domain::case::Actor::System, role: Role::Administrator, unit: None };
+        self.app.issue_token(&admin, role.as_str(), unit, "test").await.unwrap()
     }
 }
 

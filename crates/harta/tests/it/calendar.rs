@@ -167,3 +167,24 @@ fn a_charter_file_is_put_in_force_and_shown_and_a_wrong_one_refused() {
     assert!(!o.status.success());
     assert!(stdout(&harta(dir.path(), &["admin", "charter", "show"])).contains("at_risk_working_days = 4"));
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    // `harta calendar 2026 | head -0`: the reader goes away.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harta"))
+        .arg("--data")
+        .arg(dir.path())
+        .args(["calendar", "2026"])
+        .env_remove("HARTA_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader is gone before the first byte is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+    assert!(!err.contains("panicked"), "{err}");
+}

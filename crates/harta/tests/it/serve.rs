@@ -30,8 +30,14 @@ fn serve_registers_then_shuts_down_gracefully_losing_nothing_acknowledged() {
     let login = lines.next().unwrap().unwrap();
     assert!(login.contains("administrator login \"admin\", password \""), "{login}");
 
-    // An operator's script against the same store, while the server runs.
+    // An operator's script against the same store, while the server runs; every token it makes
+    // is in the audit trail, as the workspace's are.
+    let entries = |out: std::process::Output| -> u64 {
+        stdout(&out).trim().trim_start_matches("audit trail intact: ").trim_end_matches(" entries").parse().unwrap()
+    };
+    let before = entries(harta(dir.path(), &["admin", "audit", "verify"]));
     let token = harta(dir.path(), &["admin", "token", "create", "--role", "counter_clerk"]);
+    assert_eq!(entries(harta(dir.path(), &["admin", "audit", "verify"])), before + 1);
     assert!(token.status.success(), "{}", stderr(&token));
     let token = stdout(&token).trim().to_string();
     assert!(token.starts_with("harta_"));
