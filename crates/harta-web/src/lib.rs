@@ -72,12 +72,11 @@ async fn readable_rejections(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let mut head = axum::http::Request::new(());
-    *head.uri_mut() = request.uri().clone();
-    *head.headers_mut() = request.headers().clone();
-    if let Some(client) = request.extensions().get::<client::Client>() {
-        head.extensions_mut().insert(*client);
-    }
+    // Only what a page needs (the address, the cookies, the client), kept cheaply: the answer is
+    // almost always not a rejection.
+    let uri = request.uri().clone();
+    let cookies: Vec<HeaderValue> = request.headers().get_all(header::COOKIE).iter().cloned().collect();
+    let client = request.extensions().get::<client::Client>().copied();
     let response = next.run(request).await;
     let status = response.status();
     let plain = response
@@ -87,6 +86,14 @@ async fn readable_rejections(
         .is_some_and(|v| v.starts_with("text/plain"));
     if !status.is_client_error() || !plain {
         return response;
+    }
+    let mut head = axum::http::Request::new(());
+    *head.uri_mut() = uri;
+    for cookie in cookies {
+        head.headers_mut().append(header::COOKIE, cookie);
+    }
+    if let Some(client) = client {
+        head.extensions_mut().insert(client);
     }
     let (mut parts, ()) = head.into_parts();
     if parts.uri.path().starts_with("/api/") {
