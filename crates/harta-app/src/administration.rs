@@ -2,7 +2,7 @@
 
 use harta_store::admin::NewStaff;
 
-use crate::access::{Principal, Role};
+use crate::access::{Action, Principal, Role};
 use crate::passwords;
 use crate::{App, AppError, FieldError};
 
@@ -44,8 +44,8 @@ impl App {
         if !first {
             return Ok(None);
         }
-        let password = passwords::generate().map_err(|e| AppError::Conflict(e.to_string()))?;
-        let hash = passwords::hash(password.clone()).await.map_err(|e| AppError::Conflict(e.to_string()))?;
+        let password = passwords::generate()?;
+        let hash = passwords::hash(password.clone()).await?;
         let staff = NewStaff {
             employee_number: FIRST_ADMIN_LOGIN,
             name: "Администратор",
@@ -65,9 +65,7 @@ impl App {
     /// Activates or deactivates a member of staff (administrators; audited). A deactivated
     /// member cannot sign in, their sessions end, and they cannot be assigned cases.
     pub async fn set_staff_active(&self, who: &Principal, id: i64, active: bool) -> Result<(), AppError> {
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("change staff"));
-        }
+        who.require(Action::ManageStaff)?;
         if !active {
             let staff = self.inner.admin.staff().await?;
             let administrator =
@@ -95,7 +93,7 @@ impl App {
 
         use crate::FieldError;
         let own = matches!(&who.actor, harta_domain::case::Actor::Staff { id: me } if me.0 == id);
-        if !who.role.may_administer() && !own {
+        if !own && !who.may(Action::ManageStaff) {
             return Err(AppError::Forbidden("change another member's contact details"));
         }
         let mut errors = Vec::new();
@@ -127,13 +125,11 @@ impl App {
     /// forgotten), returned once; administrators only, and audited. Their sessions end and the
     /// addresses stopped from signing in as them may try again.
     pub async fn reset_password(&self, who: &Principal, login: &str) -> Result<String, AppError> {
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("reset passwords"));
-        }
+        who.require(Action::ManageStaff)?;
         let sessions = harta_store::sessions::Sessions::new(self.inner.db.clone());
         let staff = sessions.credentials(login).await?.ok_or_else(|| AppError::NotFound(format!("staff {login}")))?;
-        let password = passwords::generate().map_err(|e| AppError::Conflict(e.to_string()))?;
-        let hash = passwords::hash(password.clone()).await.map_err(|e| AppError::Conflict(e.to_string()))?;
+        let password = passwords::generate()?;
+        let hash = passwords::hash(password.clone()).await?;
         sessions.set_password(staff.staff_id, &hash).await?;
         sessions.revoke_others(staff.staff_id, None, self.now()).await?;
         self.clear_sign_ins(who, staff.staff_id).await?;
@@ -179,9 +175,7 @@ impl App {
         use harta_domain::text::{Name, Position};
 
         use crate::FieldError;
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("add staff"));
-        }
+        who.require(Action::ManageStaff)?;
         let mut errors = Vec::new();
         let mut need =
             |field: &str, value: &Option<String>| match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {

@@ -7,7 +7,7 @@ use harta_domain::calendar::{Calendar, Decision, DecisionKind};
 use harta_store::calendar::{DecisionError, Recomputed, StoredDecision};
 use jiff::civil::Date;
 
-use crate::access::Principal;
+use crate::access::{Action, Principal};
 use crate::{App, AppError};
 
 /// A decision to add, unchecked.
@@ -45,9 +45,7 @@ impl App {
 
     /// Adds a decision (administrators only) and recomputes open cases.
     pub async fn add_decision(&self, who: &Principal, input: &DecisionInput) -> Result<Recomputed, AppError> {
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("change the calendar"));
-        }
+        who.require(Action::ChangeCalendar)?;
         let date = parse_date("date", input.date.as_deref().unwrap_or(""))?;
         let kind = match input.kind.as_deref() {
             Some(k) => {
@@ -77,9 +75,7 @@ impl App {
 
     /// Removes a decision added at run time (administrators only) and recomputes open cases.
     pub async fn remove_decision(&self, who: &Principal, date: &str) -> Result<Recomputed, AppError> {
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("change the calendar"));
-        }
+        who.require(Action::ChangeCalendar)?;
         let date = parse_date("date", date)?;
         let now = self.now();
         let result = self

@@ -15,7 +15,7 @@ use harta_domain::text::Address;
 use harta_store::cases::{CaseFilter, CaseRecord, CaseSummary, Contact, PartyRecord, RecordedEvent};
 use jiff::civil::Date;
 
-use crate::access::Principal;
+use crate::access::{Action, Principal};
 use crate::{App, AppError, FieldError};
 
 /// A case as a caller may see it, with how its deadline stands today.
@@ -201,9 +201,7 @@ impl App {
     /// unit's cases, as they see only those cases.
     pub async fn find_people(&self, who: &Principal, query: &str) -> Result<Vec<PartyRecord>, AppError> {
         use harta_store::cases::PersonKey;
-        if !who.role.may_register() {
-            return Err(AppError::Forbidden("look people up"));
-        }
+        who.require(Action::LookUpPeople)?;
         let query = query.trim();
         if query.chars().count() < 3 || query.chars().count() > 200 {
             return Ok(Vec::new());
@@ -298,7 +296,8 @@ impl App {
             .map(|d| harta_domain::format::days_in_sofia(d, d).1);
         let search = input.search.as_deref().map(str::trim).filter(|q| !q.is_empty());
         if search.is_some_and(|q| q.chars().count() > 200) {
-            f.0.push(FieldError::new("search", "must be at most 200 characters").with_code("too_long"));
+            let too_long = FieldError::new("search", "must be at most 200 characters").with_code("too_long");
+            f.0.push(FieldError { limit: Some(200), ..too_long });
         }
         if !f.0.is_empty() {
             return Err(AppError::Invalid(f.0));

@@ -7,7 +7,7 @@ use harta_domain::catalogue::{Catalogue, Service};
 use harta_domain::charter::Charter;
 use harta_store::services::Services;
 
-use crate::access::{Principal, Role};
+use crate::access::{Action, Principal};
 use crate::{App, AppError, FieldError};
 
 /// The catalogue as last read, with the store's version of it.
@@ -110,7 +110,7 @@ impl App {
     /// Adds or replaces a service (administrators and managers). `service` is in the catalogue
     /// file's shape; every field is checked as at start-up, and the audit trail records who.
     pub async fn put_service(&self, who: &Principal, service: Service) -> Result<(), AppError> {
-        may_edit_catalogue(who)?;
+        who.require(Action::EditCatalogue)?;
         let now = self.now();
         self.inner.services.put(&service.code, &to_json(&service)?, now, &who.audit_name()).await?;
         self.inner
@@ -127,22 +127,13 @@ impl App {
         who: &Principal,
         from: D,
     ) -> Result<Service, AppError> {
-        may_edit_catalogue(who)?;
+        who.require(Action::EditCatalogue)?;
         Service::deserialize_checked(from, &self.charter()).map_err(|e| {
             AppError::Invalid(e.into_iter().map(|e| FieldError::new(e.field, e.message).with_code(e.code)).collect())
         })
     }
 }
 
-/// Administrators and managers edit the catalogue.
-fn may_edit_catalogue(who: &Principal) -> Result<(), AppError> {
-    if matches!(who.role, Role::Administrator | Role::Manager) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("edit the service catalogue"))
-    }
-}
-
 fn to_json(service: &Service) -> Result<String, AppError> {
-    serde_json::to_string(service).map_err(|e| AppError::Conflict(e.to_string()))
+    serde_json::to_string(service).map_err(AppError::internal)
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, PoisonError};
 use harta_domain::charter::Charter;
 use harta_store::cases::RegistryRules;
 
-use crate::access::Principal;
+use crate::access::{Action, Principal};
 use crate::{App, AppError, FieldError};
 
 /// What the registrar needs of a charter.
@@ -28,9 +28,7 @@ impl App {
     /// The stored charter's version and text, to edit: the version goes back with the edit,
     /// so that an edit made meanwhile by someone else is not overwritten unseen.
     pub async fn charter_to_edit(&self, who: &Principal) -> Result<(i64, String), AppError> {
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("edit the charter"));
-        }
+        who.require(Action::EditCharter)?;
         Ok(self.inner.admin.stored_charter().await?.unwrap_or_default())
     }
 
@@ -38,9 +36,7 @@ impl App {
     /// named by its field; stored with its units; audited. With `based_on` (the version the
     /// editor started from), refused as a conflict when the stored charter changed since.
     pub async fn update_charter(&self, who: &Principal, text: &str, based_on: Option<i64>) -> Result<(), AppError> {
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("edit the charter"));
-        }
+        who.require(Action::EditCharter)?;
         let charter = Charter::from_toml(text)
             .map_err(|e| AppError::Invalid(vec![FieldError::new(e.field.clone(), e.message).with_code("charter")]))?;
         let current = self.charter();
@@ -70,7 +66,7 @@ impl App {
             ]));
         }
         let version = self.inner.admin.put_charter(&charter, text, based_on).await?.ok_or_else(|| {
-            AppError::Conflict("the charter was changed by someone else since this edit began".into())
+            AppError::conflict("changed_meanwhile", "the charter was changed by someone else since this edit began")
         })?;
         self.install_charter(charter, version);
         self.inner

@@ -5,7 +5,7 @@
 use harta_domain::case::CaseEvent;
 use harta_store::cases::DocumentRecord;
 
-use crate::access::{Principal, Role};
+use crate::access::{Action, Principal};
 use crate::files::PendingDocument;
 use crate::{App, AppError};
 
@@ -47,9 +47,7 @@ impl App {
         number: &str,
         documents: &[PendingDocument],
     ) -> Result<(), AppError> {
-        if who.role == Role::Auditor {
-            return Err(AppError::Forbidden("add documents to a case"));
-        }
+        who.require(Action::AddDocuments)?;
         let case = self.find_case(who, number).await?;
         if documents.is_empty() {
             return Err(AppError::Invalid(vec![crate::FieldError::required("documents")]));
@@ -61,7 +59,7 @@ impl App {
             .cases
             .append_with_documents(case.id, now, &who.actor, &event, &kept)
             .await?
-            .map_err(|e| AppError::Conflict(e.to_string()))?;
+            .map_err(AppError::refused)?;
         let detail = format!("{} document(s)", kept.len());
         self.inner.audit.record(now, &who.audit_name(), "add_documents", &case.registry_number, &detail).await?;
         Ok(())

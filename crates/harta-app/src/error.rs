@@ -1,5 +1,7 @@
 //! What a use case can answer instead of a result. The web layer turns each into an HTTP
-//! status and an RFC 9457 problem; nothing here is an internal detail a client can trigger.
+//! status and an RFC 9457 problem. A business refusal says what the caller can change; a
+//! failure of ours ([`AppError::Internal`], [`AppError::Store`]) carries its source for the log
+//! and is shown to nobody.
 
 use harta_store::StoreError;
 
@@ -56,12 +58,24 @@ pub enum AppError {
     /// The thing does not exist, or the caller may not know that it does.
     #[error("{0} not found")]
     NotFound(String),
-    /// The request conflicts with the current state (an illegal transition, a duplicate).
-    #[error("{0}")]
-    Conflict(String),
+    /// The request conflicts with the current state (an illegal transition, a duplicate, an
+    /// edit based on an older version): a stable `code` that pages put in their own words
+    /// (`conflict-{code}`), and the detail in English for API clients.
+    #[error("{detail}")]
+    Conflict {
+        /// The stable code (`not_allowed`, `changed_meanwhile`, `duplicate`…).
+        code: &'static str,
+        /// What conflicts, in English.
+        detail: String,
+    },
     /// Too many refused attempts; try again later.
     #[error("too many attempts; try again later")]
     TooMany,
+    /// Something of ours failed (the random generator, the password hasher, the typesetter, a
+    /// task): not the caller's doing, so never answered as a refusal. The source is logged
+    /// once at the edge, with the request id the caller is shown.
+    #[error("internal failure: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The store failed; the details are logged, not shown.
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
@@ -77,5 +91,27 @@ impl AppError {
     /// A single invalid field.
     pub fn field(field: impl Into<String>, message: impl ToString) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// A conflict with the current state, coded for pages and described for the API.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict { code, detail: detail.into() }
+    }
+
+    /// An event the case's state does not allow.
+    pub fn refused(e: harta_domain::case::TransitionError) -> Self {
+        Self::conflict(harta_domain::Coded::code(&e), e.to_string())
+    }
+
+    /// A failure of ours, with its source.
+    pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(source.into())
+    }
+}
+
+/// A key, the random source or the password hasher failed: ours, never the caller's.
+impl From<crate::secrets::KeyError> for AppError {
+    fn from(e: crate::secrets::KeyError) -> Self {
+        Self::internal(e)
     }
 }

@@ -7,17 +7,15 @@ use harta_domain::format::in_sofia;
 use harta_domain::text::Note;
 use harta_store::StoreError;
 
-use crate::access::{Principal, Role};
+use crate::access::{Action, Principal};
 use crate::{App, AppError, FieldError};
 
-/// Whether a role may record this kind of event.
-fn may_record(role: Role, event: &CaseEvent) -> bool {
-    match role {
-        Role::Auditor => false,
-        // At the counter: a citizen brings what was asked for, or withdraws. Internal notes are
-        // the handling officers' (the clerk did not handle the case).
-        Role::CounterClerk => matches!(event, CaseEvent::InformationReceived { .. } | CaseEvent::Withdrawn { .. }),
-        _ => true,
+/// What recording an event takes: at the counter a citizen brings what was asked for, or
+/// withdraws; everything else (internal notes too) is the handling officers'.
+fn recording(event: &CaseEvent) -> Action {
+    match event {
+        CaseEvent::InformationReceived { .. } | CaseEvent::Withdrawn { .. } => Action::RecordAtCounter,
+        _ => Action::HandleCase,
     }
 }
 
@@ -63,9 +61,7 @@ impl App {
         ) {
             return Err(AppError::field("type", format!("{} is recorded by harta itself", event.name())));
         }
-        if !may_record(who.role, &event) {
-            return Err(AppError::Forbidden("record this on a case"));
-        }
+        who.require(recording(&event))?;
         let errors = check_texts(&event);
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
@@ -104,8 +100,8 @@ impl App {
                 self.inner.audit.record(now, &who.audit_name(), "change_case", &case.registry_number, detail).await?;
                 Ok(state)
             }
-            Ok(Err(refused)) => Err(AppError::Conflict(refused.to_string())),
-            Err(StoreError::Duplicate(what)) => Err(AppError::Conflict(format!("{what} already exists"))),
+            Ok(Err(refused)) => Err(AppError::refused(refused)),
+            Err(StoreError::Duplicate(what)) => Err(AppError::conflict("duplicate", format!("{what} already exists"))),
             Err(e) => Err(e.into()),
         }
     }

@@ -17,7 +17,7 @@ use harta_domain::text::{Body, Subject};
 use harta_store::cases::CaseRecord;
 use harta_store::letters::{LetterRecord, NewLetter};
 
-use crate::access::{Principal, Role};
+use crate::access::{Action, Principal};
 use crate::{App, AppError, FieldError};
 
 /// A letter ready to render: every word of it.
@@ -95,13 +95,10 @@ pub struct Preview {
     pub missing: Vec<&'static str>,
 }
 
-/// Whether the role may issue a kind of letter: clerks only acknowledge, auditors nothing.
-fn may_issue(role: Role, kind: LetterKind) -> bool {
-    match role {
-        Role::Auditor => false,
-        Role::CounterClerk => kind == LetterKind::Acknowledgement,
-        _ => true,
-    }
+/// What issuing a kind of letter takes: the acknowledgement is the counter's, the rest the
+/// handling officers'.
+fn issuing(kind: LetterKind) -> Action {
+    if kind == LetterKind::Acknowledgement { Action::IssueAcknowledgement } else { Action::IssueLetter }
 }
 
 /// Tries before giving up when other letters on the same case keep taking the next number.
@@ -114,16 +111,14 @@ impl App {
     }
 
     fn letter_setup(&self) -> Result<&LetterSetup, AppError> {
-        self.inner.letter_setup.get().ok_or_else(|| AppError::Conflict("letters are not set up on this server".into()))
+        self.inner.letter_setup.get().ok_or_else(|| AppError::internal("letters are not set up on this server"))
     }
 
     /// A new letter of `kind` on a case, drafted from the charter's template with the case's
     /// facts (and those of the latest event of its kind) filled in.
     pub async fn draft_letter(&self, who: &Principal, number: &str, kind: &str) -> Result<LetterDraft, AppError> {
         let kind = parse_kind(kind)?;
-        if !may_issue(who.role, kind) {
-            return Err(AppError::Forbidden("issue this letter"));
-        }
+        who.require(issuing(kind))?;
         let case = self.find_case(who, number).await?;
         let events = self.inner.cases.events(case.id).await?;
         let mut values: BTreeMap<&str, String> = BTreeMap::from([
@@ -156,7 +151,7 @@ impl App {
         let template = charter
             .letters
             .get(&kind)
-            .ok_or_else(|| AppError::Conflict(format!("the charter has no template for {}", kind.as_str())))?;
+            .ok_or_else(|| AppError::internal(format!("the charter has no template for {}", kind.as_str())))?;
         let (subject, body, next) = template.fill(&values);
         Ok(LetterDraft { kind: kind.as_str().into(), subject, body, next: next.trim().to_string(), refusal: false })
     }
@@ -170,9 +165,7 @@ impl App {
         draft: &LetterDraft,
     ) -> Result<Preview, AppError> {
         let kind = parse_kind(&draft.kind)?;
-        if !may_issue(who.role, kind) {
-            return Err(AppError::Forbidden("issue this letter"));
-        }
+        who.require(issuing(kind))?;
         let case = self.find_case(who, number).await?;
         let (subject, body, next) = check_texts(draft)?;
         let appeal = self.appeal(&case, kind, draft.refusal)?;
@@ -202,9 +195,7 @@ impl App {
         draft: &LetterDraft,
     ) -> Result<LetterRecord, AppError> {
         let kind = parse_kind(&draft.kind)?;
-        if !may_issue(who.role, kind) {
-            return Err(AppError::Forbidden("issue this letter"));
-        }
+        who.require(issuing(kind))?;
         let case = self.find_case(who, number).await?;
         let (subject, body, next) = check_texts(draft)?;
         let appeal = self.appeal(&case, kind, draft.refusal)?;
@@ -222,8 +213,8 @@ impl App {
             let laid_out = letter.clone();
             let pdf = tokio::task::spawn_blocking(move || typeset.pdf(&laid_out))
                 .await
-                .map_err(|e| AppError::Conflict(format!("the typesetter stopped: {e}")))?
-                .map_err(|e| AppError::Conflict(format!("the letter could not be typeset: {e}")))?;
+                .map_err(AppError::internal)?
+                .map_err(AppError::internal)?;
             let new = NewLetter {
                 n,
                 number: outgoing.clone(),
@@ -256,7 +247,7 @@ impl App {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(AppError::Conflict(format!("other letters on {number} keep taking the next number; try again")))
+        Err(AppError::conflict("busy", format!("other letters on {number} keep taking the next number; try again")))
     }
 
     /// The letters of a case the caller may see.

@@ -40,7 +40,7 @@ pub mod suggestions;
 pub mod tokens;
 pub mod tracking;
 
-pub use access::{Principal, Role};
+pub use access::{Action, Principal, Role};
 pub use error::{AppError, FieldError};
 pub use harta_store::audit::{AuditEntry, AuditFilter, Verdict};
 use secrets::PersonalDataKey;

@@ -105,10 +105,10 @@ fn back_off(attempt: i64) -> SignedDuration {
 impl App {
     /// The acknowledgement job for a new case whose person gave an e-mail address.
     pub(crate) fn acknowledgement_job(&self, lang: &str, code: &AccessCode) -> Result<NewJob, AppError> {
-        let sealed = self.inner.key.seal(code.as_compact()).map_err(|e| AppError::Conflict(e.to_string()))?;
+        let sealed = self.inner.key.seal(code.as_compact())?;
         let lang = if lang == "en" { "en" } else { "bg" };
         let work = Work::Acknowledge { lang: lang.to_string(), sealed_code: hex(&sealed) };
-        let payload = serde_json::to_string(&work).map_err(|e| AppError::Conflict(e.to_string()))?;
+        let payload = serde_json::to_string(&work).map_err(AppError::internal)?;
         Ok(NewJob { kind: "acknowledge".into(), payload })
     }
 
@@ -126,7 +126,7 @@ impl App {
         }
         let mut first_error = None;
         while let Some(done) = running.join_next().await {
-            let result = done.map_err(|e| AppError::Conflict(format!("a job stopped: {e}"))).and_then(|r| r);
+            let result = done.map_err(AppError::internal).and_then(|r| r);
             if let Err(e) = result {
                 first_error.get_or_insert(e);
             }

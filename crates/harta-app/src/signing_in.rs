@@ -14,7 +14,7 @@ use harta_domain::case::{Actor, StaffId};
 use harta_store::sessions::Sessions;
 use jiff::SignedDuration;
 
-use crate::access::{Principal, Role};
+use crate::access::{Action, Principal, Role};
 use crate::secrets::{hex, random_bytes};
 use crate::tokens::hash;
 use crate::{App, AppError, FieldError, passwords};
@@ -66,7 +66,7 @@ pub enum SignIn {
 /// The TOTP of a secret: SHA-1, 6 digits, 30-second steps, one step of skew either way (what
 /// every authenticator app uses).
 fn totp(secret: &[u8]) -> Result<totp_rs::Totp, AppError> {
-    totp_rs::Builder::new().with_secret(secret.to_vec()).build().map_err(|e| AppError::Conflict(format!("TOTP: {e}")))
+    totp_rs::Builder::new().with_secret(secret.to_vec()).build().map_err(AppError::internal)
 }
 
 /// A signed-in member of staff.
@@ -170,7 +170,7 @@ impl App {
 
     /// Stores a confirmed secret, sealed.
     async fn enrol(&self, staff_id: i64, login: &str, secret: &[u8]) -> Result<(), AppError> {
-        let sealed = self.inner.key.seal(&hex(secret)).map_err(|e| AppError::Conflict(e.to_string()))?;
+        let sealed = self.inner.key.seal(&hex(secret))?;
         self.sessions().set_totp(staff_id, &sealed).await?;
         self.inner.audit.record(self.now(), &format!("staff:{staff_id}"), "totp_enrolled", login, "").await?;
         Ok(())
@@ -191,7 +191,7 @@ impl App {
     /// A new TOTP key: the sealed ticket that carries it to the confirmation, the key in base32
     /// and its `otpauth://` address.
     fn new_key(&self, login: &str, staff_id: i64) -> Result<(String, String, String), AppError> {
-        let secret = random_bytes::<20>().map_err(|e| AppError::Conflict(e.to_string()))?;
+        let secret = random_bytes::<20>()?;
         let base32 = totp(&secret)?.secret().to_base32();
         let uri =
             format!("otpauth://totp/harta:{login}?secret={base32}&issuer=harta&algorithm=SHA1&digits=6&period=30");
@@ -249,9 +249,7 @@ impl App {
     /// The addresses stopped from signing in as a member, with their failures this window
     /// (administrators).
     pub async fn stopped_sign_ins(&self, who: &Principal, staff_id: i64) -> Result<Vec<(String, i64)>, AppError> {
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("see sign-in attempts"));
-        }
+        who.require(Action::ManageStaff)?;
         let prefix = Attempt::staff_prefix(staff_id);
         let since = harta_store::limits::Bucket::at(String::new(), self.now(), FAILURE_WINDOW).window_start;
         let found = self.inner.limits.list(&prefix, since).await?;
@@ -264,9 +262,7 @@ impl App {
 
     /// Lets every address try signing in as a member again (administrators; audited).
     pub async fn clear_sign_ins(&self, who: &Principal, staff_id: i64) -> Result<(), AppError> {
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("clear sign-in attempts"));
-        }
+        who.require(Action::ManageStaff)?;
         self.inner.limits.clear(&Attempt::staff_prefix(staff_id)).await?;
         let subject = format!("staff:{staff_id}");
         self.inner.audit.record(self.now(), &who.audit_name(), "clear_sign_in_attempts", &subject, "").await?;
@@ -276,17 +272,16 @@ impl App {
     /// A sealed ticket saying the password was right, for [`SECOND_STEP`], good for one session.
     fn ticket(&self, login: &str, staff_id: i64, enrolling: Option<&str>) -> Result<String, AppError> {
         let until = (self.now() + SECOND_STEP).as_millisecond();
-        let nonce = hex(&random_bytes::<12>().map_err(|e| AppError::Conflict(e.to_string()))?);
+        let nonce = hex(&random_bytes::<12>()?);
         // The login goes last: it may hold spaces.
         let plain = format!("{until} {staff_id} {nonce} {} {login}", enrolling.unwrap_or("-"));
-        self.inner.key.seal_for_browser(&plain).map_err(|e| AppError::Conflict(e.to_string()))
+        self.inner.key.seal_for_browser(&plain).map_err(AppError::from)
     }
 
     async fn open_session(&self, login: &str, staff_id: i64, from: &str) -> Result<String, AppError> {
         let now = self.now();
-        let secret = |e: crate::secrets::KeyError| AppError::Conflict(e.to_string());
-        let token = hex(&random_bytes::<32>().map_err(secret)?);
-        let csrf = hex(&random_bytes::<16>().map_err(secret)?);
+        let token = hex(&random_bytes::<32>()?);
+        let csrf = hex(&random_bytes::<16>()?);
         self.sessions().create(&hash(&token), staff_id, &csrf, from, now, now + SESSION_IDLE).await?;
         self.inner.audit.record(now, &format!("staff:{staff_id}"), "sign_in", login, &format!("from {from}")).await?;
         Ok(token)
@@ -324,6 +319,13 @@ impl App {
         Ok(self.sessions().revoke(&hash(token), now).await?)
     }
 
+    /// Records a form sent in a member's session without the session's anti-forgery token (or
+    /// from another site): someone may be acting in their name.
+    pub async fn record_forged_form(&self, who: &Principal, path: &str) -> Result<(), AppError> {
+        let path: String = path.chars().take(200).collect();
+        Ok(self.inner.audit.record(self.now(), &who.audit_name(), "forged_form", &path, "").await?)
+    }
+
     /// Changes the signed-in member of staff's password: the current one must be right, the new
     /// one at least [`MIN_PASSWORD`] characters and different.
     pub async fn change_password(&self, who: &StaffSession, current: &str, new: &str) -> Result<(), AppError> {
@@ -343,7 +345,7 @@ impl App {
                 FieldError::new("new", "is the same as the current one").with_code("password_same"),
             ]));
         }
-        let hashed = passwords::hash(new.to_string()).await.map_err(|e| AppError::Conflict(e.to_string()))?;
+        let hashed = passwords::hash(new.to_string()).await?;
         sessions.set_password(found.staff_id, &hashed).await?;
         // Whoever else knew the old password is signed out; this session goes on.
         sessions.revoke_others(found.staff_id, Some(&who.token_hash), self.now()).await?;

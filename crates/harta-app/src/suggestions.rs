@@ -6,7 +6,7 @@ use harta_domain::case::CaseKind;
 use harta_domain::text::Body;
 use harta_store::publications::{BoardEntry, Candidate};
 
-use crate::access::{Principal, Role};
+use crate::access::{Action, Principal};
 use crate::{App, AppError, FieldError};
 
 /// Suggestions on one page of the board.
@@ -23,11 +23,6 @@ pub struct Board {
     pub pages: u32,
 }
 
-/// Who decides what the board shows.
-fn may_moderate(role: Role) -> bool {
-    matches!(role, Role::HeadOfUnit | Role::MayorsSecretary | Role::Manager | Role::Administrator)
-}
-
 impl App {
     /// Publishes a suggestion in the given wording (its own text when none is given), or takes
     /// it off the board. Only for suggestions whose author agreed; by heads of unit, the mayor's
@@ -39,12 +34,13 @@ impl App {
         publish: bool,
         text: Option<&str>,
     ) -> Result<(), AppError> {
-        if !may_moderate(who.role) {
-            return Err(AppError::Forbidden("decide what is published"));
-        }
+        who.require(Action::ModerateSuggestions)?;
         let case = self.find_case(who, number).await?;
         if case.kind != CaseKind::Suggestion || !case.publish_consent {
-            return Err(AppError::Conflict(format!("{number} is not a suggestion whose author agreed to publish it")));
+            return Err(AppError::conflict(
+                "not_publishable",
+                format!("{number} is not a suggestion whose author agreed to publish it"),
+            ));
         }
         let wording = text.filter(|t| !t.trim().is_empty()).unwrap_or(&case.body);
         let wording = Body::parse(wording).map_err(|e| AppError::Invalid(vec![FieldError::coded("text", &e)]))?;
@@ -58,9 +54,7 @@ impl App {
     /// The suggestions awaiting a publication decision, or decided (undecided first): a unit's
     /// for a head of unit or the mayor's secretary, all for managers and administrators.
     pub async fn publication_candidates(&self, who: &Principal) -> Result<Vec<Candidate>, AppError> {
-        if !may_moderate(who.role) {
-            return Err(AppError::Forbidden("decide what is published"));
-        }
+        who.require(Action::ModerateSuggestions)?;
         let found = self.inner.publications.candidates(who.unit_scope(), 200).await?;
         // The texts are the authors' own words, before anyone removed personal data from them.
         let unit = who.unit_scope().unwrap_or("all units");

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use harta_domain::case::Actor;
 use sha2::{Digest, Sha256};
 
-use crate::access::{Principal, Role};
+use crate::access::{Action, Principal, Role};
 use crate::secrets::{hex, random_bytes};
 use crate::{App, AppError, FieldError};
 
@@ -65,7 +65,7 @@ impl App {
             let message = format!("there is no unit {u} (known: {})", known.join(", "));
             return Err(AppError::Invalid(vec![FieldError::new("unit", message).with_code("unknown")]));
         }
-        let bytes = random_bytes::<32>().map_err(|e| AppError::Conflict(e.to_string()))?;
+        let bytes = random_bytes::<32>()?;
         let token = format!("{PREFIX}{}", hex(&bytes));
         self.inner.admin.add_token(&hash(&token), role.as_str(), unit, label, self.now()).await?;
         Ok(token)
@@ -80,9 +80,7 @@ impl App {
         unit: Option<&str>,
         label: &str,
     ) -> Result<String, AppError> {
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("make API tokens"));
-        }
+        who.require(Action::ManageTokens)?;
         let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         let role = Role::parse(role).ok_or_else(|| {
             let message = format!("\"{role}\" is not a role (one of: {})", known.join(", "));
@@ -99,18 +97,14 @@ impl App {
 
     /// Every API token, newest first (administrators).
     pub async fn tokens(&self, who: &Principal) -> Result<Vec<harta_store::admin::TokenListing>, AppError> {
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("see API tokens"));
-        }
+        who.require(Action::ManageTokens)?;
         Ok(self.inner.admin.tokens().await?)
     }
 
     /// Revokes a token (administrators; audited). A replica that verified it in the last few
     /// seconds may accept it until its cache forgets it ([`TRUST_FOR`], 5 s).
     pub async fn revoke_token(&self, who: &Principal, id: i64) -> Result<(), AppError> {
-        if !who.role.may_administer() {
-            return Err(AppError::Forbidden("revoke API tokens"));
-        }
+        who.require(Action::ManageTokens)?;
         if !self.inner.admin.revoke_token(id, self.now()).await? {
             return Err(AppError::NotFound(format!("token {id}")));
         }

@@ -111,11 +111,7 @@ impl App {
             None
         };
         let until = (now + TICKET_LIFE).as_millisecond();
-        let ticket = self
-            .inner
-            .key
-            .seal_for_browser(&format!("{until} {}", case.registry_number))
-            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        let ticket = self.inner.key.seal_for_browser(&format!("{until} {}", case.registry_number))?;
         let letters = self.inner.letters.of_case(case.id).await?;
         Ok(Tracked { deadline, ticket, letters, ..summarise(case, &events) })
     }
@@ -155,7 +151,7 @@ impl App {
         };
         let note = Note::parse(&text).map_err(|e| AppError::Invalid(vec![FieldError::coded("information", &e)]))?;
         if case.state != harta_domain::case::State::InformationRequested {
-            return Err(AppError::Conflict(format!("nothing is asked on {}", case.registry_number)));
+            return Err(AppError::conflict("nothing_asked", format!("nothing is asked on {}", case.registry_number)));
         }
         let kept = self.keep_documents(documents).await?;
         let event = CaseEvent::InformationReceived { note: note.as_str().to_string() };
@@ -164,7 +160,7 @@ impl App {
             .cases
             .append_with_documents(case.id, now, &Actor::Citizen, &event, &kept)
             .await?
-            .map_err(|e| AppError::Conflict(e.to_string()))?;
+            .map_err(AppError::refused)?;
         self.after_citizen_event(case, &event).await
     }
 
@@ -201,7 +197,7 @@ impl App {
         let now = self.now();
         let cases = &self.inner.cases;
         let done = cases.change_contact(case.id, now, &Actor::Citizen, event, contact).await?;
-        done.map_err(|e| AppError::Conflict(e.to_string()))?;
+        done.map_err(AppError::refused)?;
         self.after_citizen_event(case, event).await
     }
 

@@ -278,6 +278,18 @@ pub enum TransitionError {
     SameOfficer,
 }
 
+impl crate::Coded for TransitionError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotAllowed { .. } => "not_allowed",
+            Self::AlreadyRegistered => "already_registered",
+            Self::NotRegistered => "not_registered",
+            Self::NotLater { .. } => "not_later",
+            Self::SameOfficer => "same_officer",
+        }
+    }
+}
+
 /// The state of a case as derived from its events: what the case row holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CaseState {

@@ -3,6 +3,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use harta_app::{AppError, FieldError};
+
+use crate::edge::Failure;
 use serde::Serialize;
 
 /// An error response.
@@ -13,8 +15,14 @@ pub struct Problem {
     title: &'static str,
     status: u16,
     detail: String,
+    /// The request id, which is in the log line of this answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<Box<str>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldProblem>,
+    /// A failure of ours behind the answer, for the edge's log line; never sent.
+    #[serde(skip)]
+    failure: Option<Failure>,
 }
 
 /// One invalid field: a JSON Pointer into the request body, the dotted field name, the reason.
@@ -41,7 +49,31 @@ impl From<FieldError> for FieldProblem {
 impl Problem {
     /// A problem with a status, a stable type slug, a title and a detail.
     pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { kind, title, status: status.as_u16(), detail: detail.into(), errors: Vec::new() }
+        Self {
+            kind,
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            instance: None,
+            errors: Vec::new(),
+            failure: None,
+        }
+    }
+
+    /// The same problem naming its request (the edge's, when none is named).
+    pub fn with_instance(mut self, id: &str) -> Self {
+        self.instance = Some(id.into());
+        self
+    }
+
+    /// 500 or 503 for a failure of ours: the client learns only the request id.
+    fn failed(status: StatusCode, detail: &str, failure: Failure) -> Self {
+        let (kind, title) = if status == StatusCode::SERVICE_UNAVAILABLE {
+            ("/problems/unavailable", "Temporarily unavailable")
+        } else {
+            ("/problems/internal", "Internal error")
+        };
+        Self { failure: Some(failure), ..Self::new(status, kind, title, detail) }
     }
 
     /// 400: the body could not be read as a JSON object.
@@ -60,11 +92,17 @@ impl Problem {
 }
 
 impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let unauthorized = status == StatusCode::UNAUTHORIZED;
+        if self.instance.is_none() {
+            self.instance = crate::edge::request_id().map(Into::into);
+        }
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (status, body).into_response();
+        if let Some(failure) = self.failure {
+            response.extensions_mut().insert(failure);
+        }
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if unauthorized {
@@ -76,8 +114,8 @@ impl IntoResponse for Problem {
 
 impl From<AppError> for Problem {
     fn from(e: AppError) -> Self {
-        match e {
-            AppError::Invalid(errors) => Self::invalid(errors),
+        match &e {
+            AppError::Invalid(errors) => Self::invalid(errors.clone()),
             AppError::Unauthenticated => Self::new(
                 StatusCode::UNAUTHORIZED,
                 "/problems/unauthenticated",
@@ -93,32 +131,22 @@ impl From<AppError> for Problem {
             AppError::NotFound(what) => {
                 Self::new(StatusCode::NOT_FOUND, "/problems/not-found", "Not found", format!("{what} not found"))
             }
-            AppError::Conflict(what) => Self::new(StatusCode::CONFLICT, "/problems/conflict", "Conflict", what),
+            AppError::Conflict { detail, .. } => {
+                Self::new(StatusCode::CONFLICT, "/problems/conflict", "Conflict", detail)
+            }
             AppError::TooMany => Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "/problems/too-many",
                 "Too many attempts",
                 "too many attempts; try again in 15 minutes",
             ),
-            // Only start-up finds this; answered as any internal failure if it ever came here.
-            AppError::WrongKey => {
-                tracing::error!(error = %AppError::WrongKey, "internal failure");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "/problems/internal",
-                    "Internal error",
-                    "an internal error occurred",
-                )
-            }
-            AppError::Store(err) => {
-                // Logged here, once; the client gets no internals.
-                tracing::error!(error = %err, "storage failure");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "/problems/unavailable",
-                    "Temporarily unavailable",
-                    "the request could not be stored; nothing was registered, please try again",
-                )
+            AppError::Store(_) => Self::failed(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the request could not be stored; nothing was registered, please try again",
+                Failure::of(&e),
+            ),
+            AppError::Internal(_) | AppError::WrongKey => {
+                Self::failed(StatusCode::INTERNAL_SERVER_ERROR, "an internal error occurred", Failure::of(&e))
             }
         }
     }

@@ -18,7 +18,7 @@ use harta_store::limits::Bucket;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::access::Principal;
+use crate::access::{Action, Principal};
 use crate::files::PendingDocument;
 use crate::secrets::random_bytes;
 use crate::{App, AppError, FieldError};
@@ -146,10 +146,8 @@ impl App {
     /// Registers a case from any channel: checks every field (reporting all problems at once),
     /// seals personal numbers, and returns the registry number once the case is committed.
     pub async fn register_case(&self, who: &Principal, input: RegisterCaseInput) -> Result<Registration, AppError> {
-        if !who.role.may_register() {
-            return Err(AppError::Forbidden("register cases"));
-        }
-        let code = AccessCode::from_bytes(&random_bytes::<20>().map_err(|e| AppError::Conflict(e.to_string()))?);
+        who.require(Action::RegisterCase)?;
+        let code = AccessCode::from_bytes(&random_bytes::<20>()?);
         self.register_with(Registrant::Staff(who), &input, code, None, Vec::new(), None).await
     }
 
@@ -165,9 +163,7 @@ impl App {
         request: &[u8],
     ) -> Result<Registration, AppError> {
         use sha2::Digest;
-        if !who.role.may_register() {
-            return Err(AppError::Forbidden("register cases"));
-        }
+        who.require(Action::RegisterCase)?;
         let digest = crate::secrets::hex(&sha2::Sha256::digest(request));
         let digest = digest.as_str();
         let key = {
@@ -246,9 +242,7 @@ impl App {
         input: &RegisterCaseInput,
         key: &str,
     ) -> Result<Registration, AppError> {
-        if !who.role.may_register() {
-            return Err(AppError::Forbidden("register cases"));
-        }
+        who.require(Action::RegisterCase)?;
         self.register_once(Registrant::Staff(who), input, key, &[], None).await
     }
 
@@ -558,7 +552,7 @@ impl App {
             }
         };
         let limit = i64::from(self.charter().backdate_working_days);
-        if back > limit && !role.may_approve_backdating() {
+        if back > limit && !role.may(Action::ApproveBackdating) {
             let why = format!(
                 "is {back} working days back; more than {limit} needs a head of unit's approval (a head of unit registers it)"
             );

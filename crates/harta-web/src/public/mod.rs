@@ -127,10 +127,7 @@ impl Visit {
     pub fn page(&self, status: StatusCode, html: Result<String, askama::Error>, private: bool) -> Response {
         let html = match html {
             Ok(html) => html,
-            Err(e) => {
-                tracing::error!(error = %e, "a page failed to render");
-                return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
-            }
+            Err(e) => return crate::edge::PageError::failed(&e).into_response(),
         };
         let mut response = (status, Html(html)).into_response();
         let headers = response.headers_mut();
@@ -213,11 +210,26 @@ struct ErrorPage {
     c: Chrome,
     title: String,
     body: String,
+    /// The request id to quote, for a failure of ours.
+    quote: Option<String>,
 }
 
-/// A page that says what went wrong in the visitor's language.
-pub(crate) fn error_page(visit: &Visit, charter: &Charter, status: StatusCode, title: &str, body: &str) -> Response {
-    let page = ErrorPage { c: visit.chrome(charter, ""), title: title.into(), body: body.into() };
+/// A page that says what went wrong in the visitor's language; for a failure of ours, with the
+/// request id (`quote`) that finds the log line.
+pub(crate) fn error_page(
+    visit: &Visit,
+    charter: &Charter,
+    status: StatusCode,
+    title: &str,
+    body: &str,
+    quote: Option<&str>,
+) -> Response {
+    let page = ErrorPage {
+        c: visit.chrome(charter, ""),
+        title: title.into(),
+        body: body.into(),
+        quote: quote.map(Into::into),
+    };
     visit.page(status, page.render(), true)
 }
 
@@ -231,6 +243,11 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
+}
+
+/// The visitor's anti-forgery token, when their browser holds a well-formed one.
+pub(crate) fn csrf_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, CSRF_COOKIE).filter(|t| is_token(t))
 }
 
 fn is_token(t: &str) -> bool {
@@ -273,11 +290,10 @@ fn local_target(next: &str) -> Option<String> {
     (encoded.starts_with('/') && !encoded.starts_with("//")).then_some(encoded)
 }
 
-/// A failure that is not the person's doing: logged once, explained in their language.
+/// A failure that is not the person's doing (or a refusal the handler has no form for): the
+/// page in their language; the edge logs the failure once.
 pub(crate) fn failure(app: &App, visit: &Visit, e: &AppError) -> Response {
-    tracing::error!(error = %e, "a page failed");
-    let l = visit.l();
-    error_page(visit, &app.charter(), StatusCode::SERVICE_UNAVAILABLE, &l.t("error-title"), &l.t("error-body"))
+    crate::edge::PageError::of(e).render(visit, app)
 }
 
 /// A stored (E.164) telephone number as people in Bulgaria write it; empty when there is none.

@@ -356,7 +356,7 @@ async fn check(State(app): State<App>, visit: Visit, Path(kind): Path<String>, r
                 let status = StatusCode::REQUEST_TIMEOUT;
                 return refused(&app, &visit, kind, Fields::default(), &[], "err-body-stalled", status);
             }
-            Err(FormError::Store(e)) => return failure(&app, &visit, &AppError::Conflict(e.to_string())),
+            Err(FormError::Store(e)) => return failure(&app, &visit, &AppError::internal(e)),
             Err(FormError::App(e)) => return failure(&app, &visit, &e),
         };
     let mut file_errors: Vec<ShownError> = refused_files
@@ -406,7 +406,7 @@ async fn check(State(app): State<App>, visit: Visit, Path(kind): Path<String>, r
     }
     let key = match harta_app::secrets::random_bytes::<16>() {
         Ok(b) => harta_app::secrets::hex(&b),
-        Err(e) => return failure(&app, &visit, &AppError::Conflict(e.to_string())),
+        Err(e) => return failure(&app, &visit, &e.into()),
     };
     let draft = Draft { kind: kind.as_str().into(), key, fields: posted.fields, documents };
     check_page(&app, &visit, kind, &draft)
@@ -425,8 +425,8 @@ struct CheckPage {
 fn check_page(app: &App, visit: &Visit, kind: CaseKind, draft: &Draft) -> Response {
     let l = visit.l();
     let sealed = serde_json::to_string(draft)
-        .map_err(|e| AppError::Conflict(e.to_string()))
-        .and_then(|json| app.keys().seal_for_browser(&json).map_err(|e| AppError::Conflict(e.to_string())));
+        .map_err(AppError::internal)
+        .and_then(|json| app.keys().seal_for_browser(&json).map_err(AppError::from));
     let sealed = match sealed {
         Ok(s) => s,
         Err(e) => return failure(app, visit, &e),
@@ -558,7 +558,7 @@ async fn send(
         Err(AppError::TooMany) => {
             let phone = app.charter().administration.switchboard.national();
             let (title, body) = (l.t("submit-too-many-title"), l.ts("submit-too-many", "phone", &phone));
-            super::error_page(&visit, &app.charter(), StatusCode::TOO_MANY_REQUESTS, &title, &body)
+            super::error_page(&visit, &app.charter(), StatusCode::TOO_MANY_REQUESTS, &title, &body, None)
         }
         Ok(done) => done_page(&app, &visit, &done, &draft.documents, draft.fields.email.trim()),
         Err(AppError::Invalid(found)) => {

@@ -271,7 +271,7 @@ async fn follow_up(
             shown_again(app, visit, p, errors).await
         }
         Err(AppError::Unauthenticated) => expired(app, visit),
-        Err(AppError::Conflict(_)) => {
+        Err(AppError::Conflict { .. }) => {
             let errors = vec![ShownError { id: "number".into(), text: l.t("track-not-now") }];
             form_page(app, visit, String::new(), errors, StatusCode::CONFLICT)
         }
@@ -297,7 +297,7 @@ fn unreadable(app: &App, visit: &Visit, e: FormError) -> Response {
         FormError::TooLarge => ("err-body-too-large", StatusCode::PAYLOAD_TOO_LARGE),
         FormError::Unreadable => ("err-encoding-form", StatusCode::BAD_REQUEST),
         FormError::Stalled => ("err-body-stalled", StatusCode::REQUEST_TIMEOUT),
-        FormError::Store(e) => return super::failure(app, visit, &AppError::Conflict(e.to_string())),
+        FormError::Store(e) => return super::failure(app, visit, &AppError::internal(e)),
         FormError::App(e) => return super::failure(app, visit, &e),
     };
     let errors = vec![ShownError { id: "number".into(), text: visit.l().t(key) }];

@@ -28,8 +28,7 @@ pub(super) struct AuditQuery {
 #[template(path = "staff_audit.html")]
 struct AuditPage {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     q: AuditQuery,
     entries: Vec<(i64, String, String, String, String, String)>,
     verdict: Option<String>,
@@ -104,8 +103,7 @@ pub(super) async fn audit(
         .collect();
     let page = AuditPage {
         c: visit.chrome(&app.charter(), "staff"),
-        who: session.name.clone(),
-        csrf: session.csrf.clone(),
+        s: super::StaffHeader::of(&session),
         q,
         entries,
         verdict,

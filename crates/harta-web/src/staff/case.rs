@@ -2,7 +2,6 @@
 //! life cycle allows.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,14 +12,14 @@ use harta_domain::format::{date_bg, in_sofia, time_bg};
 use serde::Deserialize;
 
 use super::{SignedIn, deadline_text};
+use crate::forms::CsrfForm;
 use crate::public::{Chrome, ShownError, Visit, error_for};
 
 #[derive(Template)]
 #[template(path = "staff_case.html")]
 struct CasePage {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     number: String,
     kind: &'static str,
     channel: &'static str,
@@ -187,8 +186,7 @@ pub(super) async fn show_case(
         .collect();
     let page = CasePage {
         c: visit.chrome(&app.charter(), "staff"),
-        who: session.name.clone(),
-        csrf: session.csrf.clone(),
+        s: super::StaffHeader::of(session),
         number: c.registry_number.clone(),
         kind: c.kind.as_str(),
         channel: c.channel.as_str(),
@@ -211,7 +209,7 @@ pub(super) async fn show_case(
         service,
         received_on: c.received_on.map(date_bg),
         documents,
-        may_add_documents: session.principal.role != harta_app::Role::Auditor,
+        may_add_documents: session.principal.may(harta_app::Action::AddDocuments),
     };
     visit.page(status, page.render(), true)
 }
@@ -219,8 +217,7 @@ pub(super) async fn show_case(
 /// An action on a case, as its form sends it.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub(super) struct Action {
-    csrf: String,
+pub(super) struct ActionForm {
     r#type: String,
     officer: String,
     what: String,
@@ -234,7 +231,7 @@ pub(super) struct Action {
     reason: String,
 }
 
-impl Action {
+impl ActionForm {
     /// The event, or the field that is wrong.
     fn event(&self) -> Result<CaseEvent, &'static str> {
         let date = |s: &str, field| s.trim().parse::<jiff::civil::Date>().map_err(|_| field);
@@ -267,14 +264,10 @@ pub(super) async fn record(
     SignedIn(session): SignedIn,
     visit: Visit,
     Path(number): Path<String>,
-    Form(a): Form<Action>,
+    CsrfForm(a): CsrfForm<ActionForm>,
 ) -> Response {
     let l = visit.l();
     let refuse = |id: &str, key: &str| vec![ShownError { id: id.into(), text: l.t(key) }];
-    if a.csrf != session.csrf {
-        let errors = refuse("actions", "err-csrf");
-        return show_case(&app, &visit, &session, &number, errors, None, StatusCode::FORBIDDEN).await;
-    }
     let event = match a.event() {
         Ok(e) => e,
         Err(field) => {
@@ -304,9 +297,13 @@ pub(super) async fn record(
                 .collect();
             show_case(&app, &visit, &session, &number, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(AppError::Conflict(why)) => {
-            let errors =
-                vec![ShownError { id: "actions".into(), text: format!("{} ({why})", l.t("staff-err-not-now")) }];
+        Err(AppError::Conflict { code, .. }) => {
+            let own = format!("conflict-{code}");
+            let text = match l.t(&own) {
+                t if t != own => t,
+                _ => l.t("staff-err-not-now"),
+            };
+            let errors = vec![ShownError { id: "actions".into(), text }];
             show_case(&app, &visit, &session, &number, errors, None, StatusCode::CONFLICT).await
         }
         Err(AppError::Forbidden(_)) => {

@@ -4,30 +4,24 @@
 //! public site at once (and on other replicas within a second).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use harta_app::{App, AppError, FieldError, Role};
+use harta_app::{Action, App, AppError, FieldError};
 use harta_domain::catalogue::{Service, Tier, TierKind};
 use harta_domain::deadline::DeadlineRule;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::{Saved, SignedIn, forbidden};
+use crate::forms::CsrfForm;
 use crate::public::{Chrome, ShownError, Visit, error_for};
-
-/// Whether the role edits the catalogue (the use case decides again on saving).
-fn may_edit(role: Role) -> bool {
-    matches!(role, Role::Administrator | Role::Manager)
-}
 
 #[derive(Template)]
 #[template(path = "staff_services.html")]
 struct ListPage {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     /// Number, name, unit.
     services: Vec<(String, String, String)>,
     notice: Option<String>,
@@ -39,7 +33,7 @@ pub(super) async fn list(
     visit: Visit,
     Query(q): Query<Saved>,
 ) -> Response {
-    if !may_edit(session.principal.role) {
+    if !session.principal.may(Action::EditCatalogue) {
         return forbidden(&app, &visit);
     }
     let l = visit.l();
@@ -53,8 +47,7 @@ pub(super) async fn list(
     let saved = q.saved.trim();
     let page = ListPage {
         c: visit.chrome(&app.charter(), "staff"),
-        who: session.name.clone(),
-        csrf: session.csrf.clone(),
+        s: super::StaffHeader::of(&session),
         services,
         notice: (!saved.is_empty() && saved.chars().all(|c| c.is_ascii_digit()))
             .then(|| l.ts("staff-services-saved", "number", saved)),
@@ -66,7 +59,6 @@ pub(super) async fn list(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct ServiceForm {
-    csrf: String,
     code: String,
     name_bg: String,
     name_en: String,
@@ -100,7 +92,6 @@ impl ServiceForm {
             s.documents.iter().map(pick).collect::<Vec<_>>().join("\n")
         };
         Self {
-            csrf: String::new(),
             code: s.code.clone(),
             name_bg: s.name.bg.clone(),
             name_en: s.name.en.clone(),
@@ -213,8 +204,7 @@ fn tier_fields(t: &Tier) -> Vec<(String, String)> {
 #[template(path = "staff_service.html")]
 struct EditPage {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     /// The service's number, or empty for a new one.
     existing: String,
     f: ServiceForm,
@@ -303,8 +293,7 @@ fn edit_page(
         .collect();
     let page = EditPage {
         c: visit.chrome(&app.charter(), "staff"),
-        who: session.name.clone(),
-        csrf: session.csrf.clone(),
+        s: super::StaffHeader::of(session),
         existing: existing.to_string(),
         f,
         units: app.charter().units.iter().map(|u| (u.code.clone(), l.pick(&u.name).to_string())).collect(),
@@ -319,7 +308,7 @@ pub(super) async fn edit(
     visit: Visit,
     Path(code): Path<String>,
 ) -> Response {
-    if !may_edit(session.principal.role) {
+    if !session.principal.may(Action::EditCatalogue) {
         return forbidden(&app, &visit);
     }
     if code == "new" {
@@ -336,11 +325,8 @@ pub(super) async fn save(
     SignedIn(session): SignedIn,
     visit: Visit,
     Path(code): Path<String>,
-    Form(mut f): Form<ServiceForm>,
+    CsrfForm(mut f): CsrfForm<ServiceForm>,
 ) -> Response {
-    if f.csrf != session.csrf {
-        return forbidden(&app, &visit);
-    }
     // An existing service keeps its number; a new one must not take an existing number.
     let existing = if code == "new" { String::new() } else { code.clone() };
     if !existing.is_empty() {

@@ -3,7 +3,6 @@
 //! force at once on every replica; what is wrong is named by its field and nothing changes.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,6 +12,7 @@ use harta_domain::format::in_sofia;
 use serde::Deserialize;
 
 use super::{Saved, SignedIn, forbidden};
+use crate::forms::CsrfForm;
 use crate::public::{Chrome, ShownError, Visit};
 
 /// A unit as the charter page shows it.
@@ -36,8 +36,7 @@ struct CommitmentRow {
 #[template(path = "staff_charter.html")]
 struct CharterPage {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     units: Vec<UnitRow>,
     commitments: Vec<CommitmentRow>,
     at_risk: String,
@@ -68,8 +67,7 @@ async fn page(
     };
     let page = CharterPage {
         c: visit.chrome(charter, "staff"),
-        who: session.name.clone(),
-        csrf: session.csrf.clone(),
+        s: super::StaffHeader::of(session),
         units: charter
             .units
             .iter()
@@ -112,7 +110,6 @@ pub(super) async fn show(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct Edit {
-    csrf: String,
     charter: String,
     /// The stored charter's version the edit began from.
     version: Option<i64>,
@@ -122,17 +119,14 @@ pub(super) async fn save(
     State(app): State<App>,
     SignedIn(session): SignedIn,
     visit: Visit,
-    Form(f): Form<Edit>,
+    CsrfForm(f): CsrfForm<Edit>,
 ) -> Response {
-    if f.csrf != session.csrf {
-        return forbidden(&app, &visit);
-    }
     let l = visit.l();
     let based_on = f.version.unwrap_or_default();
     match app.update_charter(&session.principal, &f.charter, Some(based_on)).await {
         Ok(()) => Redirect::to("/staff/charter?saved=1").into_response(),
         // Someone saved meanwhile: the text typed stays, to be merged with theirs.
-        Err(AppError::Conflict(_)) => {
+        Err(AppError::Conflict { .. }) => {
             let errors = vec![ShownError { id: "charter".into(), text: l.t("staff-charter-changed-meanwhile") }];
             let current = app.charter_to_edit(&session.principal).await.map(|(v, _)| v).unwrap_or(based_on);
             page(&app, &visit, &session, Some(((f.charter, current), errors)), None, StatusCode::CONFLICT).await
@@ -146,6 +140,7 @@ pub(super) async fn save(
                     } else if e.code == "units_removed" {
                         l.t("staff-charter-units-removed")
                     } else {
+                        // The detail is in English: only the English page shows it.
                         l.t_args("staff-charter-invalid", &[("field", &e.field), ("detail", &e.message)])
                     };
                     ShownError { id: "charter".into(), text }

@@ -77,7 +77,7 @@ async fn added(
         Err(FormError::Unreadable) => return Err(Refused::Form(l.t("err-encoding-form"), StatusCode::BAD_REQUEST)),
         Err(FormError::Stalled) => return Err(Refused::Form(l.t("err-body-stalled"), StatusCode::REQUEST_TIMEOUT)),
         Err(FormError::Store(e)) => {
-            return Err(Refused::Page(crate::public::failure(app, visit, &AppError::Conflict(e.to_string()))));
+            return Err(Refused::Page(crate::public::failure(app, visit, &AppError::internal(e))));
         }
         Err(FormError::App(e)) => return Err(Refused::Page(crate::public::failure(app, visit, &e))),
     };

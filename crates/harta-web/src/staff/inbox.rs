@@ -59,8 +59,7 @@ struct Row {
 #[template(path = "staff_inbox.html")]
 struct InboxPage {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     rows: Vec<Row>,
     /// Whether the role reads the audit trail (auditors, administrators).
     audits: bool,
@@ -117,8 +116,8 @@ pub(super) async fn inbox(
         open_only: true,
         ..ListInput::default()
     };
-    let (items, errors) = match app.list_cases(&session.principal, &input).await {
-        Ok(page) => (page.items, Vec::new()),
+    let (items, errors, status) = match app.list_cases(&session.principal, &input).await {
+        Ok(page) => (page.items, Vec::new(), StatusCode::OK),
         Err(AppError::Invalid(found)) => {
             let errors = found
                 .iter()
@@ -126,12 +125,17 @@ pub(super) async fn inbox(
                     let id = match e.field.as_str() {
                         "received_from" => "from",
                         "received_until" => "until",
+                        "search" => "q",
                         other => other,
                     };
-                    ShownError { id: id.to_string(), text: l.t("staff-err-filter") }
+                    let text = match e.code {
+                        "too_long" => l.field_error(e, &l.t("staff-search")),
+                        _ => l.t("staff-err-filter"),
+                    };
+                    ShownError { id: id.to_string(), text }
                 })
                 .collect();
-            (Vec::new(), errors)
+            (Vec::new(), errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => return crate::public::failure(&app, &visit, &e),
     };
@@ -150,8 +154,7 @@ pub(super) async fn inbox(
         .collect();
     let page = InboxPage {
         c: visit.chrome(&app.charter(), "staff"),
-        who: session.name.clone(),
-        csrf: session.csrf.clone(),
+        s: super::StaffHeader::of(&session),
         rows,
         audits: matches!(session.principal.role, harta_app::Role::Auditor | harta_app::Role::Administrator),
         units: if session.principal.unit_scope().is_some() {
@@ -168,5 +171,5 @@ pub(super) async fn inbox(
         until: q.until,
         errors,
     };
-    visit.page(StatusCode::OK, page.render(), true)
+    visit.page(status, page.render(), true)
 }

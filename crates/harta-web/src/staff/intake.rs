@@ -2,7 +2,6 @@
 //! keyboard alone, answered with a printable receipt; people already known are found first.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -13,13 +12,13 @@ use harta_domain::format::{date_bg, in_sofia, time_bg};
 use serde::Deserialize;
 
 use super::{SignedIn, forbidden};
+use crate::forms::CsrfForm;
 use crate::public::{Chrome, ShownError, Visit, error_for};
 
 /// The counter's form, as typed.
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub(super) struct Intake {
-    csrf: String,
     /// Identifies this filled-in form: sending it twice registers one case.
     key: String,
     kind: String,
@@ -58,8 +57,7 @@ struct Found {
 #[template(path = "staff_intake.html")]
 struct IntakePage {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     find: String,
     found: Option<Vec<Found>>,
     f: Intake,
@@ -101,8 +99,7 @@ fn intake_with(
     let units = app.charter().units.iter().map(|u| (u.code.clone(), l.pick(&u.name).to_string())).collect();
     let page = IntakePage {
         c: visit.chrome(&app.charter(), "staff"),
-        who: session.name.clone(),
-        csrf: session.csrf.clone(),
+        s: super::StaffHeader::of(session),
         find,
         found,
         f,
@@ -134,9 +131,7 @@ fn picked_service(app: &App, typed: &str) -> Option<String> {
 
 /// A blank counter form with its own key.
 fn blank_intake(app: &App) -> Result<Intake, AppError> {
-    let key = harta_app::secrets::random_bytes::<16>()
-        .map(|b| harta_app::secrets::hex(&b))
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let key = harta_app::secrets::hex(&harta_app::secrets::random_bytes::<16>()?);
     Ok(Intake {
         key,
         kind: "letter".into(),
@@ -193,11 +188,8 @@ pub(super) async fn prefill(
     State(app): State<App>,
     SignedIn(session): SignedIn,
     visit: Visit,
-    Form(p): Form<Intake>,
+    CsrfForm(p): CsrfForm<Intake>,
 ) -> Response {
-    if p.csrf != session.csrf {
-        return forbidden(&app, &visit);
-    }
     let blank = match blank_intake(&app) {
         Ok(blank) => blank,
         Err(e) => return crate::public::failure(&app, &visit, &e),
@@ -218,8 +210,7 @@ pub(super) async fn prefill(
 #[template(path = "staff_receipt.html")]
 struct ReceiptPage {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     number: String,
     kind: &'static str,
     received: String,
@@ -238,10 +229,11 @@ pub(super) async fn intake(
     State(app): State<App>,
     SignedIn(session): SignedIn,
     visit: Visit,
-    Form(f): Form<Intake>,
+    CsrfForm(f): CsrfForm<Intake>,
 ) -> Response {
     let l = visit.l();
-    if f.csrf != session.csrf || f.key.len() != 32 {
+    // Every counter form carries the key that makes a second press register nothing more.
+    if f.key.len() != 32 {
         let errors = vec![ShownError { id: "kind".into(), text: l.t("err-csrf") }];
         return intake_form(&app, &visit, &session, f, errors, StatusCode::FORBIDDEN);
     }
@@ -280,8 +272,7 @@ pub(super) async fn intake(
             });
             let page = ReceiptPage {
                 c: visit.chrome(&app.charter(), "staff"),
-                who: session.name.clone(),
-                csrf: session.csrf.clone(),
+                s: super::StaffHeader::of(&session),
                 number: done.number.as_str().to_string(),
                 kind: done.kind.as_str(),
                 received: format!("{} {}", date_bg(in_sofia(done.received_at).date()), time_bg(done.received_at)),

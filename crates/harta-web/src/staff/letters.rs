@@ -3,7 +3,6 @@
 //! issued letters shown as stored and downloaded as PDF.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +13,7 @@ use harta_domain::plain::Advice;
 use serde::Deserialize;
 
 use super::{SignedIn, forbidden, labelled_errors};
+use crate::forms::CsrfForm;
 use crate::i18n::Localizer;
 use crate::public::{Chrome, ShownError, Visit, error_for};
 
@@ -21,8 +21,7 @@ use crate::public::{Chrome, ShownError, Visit, error_for};
 #[template(path = "staff_letter_form.html")]
 struct FormPage {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     number: String,
     kind: String,
     f: LetterForm,
@@ -43,7 +42,6 @@ impl FormPage {
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub(super) struct LetterForm {
-    csrf: String,
     kind: String,
     subject: String,
     body: String,
@@ -100,8 +98,7 @@ fn form_page(
     let l = visit.l();
     let page = FormPage {
         c: visit.chrome(&app.charter(), "staff"),
-        who: session.name.clone(),
-        csrf: session.csrf.clone(),
+        s: super::StaffHeader::of(session),
         number: number.to_string(),
         kind: l.t(&format!("letter-kind-{}", f.kind)),
         advice: preview.iter().flat_map(|p| p.advice.iter().map(|a| advice_text(l, a))).collect(),
@@ -171,11 +168,8 @@ pub(super) async fn post(
     SignedIn(session): SignedIn,
     visit: Visit,
     Path(number): Path<String>,
-    Form(f): Form<LetterForm>,
+    CsrfForm(f): CsrfForm<LetterForm>,
 ) -> Response {
-    if f.csrf != session.csrf {
-        return forbidden(&app, &visit);
-    }
     let l = visit.l();
     let who = &session.principal;
     let draft = f.draft();
@@ -216,8 +210,7 @@ fn failed(app: &App, visit: &Visit, e: &AppError) -> Response {
 #[template(path = "staff_letter.html")]
 struct LetterPage {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     number: String,
     n: i64,
     outgoing: String,
@@ -235,8 +228,7 @@ pub(super) async fn show(
         Ok((outgoing, html)) => {
             let page = LetterPage {
                 c: visit.chrome(&app.charter(), "staff"),
-                who: session.name.clone(),
-                csrf: session.csrf.clone(),
+                s: super::StaffHeader::of(&session),
                 number,
                 n,
                 outgoing,

@@ -3,25 +3,25 @@
 //! addresses stopped from signing in as the member, and let them try again.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use harta_app::administration::ContactInput;
 use harta_app::signing_in::StaffSession;
-use harta_app::{App, AppError};
+use harta_app::{Action, App, AppError};
 use harta_domain::case::Actor;
 use serde::Deserialize;
 
 use super::{Saved, SignedIn, forbidden, labelled_errors};
+use crate::edge::PageError;
+use crate::forms::{CsrfForm, NoFields};
 use crate::public::{Chrome, ShownError, Visit, error_for};
 
 #[derive(Template)]
 #[template(path = "staff_member.html")]
 struct Page {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     id: i64,
     number: String,
     name: String,
@@ -42,7 +42,6 @@ impl Page {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct ContactForm {
-    csrf: String,
     phone: String,
     email: String,
     position: String,
@@ -50,7 +49,8 @@ pub(super) struct ContactForm {
 
 /// Whether the signed-in member may edit member `id`.
 fn may_edit(session: &StaffSession, id: i64) -> bool {
-    session.principal.role.may_administer() || matches!(&session.principal.actor, Actor::Staff { id: me } if me.0 == id)
+    session.principal.may(Action::ManageStaff)
+        || matches!(&session.principal.actor, Actor::Staff { id: me } if me.0 == id)
 }
 
 async fn page(
@@ -76,7 +76,7 @@ async fn page(
         Some((f, errors)) => (Some(f), errors),
         None => (None, Vec::new()),
     };
-    let stopped = if session.principal.role.may_administer() {
+    let stopped = if session.principal.may(Action::ManageStaff) {
         match app.stopped_sign_ins(&session.principal, id).await {
             Ok(stopped) => Some(
                 stopped
@@ -92,15 +92,13 @@ async fn page(
         None
     };
     let f = typed.unwrap_or_else(|| ContactForm {
-        csrf: String::new(),
         phone: crate::public::phone_national(member.phone.as_deref()),
         email: member.email.clone().unwrap_or_default(),
         position: member.position.clone().unwrap_or_default(),
     });
     let page = Page {
         c: visit.chrome(&app.charter(), "staff"),
-        who: session.name.clone(),
-        csrf: session.csrf.clone(),
+        s: super::StaffHeader::of(session),
         id,
         number: member.employee_number,
         name: member.name,
@@ -112,28 +110,14 @@ async fn page(
     visit.page(status, page.render(), true)
 }
 
-/// The anti-forgery token of a form with nothing else in it.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct Plain {
-    csrf: String,
-}
-
 pub(super) async fn clear_sign_ins(
     State(app): State<App>,
     SignedIn(session): SignedIn,
-    visit: Visit,
     Path(id): Path<i64>,
-    Form(f): Form<Plain>,
-) -> Response {
-    if !crate::public::constant_time_eq(f.csrf.as_bytes(), session.csrf.as_bytes()) {
-        return forbidden(&app, &visit);
-    }
-    match app.clear_sign_ins(&session.principal, id).await {
-        Ok(()) => Redirect::to(&format!("/staff/directory/{id}?saved=sign-ins")).into_response(),
-        Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
-        Err(e) => crate::public::failure(&app, &visit, &e),
-    }
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Redirect, PageError> {
+    app.clear_sign_ins(&session.principal, id).await?;
+    Ok(Redirect::to(&format!("/staff/directory/{id}?saved=sign-ins")))
 }
 
 pub(super) async fn save(
@@ -141,11 +125,8 @@ pub(super) async fn save(
     SignedIn(session): SignedIn,
     visit: Visit,
     Path(id): Path<i64>,
-    Form(f): Form<ContactForm>,
+    CsrfForm(f): CsrfForm<ContactForm>,
 ) -> Response {
-    if f.csrf != session.csrf {
-        return forbidden(&app, &visit);
-    }
     let input = ContactInput { phone: f.phone.clone(), email: f.email.clone(), position: f.position.clone() };
     match app.set_staff_contact(&session.principal, id, &input).await {
         Ok(()) => Redirect::to(&format!("/staff/directory/{id}?saved=1")).into_response(),

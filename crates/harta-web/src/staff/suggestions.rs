@@ -3,7 +3,6 @@
 //! (personal data taken out) or to take it off the board.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,6 +12,7 @@ use harta_domain::format::{date_bg, in_sofia};
 use serde::Deserialize;
 
 use super::{SignedIn, forbidden};
+use crate::forms::CsrfForm;
 use crate::public::{Chrome, Visit};
 
 /// One suggestion as the page shows it.
@@ -34,8 +34,7 @@ struct Row {
 #[template(path = "staff_suggestions.html")]
 struct Page {
     c: Chrome,
-    who: String,
-    csrf: String,
+    s: super::StaffHeader,
     rows: Vec<Row>,
     notice: Option<String>,
 }
@@ -85,13 +84,7 @@ async fn page(
             }
         })
         .collect();
-    let page = Page {
-        c: visit.chrome(&app.charter(), "staff"),
-        who: session.name.clone(),
-        csrf: session.csrf.clone(),
-        rows,
-        notice,
-    };
+    let page = Page { c: visit.chrome(&app.charter(), "staff"), s: super::StaffHeader::of(session), rows, notice };
     visit.page(status, page.render(), true)
 }
 
@@ -118,7 +111,6 @@ pub(super) async fn list(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct Decision {
-    csrf: String,
     publish: String,
     text: String,
 }
@@ -128,11 +120,8 @@ pub(super) async fn decide(
     SignedIn(session): SignedIn,
     visit: Visit,
     Path(number): Path<String>,
-    Form(f): Form<Decision>,
+    CsrfForm(f): CsrfForm<Decision>,
 ) -> Response {
-    if f.csrf != session.csrf {
-        return forbidden(&app, &visit);
-    }
     let publish = f.publish == "yes";
     match app.decide_publication(&session.principal, &number, publish, Some(&f.text)).await {
         Ok(()) => {
@@ -151,7 +140,7 @@ pub(super) async fn decide(
                 .await
         }
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
-        Err(AppError::NotFound(_) | AppError::Conflict(_)) => crate::public::not_found(&visit, &app.charter()),
+        Err(AppError::NotFound(_) | AppError::Conflict { .. }) => crate::public::not_found(&visit, &app.charter()),
         Err(e) => crate::public::failure(&app, &visit, &e),
     }
 }

@@ -89,7 +89,7 @@ async fn each_role_reads_and_changes_exactly_what_it_may() {
             let published = s.app.decide_publication(&who, &ours, true, None).await;
             // Our case is a letter, not a suggestion: roles that may decide get a conflict.
             assert_eq!(
-                matches!(published, Err(AppError::Conflict(_))),
+                matches!(published, Err(AppError::Conflict { .. })),
                 can.6 && can.0,
                 "{name} publishes: {published:?}"
             );

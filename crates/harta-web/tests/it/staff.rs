@@ -1407,3 +1407,84 @@ async fn administrators_change_the_charter_in_force_on_every_replica() {
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn forged_and_unreadable_requests_are_refused_in_the_page_language_and_change_nothing() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let target = staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        staff(&s, "9001", "administrator", None, "админ-парола-1").await;
+        let mut admin = Browser::new(&s);
+        admin.sign_in_with_code("9001", "админ-парола-1", "2026-11-25T12:30:00Z").await;
+        let mut officer = Browser::new(&s);
+        officer.sign_in("1042", "парола-на-петя-1").await;
+        let theirs = field(&officer.get("/staff").await, "csrf");
+        let ours = field(&admin.get("/staff/directory").await, "csrf");
+        let deactivate = format!("/staff/directory/{target}/active");
+
+        // Another session's token: the 403 page in Bulgarian, the member still active, and the
+        // attempt in the audit trail under the session that sent it.
+        let forged = admin.post(&deactivate, &[("csrf", &theirs), ("active", "0")]).await;
+        assert_eq!(forged.status, 403);
+        assert!(text(&forged).contains("Формулярът не е приет"), "{}", text(&forged));
+        let attempts = audited(&s, "forged_form").await;
+        assert!(attempts.iter().any(|e| e.subject == deactivate), "{attempts:?}");
+        assert!(s.app.staff().await.unwrap().iter().any(|m| m.id == target && m.active));
+
+        // The right token from another site (a browser names the site in `Origin`): refused too.
+        let jar = admin.jar();
+        let body = format!("csrf={ours}&active=0");
+        let cross = request(
+            s.addr,
+            "POST",
+            &deactivate,
+            &[
+                ("Cookie", &jar),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Origin", "https://evil.example"),
+                ("Host", &s.addr.to_string()),
+            ],
+            body.as_bytes(),
+        )
+        .await;
+        assert_eq!(cross.status, 403);
+        assert!(s.app.staff().await.unwrap().iter().any(|m| m.id == target && m.active));
+        // From our own page it goes through.
+        assert_eq!(admin.post(&deactivate, &[("csrf", &ours), ("active", "0")]).await.status, 303);
+
+        // A path segment that is not a number: a page in Bulgarian, never axum's English.
+        let bad = admin.get("/staff/directory/abc").await;
+        assert_eq!(bad.status, 400);
+        let html = text(&bad);
+        assert!(html.contains("Заявката не може да бъде прочетена") && !html.contains("Invalid URL"), "{html}");
+        // An over-long query is refused by its field, in the page's language, and nothing fails.
+        let long = format!("/staff?q={}", "а".repeat(3000));
+        let searched = admin.get(&long).await;
+        assert_eq!(searched.status, 422);
+        assert!(text(&searched).contains("може да е най-много 200 знака"), "{}", text(&searched));
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_failure_of_ours_shows_the_request_id_that_is_in_the_log() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        let token = s.token(Role::Manager, None).await;
+        let mut officer = Browser::new(&s);
+        officer.sign_in("1042", "парола-на-петя-1").await;
+        // The store goes away under a running server.
+        s.app.db().close().await;
+        let page = officer.get("/staff").await;
+        assert_eq!(page.status, 503);
+        let id = page.header("x-request-id").unwrap().to_string();
+        let html = text(&page);
+        assert!(html.contains("Номер за справка") && html.contains(&id), "{html}");
+        let api = crate::support::get(s.addr, &token, "/api/v1/cases").await;
+        assert_eq!(api.status, 503);
+        assert_eq!(api.json()["instance"], api.header("x-request-id").unwrap());
+        assert_eq!(api.json()["type"], "/problems/unavailable");
+        s.db.finish().await;
+    }
+}
