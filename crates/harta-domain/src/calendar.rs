@@ -53,6 +53,18 @@ pub enum CalendarError {
     },
 }
 
+impl crate::Coded for CalendarError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::OutOfRange(_) | Self::YearOutOfRange(_) => "out_of_range",
+            Self::NoSuchMonth(_) => "no_such_month",
+            Self::BadCount(_) => "bad_count",
+            Self::DuplicateDecision(_) => "duplicate_decision",
+            Self::DecisionChangesNothing { .. } => "changes_nothing",
+        }
+    }
+}
+
 /// A number of working days: 1 to [`MAX_WORKING_DAYS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "u32")]

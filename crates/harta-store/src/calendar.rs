@@ -174,7 +174,18 @@ impl Decisions {
         commitments: &BTreeMap<CaseKind, WorkingDays>,
         cache: &CalendarCache,
     ) -> std::result::Result<Recomputed, DecisionError> {
-        self.change(Change::Add(decision, added_by), now, commitments, cache).await
+        self.change(Change::Add(decision, added_by), now, commitments, cache, true).await
+    }
+
+    /// What [`Decisions::add`] would move, found the same way and rolled back: nothing changes.
+    pub async fn preview_add(
+        &self,
+        decision: &Decision,
+        now: Timestamp,
+        commitments: &BTreeMap<CaseKind, WorkingDays>,
+        cache: &CalendarCache,
+    ) -> std::result::Result<Recomputed, DecisionError> {
+        self.change(Change::Add(decision, ""), now, commitments, cache, false).await
     }
 
     /// Removes a decision added at run time, recomputing as [`Decisions::add`] does.
@@ -185,7 +196,18 @@ impl Decisions {
         commitments: &BTreeMap<CaseKind, WorkingDays>,
         cache: &CalendarCache,
     ) -> std::result::Result<Recomputed, DecisionError> {
-        self.change(Change::Remove(date), now, commitments, cache).await
+        self.change(Change::Remove(date), now, commitments, cache, true).await
+    }
+
+    /// What [`Decisions::remove`] would move, rolled back: nothing changes.
+    pub async fn preview_remove(
+        &self,
+        date: Date,
+        now: Timestamp,
+        commitments: &BTreeMap<CaseKind, WorkingDays>,
+        cache: &CalendarCache,
+    ) -> std::result::Result<Recomputed, DecisionError> {
+        self.change(Change::Remove(date), now, commitments, cache, false).await
     }
 
     async fn change(
@@ -194,6 +216,7 @@ impl Decisions {
         now: Timestamp,
         commitments: &BTreeMap<CaseKind, WorkingDays>,
         cache: &CalendarCache,
+        apply: bool,
     ) -> std::result::Result<Recomputed, DecisionError> {
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
@@ -275,6 +298,11 @@ impl Decisions {
                 insert_event!(&mut *tx, id, n, now, &Actor::System, &event);
                 update_row!(&mut *tx, id, &next, now);
                 moved.push((number, state.original_due, after));
+            }
+            // A preview takes the same path and keeps nothing of it.
+            if !apply {
+                tx.rollback().await?;
+                return Ok(Recomputed { moved });
             }
             tx.commit().await?;
             cache.replace(version, new);

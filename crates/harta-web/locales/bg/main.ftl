@@ -591,3 +591,45 @@ conflict-nothing_asked = По тази преписка не е поискана
 conflict-busy = Други писма по преписката заемат номерата в момента. Опитайте отново.
 conflict-duplicate = Такъв запис вече съществува.
 staff-calendar = Календар
+calendar-title = Календар: решения на Министерския съвет
+calendar-lead = Решение на Министерския съвет, което обявява ден за почивен или работен, мести сроковете на отворените преписки, получени преди този ден. Преди да го запишете, ще видите кои преписки се местят и докъде.
+calendar-added-title = Решения, добавени тук
+calendar-none = Няма добавени решения. Официалните празници и решенията, известни при изданието на harta, са вградени.
+calendar-date = Ден
+calendar-date-hint = Денят, за който е решението, във вида ГГГГ-ММ-ДД.
+calendar-kind = Вид
+calendar-kind-day_off = почивен ден
+calendar-kind-working_day = работен ден (отработване)
+calendar-number = Номер на решението
+calendar-number-hint = Например 808.
+calendar-decided-on = Дата на решението
+calendar-decision = Решение
+calendar-note = Бележка
+calendar-added-by = Добавено от
+calendar-remove = Премахване
+calendar-new = Ново решение
+calendar-preview = Преглед на промяната
+calendar-preview-add = Решение за { $date }:
+calendar-preview-remove = Премахване на решението за { $date }:
+calendar-confirm-title = Потвърдете промяната
+calendar-confirm-add = Записване на решението
+calendar-confirm-remove = Премахване на решението
+calendar-cancel = Отказ
+calendar-moves-none = Срокът на нито една отворена преписка не се променя.
+calendar-moves = { $n ->
+    [one] Срокът на 1 отворена преписка се мести
+   *[other] Срокът на { $n } отворени преписки се мести
+}
+calendar-due-now = Срок сега
+calendar-due-after = Срок след промяната
+calendar-added = { $n ->
+    [one] Решението е записано. Срокът на 1 преписка е преизчислен.
+   *[other] Решението е записано. Срокът на { $n } преписки е преизчислен.
+}
+calendar-removed = { $n ->
+    [one] Решението е премахнато. Срокът на 1 преписка е преизчислен.
+   *[other] Решението е премахнато. Срокът на { $n } преписки е преизчислен.
+}
+err-out_of_range = „{ $field }“ е извън годините, които harta познава (1991–2100).
+err-duplicate_decision = За този ден вече има решение. Премахнете го първо, ако е сгрешено.
+err-changes_nothing = Решението не променя нищо: денят вече е такъв.

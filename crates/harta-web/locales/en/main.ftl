@@ -591,3 +591,45 @@ conflict-nothing_asked = No further information was asked for on this case.
 conflict-busy = Other letters on this case are taking the numbers right now. Please try again.
 conflict-duplicate = Such an entry already exists.
 staff-calendar = Calendar
+calendar-title = Calendar: Council of Ministers decisions
+calendar-lead = A Council of Ministers decision that makes a day a day off or a working day moves the due dates of open cases received before that day. Before you save it you see which cases move, and to when.
+calendar-added-title = Decisions added here
+calendar-none = No decisions have been added. Public holidays and the decisions known when harta was released are built in.
+calendar-date = Day
+calendar-date-hint = The day the decision is about, as YYYY-MM-DD.
+calendar-kind = Kind
+calendar-kind-day_off = day off
+calendar-kind-working_day = working day (made up)
+calendar-number = Decision number
+calendar-number-hint = For example 808.
+calendar-decided-on = Date of the decision
+calendar-decision = Decision
+calendar-note = Note
+calendar-added-by = Added by
+calendar-remove = Remove
+calendar-new = New decision
+calendar-preview = Preview the change
+calendar-preview-add = Decision for { $date }:
+calendar-preview-remove = Removing the decision for { $date }:
+calendar-confirm-title = Confirm the change
+calendar-confirm-add = Save the decision
+calendar-confirm-remove = Remove the decision
+calendar-cancel = Cancel
+calendar-moves-none = No open case's due date changes.
+calendar-moves = { $n ->
+    [one] The due date of 1 open case moves
+   *[other] The due dates of { $n } open cases move
+}
+calendar-due-now = Due now
+calendar-due-after = Due after the change
+calendar-added = { $n ->
+    [one] The decision is saved. 1 case's due date was recomputed.
+   *[other] The decision is saved. { $n } cases' due dates were recomputed.
+}
+calendar-removed = { $n ->
+    [one] The decision is removed. 1 case's due date was recomputed.
+   *[other] The decision is removed. { $n } cases' due dates were recomputed.
+}
+err-out_of_range = “{ $field }” is outside the years harta knows (1991–2100).
+err-duplicate_decision = There is already a decision for this day. Remove it first if it is wrong.
+err-changes_nothing = The decision changes nothing: the day is that already.

@@ -20,6 +20,7 @@ use crate::public::{ShownError, Visit, cookie};
 
 mod account;
 mod audit;
+mod calendar;
 mod case;
 mod catalogue;
 mod charter;
@@ -60,6 +61,8 @@ pub fn router() -> Router<App> {
         .route("/staff/tokens", get(tokens::tokens_page).post(tokens::issue_token))
         .route("/staff/charter", get(charter::show).post(charter::save))
         .route("/staff/tokens/{id}/revoke", post(tokens::revoke_token))
+        .route("/staff/calendar", get(calendar::show).post(calendar::add))
+        .route("/staff/calendar/remove", post(calendar::remove))
         .route("/staff/directory", get(directory::directory).post(directory::add_staff))
         .route("/staff/directory/{id}/active", post(directory::set_active))
         .route("/staff/directory/{id}", get(member::show))

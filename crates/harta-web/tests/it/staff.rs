@@ -1488,3 +1488,63 @@ async fn a_failure_of_ours_shows_the_request_id_that_is_in_the_log() {
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_administrator_adds_and_removes_a_council_decision_after_seeing_which_cases_move() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "9001", "administrator", None, "админ-парола-1").await;
+        let number = letter_for(&s, "cao", "Неработещо осветление").await;
+        let due = || async { s.app.view_case(&manager_view(), &number).await.unwrap().case.due.to_string() };
+        assert_eq!(due().await, "2026-12-09");
+        let mut admin = Browser::new(&s);
+        admin.sign_in_with_code("9001", "админ-парола-1", "2026-11-25T12:30:00Z").await;
+        let page = admin.get("/staff/calendar").await;
+        assert_eq!(page.status, 200);
+        let csrf = field(&page, "csrf");
+
+        // A date that does not exist is refused by its field's name, in Bulgarian.
+        let wrong = [("csrf", csrf.as_str()), ("step", "preview"), ("date", "2026-02-30"), ("kind", "day_off")];
+        let refused = admin.post("/staff/calendar", &wrong).await;
+        assert_eq!(refused.status, 422);
+        assert!(text(&refused).contains("„Ден“ трябва да е дата"), "{}", text(&refused));
+
+        // The preview names the case that moves and changes nothing yet.
+        let typed = [("date", "2026-12-01"), ("kind", "day_off"), ("number", "999"), ("decided_on", "2026-11-20")];
+        let mut fields = vec![("csrf", csrf.as_str()), ("step", "preview")];
+        fields.extend(typed);
+        let preview = admin.post("/staff/calendar", &fields).await;
+        assert_eq!(preview.status, 200);
+        let html = text(&preview);
+        assert!(html.contains(&number) && html.contains("09.12.2026") && html.contains("10.12.2026"), "{html}");
+        assert_eq!(due().await, "2026-12-09", "a preview stores nothing");
+
+        // Confirmed: the case moves, the page says so after a redirect, the trail has it.
+        let mut fields = vec![("csrf", csrf.as_str()), ("step", "confirm")];
+        fields.extend(typed);
+        let done = admin.post("/staff/calendar", &fields).await;
+        assert_eq!(done.status, 303);
+        let shown = admin.get(done.header("location").unwrap()).await;
+        assert!(text(&shown).contains("Срокът на 1 преписка е преизчислен"), "{}", text(&shown));
+        assert!(text(&shown).contains("РМС № 999/20.11.2026"));
+        assert_eq!(due().await, "2026-12-10");
+        assert!(!audited(&s, "calendar_add").await.is_empty());
+
+        // Removed the same way: preview, then confirm.
+        let preview =
+            admin.post("/staff/calendar/remove", &[("csrf", &csrf), ("step", "preview"), ("date", "2026-12-01")]).await;
+        assert!(text(&preview).contains("10.12.2026") && text(&preview).contains("09.12.2026"));
+        assert_eq!(due().await, "2026-12-10");
+        let done =
+            admin.post("/staff/calendar/remove", &[("csrf", &csrf), ("step", "confirm"), ("date", "2026-12-01")]).await;
+        assert_eq!(done.status, 303);
+        assert_eq!(due().await, "2026-12-09");
+
+        // Nobody else changes the calendar, nor sees the page.
+        staff(&s, "3001", "manager", None, "парола-мениджър-1").await;
+        let mut manager = Browser::new(&s);
+        manager.sign_in("3001", "парола-мениджър-1").await;
+        assert_eq!(manager.get("/staff/calendar").await.status, 403);
+        s.db.finish().await;
+    }
+}
