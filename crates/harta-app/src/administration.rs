@@ -122,19 +122,32 @@ impl App {
     }
 
     /// Gives a member of staff a new generated password (for a first sign-in, or one
-    /// forgotten), returned once; administrators only, and audited. Their sessions end and the
-    /// addresses stopped from signing in as them may try again.
+    /// forgotten), returned once and to be changed at their next sign-in; administrators only,
+    /// and audited. Their sessions end and the addresses stopped from signing in as them may
+    /// try again.
     pub async fn reset_password(&self, who: &Principal, login: &str) -> Result<String, AppError> {
         who.require(Action::ManageStaff)?;
         let sessions = harta_store::sessions::Sessions::new(self.inner.db.clone());
         let staff = sessions.credentials(login).await?.ok_or_else(|| AppError::NotFound(format!("staff {login}")))?;
         let password = passwords::generate()?;
         let hash = passwords::hash(password.clone()).await?;
-        sessions.set_password(staff.staff_id, &hash).await?;
+        sessions.set_temporary_password(staff.staff_id, &hash).await?;
         sessions.revoke_others(staff.staff_id, None, self.now()).await?;
         self.clear_sign_ins(who, staff.staff_id).await?;
         self.inner.audit.record(self.now(), &who.audit_name(), "reset_password", login, "").await?;
         Ok(password)
+    }
+
+    /// Forgets a member's second factor when their authenticator is lost (administrators
+    /// only, audited): their sessions end, and at their next sign-in they enrol a new one.
+    pub async fn reset_second_factor(&self, who: &Principal, login: &str) -> Result<(), AppError> {
+        who.require(Action::ManageStaff)?;
+        let sessions = harta_store::sessions::Sessions::new(self.inner.db.clone());
+        let staff = sessions.credentials(login).await?.ok_or_else(|| AppError::NotFound(format!("staff {login}")))?;
+        sessions.clear_totp(staff.staff_id).await?;
+        sessions.revoke_others(staff.staff_id, None, self.now()).await?;
+        self.inner.audit.record(self.now(), &who.audit_name(), "reset_second_factor", login, "").await?;
+        Ok(())
     }
 }
 

@@ -82,6 +82,9 @@ pub struct StaffSession {
     pub csrf: String,
     /// The digest of the session's token (a password change keeps this session only).
     token_hash: String,
+    /// The member signed in with a password an administrator set: the workspace asks for a
+    /// new one before anything else.
+    pub must_change_password: bool,
 }
 
 impl App {
@@ -306,6 +309,7 @@ impl App {
             login: record.login,
             csrf: record.csrf,
             token_hash: key,
+            must_change_password: record.password_temporary,
         })
     }
 

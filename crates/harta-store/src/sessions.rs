@@ -25,6 +25,8 @@ pub struct SessionRecord {
     pub seen_at: Timestamp,
     /// When it was opened (the sign-in).
     pub created_at: Timestamp,
+    /// Whether the member signed in with a password an administrator set, to be changed first.
+    pub password_temporary: bool,
 }
 
 /// A member of staff's sign-in details.
@@ -76,11 +78,22 @@ impl Sessions {
         })
     }
 
-    /// Sets a member of staff's password hash.
+    /// Sets a member of staff's own password hash.
     pub async fn set_password(&self, staff_id: i64, hash: &str) -> Result<()> {
+        self.store_password(staff_id, hash, false).await
+    }
+
+    /// Sets a password an administrator chose for a member (a first one, or after a reset):
+    /// the member must change it at their next sign-in.
+    pub async fn set_temporary_password(&self, staff_id: i64, hash: &str) -> Result<()> {
+        self.store_password(staff_id, hash, true).await
+    }
+
+    async fn store_password(&self, staff_id: i64, hash: &str, temporary: bool) -> Result<()> {
         on_db!(&self.db, |pool| {
-            sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
+            sqlx::query("UPDATE staff SET password_hash = $1, password_temporary = $2 WHERE id = $3")
                 .bind(hash)
+                .bind(i64::from(temporary))
                 .bind(staff_id)
                 .execute(pool)
                 .await?;
@@ -113,6 +126,15 @@ impl Sessions {
                 .bind(staff_id)
                 .execute(pool)
                 .await?;
+            Ok(())
+        })
+    }
+
+    /// Forgets a member's second factor (a lost authenticator): they enrol again at their next
+    /// sign-in where their role requires it.
+    pub async fn clear_totp(&self, staff_id: i64) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query("UPDATE staff SET totp_sealed = NULL WHERE id = $1").bind(staff_id).execute(pool).await?;
             Ok(())
         })
     }
@@ -161,7 +183,8 @@ impl Sessions {
     pub async fn find(&self, token_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>> {
         on_db!(read & self.db, |pool| {
             let row = sqlx::query(
-                "SELECT s.staff_id, s.csrf, s.seen_at, s.created_at, f.employee_number, f.name, f.role, f.unit_code
+                "SELECT s.staff_id, s.csrf, s.seen_at, s.created_at, f.employee_number, f.name, f.role, f.unit_code,
+                        f.password_temporary
                  FROM sessions s JOIN staff f ON f.id = s.staff_id
                  WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND f.active = 1",
             )
@@ -179,6 +202,7 @@ impl Sessions {
                     csrf: r.try_get("csrf")?,
                     seen_at: timestamp(r.try_get("seen_at")?)?,
                     created_at: timestamp(r.try_get("created_at")?)?,
+                    password_temporary: r.try_get::<i64, _>("password_temporary")? == 1,
                 })
             })
             .transpose()

@@ -85,6 +85,8 @@ pub(crate) enum Refusal {
     Forged,
     /// No live session: to the sign-in page.
     SignIn,
+    /// Signed in with a password an administrator set: to the page that changes it.
+    ChangePassword,
     /// Too many attempts.
     TooMany,
     /// The case's state (or a newer version) does not allow it now; the conflict's code.
@@ -104,7 +106,7 @@ impl Refusal {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden | Self::Forged => StatusCode::FORBIDDEN,
-            Self::SignIn => StatusCode::SEE_OTHER,
+            Self::SignIn | Self::ChangePassword => StatusCode::SEE_OTHER,
             Self::TooMany => StatusCode::TOO_MANY_REQUESTS,
             Self::NotNow(_) => StatusCode::CONFLICT,
             Self::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
@@ -178,6 +180,7 @@ fn refusal_page(visit: &Visit, app: &App, what: Refusal, id: Option<String>) -> 
     let (title, body) = match what {
         Refusal::NotFound => return public::not_found(visit, &charter),
         Refusal::SignIn => return Redirect::to("/staff/sign-in").into_response(),
+        Refusal::ChangePassword => return Redirect::to("/staff/password").into_response(),
         Refusal::Forbidden => (l.t("staff-forbidden-title"), l.t("staff-err-forbidden")),
         Refusal::Forged => (l.t("err-forged-title"), l.t("err-csrf")),
         Refusal::TooMany => (l.t("err-too-many-title"), l.t("err-too-many")),
@@ -203,7 +206,9 @@ fn refusal_problem(what: Refusal, id: &str) -> Response {
     let (kind, title, detail) = match what {
         Refusal::NotFound => ("/problems/not-found", "Not found", "there is nothing at this address"),
         Refusal::Forbidden | Refusal::Forged => ("/problems/forbidden", "Not allowed", "this is not allowed"),
-        Refusal::SignIn => ("/problems/unauthenticated", "Authentication required", "send a valid token"),
+        Refusal::SignIn | Refusal::ChangePassword => {
+            ("/problems/unauthenticated", "Authentication required", "send a valid token")
+        }
         Refusal::TooMany => ("/problems/too-many", "Too many attempts", "too many attempts; try again later"),
         Refusal::NotNow(_) => ("/problems/conflict", "Conflict", "this is not possible in the current state"),
         Refusal::Invalid | Refusal::Unreadable => {

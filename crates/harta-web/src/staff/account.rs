@@ -38,6 +38,8 @@ fn password_view(
     notice: Option<String>,
     status: StatusCode,
 ) -> Response {
+    // Until a password an administrator set is replaced, the page says why it is shown.
+    let notice = notice.or_else(|| session.must_change_password.then(|| visit.l().t("staff-password-temporary")));
     let page = PasswordPage { c: visit.chrome(&app.charter(), "staff"), s: StaffHeader::of(session), errors, notice };
     visit.page(status, page.render(), true)
 }

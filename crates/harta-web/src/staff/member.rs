@@ -13,7 +13,7 @@ use harta_domain::case::Actor;
 use serde::Deserialize;
 
 use super::{Saved, SignedIn, forbidden, labelled_errors};
-use crate::edge::PageError;
+use crate::edge::{PageError, Refusal};
 use crate::forms::{CsrfForm, NoFields};
 use crate::public::{Chrome, ShownError, Visit, error_for};
 
@@ -31,6 +31,8 @@ struct Page {
     /// For administrators: the addresses stopped from signing in as the member, with their
     /// failures, one line each.
     stopped: Option<Vec<String>>,
+    /// A password just set for the member: shown this once.
+    made: Option<String>,
 }
 
 impl Page {
@@ -60,6 +62,7 @@ async fn page(
     id: i64,
     refused: Option<(ContactForm, Vec<ShownError>)>,
     notice: Option<String>,
+    made: Option<String>,
     status: StatusCode,
 ) -> Response {
     if !may_edit(session, id) {
@@ -106,6 +109,7 @@ async fn page(
         errors,
         notice,
         stopped,
+        made,
     };
     visit.page(status, page.render(), true)
 }
@@ -133,7 +137,7 @@ pub(super) async fn save(
         Err(AppError::Invalid(found)) => {
             let labels = [("phone", "staff-direct-phone"), ("email", "field-email"), ("position", "staff-position")];
             let errors = labelled_errors(visit.l(), &found, &labels);
-            page(&app, &visit, &session, id, Some((f, errors)), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            page(&app, &visit, &session, id, Some((f, errors)), None, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
         Err(AppError::NotFound(_)) => crate::public::not_found(&visit, &app.charter()),
@@ -151,7 +155,40 @@ pub(super) async fn show(
     let notice = match q.saved.as_str() {
         "" => None,
         "sign-ins" => Some(visit.l().t("staff-sign-ins-cleared")),
+        "second-factor" => Some(visit.l().t("staff-second-factor-reset")),
         _ => Some(visit.l().t("staff-member-saved")),
     };
-    page(&app, &visit, &session, id, None, notice, StatusCode::OK).await
+    page(&app, &visit, &session, id, None, notice, None, StatusCode::OK).await
+}
+
+/// The login of member `id`, for the use cases that take one.
+async fn login_of(app: &App, id: i64) -> Result<String, PageError> {
+    let member = app.staff_member(id).await?.ok_or(PageError::new(Refusal::NotFound))?;
+    Ok(member.employee_number)
+}
+
+/// Sets a new password for the member (a first one, or after a forgotten one) and shows it
+/// this once; the member changes it at their next sign-in.
+pub(super) async fn set_password(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Path(id): Path<i64>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    let password = app.reset_password(&session.principal, &login_of(&app, id).await?).await?;
+    let notice = Some(visit.l().t("staff-password-set"));
+    Ok(page(&app, &visit, &session, id, None, notice, Some(password), StatusCode::OK).await)
+}
+
+/// Forgets the member's second factor (a lost authenticator); they enrol again when they next
+/// sign in.
+pub(super) async fn reset_second_factor(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Redirect, PageError> {
+    app.reset_second_factor(&session.principal, &login_of(&app, id).await?).await?;
+    Ok(Redirect::to(&format!("/staff/directory/{id}?saved=second-factor")))
 }

@@ -68,6 +68,8 @@ pub fn router() -> Router<App> {
         .route("/staff/directory/{id}", get(member::show))
         .route("/staff/directory/{id}/contact", post(member::save))
         .route("/staff/directory/{id}/sign-ins", post(member::clear_sign_ins))
+        .route("/staff/directory/{id}/password", post(member::set_password))
+        .route("/staff/directory/{id}/second-factor", post(member::reset_second_factor))
         .route("/staff/services", get(catalogue::list))
         .route("/staff/services/{code}", get(catalogue::edit).post(catalogue::save))
         .route("/staff/suggestions", get(suggestions::list))
@@ -96,6 +98,11 @@ impl FromRequestParts<App> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, PageError> {
         let token = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
         let session = app.staff_session(token).await?;
+        // A password an administrator set is changed before anything else is done.
+        let changing = matches!(parts.uri.path(), "/staff/password" | "/staff/sign-out");
+        if session.must_change_password && !changing {
+            return Err(PageError::new(Refusal::ChangePassword));
+        }
         parts.extensions.insert(session.clone());
         Ok(Self(session))
     }

@@ -1548,3 +1548,73 @@ async fn an_administrator_adds_and_removes_a_council_decision_after_seeing_which
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_administrator_gives_a_first_password_and_resets_a_lost_second_factor() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "9001", "administrator", None, "админ-парола-1").await;
+        let auditor = staff(&s, "7001", "auditor", None, "одитор-парола-1").await;
+        let mut admin = Browser::new(&s);
+        admin.sign_in_with_code("9001", "админ-парола-1", "2026-11-25T12:30:00Z").await;
+        // A new member: added on the directory page, then given a first password there.
+        let csrf = field(&admin.get("/staff/directory").await, "csrf");
+        let added = admin
+            .post(
+                "/staff/directory",
+                &[
+                    ("csrf", &csrf),
+                    ("employee_number", "1077"),
+                    ("name", "Ива Колева"),
+                    ("role", "case_officer"),
+                    ("unit", "cao"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, 200, "{}", text(&added));
+        let id = s.app.staff().await.unwrap().iter().find(|m| m.employee_number == "1077").unwrap().id;
+        let made = admin.post(&format!("/staff/directory/{id}/password"), &[("csrf", &csrf)]).await;
+        assert_eq!(made.status, 200);
+        let html = text(&made);
+        let at = html.find("id=\"password\" class=\"big\">").unwrap() + 26;
+        let password = html[at..at + html[at..].find('<').unwrap()].to_string();
+        assert!(password.len() >= 12, "{password}");
+        assert!(audited(&s, "reset_password").await.iter().any(|e| e.subject == "1077"));
+
+        // The member signs in with it and must change it before anything else.
+        let mut iva = Browser::new(&s);
+        assert_eq!(iva.sign_in("1077", &password).await.status, 303);
+        let inbox = iva.get("/staff").await;
+        assert_eq!((inbox.status, inbox.header("location")), (303, Some("/staff/password")));
+        let page = iva.get("/staff/password").await;
+        assert!(text(&page).contains("Паролата ви е зададена от администратор"));
+        let csrf_iva = field(&page, "csrf");
+        let changed = iva
+            .post("/staff/password", &[("csrf", &csrf_iva), ("current", &password), ("new", "моята-парола-123")])
+            .await;
+        assert_eq!(changed.status, 200, "{}", text(&changed));
+        assert_eq!(iva.get("/staff").await.status, 200);
+
+        // A lost authenticator: the auditor (who must use one) enrols again at the next sign-in.
+        let mut a = Browser::new(&s);
+        a.sign_in_with_code("7001", "одитор-парола-1", "2026-11-25T12:30:00Z").await;
+        assert_eq!(a.get("/staff").await.status, 200);
+        let reset = admin.post(&format!("/staff/directory/{auditor}/second-factor"), &[("csrf", &csrf)]).await;
+        assert_eq!(reset.status, 303);
+        let shown = admin.get(reset.header("location").unwrap()).await;
+        assert!(text(&shown).contains("Вторият фактор е нулиран"));
+        assert_eq!(a.get("/staff").await.status, 303, "the old session ended");
+        let again = a.sign_in("7001", "одитор-парола-1").await;
+        assert!(text(&again).contains("id=\"secret\""), "enrols anew: {}", text(&again));
+        assert!(text(&again).contains("<svg"), "with a QR code");
+        assert!(audited(&s, "reset_second_factor").await.iter().any(|e| e.subject == "7001"));
+
+        // Only administrators do either.
+        let csrf_iva = field(&iva.get("/staff").await, "csrf");
+        assert_eq!(
+            iva.post(&format!("/staff/directory/{auditor}/second-factor"), &[("csrf", &csrf_iva)]).await.status,
+            403
+        );
+        s.db.finish().await;
+    }
+}

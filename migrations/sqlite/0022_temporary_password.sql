@@ -1,0 +1,3 @@
+-- A password an administrator sets (a first one, or after a reset) is temporary: the member
+-- changes it at their next sign-in before anything else.
+ALTER TABLE staff ADD COLUMN password_temporary INTEGER NOT NULL DEFAULT 0;
