@@ -49,22 +49,23 @@ pub(super) struct ContactForm {
     position: String,
 }
 
+/// What the page shows besides the member: a refused form with its errors, a notice, a
+/// password just set.
+#[derive(Default)]
+struct Shown {
+    refused: Option<(ContactForm, Vec<ShownError>)>,
+    notice: Option<String>,
+    made: Option<String>,
+}
+
 /// Whether the signed-in member may edit member `id`.
 fn may_edit(session: &StaffSession, id: i64) -> bool {
     session.principal.may(Action::ManageStaff)
         || matches!(&session.principal.actor, Actor::Staff { id: me } if me.0 == id)
 }
 
-async fn page(
-    app: &App,
-    visit: &Visit,
-    session: &StaffSession,
-    id: i64,
-    refused: Option<(ContactForm, Vec<ShownError>)>,
-    notice: Option<String>,
-    made: Option<String>,
-    status: StatusCode,
-) -> Response {
+async fn page(app: &App, visit: &Visit, session: &StaffSession, id: i64, shown: Shown, status: StatusCode) -> Response {
+    let Shown { refused, notice, made } = shown;
     if !may_edit(session, id) {
         return forbidden(app, visit);
     }
@@ -137,7 +138,8 @@ pub(super) async fn save(
         Err(AppError::Invalid(found)) => {
             let labels = [("phone", "staff-direct-phone"), ("email", "field-email"), ("position", "staff-position")];
             let errors = labelled_errors(visit.l(), &found, &labels);
-            page(&app, &visit, &session, id, Some((f, errors)), None, None, StatusCode::UNPROCESSABLE_ENTITY).await
+            let shown = Shown { refused: Some((f, errors)), ..Shown::default() };
+            page(&app, &visit, &session, id, shown, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
         Err(AppError::NotFound(_)) => crate::public::not_found(&visit, &app.charter()),
@@ -158,7 +160,7 @@ pub(super) async fn show(
         "second-factor" => Some(visit.l().t("staff-second-factor-reset")),
         _ => Some(visit.l().t("staff-member-saved")),
     };
-    page(&app, &visit, &session, id, None, notice, None, StatusCode::OK).await
+    page(&app, &visit, &session, id, Shown { notice, ..Shown::default() }, StatusCode::OK).await
 }
 
 /// The login of member `id`, for the use cases that take one.
@@ -178,7 +180,8 @@ pub(super) async fn set_password(
 ) -> Result<Response, PageError> {
     let password = app.reset_password(&session.principal, &login_of(&app, id).await?).await?;
     let notice = Some(visit.l().t("staff-password-set"));
-    Ok(page(&app, &visit, &session, id, None, notice, Some(password), StatusCode::OK).await)
+    let shown = Shown { notice, made: Some(password), ..Shown::default() };
+    Ok(page(&app, &visit, &session, id, shown, StatusCode::OK).await)
 }
 
 /// Forgets the member's second factor (a lost authenticator); they enrol again when they next
