@@ -12,7 +12,7 @@ use harta_domain::format::in_sofia;
 use harta_domain::identifiers::{Egn, Email, Lnch, Phone};
 use harta_domain::party::NationalIdKind;
 use harta_domain::text::Address;
-use harta_store::cases::{CaseFilter, CaseRecord, CaseSummary, Contact, PartyRecord, RecordedEvent};
+use harta_store::cases::{After, CaseFilter, CaseRecord, CaseSummary, Contact, Order, PartyRecord, RecordedEvent};
 use jiff::civil::Date;
 
 use crate::access::{Action, Principal};
@@ -54,6 +54,15 @@ pub struct ListInput {
     pub received_from: Option<String>,
     /// Received on or before this day, `YYYY-MM-DD` (Sofia time).
     pub received_until: Option<String>,
+    /// Only open cases past their due date.
+    pub overdue: bool,
+    /// Only cases nobody is responsible for yet.
+    pub unassigned: bool,
+    /// `due` (soonest first) or `received` (newest first); by default soonest due first, and
+    /// newest first for cases that are no longer open.
+    pub sort: Option<String>,
+    /// The cursor of the previous page's last row ([`CasePage::next`]).
+    pub after: Option<String>,
 }
 
 /// A page of cases.
@@ -65,6 +74,29 @@ pub struct CasePage {
     pub page: u32,
     /// The page size.
     pub per_page: u32,
+    /// How many cases the filters find in all.
+    pub total: u64,
+    /// The cursor for the next page (`after`), when there are more.
+    pub next: Option<String>,
+}
+
+/// A keyset cursor as text: `d` and the due date, or `r` and the moment received in
+/// milliseconds, then `.` and the row id.
+fn cursor_text(after: After) -> String {
+    match after {
+        After::Due(due, id) => format!("d{due}.{id}"),
+        After::Received(at, id) => format!("r{}.{id}", at.as_millisecond()),
+    }
+}
+
+fn parse_cursor(text: &str) -> Option<After> {
+    let (key, id) = text.get(1..)?.rsplit_once('.')?;
+    let id = id.parse().ok()?;
+    match text.as_bytes().first()? {
+        b'd' => Some(After::Due(key.parse().ok()?, id)),
+        b'r' => Some(After::Received(jiff::Timestamp::from_millisecond(key.parse().ok()?).ok()?, id)),
+        _ => None,
+    }
 }
 
 /// How a person is reached, unchecked.
@@ -294,6 +326,14 @@ impl App {
         let received_until = f
             .optional("received_until", input.received_until.as_deref(), sofia_day)
             .map(|d| harta_domain::format::days_in_sofia(d, d).1);
+        let order = f.optional("sort", input.sort.as_deref(), |o| match o {
+            "due" => Ok(Order::Due),
+            "received" => Ok(Order::Newest),
+            _ => Err(format!("\"{o}\" is not due or received")),
+        });
+        let after = f.optional("after", input.after.as_deref(), |a| {
+            parse_cursor(a).ok_or_else(|| "is not a cursor this list gave".to_string())
+        });
         let search = input.search.as_deref().map(str::trim).filter(|q| !q.is_empty());
         if search.is_some_and(|q| q.chars().count() > 200) {
             let too_long = FieldError::new("search", "must be at most 200 characters").with_code("too_long");
@@ -308,6 +348,16 @@ impl App {
             let shown: String = q.chars().take(100).collect();
             self.inner.audit.record(self.now(), &who.audit_name(), "search_cases", "cases", &shown).await?;
         }
+        // Cases no longer open are looked back on: the newest first.
+        let order = order.unwrap_or(if state.is_some_and(|s| !s.is_open()) { Order::Newest } else { Order::Due });
+        if after
+            .is_some_and(|a| !matches!((a, order), (After::Due(..), Order::Due) | (After::Received(..), Order::Newest)))
+        {
+            return Err(AppError::Invalid(vec![FieldError::new("after", "belongs to another order")]));
+        }
+        // Overdue: open, and due before today.
+        let yesterday = in_sofia(self.now()).date().yesterday().ok();
+        let due_before = if input.overdue { due_before.into_iter().chain(yesterday).min() } else { due_before };
         let filter = CaseFilter {
             state,
             kind,
@@ -315,13 +365,23 @@ impl App {
             due_before,
             unit_scope: who.unit_scope().map(str::to_string),
             search: search.map(str::to_string),
-            open_only: input.open_only && state.is_none(),
+            open_only: (input.open_only || input.overdue) && state.is_none(),
             responsible: officer,
+            unassigned: input.unassigned,
+            order,
+            after,
             received_from,
             received_until,
             limit: per_page,
             offset: (page - 1) * per_page,
         };
-        Ok(CasePage { items: self.inner.cases.list(&filter).await?, page, per_page })
+        let cases = &self.inner.cases;
+        // One row more than the page says whether another page follows.
+        let mut items = cases.list(&CaseFilter { limit: per_page + 1, ..filter.clone() }).await?;
+        let more = items.len() > per_page as usize;
+        items.truncate(per_page as usize);
+        let next = items.last().filter(|_| more).map(|last| cursor_text(last.after(order)));
+        let total = cases.count(&filter).await?;
+        Ok(CasePage { items, page, per_page, total, next })
     }
 }

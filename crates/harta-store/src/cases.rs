@@ -180,6 +180,37 @@ pub struct CaseSummary {
     pub received_at: Timestamp,
     /// Due date in force.
     pub due: Date,
+    /// The responsible officer, once assigned.
+    pub responsible: Option<i64>,
+}
+
+/// The order of a list of cases: each served by an index, and each with its own keyset cursor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// Soonest due first (the inbox of open cases).
+    #[default]
+    Due,
+    /// Most recently received first (closed cases, the registry's day).
+    Newest,
+}
+
+/// Where the previous page ended, for keyset paging: the last row's sort key and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// For [`Order::Due`].
+    Due(Date, i64),
+    /// For [`Order::Newest`].
+    Received(Timestamp, i64),
+}
+
+impl CaseSummary {
+    /// The cursor that continues a list after this row.
+    pub fn after(&self, order: Order) -> After {
+        match order {
+            Order::Due => After::Due(self.due, self.id),
+            Order::Newest => After::Received(self.received_at, self.id),
+        }
+    }
 }
 
 /// Which cases to list. Every filter is optional; `unit_scope` is the caller's visibility.
@@ -199,6 +230,8 @@ pub struct CaseFilter {
     pub open_only: bool,
     /// Only cases this member of staff is responsible for.
     pub responsible: Option<i64>,
+    /// Only cases nobody is responsible for yet.
+    pub unassigned: bool,
     /// Only cases received at or after this moment.
     pub received_from: Option<Timestamp>,
     /// Only cases received before this moment.
@@ -206,10 +239,55 @@ pub struct CaseFilter {
     /// Words that must all appear (as words or word beginnings) in the registry number,
     /// subject, text or the person's name, in either script, any case.
     pub search: Option<String>,
+    /// The order.
+    pub order: Order,
+    /// Continue after this row (keyset paging; `offset` then counts from there).
+    pub after: Option<After>,
     /// Page size.
     pub limit: u32,
     /// Rows to skip.
     pub offset: u32,
+}
+
+/// Appends a filter's conditions to a query that ends in `WHERE 1 = 1` (written once for the
+/// list and its count, on both backends).
+macro_rules! push_conditions {
+    ($q:expr, $filter:expr, $search:expr) => {{
+        let (q, filter) = (&mut $q, $filter);
+        if let Some(state) = filter.state {
+            q.push(" AND state = ").push_bind(state.as_str());
+        }
+        if let Some(kind) = filter.kind {
+            q.push(" AND kind = ").push_bind(kind.as_str());
+        }
+        if let Some(unit) = &filter.unit {
+            q.push(" AND unit_code = ").push_bind(unit.clone());
+        }
+        if let Some(scope) = &filter.unit_scope {
+            q.push(" AND unit_code = ").push_bind(scope.clone());
+        }
+        if let Some(before) = filter.due_before {
+            q.push(" AND due <= ").push_bind(day(before));
+        }
+        if filter.open_only {
+            q.push(" AND state IN ('registered', 'assigned', 'in_progress', 'information_requested')");
+        }
+        if let Some(id) = filter.responsible {
+            q.push(" AND responsible_id = ").push_bind(id);
+        }
+        if filter.unassigned {
+            q.push(" AND responsible_id IS NULL");
+        }
+        if let Some(from) = filter.received_from {
+            q.push(" AND received_at >= ").push_bind(crate::rows::millis(from));
+        }
+        if let Some(until) = filter.received_until {
+            q.push(" AND received_at < ").push_bind(crate::rows::millis(until));
+        }
+        if let Some((sql, terms)) = $search {
+            q.push(*sql).push_bind(terms.clone()).push(")");
+        }
+    }};
 }
 
 /// An event as recorded.
@@ -447,62 +525,30 @@ impl Cases {
 
     /// A page of cases, soonest due first.
     pub async fn list(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
-        // The folded words of the query as each backend's full-text query: every word, as a
-        // word or the beginning of one. Folded words are only [a-z0-9], so nothing in them can
-        // be taken for query syntax.
-        let words: Vec<String> = filter
-            .search
-            .as_deref()
-            .map(harta_domain::text::fold)
-            .map(|f| {
-                f.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
-            })
-            .unwrap_or_default();
-        let search = (!words.is_empty()).then(|| match &self.db {
-            Db::Sqlite(_) => (
-                " AND id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ",
-                words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
-            ),
-            Db::Postgres(_) => (
-                " AND search_vector @@ to_tsquery('simple', ",
-                words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
-            ),
-        });
+        let search = search_clause(&self.db, filter);
         on_db!(read & self.db, |pool| {
             let mut q = sqlx::QueryBuilder::new(
-                "SELECT id, registry_number, kind, channel, subject, unit_code, state, received_at, due FROM cases WHERE 1 = 1",
+                "SELECT id, registry_number, kind, channel, subject, unit_code, state, received_at, due, responsible_id
+                 FROM cases WHERE 1 = 1",
             );
-            if let Some(state) = filter.state {
-                q.push(" AND state = ").push_bind(state.as_str());
+            push_conditions!(q, filter, &search);
+            match filter.after {
+                Some(After::Due(due, id)) => {
+                    q.push(" AND (due > ").push_bind(day(due));
+                    q.push(" OR (due = ").push_bind(day(due)).push(" AND id > ").push_bind(id).push("))");
+                }
+                Some(After::Received(at, id)) => {
+                    let at = crate::rows::millis(at);
+                    q.push(" AND (received_at < ").push_bind(at);
+                    q.push(" OR (received_at = ").push_bind(at).push(" AND id < ").push_bind(id).push("))");
+                }
+                None => {}
             }
-            if let Some(kind) = filter.kind {
-                q.push(" AND kind = ").push_bind(kind.as_str());
-            }
-            if let Some(unit) = &filter.unit {
-                q.push(" AND unit_code = ").push_bind(unit.clone());
-            }
-            if let Some(scope) = &filter.unit_scope {
-                q.push(" AND unit_code = ").push_bind(scope.clone());
-            }
-            if let Some(before) = filter.due_before {
-                q.push(" AND due <= ").push_bind(day(before));
-            }
-            if filter.open_only {
-                q.push(" AND state IN ('registered', 'assigned', 'in_progress', 'information_requested')");
-            }
-            if let Some(id) = filter.responsible {
-                q.push(" AND responsible_id = ").push_bind(id);
-            }
-            if let Some(from) = filter.received_from {
-                q.push(" AND received_at >= ").push_bind(crate::rows::millis(from));
-            }
-            if let Some(until) = filter.received_until {
-                q.push(" AND received_at < ").push_bind(crate::rows::millis(until));
-            }
-            if let Some((sql, terms)) = &search {
-                q.push(*sql).push_bind(terms.clone()).push(")");
-            }
-            q.push(" ORDER BY due, id LIMIT ").push_bind(i64::from(filter.limit));
+            q.push(match filter.order {
+                Order::Due => " ORDER BY due, id",
+                Order::Newest => " ORDER BY received_at DESC, id DESC",
+            });
+            q.push(" LIMIT ").push_bind(i64::from(filter.limit));
             q.push(" OFFSET ").push_bind(i64::from(filter.offset));
             let rows = q.build().fetch_all(pool).await?;
             rows.iter()
@@ -518,9 +564,21 @@ impl Cases {
                         state: parse("state", &s("state")?, State::parse)?,
                         received_at: timestamp(row.try_get("received_at")?)?,
                         due: date(&s("due")?)?,
+                        responsible: row.try_get("responsible_id")?,
                     })
                 })
                 .collect()
+        })
+    }
+
+    /// How many cases the filter finds in all (its order, cursor and page aside).
+    pub async fn count(&self, filter: &CaseFilter) -> Result<u64> {
+        let search = search_clause(&self.db, filter);
+        on_db!(read & self.db, |pool| {
+            let mut q = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM cases WHERE 1 = 1");
+            push_conditions!(q, filter, &search);
+            let n: i64 = q.build_query_scalar().fetch_one(pool).await?;
+            Ok(u64::try_from(n).unwrap_or_default())
         })
     }
 
@@ -642,4 +700,26 @@ impl Cases {
             Ok(Ok(next))
         })
     }
+}
+
+/// The folded words of a filter's search as each backend's full-text condition: every word, as
+/// a word or the beginning of one. Folded words are only [a-z0-9], so nothing in them can be
+/// taken for query syntax.
+fn search_clause(db: &Db, filter: &CaseFilter) -> Option<(&'static str, String)> {
+    let words: Vec<String> = filter
+        .search
+        .as_deref()
+        .map(harta_domain::text::fold)
+        .map(|f| f.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default();
+    (!words.is_empty()).then(|| match db {
+        Db::Sqlite(_) => (
+            " AND id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ",
+            words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
+        ),
+        Db::Postgres(_) => (
+            " AND search_vector @@ to_tsquery('simple', ",
+            words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
+        ),
+    })
 }

@@ -435,6 +435,14 @@ struct ListQuery {
     due_before: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
+    /// `true`: only open cases past their due date.
+    overdue: Option<bool>,
+    /// `true`: only cases nobody is responsible for.
+    unassigned: Option<bool>,
+    /// `due` or `received`.
+    sort: Option<String>,
+    /// The `next` cursor of the previous page.
+    after: Option<String>,
 }
 
 async fn list_cases(
@@ -456,6 +464,10 @@ async fn list_cases(
         officer: q.officer,
         received_from: q.received_from,
         received_until: q.received_until,
+        overdue: q.overdue.unwrap_or_default(),
+        unassigned: q.unassigned.unwrap_or_default(),
+        sort: q.sort,
+        after: q.after,
     };
     let page = app.list_cases(&who, &input).await?;
     let items: Vec<Value> = page
@@ -475,6 +487,13 @@ async fn list_cases(
             })
         })
         .collect();
-    let next = (items.len() as u32 == page.per_page).then(|| page.page + 1);
-    Ok(axum::Json(json!({ "items": items, "page": page.page, "per_page": page.per_page, "next_page": next })))
+    let next_page = page.next.is_some().then(|| page.page + 1);
+    Ok(axum::Json(json!({
+        "items": items,
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "next_page": next_page,
+        "next": page.next,
+    })))
 }

@@ -342,7 +342,7 @@ role-mayors_secretary = Секретар на кмета
 role-manager = Ръководство
 role-administrator = Администратор
 role-auditor = Длъжностно лице по защита на данните
-staff-mine = Само моите
+staff-mine = Моите
 staff-err-filter = Проверете този филтър (датите са във вида ГГГГ-ММ-ДД).
 staff-find = Намерете заявител
 staff-find-hint = По ЕГН или ЛНЧ, телефон, електронна поща или име.
@@ -641,3 +641,18 @@ staff-password-once = Предайте паролата лично на служ
 staff-second-factor-reset-button = Нулиране на втория фактор
 staff-second-factor-reset = Вторият фактор е нулиран. При следващото влизане служителят ще добави нов.
 staff-password-temporary = Паролата ви е зададена от администратор. Изберете своя парола, преди да продължите.
+staff-only = Само
+staff-overdue-only = Просрочени
+staff-unassigned-only = Невъзложени
+staff-waiting = Чакат гражданина
+staff-sort = Подреждане
+staff-sort-default = Обичайно (по срок; приключените – най-новите първо)
+staff-sort-due = По срок, най-близкият първо
+staff-sort-received = По дата на получаване, най-новите първо
+staff-found = { $n ->
+    [one] Намерена е 1 преписка.
+   *[other] Намерени са { $n } преписки.
+}
+staff-pages = Страници
+staff-page-first = ← Към началото
+staff-page-next = Следващи →

@@ -342,7 +342,7 @@ role-mayors_secretary = Mayor's secretary
 role-manager = Management
 role-administrator = Administrator
 role-auditor = Data protection officer
-staff-mine = Mine only
+staff-mine = Mine
 staff-err-filter = Check this filter (dates as YYYY-MM-DD).
 staff-find = Find a person
 staff-find-hint = By EGN or LNCh, telephone, e-mail or name.
@@ -641,3 +641,18 @@ staff-password-once = Hand the password to the member in person. It is shown onl
 staff-second-factor-reset-button = Reset the second factor
 staff-second-factor-reset = The second factor is reset. At their next sign-in the member adds a new one.
 staff-password-temporary = Your password was set by an administrator. Choose your own before you go on.
+staff-only = Only
+staff-overdue-only = Overdue
+staff-unassigned-only = Not assigned
+staff-waiting = Waiting for the citizen
+staff-sort = Order
+staff-sort-default = Usual (by due date; finished ones newest first)
+staff-sort-due = By due date, soonest first
+staff-sort-received = By date received, newest first
+staff-found = { $n ->
+    [one] 1 case found.
+   *[other] { $n } cases found.
+}
+staff-pages = Pages
+staff-page-first = ← Back to the start
+staff-page-next = Next →

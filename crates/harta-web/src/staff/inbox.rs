@@ -7,7 +7,7 @@ use axum::response::Response;
 use harta_app::cases::ListInput;
 use harta_app::{App, AppError};
 use harta_domain::format::{date_bg, in_sofia};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{SignedIn, deadline_text};
 use crate::public::{Chrome, ShownError, Visit};
@@ -53,6 +53,8 @@ struct Row {
     received: String,
     due: String,
     deadline: Option<(&'static str, &'static str, String)>,
+    /// The responsible officer's name, or "nobody yet".
+    responsible: String,
 }
 
 #[derive(Template)]
@@ -63,6 +65,11 @@ struct InboxPage {
     rows: Vec<Row>,
     /// Whether the role reads the audit trail (auditors, administrators).
     audits: bool,
+    /// How many cases the filters find in all.
+    total: u64,
+    /// The address of the next page, when there is one; of the first, when this is not it.
+    next: Option<String>,
+    first: Option<String>,
     /// Units to choose from (none for roles that see one unit only).
     units: Vec<(String, String)>,
     q: String,
@@ -72,20 +79,59 @@ struct InboxPage {
     officer: String,
     from: String,
     until: String,
+    overdue: bool,
+    unassigned: bool,
+    sort: String,
     errors: Vec<ShownError>,
 }
 
-#[derive(Deserialize, Default)]
+/// The inbox's filters as the query holds them (and as the next page's address repeats them).
+impl InboxPage {
+    /// The count as the plural rules take it.
+    fn total_shown(&self) -> i64 {
+        i64::try_from(self.total).unwrap_or(i64::MAX)
+    }
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
 pub(super) struct Filters {
+    #[serde(skip_serializing_if = "String::is_empty")]
     q: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     state: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     unit: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     officer: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     from: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     until: String,
-    page: String,
+    /// `1`: only overdue cases.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    overdue: String,
+    /// `1`: only cases nobody is responsible for.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    unassigned: String,
+    /// `due` or `received`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    sort: String,
+    /// Where the previous page ended.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    after: String,
+}
+
+impl Filters {
+    /// The inbox's address with these filters.
+    fn href(&self) -> String {
+        match serde_urlencoded::to_string(self) {
+            Ok(query) if !query.is_empty() => format!("/staff?{query}"),
+            _ => "/staff".to_string(),
+        }
+    }
 }
 
 pub(super) async fn inbox(
@@ -99,8 +145,11 @@ pub(super) async fn inbox(
     let input = ListInput {
         state: some(&q.state),
         kind: some(&q.kind),
-        page: some(&q.page),
         search: some(&q.q),
+        overdue: q.overdue == "1",
+        unassigned: q.unassigned == "1",
+        sort: some(&q.sort),
+        after: some(&q.after),
         unit: some(&q.unit),
         // "mine" is the signed-in member of staff.
         officer: match q.officer.as_str() {
@@ -116,8 +165,8 @@ pub(super) async fn inbox(
         open_only: true,
         ..ListInput::default()
     };
-    let (items, errors, status) = match app.list_cases(&session.principal, &input).await {
-        Ok(page) => (page.items, Vec::new(), StatusCode::OK),
+    let (items, total, next, errors, status) = match app.list_cases(&session.principal, &input).await {
+        Ok(page) => (page.items, page.total, page.next, Vec::new(), StatusCode::OK),
         Err(AppError::Invalid(found)) => {
             let errors = found
                 .iter()
@@ -135,10 +184,18 @@ pub(super) async fn inbox(
                     ShownError { id: id.to_string(), text }
                 })
                 .collect();
-            (Vec::new(), errors, StatusCode::UNPROCESSABLE_ENTITY)
+            (Vec::new(), 0, None, errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => return crate::public::failure(&app, &visit, &e),
     };
+    let names = match app.staff().await {
+        Ok(staff) => staff.into_iter().map(|m| (m.id, m.name)).collect::<std::collections::HashMap<_, _>>(),
+        Err(e) => return crate::public::failure(&app, &visit, &e),
+    };
+    let responsible =
+        |id: Option<i64>| id.and_then(|id| names.get(&id).cloned()).unwrap_or_else(|| l.t("staff-nobody"));
+    let next = next.map(|after| Filters { after, ..q.clone() }.href());
+    let first = (!q.after.is_empty()).then(|| Filters { after: String::new(), ..q.clone() }.href());
     let rows = items
         .into_iter()
         .map(|c| Row {
@@ -150,13 +207,17 @@ pub(super) async fn inbox(
             state: c.state.as_str(),
             received: date_bg(in_sofia(c.received_at).date()),
             due: date_bg(c.due),
+            responsible: responsible(c.responsible),
         })
         .collect();
     let page = InboxPage {
         c: visit.chrome(&app.charter(), "staff"),
         s: super::StaffHeader::of(&session),
         rows,
-        audits: matches!(session.principal.role, harta_app::Role::Auditor | harta_app::Role::Administrator),
+        audits: session.principal.may(harta_app::Action::ReadAudit),
+        total,
+        next,
+        first,
         units: if session.principal.unit_scope().is_some() {
             Vec::new()
         } else {
@@ -169,6 +230,9 @@ pub(super) async fn inbox(
         officer: q.officer,
         from: q.from,
         until: q.until,
+        overdue: q.overdue == "1",
+        unassigned: q.unassigned == "1",
+        sort: q.sort,
         errors,
     };
     visit.page(status, page.render(), true)

@@ -328,12 +328,14 @@ async fn a_new_password_ends_the_other_sessions_of_its_member() {
         let password = s.app.reset_password(&admin, "1042").await.unwrap();
         let mut busy = Browser::new(&s);
         assert_eq!(busy.sign_in("1042", &password).await.status, 303);
+        // (An administrator's password takes the member to the page that changes it.)
         for at in ["2026-11-25T19:00:00Z", "2026-11-26T00:25:00Z"] {
             s.set_now(at);
-            assert_eq!(busy.get("/staff").await.status, 200, "{at}: in use, under 12 hours");
+            assert_eq!(busy.get("/staff/password").await.status, 200, "{at}: in use, under 12 hours");
         }
         s.set_now("2026-11-26T00:31:00Z");
-        assert_eq!(busy.get("/staff").await.status, 303, "12 hours after the sign-in");
+        let ended = busy.get("/staff/password").await;
+        assert_eq!(ended.header("location"), Some("/staff/sign-in"), "12 hours after the sign-in");
         s.db.finish().await;
     }
 }
@@ -1615,6 +1617,67 @@ async fn an_administrator_gives_a_first_password_and_resets_a_lost_second_factor
             iva.post(&format!("/staff/directory/{auditor}/second-factor"), &[("csrf", &csrf_iva)]).await.status,
             403
         );
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_counts_pages_and_filters_overdue_unassigned_and_waiting_cases() {
+    for db in backends().await {
+        let s = start(db, "2026-11-02T09:00:00Z").await;
+        let officer = staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        staff(&s, "2001", "head_of_unit", Some("cao"), "парола-на-шефа-1").await;
+        let mut numbers = Vec::new();
+        for i in 0..52 {
+            numbers.push(letter_for(&s, "cao", &format!("Писмо {i}")).await);
+        }
+        s.set_now("2026-11-20T09:00:00Z");
+        let late = letter_for(&s, "cao", "Писмо навреме").await;
+        let head =
+            Principal { actor: Actor::Staff { id: harta_domain::case::StaffId(1) }, role: Role::Manager, unit: None };
+        let assign =
+            harta_domain::case::CaseEvent::Assigned { officer: harta_domain::case::StaffId(officer), note: None };
+        s.app.record_event(&head, &numbers[0], assign).await.unwrap();
+        let ask = harta_domain::case::CaseEvent::InformationRequested {
+            what: "Копие от нотариалния акт.".into(),
+            by: "2026-11-30".parse().unwrap(),
+        };
+        s.app.record_event(&head, &numbers[0], ask).await.unwrap();
+
+        let mut b = Browser::new(&s);
+        b.sign_in("2001", "парола-на-шефа-1").await;
+        let first = b.get("/staff").await;
+        let html = text(&first);
+        assert!(html.contains("Намерени са 53 преписки."), "{html}");
+        assert!(html.contains("Служител 1042") && html.contains("Още не е възложена"));
+        // Fifty on a page, soonest due first; the next page continues exactly after them.
+        let at = html.find("rel=\"next\"").map(|_| html.find("href=\"/staff?after=").unwrap()).unwrap() + 6;
+        let next = html[at..at + html[at..].find('"').unwrap()].replace("&amp;", "&");
+        let second = text(&b.get(&next).await);
+        assert!(second.contains("Писмо навреме") && second.contains("Към началото"), "{second}");
+        assert!(!second.contains("rel=\"next\""));
+        let shown = |page: &str| numbers.iter().chain([&late]).filter(|n| page.contains(&format!(">{n}<"))).count();
+        assert_eq!(shown(&html) + shown(&second), 53);
+
+        // The filters: overdue (the 52 received first), unassigned, waiting for the citizen.
+        assert!(text(&b.get("/staff?overdue=1").await).contains("Намерени са 52 преписки."));
+        assert!(text(&b.get("/staff?unassigned=1").await).contains("Намерени са 52 преписки."));
+        let waiting = text(&b.get("/staff?state=information_requested").await);
+        assert!(waiting.contains("Намерена е 1 преписка.") && waiting.contains(&numbers[0]), "{waiting}");
+        // A cursor that was not given by the list is refused, not a failure.
+        assert_eq!(b.get("/staff?after=zzz").await.status, 422);
+
+        // Closed cases are looked back on: the newest first.
+        let token = s.token(Role::Manager, None).await;
+        for n in &numbers[1..3] {
+            s.set_now("2026-11-21T09:00:00Z");
+            let answer =
+                harta_domain::case::CaseEvent::Withdrawn { reason: "Оттеглено на гишето.".into() };
+            s.app.record_event(&head, n, answer).await.unwrap();
+        }
+        let listed = crate::support::get(s.addr, &token, "/api/v1/cases?state=withdrawn").await.json();
+        assert_eq!(listed["total"], 2);
+        assert_eq!(listed["items"][0]["registry_number"], numbers[2].as_str());
         s.db.finish().await;
     }
 }
