@@ -313,6 +313,17 @@ impl App {
         })
     }
 
+    /// Leaves a note (a refused form's errors and text, as the page writes them) for this
+    /// session's next page, so that the form's answer can be a redirect (post/redirect/get).
+    pub async fn leave_flash(&self, session: &StaffSession, flash: &str) -> Result<(), AppError> {
+        Ok(self.sessions().set_flash(&session.token_hash, flash).await?)
+    }
+
+    /// Takes the note left for this page, once.
+    pub async fn take_flash(&self, session: &StaffSession) -> Result<Option<String>, AppError> {
+        Ok(self.sessions().take_flash(&session.token_hash).await?)
+    }
+
     /// Ends the session behind a token.
     pub async fn sign_out(&self, token: &str) -> Result<(), AppError> {
         let now = self.now();

@@ -278,6 +278,24 @@ pub enum TransitionError {
     SameOfficer,
 }
 
+impl State {
+    /// Whether a person may record the event named `event` on a case in this state: what the
+    /// case page offers (a test keeps it equal to what [`CaseState::apply`] accepts).
+    pub fn offers(self, event: &str) -> bool {
+        use State::*;
+        match event {
+            "assigned" | "forwarded" | "withdrawn" => self.is_open(),
+            "started" => self == Assigned,
+            "information_requested" => matches!(self, Assigned | InProgress),
+            "information_received" => self == InformationRequested,
+            "holding_reply_sent" | "answered" => matches!(self, Assigned | InProgress | InformationRequested),
+            "closed" => self == Answered,
+            "note_added" => true,
+            _ => false,
+        }
+    }
+}
+
 impl crate::Coded for TransitionError {
     fn code(&self) -> &'static str {
         match self {
@@ -425,6 +443,30 @@ mod tests {
 
     fn assigned(id: i64) -> CaseEvent {
         CaseEvent::Assigned { officer: StaffId(id), note: None }
+    }
+
+    /// What the case page offers in each state is exactly what the state accepts.
+    #[test]
+    fn what_a_state_offers_is_what_it_accepts() {
+        let people = [
+            assigned(9),
+            CaseEvent::Started,
+            CaseEvent::InformationRequested { what: "скица".into(), by: d("2026-12-04") },
+            CaseEvent::InformationReceived { note: "скица".into() },
+            CaseEvent::HoldingReplySent { reasons: "р".into(), still_needed: String::new(), new_due: d("2027-01-29") },
+            CaseEvent::Answered { summary: "отговор".into() },
+            CaseEvent::Closed,
+            CaseEvent::NoteAdded { note: "бележка".into() },
+            CaseEvent::Forwarded { authority: "СО".into() },
+            CaseEvent::Withdrawn { reason: "оттеглено".into() },
+        ];
+        for state in State::ALL {
+            let case = CaseState { state: *state, ..CaseState::registered(d("2026-12-09")) };
+            for event in &people {
+                assert_eq!(state.offers(event.name()), case.apply(event).is_ok(), "{state} {}", event.name());
+            }
+        }
+        assert!(!State::Registered.offers("registered"));
     }
 
     #[test]

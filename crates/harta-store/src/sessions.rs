@@ -209,6 +209,35 @@ impl Sessions {
         })
     }
 
+    /// Leaves a note for the session's next page (a refused form's errors and text).
+    pub async fn set_flash(&self, token_hash: &str, flash: &str) -> Result<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query("UPDATE sessions SET flash = $1 WHERE token_hash = $2")
+                .bind(flash)
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Takes the note left for this page, clearing it: it is shown once.
+    pub async fn take_flash(&self, token_hash: &str) -> Result<Option<String>> {
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let flash: Option<Option<String>> = sqlx::query_scalar("SELECT flash FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE sessions SET flash = NULL WHERE token_hash = $1 AND flash IS NOT NULL")
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(flash.flatten())
+        })
+    }
+
     /// Extends a session that is in use.
     pub async fn touch(&self, token_hash: &str, now: Timestamp, expires: Timestamp) -> Result<()> {
         on_db!(&self.db, |pool| {

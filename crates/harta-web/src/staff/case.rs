@@ -9,9 +9,10 @@ use harta_app::signing_in::StaffSession;
 use harta_app::{App, AppError};
 use harta_domain::case::{CaseEvent, StaffId};
 use harta_domain::format::{date_bg, in_sofia, time_bg};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{SignedIn, deadline_text};
+use crate::edge::PageError;
 use crate::forms::CsrfForm;
 use crate::public::{Chrome, ShownError, Visit, error_for};
 
@@ -27,7 +28,6 @@ struct CasePage {
     body: String,
     unit: String,
     state: &'static str,
-    open: bool,
     received: String,
     due: String,
     original_due: String,
@@ -48,11 +48,66 @@ struct CasePage {
     documents: Vec<(i64, String, String, String, String)>,
     /// Whether the member may add documents (everyone but the auditor).
     may_add_documents: bool,
+    /// The case's state, for the actions it offers.
+    now: harta_domain::case::State,
+    /// Whether the member handles cases, and records what citizens do at the counter.
+    may_handle: bool,
+    may_counter: bool,
+    /// Whether the member issues letters, or only the acknowledgement.
+    may_letter: bool,
+    may_acknowledge: bool,
+    /// What a refused action had typed, to type nothing twice.
+    typed: ActionForm,
 }
 
 impl CasePage {
     fn error(&self, id: &str) -> Option<&str> {
         error_for(&self.errors, id)
+    }
+
+    /// Whether the page offers the action `event`: the case's state allows it and the
+    /// member's role may record it.
+    fn offers(&self, event: &str) -> bool {
+        let may =
+            if matches!(event, "information_received" | "withdrawn") { self.may_counter } else { self.may_handle };
+        may && self.now.offers(event)
+    }
+
+    /// Whether any action of the group is offered.
+    fn offers_any(&self, events: &[&str]) -> bool {
+        events.iter().any(|e| self.offers(e))
+    }
+}
+
+/// What the case page shows besides the case: refused fields and what was typed, or a notice.
+#[derive(Default, Serialize, Deserialize)]
+pub(super) struct Shown {
+    errors: Vec<(String, String)>,
+    #[serde(skip)]
+    notice: Option<String>,
+    typed: ActionForm,
+}
+
+impl Shown {
+    pub(super) fn errors(errors: Vec<ShownError>) -> Self {
+        Self { errors: errors.into_iter().map(|e| (e.id, e.text)).collect(), ..Self::default() }
+    }
+}
+
+/// The address of a case's page.
+fn case_href(number: &str, query: &str) -> String {
+    format!("/staff/cases/{}{query}", crate::public::percent_encode(number))
+}
+
+/// A refused form returns to the case page by a redirect (a reload never posts it again): its
+/// errors and text wait in the session for that page.
+pub(super) async fn back_with(app: &App, session: &StaffSession, number: &str, shown: &Shown) -> Response {
+    match serde_json::to_string(shown).map_err(AppError::internal) {
+        Ok(json) => match app.leave_flash(session, &json).await {
+            Ok(()) => Redirect::to(&case_href(number, "?refused=1#actions")).into_response(),
+            Err(e) => PageError::of(&e).into_response(),
+        },
+        Err(e) => PageError::of(&e).into_response(),
     }
 }
 
@@ -62,6 +117,8 @@ pub(super) struct Done {
     done: String,
     /// A letter just issued: its place among the case's letters.
     letter: String,
+    /// `1`: a refused action left its errors in the session.
+    refused: String,
 }
 
 pub(super) async fn case_page(
@@ -77,7 +134,15 @@ pub(super) async fn case_page(
         "documents" => Some(visit.l().t("documents-added-notice")),
         _ => Some(visit.l().t("staff-done")),
     };
-    show_case(&app, &visit, &session, &number, Vec::new(), notice, StatusCode::OK).await
+    let mut shown = Shown { notice, ..Shown::default() };
+    if d.refused == "1" {
+        match app.take_flash(&session).await {
+            Ok(Some(json)) => shown = serde_json::from_str(&json).unwrap_or_default(),
+            Ok(None) => {}
+            Err(e) => return PageError::of(&e).render(&visit, &app),
+        }
+    }
+    show_case(&app, &visit, &session, &number, shown, StatusCode::OK).await
 }
 
 pub(super) async fn show_case(
@@ -85,11 +150,12 @@ pub(super) async fn show_case(
     visit: &Visit,
     session: &StaffSession,
     number: &str,
-    errors: Vec<ShownError>,
-    notice: Option<String>,
+    shown: Shown,
     status: StatusCode,
 ) -> Response {
     let l = visit.l();
+    let Shown { errors, notice, typed } = shown;
+    let errors = errors.into_iter().map(|(id, text)| ShownError { id, text }).collect();
     let view = match app.view_case(&session.principal, number).await {
         Ok(view) => view,
         Err(AppError::NotFound(_)) => return crate::public::not_found(visit, &app.charter()),
@@ -194,7 +260,6 @@ pub(super) async fn show_case(
         body: c.body.clone(),
         unit: app.charter().unit(&c.unit).map_or(c.unit.clone(), |u| l.pick(&u.name).to_string()),
         state: c.state.as_str(),
-        open: c.state.is_open(),
         received: format!("{} {}", date_bg(in_sofia(c.received_at).date()), time_bg(c.received_at)),
         due: date_bg(c.due),
         original_due: date_bg(c.original_due),
@@ -210,12 +275,18 @@ pub(super) async fn show_case(
         received_on: c.received_on.map(date_bg),
         documents,
         may_add_documents: session.principal.may(harta_app::Action::AddDocuments),
+        now: c.state,
+        may_handle: session.principal.may(harta_app::Action::HandleCase),
+        may_counter: session.principal.may(harta_app::Action::RecordAtCounter),
+        may_letter: session.principal.may(harta_app::Action::IssueLetter),
+        may_acknowledge: session.principal.may(harta_app::Action::IssueAcknowledgement),
+        typed,
     };
     visit.page(status, page.render(), true)
 }
 
 /// An action on a case, as its form sends it.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
 pub(super) struct ActionForm {
     r#type: String,
@@ -232,6 +303,11 @@ pub(super) struct ActionForm {
 }
 
 impl ActionForm {
+    /// Whether this was the form of `kind` (two forms share the `note` field).
+    fn type_is(&self, kind: &str) -> bool {
+        self.r#type == kind
+    }
+
     /// The event, or the field that is wrong.
     fn event(&self) -> Result<CaseEvent, &'static str> {
         let date = |s: &str, field| s.trim().parse::<jiff::civil::Date>().map_err(|_| field);
@@ -251,6 +327,7 @@ impl ActionForm {
             },
             "answered" => CaseEvent::Answered { summary: self.summary.clone() },
             "closed" => CaseEvent::Closed,
+            "information_received" => CaseEvent::InformationReceived { note: self.note.clone() },
             "note_added" => CaseEvent::NoteAdded { note: self.note.clone() },
             "forwarded" => CaseEvent::Forwarded { authority: self.authority.clone() },
             "withdrawn" => CaseEvent::Withdrawn { reason: self.reason.clone() },
@@ -267,49 +344,39 @@ pub(super) async fn record(
     CsrfForm(a): CsrfForm<ActionForm>,
 ) -> Response {
     let l = visit.l();
-    let refuse = |id: &str, key: &str| vec![ShownError { id: id.into(), text: l.t(key) }];
+    let refuse = |id: &str, text: String| vec![(id.to_string(), text)];
     let event = match a.event() {
         Ok(e) => e,
         Err(field) => {
-            let errors = refuse(field, "staff-err-field");
-            return show_case(&app, &visit, &session, &number, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+            let shown = Shown { errors: refuse(field, l.t("staff-err-field")), typed: a, ..Shown::default() };
+            return back_with(&app, &session, &number, &shown).await;
         }
     };
-    match app.record_event(&session.principal, &number, event).await {
-        Ok(_) => {
-            let to = format!("/staff/cases/{}?done=1", crate::public::percent_encode(&number));
-            Redirect::to(&to).into_response()
-        }
-        Err(AppError::NotFound(_)) => crate::public::not_found(&visit, &app.charter()),
-        Err(AppError::Invalid(found)) => {
-            // Each invalid field in the page's words: the rule's own message where it has one,
-            // the general one for its code otherwise.
-            let errors = found
-                .iter()
-                .map(|e| {
-                    let own = format!("staff-err-{}", e.code);
-                    let text = match l.t(&own) {
-                        t if t != own => t,
-                        _ => l.field_error(e, &l.t("staff-this-field")),
-                    };
-                    ShownError { id: e.field.clone(), text }
-                })
-                .collect();
-            show_case(&app, &visit, &session, &number, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
+    let errors = match app.record_event(&session.principal, &number, event).await {
+        Ok(_) => return Redirect::to(&case_href(&number, "?done=1")).into_response(),
+        // Each invalid field in the page's words: the rule's own message where it has one,
+        // the general one for its code otherwise.
+        Err(AppError::Invalid(found)) => found
+            .iter()
+            .map(|e| {
+                let own = format!("staff-err-{}", e.code);
+                let text = match l.t(&own) {
+                    t if t != own => t,
+                    _ => l.field_error(e, &l.t("staff-this-field")),
+                };
+                (e.field.clone(), text)
+            })
+            .collect(),
         Err(AppError::Conflict { code, .. }) => {
             let own = format!("conflict-{code}");
             let text = match l.t(&own) {
                 t if t != own => t,
                 _ => l.t("staff-err-not-now"),
             };
-            let errors = vec![ShownError { id: "actions".into(), text }];
-            show_case(&app, &visit, &session, &number, errors, None, StatusCode::CONFLICT).await
+            refuse("actions", text)
         }
-        Err(AppError::Forbidden(_)) => {
-            let errors = refuse("actions", "staff-err-forbidden");
-            show_case(&app, &visit, &session, &number, errors, None, StatusCode::FORBIDDEN).await
-        }
-        Err(e) => crate::public::failure(&app, &visit, &e),
-    }
+        Err(AppError::Forbidden(_)) => refuse("actions", l.t("staff-err-forbidden")),
+        Err(e) => return PageError::of(&e).render(&visit, &app),
+    };
+    back_with(&app, &session, &number, &Shown { errors, typed: a, ..Shown::default() }).await
 }

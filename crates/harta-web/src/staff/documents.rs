@@ -3,7 +3,6 @@
 //! by their content as citizens' uploads are.
 
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use harta_app::{App, AppError};
 use serde::Deserialize;
@@ -46,16 +45,16 @@ pub(super) async fn add(
             Redirect::to(&format!("/staff/cases/{}?done=documents#documents", percent_encode(&number))).into_response()
         }
         Err(Refused::Page(page)) => page,
-        Err(Refused::Form(text, status)) => {
-            let errors = vec![ShownError { id: "documents".into(), text }];
-            super::case::show_case(&app, &visit, &session, &number, errors, None, status).await
+        Err(Refused::Form(text)) => {
+            let shown = super::case::Shown::errors(vec![ShownError { id: "documents".into(), text }]);
+            super::case::back_with(&app, &session, &number, &shown).await
         }
     }
 }
 
 /// Why documents were not added: the case page again with the reason, or another page.
 enum Refused {
-    Form(String, StatusCode),
+    Form(String),
     Page(Response),
 }
 
@@ -72,29 +71,29 @@ async fn added(
     let (posted, documents, refused) = match read_form::<Added>(app, request, Some(gate)).await {
         Ok(read) => read,
         Err(FormError::TooLarge) => {
-            return Err(Refused::Form(l.t("err-body-too-large"), StatusCode::PAYLOAD_TOO_LARGE));
+            return Err(Refused::Form(l.t("err-body-too-large")));
         }
-        Err(FormError::Unreadable) => return Err(Refused::Form(l.t("err-encoding-form"), StatusCode::BAD_REQUEST)),
-        Err(FormError::Stalled) => return Err(Refused::Form(l.t("err-body-stalled"), StatusCode::REQUEST_TIMEOUT)),
+        Err(FormError::Unreadable) => return Err(Refused::Form(l.t("err-encoding-form"))),
+        Err(FormError::Stalled) => return Err(Refused::Form(l.t("err-body-stalled"))),
         Err(FormError::Store(e)) => {
             return Err(Refused::Page(crate::public::failure(app, visit, &AppError::internal(e))));
         }
         Err(FormError::App(e)) => return Err(Refused::Page(crate::public::failure(app, visit, &e))),
     };
     if !same_origin || !crate::public::constant_time_eq(posted.csrf.as_bytes(), session.csrf.as_bytes()) {
-        return Err(Refused::Form(l.t("err-csrf"), StatusCode::FORBIDDEN));
+        return Err(Refused::Page(crate::edge::PageError::new(crate::edge::Refusal::Forged).render(visit, app)));
     }
     if let Some((name, why)) = refused.first() {
         let text = l.ts(&format!("err-{}", harta_domain::Coded::code(why)), "field", name);
-        return Err(Refused::Form(text, StatusCode::UNPROCESSABLE_ENTITY));
+        return Err(Refused::Form(text));
     }
     match app.add_documents(&session.principal, number, &documents).await {
         Ok(()) => Ok(()),
         Err(AppError::NotFound(_)) => Err(Refused::Page(crate::public::not_found(visit, &app.charter()))),
-        Err(AppError::Forbidden(_)) => Err(Refused::Form(l.t("staff-err-forbidden"), StatusCode::FORBIDDEN)),
+        Err(AppError::Forbidden(_)) => Err(Refused::Form(l.t("staff-err-forbidden"))),
         Err(AppError::Invalid(found)) => {
             let text = found.first().map_or_else(|| l.t("err-invalid"), |e| l.field_error(e, &l.t("field-documents")));
-            Err(Refused::Form(text, StatusCode::UNPROCESSABLE_ENTITY))
+            Err(Refused::Form(text))
         }
         Err(e) => Err(Refused::Page(crate::public::failure(app, visit, &e))),
     }

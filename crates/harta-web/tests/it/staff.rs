@@ -239,9 +239,15 @@ async fn officers_see_their_unit_and_work_a_case_through_its_life() {
         };
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend_from_slice(&hold("2026-11-20"));
+        // Refused: back to the case page by a redirect (a reload posts nothing), with the
+        // reason and what was typed.
         let refused = petya.post(&path, &fields).await;
-        assert_eq!(refused.status, 422);
-        assert!(text(&refused).contains("Новата дата трябва да е след сегашния срок."), "{}", text(&refused));
+        assert_eq!(refused.status, 303);
+        let back = petya.get(refused.header("location").unwrap()).await;
+        assert!(text(&back).contains("Новата дата трябва да е след сегашния срок."), "{}", text(&back));
+        assert!(text(&back).contains(">Чакаме становище от СО.</textarea>"));
+        let again = petya.get(refused.header("location").unwrap()).await;
+        assert!(!text(&again).contains("Новата дата трябва да е след сегашния срок."), "shown once");
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend_from_slice(&hold("2026-12-18"));
         assert_eq!(petya.post(&path, &fields).await.status, 303);
@@ -256,7 +262,11 @@ async fn officers_see_their_unit_and_work_a_case_through_its_life() {
         let done = petya.get(&format!("/staff/cases/{}", encode(&ours))).await;
         assert!(text(&done).contains(">Приключена<"), "{}", text(&done));
         let empty_note = [("csrf", csrf.as_str()), ("type", "note_added"), ("note", " ")];
-        assert_eq!(petya.post(&path, &empty_note).await.status, 422);
+        let refused = petya.post(&path, &empty_note).await;
+        assert_eq!(refused.header("location").map(|l| l.contains("refused=1")), Some(true));
+        // A closed case offers only the note, and no life-cycle action.
+        let closed = text(&petya.get(refused.header("location").unwrap()).await);
+        assert!(closed.contains("value=\"note_added\"") && !closed.contains("value=\"answered\""), "{closed}");
         // Forwarding and withdrawal end an open case.
         let other = letter_for(&s, "cao", "Ремонт на тротоар").await;
         let other_path = format!("/staff/cases/{}/events", encode(&other));
@@ -1678,6 +1688,39 @@ async fn the_inbox_counts_pages_and_filters_overdue_unassigned_and_waiting_cases
         let listed = crate::support::get(s.addr, &token, "/api/v1/cases?state=withdrawn").await.json();
         assert_eq!(listed["total"], 2);
         assert_eq!(listed["items"][0]["registry_number"], numbers[2].as_str());
+        s.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_case_page_offers_only_what_the_state_and_the_role_allow() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "5001", "counter_clerk", None, "парола-на-гишето-1").await;
+        staff(&s, "2001", "head_of_unit", Some("cao"), "парола-на-шефа-1").await;
+        let number = letter_for(&s, "cao", "Неработещо осветление").await;
+        let path = format!("/staff/cases/{}", encode(&number));
+        let offered = |html: &str, kind: &str| html.contains(&format!("name=\"type\" value=\"{kind}\""));
+
+        let mut head = Browser::new(&s);
+        head.sign_in("2001", "парола-на-шефа-1").await;
+        let html = text(&head.get(&path).await);
+        // Registered: assign, forward, withdraw, a note; not yet start, answer or close.
+        for kind in ["assigned", "forwarded", "withdrawn", "note_added"] {
+            assert!(offered(&html, kind), "{kind}");
+        }
+        for kind in ["started", "answered", "closed", "information_received"] {
+            assert!(!offered(&html, kind), "{kind}");
+        }
+        // At the counter: only what a citizen does there, and only the acknowledgement letter.
+        let mut clerk = Browser::new(&s);
+        clerk.sign_in("5001", "парола-на-гишето-1").await;
+        let html = text(&clerk.get(&path).await);
+        assert!(offered(&html, "withdrawn"));
+        for kind in ["assigned", "answered", "note_added", "forwarded"] {
+            assert!(!offered(&html, kind), "{kind}");
+        }
+        assert!(html.contains("value=\"acknowledgement\"") && !html.contains("value=\"answer\""));
         s.db.finish().await;
     }
 }
