@@ -15,6 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 #[macro_use]
 mod macros;
+mod migrations;
 
 pub mod admin;
 pub mod audit;
@@ -177,8 +178,8 @@ impl Db {
     /// Applies the migrations that are not applied yet.
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Self::Sqlite(s) => sqlx::migrate!("../../migrations/sqlite").run(&s.write).await?,
-            Self::Postgres(p) => sqlx::migrate!("../../migrations/postgres").run(p).await?,
+            Self::Sqlite(s) => migrations::migrator(migrations::SQLITE).run(&s.write).await?,
+            Self::Postgres(p) => migrations::migrator(migrations::POSTGRES).run(p).await?,
         }
         Ok(())
     }

@@ -26,6 +26,16 @@ async fn demo_seed_covers_every_kind_channel_unit_and_state_and_keeps_numbers_ga
     assert_eq!(channels.len(), Channel::ALL.len());
     assert_eq!(states.len(), State::ALL.len(), "{states:?}");
     assert_eq!(units.len(), 10);
+    // Each subject is the work of its own unit: no rubbish collection at the civil registry.
+    for c in &all {
+        if c.subject.contains("сметосъбирането") || c.subject.contains("отсичане на дърво")
+        {
+            assert_eq!(c.unit, "eco", "{}", c.subject);
+        }
+        if c.subject.contains("постоянен адрес") {
+            assert_eq!(c.unit, "grao", "{}", c.subject);
+        }
+    }
     let years: BTreeSet<i16> = all.iter().map(|c| c.due.year()).collect();
     assert!(years.len() >= 10, "{years:?}");
 
