@@ -15,6 +15,8 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use tokio::sync::{mpsc, oneshot};
+
 use crate::rows::millis;
 use crate::{Db, Result, StoreError, on_db};
 
@@ -24,7 +26,19 @@ pub struct Audit {
     db: Db,
     /// The chain's key; without it the trail can be read, not written or checked.
     key: Option<[u8; 32]>,
+    /// The writer that appends entries in batches (with the key only).
+    writer: Option<mpsc::Sender<Pending>>,
 }
+
+/// An entry waiting for the writer, and whom to tell once it is committed.
+struct Pending {
+    at: Timestamp,
+    texts: [String; 4],
+    reply: oneshot::Sender<Result<()>>,
+}
+
+/// The most entries one transaction appends.
+const MAX_BATCH: usize = 256;
 
 impl std::fmt::Debug for Audit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -220,48 +234,35 @@ impl Audit {
 
     /// Over a store, to read the trail (not to write or check it).
     pub fn new(db: Db) -> Self {
-        Self { db, key: None }
+        Self { db, key: None, writer: None }
     }
 
-    /// Over a store, with the chain's key.
+    /// Over a store, with the chain's key; starts the writer task (so: inside a Tokio
+    /// runtime), which ends when the last clone is dropped.
     pub fn with_key(db: Db, key: [u8; 32]) -> Self {
-        Self { db, key: Some(key) }
+        let (queue, pending) = mpsc::channel(MAX_BATCH * 4);
+        tokio::spawn(write_batches(db.clone(), key, pending));
+        Self { db, key: Some(key), writer: Some(queue) }
     }
 
     fn key(&self) -> Result<&[u8; 32]> {
         self.key.as_ref().ok_or_else(|| StoreError::Corrupt("the audit trail is used without its key".into()))
     }
 
-    /// Records that `actor` did `action` to `subject` (a registry number, a party id).
+    /// Records that `actor` did `action` to `subject` (a registry number, a party id), and
+    /// returns once the entry is committed. Appends are serialised on the chain's one head
+    /// row, so entries that arrive together are appended by one writer in one transaction
+    /// (group commit, as the registrar does for cases): one head update and one commit for
+    /// the batch, each caller answered after it.
     pub async fn record(&self, at: Timestamp, actor: &str, action: &str, subject: &str, detail: &str) -> Result<()> {
-        let key = self.key()?;
-        on_db!(&self.db, |pool| {
-            let mut tx = pool.begin().await?;
-            // Advancing the head first serialises appends: the chain has one order everywhere.
-            let (seq, prev, keyed): (i64, String, i64) =
-                sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, keyed")
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let chain = if keyed == 1 { Chain::Keyed(key) } else { Chain::Plain };
-            let hash = entry_hash(chain, &prev, seq, millis(at), [actor, action, subject, detail]);
-            sqlx::query(
-                "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(seq)
-            .bind(millis(at))
-            .bind(actor)
-            .bind(action)
-            .bind(subject)
-            .bind(detail)
-            .bind(&prev)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok(())
-        })
+        let writer = self
+            .writer
+            .as_ref()
+            .ok_or_else(|| StoreError::Corrupt("the audit trail is used without its key".into()))?;
+        let (reply, answer) = oneshot::channel();
+        let texts = [actor, action, subject, detail].map(str::to_string);
+        writer.send(Pending { at, texts, reply }).await.map_err(|_| StoreError::ShuttingDown)?;
+        answer.await.map_err(|_| StoreError::ShuttingDown)?
     }
 
     /// How many entries concern `subject`.
@@ -399,4 +400,65 @@ impl Audit {
             Ok(Verdict::Intact { entries: head_seq })
         })
     }
+}
+
+/// The writer: takes what is waiting (up to [`MAX_BATCH`]), appends it in one transaction and
+/// answers every caller with the outcome.
+async fn write_batches(db: Db, key: [u8; 32], mut pending: mpsc::Receiver<Pending>) {
+    while let Some(first) = pending.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match pending.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        match append(&db, &key, &batch).await {
+            Ok(()) => batch.into_iter().for_each(|p| drop(p.reply.send(Ok(())))),
+            Err(e) => {
+                let why = e.to_string();
+                batch.into_iter().for_each(|p| drop(p.reply.send(Err(StoreError::BatchFailed(why.clone())))));
+            }
+        }
+    }
+}
+
+/// Appends a batch of entries to the chain in one transaction.
+async fn append(db: &Db, key: &[u8; 32], batch: &[Pending]) -> Result<()> {
+    let count = i64::try_from(batch.len()).map_err(|_| StoreError::Corrupt("batch size".into()))?;
+    on_db!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        // Advancing the head first serialises appends: the chain has one order everywhere.
+        let (last, mut prev, keyed): (i64, String, i64) =
+            sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash, keyed")
+                .bind(count)
+                .fetch_one(&mut *tx)
+                .await?;
+        let chain = if keyed == 1 { Chain::Keyed(key) } else { Chain::Plain };
+        let mut seq = last - count;
+        for p in batch {
+            seq += 1;
+            let [actor, action, subject, detail] = &p.texts;
+            let texts = [actor.as_str(), action.as_str(), subject.as_str(), detail.as_str()];
+            let hash = entry_hash(chain, &prev, seq, millis(p.at), texts);
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(seq)
+            .bind(millis(p.at))
+            .bind(actor)
+            .bind(action)
+            .bind(subject)
+            .bind(detail)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await?;
+            prev = hash;
+        }
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    })
 }

@@ -61,6 +61,10 @@ pub enum StoreError {
     /// The write could not be done in time and was rolled back: nothing of it was stored.
     #[error("the write took too long and was rolled back")]
     TimedOut,
+    /// A batch of writes that this one was part of failed and was rolled back (the cause, as
+    /// the database gave it, for the log).
+    #[error("a batch of writes was rolled back: {0}")]
+    BatchFailed(String),
 }
 
 /// Store results.

@@ -8,8 +8,9 @@ use crate::edge::Failure;
 use serde::Serialize;
 
 /// An error response.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// A stable slug for the kind of problem (`/problems/invalid-fields`).
     #[serde(rename = "type")]
     kind: &'static str,
     title: &'static str,
@@ -17,16 +18,18 @@ pub struct Problem {
     detail: String,
     /// The request id, which is in the log line of this answer.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     instance: Option<Box<str>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldProblem>,
     /// A failure of ours behind the answer, for the edge's log line; never sent.
     #[serde(skip)]
+    #[schema(ignore)]
     failure: Option<Failure>,
 }
 
 /// One invalid field: a JSON Pointer into the request body, the dotted field name, the reason.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldProblem {
     pointer: String,
     field: String,

@@ -150,3 +150,27 @@ async fn a_checkpoint_outside_the_database_finds_a_cut_end_and_a_laundered_chain
         t.finish().await;
     }
 }
+
+/// Entries that arrive together are appended in batches; two replicas' writers batch apart and
+/// still make one chain.
+#[tokio::test]
+async fn many_concurrent_entries_from_two_replicas_make_one_intact_chain() {
+    for t in backends().await {
+        let replicas = [Audit::with_key(t.db.clone(), KEY), Audit::with_key(t.db.clone(), KEY)];
+        replicas[0].key_chain().await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..400 {
+            let audit = replicas[i % 2].clone();
+            tasks.push(tokio::spawn(async move {
+                audit.record(Timestamp::now(), "staff:1", "search_cases", "cases", &format!("word {i}")).await
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(replicas[1].verify(None).await.unwrap(), Verdict::Intact { entries: 400 });
+        let details: std::collections::BTreeSet<String> = rows(&t.db).await.into_iter().map(|r| r.5).collect();
+        assert_eq!(details.len(), 400, "every entry once");
+        t.finish().await;
+    }
+}

@@ -122,3 +122,28 @@ async fn health_and_unknown_addresses() {
         s.db.finish().await;
     }
 }
+
+/// The OpenAPI document is generated from the code; `docs/openapi.json` is its reviewed copy.
+/// After a change to the API, review the difference and write the new one with
+/// `HARTA_UPDATE_OPENAPI=1 cargo test -p harta-web openapi`.
+#[tokio::test]
+async fn the_openapi_document_is_served_and_equals_the_reviewed_copy() {
+    let generated = harta_web::api::openapi_json();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    if std::env::var_os("HARTA_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, format!("{generated}\n")).unwrap();
+    }
+    let reviewed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(reviewed.trim_end() == generated, "docs/openapi.json is not the generated document: see this test's note");
+    let document: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in ["/api/v1/cases", "/api/v1/cases/{registry_number}", "/api/v1/cases/{registry_number}/events"] {
+        assert!(document["paths"][path].is_object(), "{path}");
+    }
+    let db = harta_store::testing::sqlite().await;
+    let s = start(db, "2026-11-25T12:30:00Z").await;
+    let served = request(s.addr, "GET", "/api/v1/openapi.json", &[], b"").await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.json(), document);
+    s.db.finish().await;
+}

@@ -15,9 +15,19 @@ use harta_app::{App, FieldError, Principal};
 use harta_domain::case::CaseEvent;
 use harta_domain::format::in_sofia;
 use jiff::Timestamp;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::problem::Problem;
+
+mod openapi;
+mod schema;
+
+pub use openapi::json as openapi_json;
+
+use schema::{
+    CaseDetail, CaseItem, CaseList, DocumentItem, DocumentList, EventRecorded, HistoryEntry, Party, Publication,
+    Registered, ServiceList,
+};
 
 /// The most a request body may carry: a case's text is at most 100,000 characters.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -33,13 +43,25 @@ pub fn router() -> Router<App> {
         .route("/api/v1/cases/{registry_number}/documents/{id}", get(get_document))
         .route("/api/v1/services", get(list_services))
         .route("/api/v1/services/{code}", get(get_service).put(put_service))
+        .route("/api/v1/openapi.json", get(openapi::document))
+}
+
+/// JSON with a status.
+fn json_with<T: serde::Serialize>(status: StatusCode, body: T) -> Response {
+    (status, axum::Json(body)).into_response()
 }
 
 /// The catalogue of services, public like its pages.
+#[utoipa::path(get, path = "/api/v1/services", tag = "services", responses((status = 200, body = ServiceList)))]
 async fn list_services(State(app): State<App>) -> Response {
-    axum::Json(json!({"services": app.catalogue().services()})).into_response()
+    let services = serde_json::to_value(app.catalogue().services()).unwrap_or_default();
+    json_with(StatusCode::OK, ServiceList { services })
 }
 
+/// One service of the catalogue, in the catalogue file's shape.
+#[utoipa::path(get, path = "/api/v1/services/{code}", tag = "services",
+    params(("code" = String, Path, description = "the service's number")),
+    responses((status = 200, body = Object), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get_service(State(app): State<App>, Path(code): Path<String>) -> Result<Response, Problem> {
     let catalogue = app.catalogue();
     let service = catalogue.service(&code).ok_or_else(|| harta_app::AppError::NotFound(format!("service {code}")))?;
@@ -48,6 +70,12 @@ async fn get_service(State(app): State<App>, Path(code): Path<String>) -> Result
 
 /// Adds or replaces a service: the body is the service in the catalogue file's shape; its
 /// `code` is the one in the address.
+#[utoipa::path(put, path = "/api/v1/services/{code}", tag = "services",
+    params(("code" = String, Path, description = "the service's number")),
+    request_body(content = Object, content_type = "application/json"),
+    security(("token" = [])),
+    responses((status = 200, body = Object), (status = "4XX", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn put_service(
     State(app): State<App>,
     headers: HeaderMap,
@@ -239,6 +267,13 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     }
 }
 
+/// Registers a case.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases",
+    request_body(content = schema::RegisterCase, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers the first result")),
+    security(("token" = [])),
+    responses((status = 201, body = Registered), (status = "4XX", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn register_case(
     State(app): State<App>,
     headers: HeaderMap,
@@ -253,100 +288,120 @@ async fn register_case(
         None => app.register_case(&who, input).await?,
     };
     let url = case_path(done.number.as_str());
-    let body = json!({
-        "registry_number": done.number.as_str(),
-        "received_at": rfc3339(done.received_at),
-        "due_date": done.due.to_string(),
-        "state": done.state.as_str(),
-        "service": done.service.as_ref().map(|s| s.code.as_str()),
-        "tier": done.service.as_ref().map(|s| s.tier.as_str()),
-        "received_on": done.received_on.map(|d| d.to_string()),
-        "deadline": done.deadline.to_string(),
-        "access_code": done.access_code.to_string(),
-        "url": url,
-    });
+    let body = Registered {
+        registry_number: done.number.as_str().to_string(),
+        received_at: rfc3339(done.received_at),
+        due_date: done.due.to_string(),
+        state: done.state.as_str().to_string(),
+        service: done.service.as_ref().map(|s| s.code.clone()),
+        tier: done.service.as_ref().map(|s| s.tier.as_str().to_string()),
+        received_on: done.received_on.map(|d| d.to_string()),
+        deadline: done.deadline.to_string(),
+        access_code: done.access_code.to_string(),
+        url: url.clone(),
+    };
     Ok((StatusCode::CREATED, [(header::LOCATION, url)], axum::Json(body)).into_response())
 }
 
-fn case_json(view: &CaseView) -> Value {
+fn case_detail(view: &CaseView) -> CaseDetail {
     let c = &view.case;
     let p = &c.party;
-    json!({
-        "registry_number": c.registry_number,
-        "kind": c.kind.as_str(),
-        "channel": c.channel.as_str(),
-        "subject": c.subject,
-        "text": c.body,
-        "unit": c.unit,
-        "service": c.service.as_ref().map(|s| s.code.as_str()),
-        "tier": c.service.as_ref().map(|s| s.tier.as_str()),
-        "state": c.state.as_str(),
-        "responsible_id": c.responsible.map(|s| s.0),
-        "received_at": rfc3339(c.received_at),
-        "received_on": c.received_on.map(|d| d.to_string()),
-        "due_date": c.due.to_string(),
-        "original_due_date": c.original_due.to_string(),
-        "extended_due_date": c.extended_due.map(|d| d.to_string()),
-        "deadline": view.deadline,
-        "url": case_path(&c.registry_number),
-        "party": {
-            "type": p.kind.as_str(),
-            "name": p.name,
-            "email": p.email,
-            "phone": p.phone,
-            "address": p.address,
-            "preferred_channel": p.preferred_channel.map(|c| c.as_str()),
-            "national_id_kind": p.national_id_kind.map(|k| k.as_str()),
-            "national_id": p.national_id_masked,
-            "eik": p.eik,
+    let text = |s: &str| s.to_string();
+    CaseDetail {
+        registry_number: c.registry_number.clone(),
+        kind: text(c.kind.as_str()),
+        channel: text(c.channel.as_str()),
+        subject: c.subject.clone(),
+        text: c.body.clone(),
+        unit: c.unit.clone(),
+        service: c.service.as_ref().map(|s| s.code.clone()),
+        tier: c.service.as_ref().map(|s| text(s.tier.as_str())),
+        state: text(c.state.as_str()),
+        responsible_id: c.responsible.map(|s| s.0),
+        received_at: rfc3339(c.received_at),
+        received_on: c.received_on.map(|d| d.to_string()),
+        due_date: c.due.to_string(),
+        original_due_date: c.original_due.to_string(),
+        extended_due_date: c.extended_due.map(|d| d.to_string()),
+        deadline: view.deadline.as_ref().and_then(|d| serde_json::to_value(d).ok()),
+        url: case_path(&c.registry_number),
+        party: Party {
+            kind: text(p.kind.as_str()),
+            name: p.name.clone(),
+            email: p.email.clone(),
+            phone: p.phone.clone(),
+            address: p.address.clone(),
+            preferred_channel: p.preferred_channel.map(|c| text(c.as_str())),
+            national_id_kind: p.national_id_kind.map(|k| text(k.as_str())),
+            national_id: p.national_id_masked.clone(),
+            eik: p.eik.clone(),
         },
-        "events": view.events.iter().map(|e| json!({
-            "n": e.n,
-            "at": rfc3339(e.at),
-            "actor": e.actor,
-            "event": e.event,
-        })).collect::<Vec<_>>(),
-    })
+        events: view
+            .events
+            .iter()
+            .map(|e| HistoryEntry {
+                n: e.n,
+                at: rfc3339(e.at),
+                actor: serde_json::to_value(&e.actor).unwrap_or_default(),
+                event: serde_json::to_value(&e.event).unwrap_or_default(),
+            })
+            .collect(),
+    }
 }
 
+/// A case with its person and history (each view is in the audit trail).
+#[utoipa::path(get, path = "/api/v1/cases/{registry_number}", tag = "cases",
+    params(("registry_number" = String, Path)),
+    security(("token" = [])),
+    responses((status = 200, body = CaseDetail), (status = "4XX", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn get_case(
     State(app): State<App>,
     headers: HeaderMap,
     Path(number): Path<String>,
-) -> Result<axum::Json<Value>, Problem> {
+) -> Result<axum::Json<CaseDetail>, Problem> {
     let who = principal(&app, &headers).await?;
     let view = app.view_case(&who, &number).await?;
-    Ok(axum::Json(case_json(&view)))
+    Ok(axum::Json(case_detail(&view)))
 }
 
 /// The documents of a case: what each is, who added it and when, and where its content is.
+#[utoipa::path(get, path = "/api/v1/cases/{registry_number}/documents", tag = "cases",
+    params(("registry_number" = String, Path)),
+    security(("token" = [])),
+    responses((status = 200, body = DocumentList), (status = "4XX", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn list_documents(
     State(app): State<App>,
     headers: HeaderMap,
     Path(number): Path<String>,
-) -> Result<axum::Json<Value>, Problem> {
+) -> Result<axum::Json<DocumentList>, Problem> {
     let who = principal(&app, &headers).await?;
     let documents = app.case_documents(&who, &number).await?;
     let base = case_path(&number);
-    let items: Vec<Value> = documents
+    let documents = documents
         .iter()
-        .map(|d| {
-            json!({
-                "id": d.id,
-                "name": d.name,
-                "media_type": d.media_type,
-                "size": d.size,
-                "sha256": d.sha256,
-                "added_at": rfc3339(d.added_at),
-                "added_by": d.added_by,
-                "url": format!("{base}/documents/{}", d.id),
-            })
+        .map(|d| DocumentItem {
+            id: d.id,
+            name: d.name.clone(),
+            media_type: d.media_type.clone(),
+            size: d.size,
+            sha256: d.sha256.clone(),
+            added_at: rfc3339(d.added_at),
+            added_by: serde_json::to_value(&d.added_by).unwrap_or_default(),
+            url: format!("{base}/documents/{}", d.id),
         })
         .collect();
-    Ok(axum::Json(json!({ "registry_number": number, "documents": items })))
+    Ok(axum::Json(DocumentList { registry_number: number, documents }))
 }
 
 /// A document's content, as it was received (its opening is in the audit trail).
+#[utoipa::path(get, path = "/api/v1/cases/{registry_number}/documents/{id}", tag = "cases",
+    params(("registry_number" = String, Path), ("id" = String, Path)),
+    security(("token" = [])),
+    responses((status = 200, description = "the document's content, as a download", content_type = "application/octet-stream"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn get_document(
     State(app): State<App>,
     headers: HeaderMap,
@@ -369,6 +424,13 @@ fn event_field(message: &str) -> String {
         .to_string()
 }
 
+/// Records an event of the case's life cycle (`{"type": "assigned", "officer": 3}`…).
+#[utoipa::path(post, path = "/api/v1/cases/{registry_number}/events", tag = "cases",
+    params(("registry_number" = String, Path)),
+    request_body(content = Object, content_type = "application/json"),
+    security(("token" = [])),
+    responses((status = 201, body = EventRecorded), (status = "4XX", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn record_event(
     State(app): State<App>,
     headers: HeaderMap,
@@ -382,20 +444,26 @@ async fn record_event(
         Problem::invalid(vec![FieldError::new(event_field(&message), message)])
     })?;
     let state = app.record_event(&who, &number, event).await?;
-    let body = json!({
-        "registry_number": number,
-        "state": state.state.as_str(),
-        "responsible_id": state.responsible.map(|s| s.0),
-        "due_date": state.due().to_string(),
-        "original_due_date": state.original_due.to_string(),
-        "extended_due_date": state.extended_due.map(|d| d.to_string()),
-        "url": case_path(&number),
-    });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    let body = EventRecorded {
+        state: state.state.as_str().to_string(),
+        responsible_id: state.responsible.map(|s| s.0),
+        due_date: state.due().to_string(),
+        original_due_date: state.original_due.to_string(),
+        extended_due_date: state.extended_due.map(|d| d.to_string()),
+        url: case_path(&number),
+        registry_number: number,
+    };
+    Ok(json_with(StatusCode::CREATED, body))
 }
 
 /// `{"publish": true|false, "text": "wording shown"}`: puts a suggestion on the public board
 /// (or takes it off) in the approved wording.
+#[utoipa::path(put, path = "/api/v1/cases/{registry_number}/publication", tag = "cases",
+    params(("registry_number" = String, Path)),
+    request_body(content = schema::PublicationInput, content_type = "application/json"),
+    security(("token" = [])),
+    responses((status = 200, body = Publication), (status = "4XX", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn decide_publication(
     State(app): State<App>,
     headers: HeaderMap,
@@ -419,10 +487,11 @@ async fn decide_publication(
         return Err(Problem::invalid(errors));
     }
     app.decide_publication(&who, &number, publish, text.as_deref()).await?;
-    Ok(axum::Json(json!({"registry_number": number, "published": publish})).into_response())
+    Ok(json_with(StatusCode::OK, Publication { registry_number: number, published: publish }))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Words to find (number, subject, text, name).
     q: Option<String>,
@@ -445,11 +514,16 @@ struct ListQuery {
     after: Option<String>,
 }
 
+/// The cases the token's role may see, filtered; see docs/api.md.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListQuery),
+    security(("token" = [])),
+    responses((status = 200, body = CaseList), (status = "4XX", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn list_cases(
     State(app): State<App>,
     headers: HeaderMap,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<axum::Json<Value>, Problem> {
+) -> Result<axum::Json<CaseList>, Problem> {
     let who = principal(&app, &headers).await?;
     let Query(q) = query.map_err(|e| Problem::bad_body(e.body_text()))?;
     let input = ListInput {
@@ -470,30 +544,28 @@ async fn list_cases(
         after: q.after,
     };
     let page = app.list_cases(&who, &input).await?;
-    let items: Vec<Value> = page
+    let items = page
         .items
         .iter()
-        .map(|c| {
-            json!({
-                "registry_number": c.registry_number,
-                "kind": c.kind.as_str(),
-                "channel": c.channel.as_str(),
-                "subject": c.subject,
-                "unit": c.unit,
-                "state": c.state.as_str(),
-                "received_at": rfc3339(c.received_at),
-                "due_date": c.due.to_string(),
-                "url": case_path(&c.registry_number),
-            })
+        .map(|c| CaseItem {
+            registry_number: c.registry_number.clone(),
+            kind: c.kind.as_str().to_string(),
+            channel: c.channel.as_str().to_string(),
+            subject: c.subject.clone(),
+            unit: c.unit.clone(),
+            state: c.state.as_str().to_string(),
+            received_at: rfc3339(c.received_at),
+            due_date: c.due.to_string(),
+            url: case_path(&c.registry_number),
         })
         .collect();
     let next_page = page.next.is_some().then(|| page.page + 1);
-    Ok(axum::Json(json!({
-        "items": items,
-        "total": page.total,
-        "page": page.page,
-        "per_page": page.per_page,
-        "next_page": next_page,
-        "next": page.next,
-    })))
+    Ok(axum::Json(CaseList {
+        items,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+        next_page,
+        next: page.next,
+    }))
 }
