@@ -27,6 +27,7 @@ pub mod calendar;
 pub mod cases;
 mod catalogue;
 mod charter_admin;
+pub mod charter_fields;
 pub mod documents;
 mod error;
 pub mod files;

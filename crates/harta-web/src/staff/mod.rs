@@ -24,6 +24,7 @@ mod calendar;
 mod case;
 mod catalogue;
 mod charter;
+mod charter_fields;
 mod directory;
 mod documents;
 mod inbox;
@@ -60,6 +61,7 @@ pub fn router() -> Router<App> {
         .route("/staff/totp", get(account::totp_page).post(account::confirm_totp))
         .route("/staff/tokens", get(tokens::tokens_page).post(tokens::issue_token))
         .route("/staff/charter", get(charter::show).post(charter::save))
+        .route("/staff/charter/fields", get(charter_fields::show).post(charter_fields::save))
         .route("/staff/tokens/{id}/revoke", post(tokens::revoke_token))
         .route("/staff/calendar", get(calendar::show).post(calendar::add))
         .route("/staff/calendar/remove", post(calendar::remove))

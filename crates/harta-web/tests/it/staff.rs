@@ -1724,3 +1724,88 @@ async fn the_case_page_offers_only_what_the_state_and_the_role_allow() {
         s.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_administrator_edits_the_charters_main_details_as_a_form_and_its_comments_stay() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        staff(&s, "9001", "administrator", None, "админ-парола-1").await;
+        let mut admin = Browser::new(&s);
+        admin.sign_in_with_code("9001", "админ-парола-1", "2026-11-25T12:30:00Z").await;
+        let page = admin.get("/staff/charter/fields").await;
+        assert_eq!(page.status, 200);
+        let html = text(&page);
+        let value_of = |name: &str| -> String {
+            let at =
+                html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("{name}")) + name.len() + 15;
+            html[at..at + html[at..].find('"').unwrap()].to_string()
+        };
+        // Every field as the form sends it, with the units numbered.
+        let mut form: Vec<(String, String)> = [
+            "csrf",
+            "version",
+            "address_bg",
+            "address_en",
+            "switchboard",
+            "fax",
+            "email",
+            "website",
+            "at_risk",
+            "backdate",
+            "days_service_request",
+            "days_letter",
+            "days_complaint",
+            "days_suggestion",
+        ]
+        .iter()
+        .map(|n| (n.to_string(), value_of(n)))
+        .collect();
+        form.push(("default_unit".into(), "cao".into()));
+        form.push(("reception".into(), "monday 13:00-16:00\nwednesday 09:00-12:00".into()));
+        for i in 0..10 {
+            for part in ["code", "name_bg", "name_en", "phone"] {
+                let name = format!("unit_{part}_{i}");
+                form.push((name.clone(), value_of(&name)));
+            }
+        }
+        let post = |changes: &[(&str, &str)]| {
+            let mut f = form.clone();
+            for (k, v) in changes {
+                f.retain(|(n, _)| n != k);
+                f.push((k.to_string(), v.to_string()));
+            }
+            f
+        };
+        let send = |f: Vec<(String, String)>| f.into_iter().collect::<Vec<_>>();
+
+        // Wrong values are named by their label, in Bulgarian, and nothing changes.
+        let bad = send(post(&[("switchboard", "не е номер"), ("at_risk", "две")]));
+        let refs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let refused = admin.post("/staff/charter/fields", &refs).await;
+        assert_eq!(refused.status, 422);
+        assert!(text(&refused).contains("трябва да е цяло число"), "{}", text(&refused));
+        assert_eq!(s.app.charter().at_risk_working_days, 2);
+
+        // Right ones are in force at once; a new unit is added; the file's comments stay.
+        let good = send(post(&[
+            ("switchboard", "02/895 11 99"),
+            ("days_complaint", "5"),
+            ("unit_phone_2", "02/895 11 40"),
+            ("unit_code_10", "archive"),
+            ("unit_name_bg_10", "Архив"),
+            ("unit_name_en_10", "Archive"),
+        ]));
+        let refs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let saved = admin.post("/staff/charter/fields", &refs).await;
+        assert_eq!(saved.status, 303, "{}", text(&saved));
+        let charter = s.app.charter();
+        assert_eq!(charter.administration.switchboard.national(), "02/895 11 99");
+        assert_eq!(charter.commitment(harta_domain::case::CaseKind::Complaint).working_days.get(), 5);
+        assert!(charter.unit("archive").is_some());
+        assert_eq!(charter.default_reception.len(), 2);
+        let admin_principal = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
+        let stored = s.app.charter_text(&admin_principal).await.unwrap();
+        assert!(stored.contains("# Office code, two-digit year"), "comments kept");
+        s.db.finish().await;
+    }
+}
