@@ -153,7 +153,7 @@ test('an administrator signs in and works a letter from the inbox to closed', as
   assert.match(await page.textContent('main'), /Пейки пред блок 5\./);
   for (const lang of ['bg', 'en']) {
     await useLanguage(page, server.url, lang);
-    for (const path of ['/staff', '/staff?state=closed', `/staff/cases/${encodeURIComponent(number)}`, '/staff/password', '/staff/intake', '/staff/intake?find=%D0%98%D0%B2%D0%B0%D0%BD', '/staff/audit?verify=1', '/staff/directory', '/staff/totp', '/staff/tokens', '/staff/charter', '/staff/services', '/staff/services/2079', '/staff/services/new', '/staff/suggestions', '/staff/calendar', '/staff/charter/fields', '/staff/directory/abc', `/staff/cases/${encodeURIComponent(number)}/letters/1`, `/staff/cases/${encodeURIComponent(number)}/letters/new?kind=information_request`]) {
+    for (const path of ['/staff', '/staff?state=closed', `/staff/cases/${encodeURIComponent(number)}`, '/staff/password', '/staff/intake', '/staff/intake?find=%D0%98%D0%B2%D0%B0%D0%BD', '/staff/audit?verify=1', '/staff/directory', '/staff/totp', '/staff/tokens', '/staff/charter', '/staff/services', '/staff/services/2079', '/staff/services/new', '/staff/suggestions', '/staff/calendar', '/staff/charter/fields', '/staff/directory/1', '/staff/directory/abc', `/staff/cases/${encodeURIComponent(number)}/letters/1`, `/staff/cases/${encodeURIComponent(number)}/letters/new?kind=information_request`]) {
       await page.goto(`${server.url}${path}`);
       for (const v of await axeViolations(page)) failures.push(`${lang} ${path}: ${v}`);
     }

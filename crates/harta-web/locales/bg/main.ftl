@@ -685,3 +685,60 @@ charter-unit-new = Ново звено
 charter-unit-code-hint = Кратък код с малки латински букви, например archive. Оставете празно, ако не добавяте звено.
 err-not_a_number = „{ $field }“ трябва да е цяло число.
 err-reception = „{ $field }“: всеки ред трябва да е като monday 13:00-17:00.
+audit-action-add_documents = Добавяне на документи
+audit-action-add_staff = Добавяне на служител
+audit-action-activate_staff = Активиране на служител
+audit-action-deactivate_staff = Деактивиране на служител
+audit-action-calendar_add = Добавяне на решение в календара
+audit-action-calendar_remove = Премахване на решение от календара
+audit-action-case_out_of_scope = Опит за достъп до преписка на друго звено
+audit-action-change_case = Действие по преписка
+audit-action-change_charter = Промяна на хартата
+audit-action-change_password = Смяна на парола
+audit-action-change_staff_contact = Промяна на данни на служител
+audit-action-clear_sign_in_attempts = Разрешаване на нови опити за вход
+audit-action-download_letter = Изтегляне на писмо
+audit-action-find_person = Търсене на лице
+audit-action-forged_form = Подправен формуляр
+audit-action-issue_letter = Издаване на писмо
+audit-action-issue_token = Създаване на API ключ
+audit-action-open_document = Отваряне на документ
+audit-action-preview_letter = Преглед на писмо
+audit-action-put_service = Промяна на услуга
+audit-action-reset_password = Нова парола от администратор
+audit-action-reset_second_factor = Нулиране на втория фактор
+audit-action-revoke_token = Отнемане на API ключ
+audit-action-search_cases = Търсене в преписките
+audit-action-set_received_on = По-ранна дата на получаване
+audit-action-sign_in = Вход
+audit-action-sign_in_failed = Неуспешен вход
+audit-action-second_factor_failed = Грешен код за втори фактор
+audit-action-sign_in_stopped = Спрян вход
+audit-action-sign_out = Изход
+audit-action-totp_enrolled = Добавен втори фактор
+audit-action-track_case = Проследяване на преписка
+audit-action-track_refused = Отказано проследяване
+audit-action-view_case = Преглед на преписка
+audit-action-view_letter = Преглед на писмо
+audit-action-view_suggestions = Преглед на предложенията
+audit-action-publish_suggestion = Публикуване на предложение
+audit-action-unpublish_suggestion = Сваляне на предложение
+audit-detail-from = от { $address }
+audit-detail-case-and-party = преписката и данните на лицето
+audit-detail-documents = { $n ->
+    [one] 1 документ
+   *[other] { $n } документа
+}
+audit-detail-recomputed = { $n ->
+    [one] преизчислен срок на 1 преписка
+   *[other] преизчислени срокове на { $n } преписки
+}
+audit-detail-document = документ { $document }
+audit-detail-out-of-scope = на звено { $theirs }, поискана от звено { $asked }
+audit-detail-received-on = получено на { $on }, регистрирано на { $registered }
+audit-detail-public-site = през сайта
+audit-broken-missing = този запис липсва
+audit-broken-order = не следва предишния запис
+audit-broken-changed = съдържанието му е променено
+audit-broken-cut = последните записи липсват
+audit-broken-unkeyed = следата не е подписана с ключ: била е нарушена, преди да бъде

@@ -685,3 +685,60 @@ charter-unit-new = New unit
 charter-unit-code-hint = A short code in lower-case Latin letters, for example archive. Leave empty to add none.
 err-not_a_number = “{ $field }” must be a whole number.
 err-reception = “{ $field }”: each line must be like monday 13:00-17:00.
+audit-action-add_documents = Documents added
+audit-action-add_staff = Member of staff added
+audit-action-activate_staff = Member activated
+audit-action-deactivate_staff = Member deactivated
+audit-action-calendar_add = Calendar decision added
+audit-action-calendar_remove = Calendar decision removed
+audit-action-case_out_of_scope = Reach for another unit's case
+audit-action-change_case = Action on a case
+audit-action-change_charter = Charter changed
+audit-action-change_password = Password changed
+audit-action-change_staff_contact = Member's details changed
+audit-action-clear_sign_in_attempts = Sign-in attempts allowed again
+audit-action-download_letter = Letter downloaded
+audit-action-find_person = Person looked up
+audit-action-forged_form = Forged form
+audit-action-issue_letter = Letter issued
+audit-action-issue_token = API token made
+audit-action-open_document = Document opened
+audit-action-preview_letter = Letter previewed
+audit-action-put_service = Service changed
+audit-action-reset_password = Password set by an administrator
+audit-action-reset_second_factor = Second factor reset
+audit-action-revoke_token = API token revoked
+audit-action-search_cases = Cases searched
+audit-action-set_received_on = Earlier date of receipt
+audit-action-sign_in = Sign-in
+audit-action-sign_in_failed = Failed sign-in
+audit-action-second_factor_failed = Wrong second-factor code
+audit-action-sign_in_stopped = Sign-in stopped
+audit-action-sign_out = Sign-out
+audit-action-totp_enrolled = Second factor added
+audit-action-track_case = Case tracked
+audit-action-track_refused = Tracking refused
+audit-action-view_case = Case viewed
+audit-action-view_letter = Letter viewed
+audit-action-view_suggestions = Suggestions viewed
+audit-action-publish_suggestion = Suggestion published
+audit-action-unpublish_suggestion = Suggestion taken off
+audit-detail-from = from { $address }
+audit-detail-case-and-party = the case and the person's details
+audit-detail-documents = { $n ->
+    [one] 1 document
+   *[other] { $n } documents
+}
+audit-detail-recomputed = { $n ->
+    [one] 1 case's due date recomputed
+   *[other] { $n } cases' due dates recomputed
+}
+audit-detail-document = document { $document }
+audit-detail-out-of-scope = of unit { $theirs }, asked from unit { $asked }
+audit-detail-received-on = received on { $on }, registered on { $registered }
+audit-detail-public-site = through the public site
+audit-broken-missing = this entry is missing
+audit-broken-order = it does not follow the entry before it
+audit-broken-changed = its content was changed
+audit-broken-cut = the last entries are missing
+audit-broken-unkeyed = the trail is not keyed: it was broken before it could be

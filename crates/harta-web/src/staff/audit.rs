@@ -87,6 +87,7 @@ pub(super) async fn audit(
                 Some(l.ts("staff-audit-intact", "entries", &entries.to_string()))
             }
             Ok(harta_app::Verdict::Broken { at, why }) => {
+                let why = super::audit_words::broken(l, &why);
                 Some(l.t_args("staff-audit-broken", &[("at", &at.to_string()), ("why", &why)]))
             }
             Err(e) => return crate::public::failure(&app, &visit, &e),
@@ -98,7 +99,8 @@ pub(super) async fn audit(
         .into_iter()
         .map(|e| {
             let when = format!("{} {}", date_bg(in_sofia(e.at).date()), time_bg(e.at));
-            (e.seq, when, e.actor, e.action, e.subject, e.detail)
+            let detail = super::audit_words::detail(l, &e.action, &e.detail);
+            (e.seq, when, e.actor, super::audit_words::action(l, &e.action), e.subject, detail)
         })
         .collect();
     let page = AuditPage {

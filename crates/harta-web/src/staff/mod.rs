@@ -20,6 +20,7 @@ use crate::public::{ShownError, Visit, cookie};
 
 mod account;
 mod audit;
+mod audit_words;
 mod calendar;
 mod case;
 mod catalogue;

@@ -630,9 +630,15 @@ async fn auditors_browse_and_check_the_audit_trail_and_nobody_else_does() {
         assert_eq!(auditor.sign_in_with_code("1002", "парола-на-одитора", "2026-11-25T12:30:00Z").await.status, 303);
         assert!(text(&auditor.get("/staff").await).contains("/staff/audit"));
         let trail = text(&auditor.get(&format!("/staff/audit?subject={}", encode(&number))).await);
-        assert!(trail.contains("view_case") && trail.contains("staff:"), "the head's view is recorded: {trail}");
+        // Recorded as data, shown in the page's words.
+        assert!(
+            trail.contains(">Преглед на преписка<") && trail.contains("staff:"),
+            "the head's view is recorded: {trail}"
+        );
+        assert!(trail.contains("преписката и данните на лицето") && !trail.contains("case and party"), "{trail}");
         let sign_ins = text(&auditor.get("/staff/audit?action=sign_in&from=2026-11-25&until=2026-11-25").await);
         assert!(sign_ins.contains(">2001<") && sign_ins.contains(">1002<"), "{sign_ins}");
+        assert!(sign_ins.contains(">Вход<") && sign_ins.contains(">от 127.0.0.1<"), "{sign_ins}");
         assert!(text(&auditor.get("/staff/audit?action=sign_in&from=2026-11-26").await).contains("Няма записи"));
         assert!(
             text(&auditor.get("/staff/audit?from=25.11.2026").await).contains("Въведете дата във вида ГГГГ-ММ-ДД.")
