@@ -49,6 +49,57 @@ impl App {
     /// Records an event on a case the caller may see, if the role may and the life cycle and
     /// the charter allow it. Returns the case's new state.
     pub async fn record_event(&self, who: &Principal, number: &str, event: CaseEvent) -> Result<CaseState, AppError> {
+        self.record_event_as(who, number, event, None).await
+    }
+
+    /// [`App::record_event`] under an API request's `Idempotency-Key`: a retry with the same
+    /// key and request answers the case's state right after the first one and records nothing
+    /// more; the same key with another request (or another case) is refused.
+    pub async fn record_event_once(
+        &self,
+        who: &Principal,
+        number: &str,
+        event: CaseEvent,
+        idempotency_key: &str,
+        request: &[u8],
+    ) -> Result<CaseState, AppError> {
+        use sha2::Digest;
+        let digest = crate::secrets::hex(&sha2::Sha256::digest([number.as_bytes(), b"\n", request].concat()));
+        let scoped = format!("api events {} {idempotency_key}", who.audit_name());
+        let key = crate::secrets::hex(&sha2::Sha256::digest(scoped.as_bytes()));
+        let cases = &self.inner.cases;
+        if let Some(found) = cases.event_by_request(&key).await? {
+            return self.replayed(found, &digest).await;
+        }
+        match self.record_event_as(who, number, event, Some((&key, &digest))).await {
+            // Two sends with one key raced: the other one recorded it.
+            Err(AppError::Conflict { code: "duplicate", detail }) => match cases.event_by_request(&key).await? {
+                Some(found) => self.replayed(found, &digest).await,
+                None => Err(AppError::Conflict { code: "duplicate", detail }),
+            },
+            done => done,
+        }
+    }
+
+    /// The state right after an event recorded under a key, for a retry of the same request.
+    async fn replayed(&self, (case_id, n, stored): (i64, i64, String), digest: &str) -> Result<CaseState, AppError> {
+        if stored != digest {
+            let why = "was used before with a different request";
+            return Err(AppError::Invalid(vec![
+                FieldError::new("Idempotency-Key", why).with_code("idempotency_key_reused"),
+            ]));
+        }
+        let events = self.inner.cases.events(case_id).await?;
+        CaseState::replay(events.iter().take_while(|e| e.n <= n).map(|e| &e.event)).map_err(AppError::internal)
+    }
+
+    async fn record_event_as(
+        &self,
+        who: &Principal,
+        number: &str,
+        event: CaseEvent,
+        request: Option<(&str, &str)>,
+    ) -> Result<CaseState, AppError> {
         let case = self.find_case(who, number).await?;
         if matches!(
             event,
@@ -94,7 +145,12 @@ impl App {
             },
             _ => {}
         }
-        match self.inner.cases.append(case.id, now, &who.actor, &event).await {
+        let cases = &self.inner.cases;
+        let appended = match request {
+            Some(request) => cases.append_once(case.id, now, &who.actor, &event, request).await,
+            None => cases.append(case.id, now, &who.actor, &event).await,
+        };
+        match appended {
             Ok(Ok(state)) => {
                 let detail = event.name();
                 self.inner.audit.record(now, &who.audit_name(), "change_case", &case.registry_number, detail).await?;

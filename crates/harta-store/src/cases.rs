@@ -213,6 +213,17 @@ impl CaseSummary {
     }
 }
 
+/// What is written with an event, in its transaction.
+#[derive(Default)]
+struct Alongside<'a> {
+    /// The party's new contact details.
+    contact: Option<&'a Contact>,
+    /// Documents that came with it.
+    documents: &'a [NewDocument],
+    /// The API request's key and digest.
+    request: Option<(&'a str, &'a str)>,
+}
+
 /// Which cases to list. Every filter is optional; `unit_scope` is the caller's visibility.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -612,7 +623,34 @@ impl Cases {
         actor: &Actor,
         event: &CaseEvent,
     ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
-        self.append_changing(case_id, at, actor, event, None, &[]).await
+        self.append_changing(case_id, at, actor, event, Alongside::default()).await
+    }
+
+    /// Records `event` under an API request's key (scoped to its token) and digest: a second
+    /// request with the key is [`StoreError::Duplicate`] and records nothing.
+    pub async fn append_once(
+        &self,
+        case_id: i64,
+        at: Timestamp,
+        actor: &Actor,
+        event: &CaseEvent,
+        request: (&str, &str),
+    ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
+        self.append_changing(case_id, at, actor, event, Alongside { request: Some(request), ..Alongside::default() })
+            .await
+    }
+
+    /// The event recorded under an API request's key: its case, its place and the request's
+    /// digest.
+    pub async fn event_by_request(&self, key: &str) -> Result<Option<(i64, i64, String)>> {
+        on_db!(read & self.db, |pool| {
+            let found: Option<(i64, i64, Option<String>)> =
+                sqlx::query_as("SELECT case_id, n, request_digest FROM case_events WHERE request_key = $1")
+                    .bind(key)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(found.map(|(case, n, digest)| (case, n, digest.unwrap_or_default())))
+        })
     }
 
     /// Records `event` together with documents that came with it (the information a citizen
@@ -625,7 +663,7 @@ impl Cases {
         event: &CaseEvent,
         documents: &[NewDocument],
     ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
-        self.append_changing(case_id, at, actor, event, None, documents).await
+        self.append_changing(case_id, at, actor, event, Alongside { documents, ..Alongside::default() }).await
     }
 
     /// Records that the party's contact details changed (`event`, which names the fields) and
@@ -638,7 +676,8 @@ impl Cases {
         event: &CaseEvent,
         contact: &Contact,
     ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
-        self.append_changing(case_id, at, actor, event, Some(contact), &[]).await
+        self.append_changing(case_id, at, actor, event, Alongside { contact: Some(contact), ..Alongside::default() })
+            .await
     }
 
     async fn append_changing(
@@ -647,9 +686,9 @@ impl Cases {
         at: Timestamp,
         actor: &Actor,
         event: &CaseEvent,
-        contact: Option<&Contact>,
-        documents: &[NewDocument],
+        alongside: Alongside<'_>,
     ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
+        let Alongside { contact, documents, request } = alongside;
         let added_by = crate::bulk::to_json(actor)?;
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
@@ -667,6 +706,18 @@ impl Cases {
                 Err(refused) => return Ok(Err(refused)),
             };
             insert_event!(&mut *tx, case_id, n, at, actor, event);
+            if let Some((key, digest)) = request {
+                sqlx::query(
+                    "UPDATE case_events SET request_key = $1, request_digest = $2 WHERE case_id = $3 AND n = $4",
+                )
+                .bind(key)
+                .bind(digest)
+                .bind(case_id)
+                .bind(n)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| crate::constraint(e, "this request"))?;
+            }
             update_row!(&mut *tx, case_id, &next, at);
             if let Some(c) = contact {
                 sqlx::query(

@@ -426,7 +426,8 @@ fn event_field(message: &str) -> String {
 
 /// Records an event of the case's life cycle (`{"type": "assigned", "officer": 3}`…).
 #[utoipa::path(post, path = "/api/v1/cases/{registry_number}/events", tag = "cases",
-    params(("registry_number" = String, Path)),
+    params(("registry_number" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers the first result")),
     request_body(content = Object, content_type = "application/json"),
     security(("token" = [])),
     responses((status = 201, body = EventRecorded), (status = "4XX", body = Problem, content_type = "application/problem+json"),
@@ -438,12 +439,17 @@ async fn record_event(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
     let who = principal(&app, &headers).await?;
+    let key = idempotency_key(&headers)?;
+    let bytes = body.as_ref().map(|b| b.to_vec()).unwrap_or_default();
     let object = json_object(body, &headers)?;
     let event: CaseEvent = serde_json::from_value(Value::Object(object)).map_err(|e| {
         let message = e.to_string();
         Problem::invalid(vec![FieldError::new(event_field(&message), message)])
     })?;
-    let state = app.record_event(&who, &number, event).await?;
+    let state = match key {
+        Some(key) => app.record_event_once(&who, &number, event, &key, &bytes).await?,
+        None => app.record_event(&who, &number, event).await?,
+    };
     let body = EventRecorded {
         state: state.state.as_str().to_string(),
         responsible_id: state.responsible.map(|s| s.0),

@@ -147,3 +147,41 @@ async fn the_openapi_document_is_served_and_equals_the_reviewed_copy() {
     assert_eq!(served.json(), document);
     s.db.finish().await;
 }
+
+/// A retried event with its `Idempotency-Key` answers the first result and records nothing
+/// more; the same key with another body is refused.
+#[tokio::test]
+async fn a_retried_event_with_its_idempotency_key_is_recorded_once() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let clerk = s.token(Role::CounterClerk, None).await;
+        let manager = s.token(Role::Manager, None).await;
+        let url = post_json(s.addr, &clerk, &letter("grao")).await.json()["url"].as_str().unwrap().to_string();
+        let auth = format!("Bearer {manager}");
+        let send = |key: &'static str, body: serde_json::Value| {
+            let (auth, path) = (auth.clone(), format!("{url}/events"));
+            async move {
+                let headers =
+                    [("Authorization", auth.as_str()), ("Content-Type", "application/json"), ("Idempotency-Key", key)];
+                request(s.addr, "POST", &path, &headers, body.to_string().as_bytes()).await
+            }
+        };
+        let note = serde_json::json!({"type": "note_added", "note": "Обадих се на гражданина."});
+        let first = send("note-1", note.clone()).await;
+        assert_eq!(first.status, 201, "{}", String::from_utf8_lossy(&first.body));
+        let again = send("note-1", note.clone()).await;
+        assert_eq!((again.status, again.json()), (201, first.json()));
+        let other = send("note-1", serde_json::json!({"type": "note_added", "note": "Друго."})).await;
+        assert_eq!(other.status, 422);
+        assert_eq!(other.json()["errors"][0]["field"], "Idempotency-Key");
+        let history = get(s.addr, &manager, &url).await.json();
+        let notes = history["events"].as_array().unwrap().iter().filter(|e| e["event"]["type"] == "note_added").count();
+        assert_eq!(notes, 1, "recorded once");
+        // Without a key, each send is an event of its own.
+        assert_eq!(crate::support::post_event(s.addr, &manager, &url, note.clone()).await.status, 201);
+        let history = get(s.addr, &manager, &url).await.json();
+        let notes = history["events"].as_array().unwrap().iter().filter(|e| e["event"]["type"] == "note_added").count();
+        assert_eq!(notes, 2);
+        s.db.finish().await;
+    }
+}
