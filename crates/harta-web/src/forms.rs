@@ -32,7 +32,7 @@ impl<T: DeserializeOwned> FromRequest<App> for CsrfForm<T> {
         let session = parts.extensions.get::<StaffSession>().cloned();
         let expected = match &session {
             Some(s) => Some(s.csrf.clone()),
-            None => csrf_cookie(&parts.headers).map(str::to_string),
+            None => csrf_cookie(&parts.headers),
         };
         let ours = same_origin(&parts.headers);
         let path = parts.uri.path().to_string();

@@ -13,6 +13,8 @@ use axum::routing::get;
 use harta_app::{App, AppError};
 use harta_domain::charter::Charter;
 
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+
 use crate::i18n::{Lang, Localizer};
 
 mod assets;
@@ -59,11 +61,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Visit {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let lang = cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse).unwrap_or_default();
+        let lang = cookie(&parts.headers, LANG_COOKIE).as_deref().and_then(Lang::parse).unwrap_or_default();
         let client = parts.extensions.get::<crate::client::Client>().copied();
         let from = client.map_or_else(|| "unknown".to_string(), |c| c.address());
-        let csrf = match cookie(&parts.headers, CSRF_COOKIE).filter(|t| is_token(t)) {
-            Some(t) => (t.to_string(), false),
+        let csrf = match csrf_cookie(&parts.headers) {
+            Some(t) => (t, false),
             None => (
                 harta_app::secrets::random_bytes::<16>().map(|b| harta_app::secrets::hex(&b)).unwrap_or_default(),
                 true,
@@ -75,11 +77,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Visit {
 }
 
 impl Visit {
-    /// The cookie attribute that keeps a cookie to HTTPS, when the visit came over it.
-    pub fn secure(&self) -> &'static str {
-        if self.https { "; Secure" } else { "" }
-    }
-
     /// The localizer for the page.
     pub fn l(&self) -> Localizer {
         Localizer::new(self.lang)
@@ -132,10 +129,8 @@ impl Visit {
         let mut response = (status, Html(html)).into_response();
         let headers = response.headers_mut();
         if self.csrf.1 {
-            let cookie = format!("{CSRF_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict{}", self.csrf.0, self.secure());
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                headers.append(header::SET_COOKIE, v);
-            }
+            let cookie = Cookie::build((CSRF_COOKIE, self.csrf.0.clone())).path("/").http_only(true);
+            set_cookie(headers, cookie.same_site(SameSite::Strict).secure(self.https).build());
         }
         let cache = if private { "no-store" } else { "no-cache" };
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
@@ -185,10 +180,8 @@ async fn switch_language(axum::extract::Path(code): axum::extract::Path<String>,
     };
     let next = next.next.as_deref().and_then(local_target).unwrap_or_else(|| "/".into());
     let mut response = Redirect::to(&next).into_response();
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    let cookie = Cookie::build((LANG_COOKIE, lang.code())).path("/").permanent().same_site(SameSite::Lax);
+    set_cookie(response.headers_mut(), cookie.build());
     response
 }
 
@@ -233,20 +226,20 @@ pub(crate) fn error_page(
     visit.page(status, page.render(), true)
 }
 
-/// A cookie's value.
-pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+/// A cookie's value, as the `cookie` crate reads the request's `Cookie` headers.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    CookieJar::from_headers(headers).get(name).map(|c| c.value().to_string())
+}
+
+/// Adds a `Set-Cookie` for `cookie`, written by the `cookie` crate.
+pub(crate) fn set_cookie(headers: &mut HeaderMap, cookie: Cookie<'_>) {
+    if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+        headers.append(header::SET_COOKIE, v);
+    }
 }
 
 /// The visitor's anti-forgery token, when their browser holds a well-formed one.
-pub(crate) fn csrf_cookie(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn csrf_cookie(headers: &HeaderMap) -> Option<String> {
     cookie(headers, CSRF_COOKIE).filter(|t| is_token(t))
 }
 

@@ -100,7 +100,7 @@ impl FromRequestParts<App> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, PageError> {
         let token = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
-        let session = app.staff_session(token).await?;
+        let session = app.staff_session(&token).await?;
         // A password an administrator set is changed before anything else is done.
         let changing = matches!(parts.uri.path(), "/staff/password" | "/staff/sign-out");
         if session.must_change_password && !changing {

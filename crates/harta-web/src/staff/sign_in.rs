@@ -4,8 +4,9 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::header::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use harta_app::signing_in::SignIn;
 use harta_app::{App, AppError};
 use serde::Deserialize;
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use super::{SESSION_COOKIE, SignedIn, spaced};
 use crate::edge::PageError;
 use crate::forms::{CsrfForm, NoFields};
-use crate::public::{Chrome, ShownError, Visit, cookie, error_for};
+use crate::public::{Chrome, ShownError, Visit, cookie, error_for, set_cookie};
 
 #[derive(Template)]
 #[template(path = "staff_sign_in.html")]
@@ -67,10 +68,7 @@ pub(super) async fn sign_in(State(app): State<App>, visit: Visit, CsrfForm(f): C
 /// Into the workspace with a new session cookie.
 fn with_session(visit: &Visit, token: &str) -> Response {
     let mut response = Redirect::to("/staff").into_response();
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/staff; HttpOnly; SameSite=Strict{}", visit.secure());
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    set_cookie(response.headers_mut(), session_cookie(token.to_string(), visit.https));
     response
 }
 
@@ -140,11 +138,20 @@ pub(super) async fn sign_out(
     headers: HeaderMap,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    app.sign_out(cookie(&headers, SESSION_COOKIE).unwrap_or_default()).await?;
+    app.sign_out(&cookie(&headers, SESSION_COOKIE).unwrap_or_default()).await?;
     let mut response = Redirect::to("/staff/sign-in").into_response();
-    let gone = format!("{SESSION_COOKIE}=; Path=/staff; HttpOnly; SameSite=Strict; Max-Age=0");
-    if let Ok(v) = HeaderValue::from_str(&gone) {
-        response.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    let mut gone = session_cookie(String::new(), false);
+    gone.make_removal();
+    set_cookie(response.headers_mut(), gone);
     Ok(response)
+}
+
+/// The session cookie: sent only to the workspace, never to scripts, never from other sites.
+fn session_cookie(token: String, https: bool) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/staff")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(https)
+        .build()
 }
