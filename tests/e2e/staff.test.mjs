@@ -158,6 +158,26 @@ test('an administrator signs in and works a letter from the inbox to closed', as
       for (const v of await axeViolations(page)) failures.push(`${lang} ${path}: ${v}`);
     }
   }
+  // A refused action comes back to the case page, by a redirect, with its reason.
+  await useLanguage(page, server.url, 'bg');
+  await page.goto(`${server.url}/staff/cases/${encodeURIComponent(number)}`);
+  await page.click('form:has(#note) button[type=submit]');
+  await page.waitForSelector('.error-summary');
+  assert.match(page.url(), /refused=1/);
+  for (const v of await axeViolations(page)) failures.push(`refused action: ${v}`);
+  // A Council of Ministers decision, previewed before it is saved (a weekday that is not a
+  // holiday already: the first one from two weeks on that the calendar accepts).
+  const day = new Date(Date.now() + 14 * 86400000);
+  for (let tries = 0; tries < 10; tries++) {
+    while ([0, 6].includes(day.getDay())) day.setDate(day.getDate() + 1);
+    await page.goto(`${server.url}/staff/calendar`);
+    await page.fill('#date', day.toISOString().slice(0, 10));
+    await page.click('form:has(#date) button[type=submit]');
+    if (await page.$('#confirm-add')) break;
+    day.setDate(day.getDate() + 1);
+  }
+  await page.waitForSelector('#confirm-add');
+  for (const v of await axeViolations(page)) failures.push(`calendar preview: ${v}`);
   // The sign-in page, signed out.
   await page.click('button.link');
   await page.waitForSelector('#login');
