@@ -59,7 +59,7 @@ pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
 
 fn derive(master: &[u8], purpose: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(master).unwrap_or_else(|_| unreachable!());
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(master).unwrap_or_else(|_| unreachable!());
     mac.update(purpose);
     mac.finalize().into_bytes().into()
 }
@@ -94,7 +94,7 @@ impl PersonalDataKey {
 
     /// The blind index of a personal number: equal numbers give equal indexes under one key.
     pub fn blind_index(&self, kind: &str, digits: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index).unwrap_or_else(|_| unreachable!());
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.index).unwrap_or_else(|_| unreachable!());
         mac.update(kind.as_bytes());
         mac.update(b":");
         mac.update(digits.as_bytes());
@@ -110,7 +110,7 @@ impl PersonalDataKey {
     /// The access code of a web submission, derived from its key: submitting the same form
     /// twice shows the same code, and no code is stored in clear anywhere.
     pub fn submission_code(&self, submission_key: &str) -> AccessCode {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index).unwrap_or_else(|_| unreachable!());
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.index).unwrap_or_else(|_| unreachable!());
         mac.update(b"submission code:");
         mac.update(submission_key.as_bytes());
         let digest: [u8; 32] = mac.finalize().into_bytes().into();

@@ -10,7 +10,7 @@
 //! Trails written before the chain was keyed were plain SHA-256 chains: [`Audit::key_chain`]
 //! checks such a chain and re-hashes it under the key, once.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -67,7 +67,7 @@ impl Checkpoint {
     const TAG: &'static str = "harta-audit-checkpoint-v1";
 
     fn signature(&self, key: &[u8; 32]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
         for part in [Self::TAG, &self.seq.to_string(), &self.hash, &self.at.as_millisecond().to_string()] {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part.as_bytes());
@@ -139,7 +139,7 @@ fn entry_hash(chain: Chain<'_>, prev: &str, seq: i64, at: i64, fields: [&str; 4]
     let parts = [prev, seq.as_str(), at.as_str(), fields[0], fields[1], fields[2], fields[3]];
     match chain {
         Chain::Keyed(key) => {
-            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+            let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
             for part in parts {
                 mac.update(&(part.len() as u64).to_be_bytes());
                 mac.update(part.as_bytes());

@@ -32,7 +32,14 @@ fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
 fn sha256_of(path: &Path) -> Result<String> {
     let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut hash = Sha256::new();
-    std::io::copy(&mut file, &mut hash)?;
+    // digest 0.11 no longer implements `io::Write`, so the file is fed in blocks.
+    let mut block = vec![0u8; 64 * 1024];
+    loop {
+        match std::io::Read::read(&mut file, &mut block)? {
+            0 => break,
+            n => hash.update(&block[..n]),
+        }
+    }
     Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
