@@ -60,6 +60,11 @@ harta_domain::names! {
         ManageTokens => "manage_tokens",
         /// Read and verify the audit trail, and make checkpoints of it.
         ReadAudit => "read_audit",
+        /// Deliver issued letters by hand: print and post them, call, hand them over at the
+        /// counter, send one again on another channel.
+        DeliverLetters => "deliver_letters",
+        /// See, retry and cancel the jobs harta runs (mail that could not go).
+        ManageJobs => "manage_jobs",
     }
 }
 
@@ -82,6 +87,8 @@ impl Action {
             Self::ManageStaff => "manage staff",
             Self::ManageTokens => "manage API tokens",
             Self::ReadAudit => "read the audit trail",
+            Self::DeliverLetters => "deliver letters",
+            Self::ManageJobs => "manage jobs",
         }
     }
 }
@@ -92,16 +99,21 @@ impl Role {
         use Action as A;
         use Role as R;
         match action {
-            A::RegisterCase | A::LookUpPeople | A::RecordAtCounter | A::AddDocuments | A::IssueAcknowledgement => {
-                self != R::Auditor
-            }
+            A::RegisterCase
+            | A::LookUpPeople
+            | A::RecordAtCounter
+            | A::AddDocuments
+            | A::IssueAcknowledgement
+            | A::DeliverLetters => self != R::Auditor,
             A::HandleCase | A::IssueLetter => !matches!(self, R::Auditor | R::CounterClerk),
             A::ApproveBackdating => matches!(self, R::HeadOfUnit | R::Manager | R::Administrator),
             A::ModerateSuggestions => {
                 matches!(self, R::HeadOfUnit | R::MayorsSecretary | R::Manager | R::Administrator)
             }
             A::EditCatalogue => matches!(self, R::Manager | R::Administrator),
-            A::EditCharter | A::ChangeCalendar | A::ManageStaff | A::ManageTokens => self == R::Administrator,
+            A::EditCharter | A::ChangeCalendar | A::ManageStaff | A::ManageTokens | A::ManageJobs => {
+                self == R::Administrator
+            }
             A::ReadAudit => matches!(self, R::Auditor | R::Administrator),
         }
     }
@@ -160,7 +172,7 @@ mod tests {
         use Action as A;
         use Role as R;
         // Columns: clerk, officer, head, secretary, manager, administrator, auditor.
-        let table: [(Action, [bool; 7]); 15] = [
+        let table: [(Action, [bool; 7]); 17] = [
             (A::RegisterCase, [true, true, true, true, true, true, false]),
             (A::LookUpPeople, [true, true, true, true, true, true, false]),
             (A::ApproveBackdating, [false, false, true, false, true, true, false]),
@@ -176,6 +188,8 @@ mod tests {
             (A::ManageStaff, [false, false, false, false, false, true, false]),
             (A::ManageTokens, [false, false, false, false, false, true, false]),
             (A::ReadAudit, [false, false, false, false, false, true, true]),
+            (A::DeliverLetters, [true, true, true, true, true, true, false]),
+            (A::ManageJobs, [false, false, false, false, false, true, false]),
         ];
         let roles = [
             R::CounterClerk,

@@ -36,7 +36,7 @@ fn check_texts(event: &CaseEvent) -> Vec<FieldError> {
                 need("still_needed", still_needed);
             }
         }
-        CaseEvent::Answered { summary } => need("summary", summary),
+        CaseEvent::Answered { summary, .. } => need("summary", summary),
         CaseEvent::Forwarded { authority } => need("authority", authority),
         CaseEvent::Withdrawn { reason } if !reason.trim().is_empty() => need("reason", reason),
         CaseEvent::Assigned { note: Some(note), .. } if !note.trim().is_empty() => need("note", note),
@@ -109,10 +109,20 @@ impl App {
                 | CaseEvent::MailSent { .. }
                 | CaseEvent::MailFailed { .. }
                 | CaseEvent::LetterIssued { .. }
+                | CaseEvent::LetterSent { .. }
+                | CaseEvent::LetterNotDelivered { .. }
+                | CaseEvent::Answered { letter: Some(_), .. }
         ) {
             return Err(AppError::field("type", format!("{} is recorded by harta itself", event.name())));
         }
         who.require(recording(&event))?;
+        // A case is answered in writing only by issuing its answer letter; what is recorded here
+        // is an answer given by word of mouth.
+        if let CaseEvent::Answered { spoken: None, .. } = event {
+            let why =
+                "must say how the answer was given (in_person or phone); an answer in writing is an answer letter";
+            return Err(AppError::Invalid(vec![FieldError::new("spoken", why).with_code("answer_by_letter")]));
+        }
         let errors = check_texts(&event);
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));

@@ -4,18 +4,20 @@
 //! An issued letter gets the outgoing number `NUMBER/n`, is stored as HTML and PDF exactly as
 //! issued, and is recorded in the case's history; the citizen reads and downloads it when
 //! tracking the case. Every letter ends with its officer's name and position; an answer that
-//! refuses a service says before whom and within what time the refusal can be appealed. Delivery by post or e-mail comes with the channels.
+//! refuses a service says before whom and within what time the refusal can be appealed. Issuing
+//! a letter starts its delivery on the person's channel ([`crate::delivering`]); issuing an
+//! answer letter answers the case.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use harta_domain::case::CaseEvent;
+use harta_domain::case::{CaseEvent, State};
 use harta_domain::format::{date_bg, in_sofia};
 use harta_domain::letters::{ContactBlock, ContactParts, GAP, LetterKind};
 use harta_domain::plain::{Advice, advise};
 use harta_domain::text::{Body, Subject};
 use harta_store::cases::CaseRecord;
-use harta_store::letters::{LetterRecord, NewLetter};
+use harta_store::letters::{Issuing, LetterRecord, NewLetter};
 
 use crate::access::{Action, Principal};
 use crate::{App, AppError, FieldError};
@@ -53,6 +55,8 @@ pub trait Typeset: Send + Sync {
     fn html(&self, letter: &Letter) -> String;
     /// The letter as PDF.
     fn pdf(&self, letter: &Letter) -> Result<Vec<u8>, String>;
+    /// Letters' PDFs as one PDF, every page in order (a print run for the post).
+    fn bundle(&self, pdfs: &[Vec<u8>]) -> Result<Vec<u8>, String>;
 }
 
 /// What letters need from outside harta-app: a typesetter, and the public site's address for
@@ -63,6 +67,8 @@ pub struct LetterSetup {
     pub typeset: Arc<dyn Typeset>,
     /// The public site's address (`https://harta.example.bg`).
     pub public_url: String,
+    /// The e-mail-to-fax gateway's address pattern (`{number}@fax.example.bg`), if there is one.
+    pub fax_gateway: Option<String>,
 }
 
 /// A letter as the officer writes it, unchecked.
@@ -110,7 +116,7 @@ impl App {
         let _ = self.inner.letter_setup.set(setup);
     }
 
-    fn letter_setup(&self) -> Result<&LetterSetup, AppError> {
+    pub(crate) fn letter_setup(&self) -> Result<&LetterSetup, AppError> {
         self.inner.letter_setup.get().ok_or_else(|| AppError::internal("letters are not set up on this server"))
     }
 
@@ -141,7 +147,7 @@ impl App {
                     values.insert("still_needed", still_needed.clone());
                     values.insert("new_due", date_bg(*new_due));
                 }
-                CaseEvent::Answered { summary } => {
+                CaseEvent::Answered { summary, .. } => {
                     values.insert("summary", summary.clone());
                 }
                 _ => {}
@@ -204,6 +210,7 @@ impl App {
         })?;
         let typeset = self.letter_setup()?.typeset.clone();
         let letters = &self.inner.letters;
+        let delivery = self.delivery_on(&case, Self::channel_of(&case));
         for _ in 0..NUMBER_ATTEMPTS {
             let (n, outgoing) = letters.next_number(case.id).await?;
             let texts = (subject.clone(), body.clone(), next.clone(), appeal.clone());
@@ -228,8 +235,15 @@ impl App {
                 pdf,
             };
             let now = self.now();
-            match letters.store(case.id, &new, now, &who.actor).await {
-                Ok(()) => {
+            // An answer letter answers the case (one issued after the answer adds to it).
+            let answered =
+                (kind == LetterKind::Answer && !matches!(case.state, State::Answered | State::Closed)).then(|| {
+                    CaseEvent::Answered { summary: new.subject.clone(), letter: Some(outgoing.clone()), spoken: None }
+                });
+            let with = Issuing { answered: answered.as_ref(), delivery: Some(&delivery) };
+            match letters.store(case.id, &new, now, &who.actor, with).await {
+                Ok(Err(refused)) => return Err(AppError::refused(refused)),
+                Ok(Ok(())) => {
                     self.inner.audit.record(now, &who.audit_name(), "issue_letter", &outgoing, kind.as_str()).await?;
                     return Ok(LetterRecord {
                         n,

@@ -14,6 +14,7 @@ use harta_store::admin::Admin;
 use harta_store::audit::Audit;
 use harta_store::calendar::{CalendarCache, Decisions};
 use harta_store::cases::{Cases, Registrar};
+use harta_store::deliveries::Deliveries;
 use harta_store::jobs::Jobs;
 use harta_store::letters::Letters;
 use harta_store::publications::Publications;
@@ -28,6 +29,7 @@ pub mod cases;
 mod catalogue;
 mod charter_admin;
 pub mod charter_fields;
+pub mod delivering;
 pub mod documents;
 mod error;
 pub mod files;
@@ -80,6 +82,7 @@ struct Inner {
     files: files::Files,
     publications: Publications,
     jobs: Jobs,
+    deliveries: Deliveries,
     letters: Letters,
     letter_setup: std::sync::OnceLock<letters::LetterSetup>,
 }
@@ -110,6 +113,7 @@ impl App {
                 publications: Publications::new(db.clone()),
                 limits: harta_store::limits::Limits::new(db.clone()),
                 jobs: Jobs::new(db.clone()),
+                deliveries: Deliveries::new(db.clone()),
                 letters: Letters::new(db.clone()),
                 letter_setup: std::sync::OnceLock::new(),
                 db,

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::secrets::{hex, unhex};
 use crate::{App, AppError};
 
-/// One e-mail to one person, plain text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One e-mail to one person: plain text, and for a letter also HTML and its PDF.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mail {
     /// The address.
     pub to: String,
@@ -28,6 +28,21 @@ pub struct Mail {
     pub subject: String,
     /// The text.
     pub text: String,
+    /// The same as HTML (a complete document), sent beside the text.
+    pub html: Option<String>,
+    /// Files attached.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Its file name.
+    pub name: String,
+    /// Its media type (`application/pdf`).
+    pub media_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// Why a mail did not go.
@@ -40,12 +55,12 @@ pub struct SendError {
     pub permanent: bool,
 }
 
-/// A mail being sent.
-pub type Sending<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+/// A mail being sent; done with its `Message-ID` once the server has accepted it.
+pub type Sending<'a> = Pin<Box<dyn Future<Output = Result<String, SendError>> + Send + 'a>>;
 
 /// Hands mail to a mail server (SMTP, or a directory of `.eml` files when none is configured).
 pub trait Mailer: Send + Sync {
-    /// Sends one mail; done when the server has accepted it.
+    /// Sends one mail; done, with the `Message-ID` it was given, when the server has accepted it.
     fn send<'a>(&'a self, mail: &'a Mail) -> Sending<'a>;
 }
 
@@ -80,6 +95,9 @@ pub struct Delivery {
     pub compose: Arc<dyn Compose>,
 }
 
+/// Attempts before a mail is given up: with the back-off below, about two days.
+pub(crate) const MAX_ATTEMPTS: i64 = 16;
+
 /// A job's details as stored.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -93,11 +111,8 @@ enum Work {
 const LEASE: SignedDuration = SignedDuration::from_mins(5);
 /// Jobs claimed at once.
 const BATCH: i64 = 16;
-/// Attempts before a mail is given up: with the back-off below, about two days.
-const MAX_ATTEMPTS: i64 = 16;
-
 /// How long to wait after the `attempt`-th failure: 30 s doubling, at most 6 hours.
-fn back_off(attempt: i64) -> SignedDuration {
+pub(crate) fn back_off(attempt: i64) -> SignedDuration {
     let exponent = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
     SignedDuration::from_secs((30i64 << exponent).min(6 * 3600))
 }
@@ -140,6 +155,9 @@ impl App {
     }
 
     async fn run_job(&self, job: &Job, delivery: &Delivery) -> Result<(), AppError> {
+        if job.kind == crate::delivering::DELIVER {
+            return self.deliver_letter(job, delivery).await;
+        }
         let give_up = |why: &'static str| self.inner.jobs.finish(job, self.now(), Some(why), None);
         let Ok(Work::Acknowledge { lang, sealed_code }) = serde_json::from_str::<Work>(&job.payload) else {
             tracing::error!(job = job.id, kind = %job.kind, "a job harta cannot read");
@@ -166,9 +184,9 @@ impl App {
         let deadline = self.deadline_rule(case.kind, case.service.as_ref());
         let ack = Acknowledgement { lang: &lang, case: &case, deadline, access_code: &code, charter: &charter };
         let (subject, text) = delivery.compose.acknowledgement(&ack);
-        let mail = Mail { to: to.clone(), subject: subject.clone(), text };
+        let mail = Mail { to: to.clone(), subject: subject.clone(), text, ..Mail::default() };
         match delivery.mailer.send(&mail).await {
-            Ok(()) => {
+            Ok(_) => {
                 let sent = CaseEvent::MailSent { to, subject };
                 self.inner.jobs.finish(job, self.now(), None, Some((&Actor::System, &sent))).await?;
             }

@@ -4,13 +4,41 @@
 use harta_app::outbox::{Mail, Mailer};
 use harta_channels::mail::Outgoing;
 use harta_channels::testing::SmtpPeer;
+use mail_parser::MimeHeaders;
 
 fn mail(to: &str) -> Mail {
     Mail {
         to: to.into(),
         subject: "Вашето писмо е регистрирано под № РКС26-ГР94-7".into(),
         text: "Здравейте, Мария!\nСрокът за отговор е 10.12.2026.".into(),
+        ..Mail::default()
     }
+}
+
+#[tokio::test]
+async fn a_letter_goes_as_text_and_html_with_its_pdf_under_the_message_id_reported() {
+    let peer = SmtpPeer::start().unwrap();
+    let out = Outgoing::smtp(&peer.url, "Район „Красно село“ <office@krasnoselo.net>").unwrap();
+    let letter = Mail {
+        html: Some("<!DOCTYPE html><html><body><p>Отговор по преписка РКС26-ГР94-7</p></body></html>".into()),
+        attachments: vec![harta_app::outbox::Attachment {
+            name: "РКС26-ГР94-7-1.pdf".into(),
+            media_type: "application/pdf".into(),
+            bytes: b"%PDF-1.7 letter".to_vec(),
+        }],
+        ..mail("maria@example.bg")
+    };
+    let message_id = out.send(&letter).await.unwrap();
+    assert!(message_id.starts_with('<') && message_id.ends_with("@krasnoselo.net>"), "{message_id}");
+    let got = peer.received();
+    let parsed = mail_parser::MessageParser::default().parse(got[0].raw.as_bytes()).unwrap();
+    assert_eq!(parsed.message_id().map(|id| format!("<{id}>")), Some(message_id));
+    assert_eq!(parsed.subject(), Some("Вашето писмо е регистрирано под № РКС26-ГР94-7"));
+    assert!(parsed.body_text(0).unwrap().contains("Срокът за отговор е 10.12.2026."));
+    assert!(parsed.body_html(0).unwrap().contains("Отговор по преписка РКС26-ГР94-7"));
+    let pdf = parsed.attachment(0).unwrap();
+    assert_eq!(pdf.attachment_name(), Some("РКС26-ГР94-7-1.pdf"));
+    assert_eq!(pdf.contents(), b"%PDF-1.7 letter");
 }
 
 #[tokio::test]
@@ -46,7 +74,9 @@ async fn a_refused_mailbox_is_permanent_and_a_server_that_is_down_is_not() {
 async fn without_a_server_mail_is_written_to_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let out = Outgoing::directory(dir.path(), "office@krasnoselo.net").unwrap();
-    out.send(&mail("maria@example.bg")).await.unwrap();
+    // Kept for the operator, and not reported as sent: nobody received it.
+    let kept = out.send(&mail("maria@example.bg")).await.unwrap_err();
+    assert!(kept.permanent && kept.message.contains("no SMTP server is configured"), "{kept}");
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].extension().and_then(|e| e.to_str()), Some("eml"));

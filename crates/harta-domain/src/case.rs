@@ -86,6 +86,17 @@ impl State {
     }
 }
 
+names! {
+    /// How an answer was given by word of mouth, recorded by the officer who gave it; every
+    /// other answer is an issued answer letter.
+    Spoken {
+        /// At the counter or in a meeting.
+        InPerson => "in_person",
+        /// On the telephone.
+        Phone => "phone",
+    }
+}
+
 /// A staff member's id in the directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -153,10 +164,17 @@ pub enum CaseEvent {
         /// The new due date.
         new_due: Date,
     },
-    /// The full answer was given.
+    /// The full answer was given: by the answer letter named (recorded when it is issued), or
+    /// by word of mouth. (Events of the first wave name neither.)
     Answered {
         /// A short summary of the answer.
         summary: String,
+        /// The answer letter's outgoing number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        letter: Option<String>,
+        /// How an answer not in writing was given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        spoken: Option<Spoken>,
     },
     /// The case was closed.
     Closed,
@@ -205,6 +223,30 @@ pub enum CaseEvent {
         /// What kind of letter.
         kind: crate::letters::LetterKind,
     },
+    /// A channel confirmed that an issued letter went: the mail server or fax gateway accepted
+    /// it, the registry office posted it, the officer read it on the telephone, the person
+    /// collected it at the counter.
+    LetterSent {
+        /// The letter's outgoing number.
+        number: String,
+        /// The channel.
+        channel: PreferredChannel,
+        /// Where it went (an address, a number; empty for collection at the counter).
+        to: String,
+        /// What the channel said (the message's `Message-ID`, the call's outcome).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        detail: String,
+    },
+    /// An issued letter did not go on its channel and will not be tried there again: somebody
+    /// has to choose another channel.
+    LetterNotDelivered {
+        /// The letter's outgoing number.
+        number: String,
+        /// The channel.
+        channel: PreferredChannel,
+        /// Why.
+        reason: String,
+    },
     /// Staff added documents to the case (a scan of the paper brought to the counter, an
     /// e-mail's attachments).
     DocumentsAdded {
@@ -243,6 +285,8 @@ impl CaseEvent {
             Self::MailSent { .. } => "mail_sent",
             Self::MailFailed { .. } => "mail_failed",
             Self::LetterIssued { .. } => "letter_issued",
+            Self::LetterSent { .. } => "letter_sent",
+            Self::LetterNotDelivered { .. } => "letter_not_delivered",
             Self::DocumentsAdded { .. } => "documents_added",
         }
     }
@@ -416,6 +460,8 @@ impl CaseState {
             | CaseEvent::MailSent { .. }
             | CaseEvent::MailFailed { .. }
             | CaseEvent::LetterIssued { .. }
+            | CaseEvent::LetterSent { .. }
+            | CaseEvent::LetterNotDelivered { .. }
             | CaseEvent::DocumentsAdded { .. } => {}
             // Contact details matter until the answer has gone out.
             CaseEvent::ContactChanged { .. } => {
@@ -454,7 +500,7 @@ mod tests {
             CaseEvent::InformationRequested { what: "скица".into(), by: d("2026-12-04") },
             CaseEvent::InformationReceived { note: "скица".into() },
             CaseEvent::HoldingReplySent { reasons: "р".into(), still_needed: String::new(), new_due: d("2027-01-29") },
-            CaseEvent::Answered { summary: "отговор".into() },
+            CaseEvent::Answered { summary: "отговор".into(), letter: None, spoken: Some(Spoken::Phone) },
             CaseEvent::Closed,
             CaseEvent::NoteAdded { note: "бележка".into() },
             CaseEvent::Forwarded { authority: "СО".into() },
@@ -483,7 +529,7 @@ mod tests {
                 new_due: d("2026-12-18"),
             },
             assigned(2),
-            CaseEvent::Answered { summary: "отговор".into() },
+            CaseEvent::Answered { summary: "отговор".into(), letter: None, spoken: Some(Spoken::Phone) },
             CaseEvent::Closed,
         ];
         let s = CaseState::replay(&events).unwrap();
@@ -530,6 +576,14 @@ mod tests {
             assert_eq!(Channel::parse(c.as_str()), Some(*c));
         }
         assert_eq!(CaseKind::parse("Letter"), None);
+        // An answer recorded before answers named their letter still reads.
+        let old: CaseEvent = serde_json::from_str(r#"{"type":"answered","summary":"x"}"#).unwrap();
+        assert_eq!(old, CaseEvent::Answered { summary: "x".into(), letter: None, spoken: None });
+        let spoken = CaseEvent::Answered { summary: "x".into(), letter: None, spoken: Some(Spoken::InPerson) };
+        assert_eq!(
+            serde_json::to_string(&spoken).unwrap(),
+            r#"{"type":"answered","summary":"x","spoken":"in_person"}"#
+        );
     }
 
     fn any_event() -> impl Strategy<Value = CaseEvent> {
@@ -543,7 +597,7 @@ mod tests {
                 still_needed: String::new(),
                 new_due: d("2026-12-01").checked_add(jiff::Span::new().days(k)).unwrap(),
             }),
-            Just(CaseEvent::Answered { summary: "x".into() }),
+            Just(CaseEvent::Answered { summary: "x".into(), letter: Some("x/1".into()), spoken: None }),
             Just(CaseEvent::Closed),
             Just(CaseEvent::Forwarded { authority: "x".into() }),
             Just(CaseEvent::Withdrawn { reason: "x".into() }),
@@ -552,6 +606,17 @@ mod tests {
             Just(CaseEvent::MailSent { to: "a@b.bg".into(), subject: "x".into() }),
             Just(CaseEvent::MailFailed { to: "a@b.bg".into(), subject: "x".into(), reason: "x".into() }),
             Just(CaseEvent::LetterIssued { number: "x/1".into(), kind: crate::letters::LetterKind::Answer }),
+            Just(CaseEvent::LetterSent {
+                number: "x/1".into(),
+                channel: PreferredChannel::Post,
+                to: "ул. „Хубча“ 5".into(),
+                detail: String::new(),
+            }),
+            Just(CaseEvent::LetterNotDelivered {
+                number: "x/1".into(),
+                channel: PreferredChannel::Email,
+                reason: "550".into(),
+            }),
         ]
     }
 
@@ -579,6 +644,8 @@ mod tests {
                             | CaseEvent::MailSent { .. }
                             | CaseEvent::MailFailed { .. }
                             | CaseEvent::LetterIssued { .. }
+                            | CaseEvent::LetterSent { .. }
+                            | CaseEvent::LetterNotDelivered { .. }
                     ) {
                         prop_assert_eq!(&next, &s);
                     }

@@ -65,6 +65,7 @@ pub mod case;
 pub mod catalogue;
 pub mod charter;
 pub mod deadline;
+pub mod delivery;
 pub mod documents;
 pub mod format;
 pub mod identifiers;

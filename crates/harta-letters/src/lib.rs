@@ -20,6 +20,16 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 /// The layout of every letter; the words come from `letter.json`.
 const TEMPLATE: &str = include_str!("letter.typ");
 
+/// A print run: the letters' PDFs, page by page, as one document (`bundle.json` lists them).
+const BUNDLE: &str = r#"#let d = json("/bundle.json")
+#set page(paper: "a4", margin: 0pt)
+#for l in d {
+  for p in range(1, l.pages + 1) {
+    page(image(l.file, page: p, width: 100%, height: 100%, fit: "stretch"))
+  }
+}
+"#;
+
 /// The fonts and standard library, loaded once per process.
 struct Shared {
     library: LazyHash<Library>,
@@ -102,18 +112,18 @@ impl Typeset for Letters {
     }
 
     fn pdf(&self, letter: &Letter) -> Result<Vec<u8>, String> {
-        let world = LetterWorld::new(letter)?;
-        let document = typst::compile::<PagedDocument>(&world)
-            .output
-            .map_err(|errors| errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))?;
+        let world = Sheets::letter(letter)?;
         let standards = PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| e.message().to_string())?;
         let options = PdfOptions {
             ident: typst::foundations::Smart::Custom(letter.number.clone()),
             standards,
             ..PdfOptions::default()
         };
-        typst_pdf::pdf(&document, &options)
-            .map_err(|errors| errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
+        world.typeset(&options)
+    }
+
+    fn bundle(&self, pdfs: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+        Sheets::bundle(pdfs)?.typeset(&PdfOptions::default())
     }
 }
 
@@ -133,11 +143,11 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// One letter's world: the template as its main file and the letter as `letter.json`.
-struct LetterWorld {
+/// A document's world: its main source and the files it reads (`letter.json`; or the PDFs of a
+/// print run and their list).
+struct Sheets {
     main: Source,
-    data_id: FileId,
-    data: Bytes,
+    files: Vec<(FileId, Bytes)>,
 }
 
 fn file(path: &str) -> Result<FileId, String> {
@@ -145,8 +155,9 @@ fn file(path: &str) -> Result<FileId, String> {
     Ok(FileId::new(RootedPath::new(VirtualRoot::Project, vpath)))
 }
 
-impl LetterWorld {
-    fn new(l: &Letter) -> Result<Self, String> {
+impl Sheets {
+    /// One letter: the template as its main file and the letter as `letter.json`.
+    fn letter(l: &Letter) -> Result<Self, String> {
         let c = &l.contact;
         let data = serde_json::json!({
             "administration": l.administration,
@@ -172,13 +183,38 @@ impl LetterWorld {
         });
         Ok(Self {
             main: Source::new(file("/main.typ")?, TEMPLATE.to_string()),
-            data_id: file("/letter.json")?,
-            data: Bytes::new(data.to_string().into_bytes()),
+            files: vec![(file("/letter.json")?, Bytes::new(data.to_string().into_bytes()))],
         })
+    }
+
+    /// A print run: every page of every PDF, in order. Each PDF's pages are counted by
+    /// hayro-syntax, the PDF reader Typst itself embeds PDFs with.
+    fn bundle(pdfs: &[Vec<u8>]) -> Result<Self, String> {
+        let mut files = Vec::with_capacity(pdfs.len() + 1);
+        let mut list = Vec::with_capacity(pdfs.len());
+        for (i, pdf) in pdfs.iter().enumerate() {
+            let pages = hayro_syntax::Pdf::new(pdf.clone())
+                .map_err(|e| format!("letter {} of the run is not a PDF: {e:?}", i + 1))?
+                .pages()
+                .len();
+            let path = format!("/letter-{i}.pdf");
+            list.push(serde_json::json!({ "file": path, "pages": pages }));
+            files.push((file(&path)?, Bytes::new(pdf.clone())));
+        }
+        files.push((file("/bundle.json")?, Bytes::new(serde_json::Value::from(list).to_string().into_bytes())));
+        Ok(Self { main: Source::new(file("/main.typ")?, BUNDLE.to_string()), files })
+    }
+
+    fn typeset(&self, options: &PdfOptions) -> Result<Vec<u8>, String> {
+        let messages = |errors: &[typst::diag::SourceDiagnostic]| {
+            errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")
+        };
+        let document = typst::compile::<PagedDocument>(self).output.map_err(|e| messages(&e))?;
+        typst_pdf::pdf(&document, options).map_err(|e| messages(&e))
     }
 }
 
-impl World for LetterWorld {
+impl World for Sheets {
     fn library(&self) -> &LazyHash<Library> {
         &SHARED.library
     }
@@ -196,7 +232,7 @@ impl World for LetterWorld {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == self.data_id { Ok(self.data.clone()) } else { Err(FileError::AccessDenied) }
+        self.files.iter().find(|(f, _)| *f == id).map(|(_, bytes)| bytes.clone()).ok_or(FileError::AccessDenied)
     }
 
     fn font(&self, index: usize) -> Option<Font> {
@@ -275,5 +311,51 @@ mod tests {
         // Typed Typst markup is printed, not obeyed: the page keeps its A4 width.
         assert!(text.contains("MediaBox[0 0 595.2"), "A4");
         assert!(pdf.len() > 5_000);
+    }
+
+    /// Where on the page (in millimetres from the top-left corner) each text run is.
+    fn texts(frame: &typst::layout::Frame, at: typst::layout::Point, out: &mut Vec<(String, f64, f64)>) {
+        for (pos, item) in frame.items() {
+            let here = at + *pos;
+            match item {
+                typst::layout::FrameItem::Group(group) => {
+                    let offset = typst::layout::Point::new(group.transform.tx, group.transform.ty);
+                    texts(&group.frame, here + offset, out);
+                }
+                typst::layout::FrameItem::Text(text) => {
+                    out.push((text.text.to_string(), here.x.to_mm(), here.y.to_mm()));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn the_addressee_sits_in_the_window_of_a_dl_or_c5_envelope() {
+        let world = Sheets::letter(&letter()).unwrap();
+        let document = typst::compile::<PagedDocument>(&world).output.unwrap();
+        let mut found = Vec::new();
+        texts(&document.pages()[0].frame, typst::layout::Point::zero(), &mut found);
+        // DIN 5008 form B's address field: 20–105 mm from the left, 45–90 mm from the top.
+        for line in ["Мария", "Хубча"] {
+            let (_, x, y) =
+                found.iter().find(|(t, ..)| t.contains(line)).unwrap_or_else(|| panic!("{line}: {found:?}"));
+            assert!((20.0..105.0).contains(x) && (45.0..90.0).contains(y), "{line} at {x:.1}, {y:.1} mm");
+        }
+        // The subject comes below the window.
+        let (_, _, y) = found.iter().find(|(t, ..)| t.contains("Относно")).unwrap();
+        assert!(*y > 90.0, "the subject at {y:.1} mm");
+    }
+
+    #[test]
+    fn a_print_run_is_every_page_of_every_letter_in_order() {
+        let long = Letter { body: "Дълъг отговор.\n".repeat(120), ..letter() };
+        let (one, two) = (Letters.pdf(&letter()).unwrap(), Letters.pdf(&long).unwrap());
+        let pages = |pdf: &[u8]| hayro_syntax::Pdf::new(pdf.to_vec()).unwrap().pages().len();
+        assert_eq!(pages(&one), 1);
+        assert!(pages(&two) >= 2);
+        let run = Letters.bundle(&[one.clone(), two.clone(), one.clone()]).unwrap();
+        assert_eq!(pages(&run), 2 + pages(&two));
+        assert!(Letters.bundle(&[b"not a pdf".to_vec()]).is_err());
     }
 }

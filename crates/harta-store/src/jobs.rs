@@ -20,7 +20,7 @@ macro_rules! claim_sql {
                             AND (locked_until IS NULL OR locked_until <= $1)
                           ORDER BY run_at LIMIT $3",
             $lock,
-            ") RETURNING id, kind, case_id, payload, attempts"
+            ") RETURNING id, kind, case_id, delivery_id, payload, attempts"
         )
     };
 }
@@ -43,6 +43,8 @@ pub struct Job {
     pub kind: String,
     /// The case it is about, if any.
     pub case_id: Option<i64>,
+    /// The letter's delivery it does, if it delivers one.
+    pub delivery_id: Option<i64>,
     /// Its details.
     pub payload: String,
     /// How many times it has been claimed, this time included.
@@ -64,6 +66,53 @@ pub struct JobRecord {
     pub outcome: Option<String>,
     /// The last error, if any attempt failed.
     pub last_error: Option<String>,
+}
+
+/// Which jobs an administrator lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobFilter {
+    /// Given up (failed for good).
+    Failed,
+    /// Not finished: due, or waiting to be tried again.
+    Waiting,
+    /// All, newest first.
+    All,
+}
+
+/// A job as an administrator lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobLine {
+    /// Its id.
+    pub id: i64,
+    /// What it does.
+    pub kind: String,
+    /// The registry number of its case, if any.
+    pub registry_number: Option<String>,
+    /// When it was written.
+    pub created_at: Timestamp,
+    /// When it is (or was) next due.
+    pub run_at: Timestamp,
+    /// How many times it was tried.
+    pub attempts: i64,
+    /// When it finished.
+    pub finished_at: Option<Timestamp>,
+    /// `done`, `failed` or `cancelled`, once finished.
+    pub outcome: Option<String>,
+    /// The last error.
+    pub last_error: Option<String>,
+}
+
+/// Why an administrator's retry or cancel did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobRefusal {
+    /// There is no such job.
+    Missing,
+    /// Only a failed job is retried, only an unfinished one cancelled.
+    WrongState,
+    /// A failed acknowledgement's access code is not kept, so it cannot be sent again.
+    SecretGone,
+    /// Another channel was chosen for the letter since: retrying would deliver it twice.
+    Superseded,
 }
 
 /// The job table.
@@ -95,6 +144,7 @@ impl Jobs {
                         id: row.try_get("id")?,
                         kind: row.try_get("kind")?,
                         case_id: row.try_get("case_id")?,
+                        delivery_id: row.try_get("delivery_id")?,
                         payload: row.try_get("payload")?,
                         attempts: row.try_get("attempts")?,
                     })
@@ -115,20 +165,11 @@ impl Jobs {
         failure: Option<&str>,
         event: Option<(&Actor, &CaseEvent)>,
     ) -> Result<()> {
-        let outcome = if failure.is_some() { "failed" } else { "done" };
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "UPDATE jobs SET finished_at = $1, outcome = $2, last_error = COALESCE($3, last_error),
-                    locked_until = NULL, payload = '{}' WHERE id = $4",
-            )
-            .bind(millis(now))
-            .bind(outcome)
-            .bind(failure)
-            .bind(job.id)
-            .execute(&mut *tx)
-            .await?;
+            finish_job!(&mut *tx, job.id, now, failure);
             if let (Some(case_id), Some((actor, event))) = (job.case_id, event) {
+                lock_case!(&mut *tx, case_id);
                 let (state, n) = replay_case!(&mut *tx, case_id);
                 let state = state.map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let next = state.apply(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -177,6 +218,148 @@ impl Jobs {
                     })
                 })
                 .collect()
+        })
+    }
+
+    /// Jobs for an administrator, newest first (at most `limit`).
+    pub async fn list(&self, filter: JobFilter, limit: i64) -> Result<Vec<JobLine>> {
+        macro_rules! select {
+            ($condition:literal) => {
+                concat!(
+                    "SELECT j.id, j.kind, c.registry_number, j.created_at, j.run_at, j.attempts, j.finished_at,
+                            j.outcome, j.last_error
+                     FROM jobs j LEFT JOIN cases c ON c.id = j.case_id WHERE ",
+                    $condition,
+                    " ORDER BY j.id DESC LIMIT $1"
+                )
+            };
+        }
+        let sql = match filter {
+            JobFilter::Failed => select!("j.outcome = 'failed'"),
+            JobFilter::Waiting => select!("j.finished_at IS NULL"),
+            JobFilter::All => select!("1 = 1"),
+        };
+        on_db!(read & self.db, |pool| {
+            let rows = sqlx::query(sql).bind(limit).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(JobLine {
+                        id: row.try_get("id")?,
+                        kind: row.try_get("kind")?,
+                        registry_number: row.try_get("registry_number")?,
+                        created_at: timestamp(row.try_get("created_at")?)?,
+                        run_at: timestamp(row.try_get("run_at")?)?,
+                        attempts: row.try_get("attempts")?,
+                        finished_at: row.try_get::<Option<i64>, _>("finished_at")?.map(timestamp).transpose()?,
+                        outcome: row.try_get("outcome")?,
+                        last_error: row.try_get("last_error")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Puts a failed job back to run now, with its delivery waiting again. Refused for a
+    /// failed acknowledgement (its sealed access code was emptied) and for a delivery whose
+    /// letter has gone another way since.
+    pub async fn retry_now(&self, id: i64, now: Timestamp) -> Result<std::result::Result<(), JobRefusal>> {
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let row: Option<(Option<String>, Option<i64>)> =
+                sqlx::query_as("SELECT outcome, delivery_id FROM jobs WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((outcome, delivery)) = row else { return Ok(Err(JobRefusal::Missing)) };
+            if outcome.as_deref() != Some("failed") {
+                return Ok(Err(JobRefusal::WrongState));
+            }
+            // Only a delivery's job can run again: an acknowledgement's payload was emptied.
+            let Some(delivery) = delivery else { return Ok(Err(JobRefusal::SecretGone)) };
+            let later: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM deliveries d JOIN deliveries e ON e.case_id = d.case_id
+                   AND e.letter_n = d.letter_n AND e.id > d.id WHERE d.id = $1",
+            )
+            .bind(delivery)
+            .fetch_one(&mut *tx)
+            .await?;
+            if later > 0 {
+                return Ok(Err(JobRefusal::Superseded));
+            }
+            sqlx::query(
+                "UPDATE jobs SET finished_at = NULL, outcome = NULL, run_at = $1, locked_until = NULL, attempts = 0
+                 WHERE id = $2",
+            )
+            .bind(millis(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE deliveries SET state = 'pending', finished_at = NULL, detail = NULL WHERE id = $1")
+                .bind(delivery)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Ok(()))
+        })
+    }
+
+    /// Cancels a job that has not finished. A letter's delivery it was doing fails with
+    /// `reason`, recorded on the case, so that the letter shows as not delivered.
+    pub async fn cancel(
+        &self,
+        id: i64,
+        now: Timestamp,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<std::result::Result<(), JobRefusal>> {
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let row: Option<(Option<i64>, Option<i64>, Option<i64>)> =
+                sqlx::query_as("SELECT finished_at, case_id, delivery_id FROM jobs WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((finished, case_id, delivery)) = row else { return Ok(Err(JobRefusal::Missing)) };
+            if finished.is_some() {
+                return Ok(Err(JobRefusal::WrongState));
+            }
+            sqlx::query(
+                "UPDATE jobs SET finished_at = $1, outcome = 'cancelled', last_error = $2, locked_until = NULL,
+                    payload = '{}' WHERE id = $3",
+            )
+            .bind(millis(now))
+            .bind(reason)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if let (Some(case_id), Some(delivery)) = (case_id, delivery) {
+                let changed = sqlx::query(
+                    "UPDATE deliveries SET state = 'failed', finished_at = $1, detail = $2
+                     WHERE id = $3 AND state = 'pending'",
+                )
+                .bind(millis(now))
+                .bind(reason)
+                .bind(delivery)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed > 0 {
+                    let (number, channel): (String, String) = sqlx::query_as(
+                        "SELECT l.number, d.channel FROM deliveries d
+                         JOIN letters l ON l.case_id = d.case_id AND l.n = d.letter_n WHERE d.id = $1",
+                    )
+                    .bind(delivery)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let channel = crate::rows::parse("channel", &channel, harta_domain::case::PreferredChannel::parse)?;
+                    let event = CaseEvent::LetterNotDelivered { number, channel, reason: reason.to_string() };
+                    lock_case!(&mut *tx, case_id);
+                    let (_, n) = replay_case!(&mut *tx, case_id);
+                    insert_event!(&mut *tx, case_id, n, now, actor, &event);
+                }
+            }
+            tx.commit().await?;
+            Ok(Ok(()))
         })
     }
 

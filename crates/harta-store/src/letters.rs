@@ -1,7 +1,7 @@
 //! Outgoing letters as issued: numbered per case, stored with their texts, contact block, HTML
 //! and PDF, and recorded in the case's history in the same transaction.
 
-use harta_domain::case::{Actor, CaseEvent};
+use harta_domain::case::{Actor, CaseEvent, TransitionError};
 use harta_domain::letters::{ContactBlock, LetterKind};
 use jiff::Timestamp;
 use sqlx::Row;
@@ -35,6 +35,15 @@ pub struct NewLetter {
     pub pdf: Vec<u8>,
 }
 
+/// What issuing a letter changes besides the letter itself, in the same transaction.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Issuing<'a> {
+    /// The answer an answer letter gives (the case is answered by issuing it).
+    pub answered: Option<&'a CaseEvent>,
+    /// Its delivery on the person's channel.
+    pub delivery: Option<&'a crate::deliveries::NewDelivery>,
+}
+
 /// A letter as listed with its case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LetterRecord {
@@ -54,6 +63,27 @@ pub struct LetterRecord {
     pub appeal: Option<String>,
     /// When it was issued.
     pub issued_at: Timestamp,
+}
+
+/// A letter as issued, with what its delivery sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedLetter {
+    /// Its outgoing number.
+    pub number: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its main text.
+    pub body: String,
+    /// What the person needs to do next.
+    pub next_steps: String,
+    /// A refusal's sentence on appeal.
+    pub appeal: Option<String>,
+    /// Who signs it.
+    pub contact: ContactBlock,
+    /// The letter as HTML.
+    pub html: String,
+    /// The letter as PDF.
+    pub pdf: Vec<u8>,
 }
 
 /// The letters table.
@@ -86,8 +116,17 @@ impl Letters {
         })
     }
 
-    /// Stores an issued letter and records it in the case's history, in one transaction.
-    pub async fn store(&self, case_id: i64, letter: &NewLetter, at: Timestamp, actor: &Actor) -> Result<()> {
+    /// Stores an issued letter, records it in the case's history, and records the answer it
+    /// gives and begins its delivery, all in one transaction; refused (nothing stored) when the
+    /// case's state no longer takes the answer.
+    pub async fn store(
+        &self,
+        case_id: i64,
+        letter: &NewLetter,
+        at: Timestamp,
+        actor: &Actor,
+        with: Issuing<'_>,
+    ) -> Result<std::result::Result<(), TransitionError>> {
         let contact = to_json(&letter.contact)?;
         let by = to_json(actor)?;
         let event = CaseEvent::LetterIssued { number: letter.number.clone(), kind: letter.kind };
@@ -113,12 +152,26 @@ impl Letters {
             .execute(&mut *tx)
             .await
             .map_err(|e| crate::constraint(e, &format!("letter {}", letter.number)))?;
-            let (state, n) = replay_case!(&mut *tx, case_id);
+            lock_case!(&mut *tx, case_id);
+            let (state, mut n) = replay_case!(&mut *tx, case_id);
             let state = state.map_err(|e| StoreError::Corrupt(e.to_string()))?;
             state.apply(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             insert_event!(&mut *tx, case_id, n, at, actor, &event);
+            n += 1;
+            if let Some(answered) = with.answered {
+                let next = match state.apply(answered) {
+                    Ok(next) => next,
+                    Err(refused) => return Ok(Err(refused)),
+                };
+                insert_event!(&mut *tx, case_id, n, at, actor, answered);
+                update_row!(&mut *tx, case_id, &next, at);
+                n += 1;
+            }
+            if let Some(delivery) = with.delivery {
+                start_delivery!(tx, case_id, letter.n, letter.number, at, actor, delivery, n);
+            }
             tx.commit().await?;
-            Ok(())
+            Ok(Ok(()))
         })
     }
 
@@ -145,6 +198,34 @@ impl Letters {
                     })
                 })
                 .collect()
+        })
+    }
+
+    /// A letter as issued, to deliver it.
+    pub async fn issued(&self, case_id: i64, n: i64) -> Result<Option<IssuedLetter>> {
+        on_db!(read & self.db, |pool| {
+            let row = sqlx::query(
+                "SELECT number, subject, body, next_steps, appeal, contact, html, pdf FROM letters
+                 WHERE case_id = $1 AND n = $2",
+            )
+            .bind(case_id)
+            .bind(n)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|row| {
+                let contact: String = row.try_get("contact")?;
+                Ok(IssuedLetter {
+                    number: row.try_get("number")?,
+                    subject: row.try_get("subject")?,
+                    body: row.try_get("body")?,
+                    next_steps: row.try_get("next_steps")?,
+                    appeal: row.try_get("appeal")?,
+                    contact: serde_json::from_str(&contact).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    html: row.try_get("html")?,
+                    pdf: row.try_get("pdf")?,
+                })
+            })
+            .transpose()
         })
     }
 

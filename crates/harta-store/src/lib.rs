@@ -22,6 +22,7 @@ pub mod audit;
 mod bulk;
 pub mod calendar;
 pub mod cases;
+pub mod deliveries;
 pub mod jobs;
 pub mod letters;
 pub mod limits;

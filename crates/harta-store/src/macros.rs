@@ -23,6 +23,19 @@ macro_rules! insert_event {
     }};
 }
 
+/// Takes the case's row lock for the rest of the transaction (a no-op write), so that two
+/// transactions appending to one case's history, such as two jobs of one case finishing at once
+/// on PostgreSQL, number their events one after the other instead of colliding.
+macro_rules! lock_case {
+    ($ex:expr, $case_id:expr) => {{
+        sqlx::query("UPDATE cases SET updated_at = updated_at WHERE id = $1")
+            .bind($case_id)
+            .execute($ex)
+            .await
+            .map_err($crate::StoreError::from)?;
+    }};
+}
+
 /// Reads a case's events (oldest first) and folds them into its state. A macro for the same
 /// reason as [`insert_event!`]. Evaluates to `(state, next event number)`.
 macro_rules! replay_case {
@@ -96,5 +109,72 @@ macro_rules! load_decisions {
                 })
             })
             .collect::<$crate::Result<Vec<_>>>()
+    }};
+}
+
+/// Inserts a delivery's row (and its job, or its failure event under number `$n`) inside a
+/// transaction. Evaluates to the delivery's id.
+macro_rules! start_delivery {
+    ($tx:expr, $case_id:expr, $letter_n:expr, $letter_number:expr, $at:expr, $actor:expr, $delivery:expr, $n:expr) => {{
+        let delivery: &$crate::deliveries::NewDelivery = $delivery;
+        let (state, finished, detail) = match &delivery.start {
+            $crate::deliveries::Start::Undeliverable(reason) => ("failed", Some($crate::rows::millis($at)), Some(reason.as_str())),
+            _ => ("pending", None, None),
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO deliveries (case_id, letter_n, channel, state, created_at, finished_at, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind($case_id)
+        .bind($letter_n)
+        .bind(delivery.channel.as_str())
+        .bind(state)
+        .bind($crate::rows::millis($at))
+        .bind(finished)
+        .bind(detail)
+        .fetch_one(&mut *$tx)
+        .await?;
+        match &delivery.start {
+            $crate::deliveries::Start::Job(job) => {
+                sqlx::query(
+                    "INSERT INTO jobs (case_id, delivery_id, kind, payload, created_at, run_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                )
+                .bind($case_id)
+                .bind(id)
+                .bind(&job.kind)
+                .bind(&job.payload)
+                .bind($crate::rows::millis($at))
+                .execute(&mut *$tx)
+                .await?;
+            }
+            $crate::deliveries::Start::Queue => {}
+            $crate::deliveries::Start::Undeliverable(reason) => {
+                let event = harta_domain::case::CaseEvent::LetterNotDelivered {
+                    number: $letter_number.to_string(),
+                    channel: delivery.channel,
+                    reason: reason.clone(),
+                };
+                insert_event!(&mut *$tx, $case_id, $n, $at, $actor, &event);
+            }
+        }
+        id
+    }};
+}
+
+/// Marks a job finished (`done`, or `failed` with the reason) inside a transaction, emptying its
+/// payload: it may hold a secret (an access code, sealed) that nobody needs once the job is over.
+macro_rules! finish_job {
+    ($ex:expr, $job_id:expr, $at:expr, $failure:expr) => {{
+        let failure: Option<&str> = $failure;
+        sqlx::query(
+            "UPDATE jobs SET finished_at = $1, outcome = $2, last_error = COALESCE($3, last_error),
+                locked_until = NULL, payload = '{}' WHERE id = $4",
+        )
+        .bind($crate::rows::millis($at))
+        .bind(if failure.is_some() { "failed" } else { "done" })
+        .bind(failure)
+        .bind($job_id)
+        .execute($ex)
+        .await?;
     }};
 }

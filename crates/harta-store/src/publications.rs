@@ -94,7 +94,7 @@ impl Publications {
                         row.try_get::<Option<String>, _>("answer")?,
                     ) {
                         (Some(at), Some(data)) => match serde_json::from_str(&data) {
-                            Ok(CaseEvent::Answered { summary }) => Some((timestamp(at)?, summary)),
+                            Ok(CaseEvent::Answered { summary, .. }) => Some((timestamp(at)?, summary)),
                             _ => return Err(StoreError::Corrupt(format!("an answer event: {data}"))),
                         },
                         _ => None,

@@ -40,6 +40,7 @@ struct FileConfig {
     submissions_per_hour: Option<u32>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    fax_gateway: Option<String>,
     public_url: Option<String>,
     trusted_proxies: Option<String>,
 }
@@ -75,6 +76,9 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender of mail; the charter's e-mail address under the administration's name if unset.
     pub mail_from: Option<String>,
+    /// The e-mail-to-fax gateway, `{number}` standing for the fax number's digits
+    /// (`{number}@fax.example.bg`); without one, letters for fax are not delivered.
+    pub fax_gateway: Option<String>,
     /// The public site's address as citizens reach it, for links in mail; the listening address
     /// if unset.
     pub public_url: Option<String>,
@@ -110,6 +114,14 @@ impl Settings {
             },
             smtp_url: env("HARTA_SMTP_URL").or(file.smtp_url),
             mail_from: env("HARTA_MAIL_FROM").or(file.mail_from),
+            fax_gateway: match env("HARTA_FAX_GATEWAY").or(file.fax_gateway) {
+                Some(g) if !g.contains("{number}") || !g.contains('@') => {
+                    bail!(
+                        "HARTA_FAX_GATEWAY: \"{g}\" must be an address with {{number}} in it, such as {{number}}@fax.example.bg"
+                    )
+                }
+                other => other,
+            },
             public_url: env("HARTA_PUBLIC_URL").or(file.public_url),
             trusted_proxies: match env("HARTA_TRUSTED_PROXIES").or(file.trusted_proxies) {
                 Some(list) => harta_web::TrustedProxies::parse(&list)

@@ -343,7 +343,11 @@ fn case(
             events.push((
                 later(rng, 96),
                 staff_actor.clone(),
-                CaseEvent::Answered { summary: "Изпратен е отговор".into() },
+                CaseEvent::Answered {
+                    summary: "Отговорът е даден по телефона.".into(),
+                    letter: None,
+                    spoken: Some(harta_domain::case::Spoken::Phone),
+                },
             ));
             if stage >= 7 {
                 events.push((later(rng, 48), staff_actor, CaseEvent::Closed));

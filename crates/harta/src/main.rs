@@ -117,6 +117,31 @@ enum AdminCommand {
         #[command(subcommand)]
         command: CharterCommand,
     },
+    /// The jobs harta runs after a change (mail, faxes): also at /staff/jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// List jobs, newest first: the failed ones unless told otherwise.
+    List {
+        /// failed, waiting or all
+        #[arg(long, default_value = "failed")]
+        show: String,
+    },
+    /// Run a failed job again now (its letter's delivery waits again).
+    Retry {
+        /// The job's id, as `list` prints it.
+        id: i64,
+    },
+    /// Cancel a job that has not finished (its letter shows as not delivered).
+    Cancel {
+        /// The job's id.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -396,6 +421,40 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
         }
         AdminCommand::Charter { command: CharterCommand::Show } => {
             outln!("{}", app.charter_text(&operator()).await.map_err(app_error)?.trim_end_matches('\n'));
+            Ok(())
+        }
+        AdminCommand::Jobs { command: JobsCommand::List { show } } => {
+            let filter = match show.as_str() {
+                "failed" => harta_app::delivering::JobFilter::Failed,
+                "waiting" => harta_app::delivering::JobFilter::Waiting,
+                "all" => harta_app::delivering::JobFilter::All,
+                other => anyhow::bail!("--show: \"{other}\" is not one of failed, waiting, all"),
+            };
+            for j in app.jobs(&operator(), filter).await.map_err(app_error)? {
+                let state = j.outcome.as_deref().unwrap_or("waiting");
+                let case = j.registry_number.as_deref().unwrap_or("-");
+                let error = j.last_error.as_deref().unwrap_or("");
+                outln!(
+                    "{}  {:<11}  {:<9}  {}  attempts {}  {}  {}",
+                    j.id,
+                    j.kind,
+                    state,
+                    case,
+                    j.attempts,
+                    j.created_at,
+                    error
+                );
+            }
+            Ok(())
+        }
+        AdminCommand::Jobs { command: JobsCommand::Retry { id } } => {
+            app.retry_job(&operator(), id).await.map_err(app_error)?;
+            outln!("job {id} will run again now");
+            Ok(())
+        }
+        AdminCommand::Jobs { command: JobsCommand::Cancel { id } } => {
+            app.cancel_job(&operator(), id).await.map_err(app_error)?;
+            outln!("job {id} cancelled");
             Ok(())
         }
         AdminCommand::Calendar { command: DecisionCommand::List } => {

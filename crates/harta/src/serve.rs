@@ -97,7 +97,11 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
         })
     };
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    app.set_letters(LetterSetup { typeset: harta_letters::Letters::shared(), public_url: public_url.clone() });
+    app.set_letters(LetterSetup {
+        typeset: harta_letters::Letters::shared(),
+        public_url: public_url.clone(),
+        fax_gateway: settings.fax_gateway.clone(),
+    });
     let delivery = delivery(settings, &app.charter(), &public_url)?;
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(run_jobs(app.clone(), delivery, jobs_stopped));

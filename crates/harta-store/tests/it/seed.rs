@@ -34,7 +34,11 @@ async fn seeded_histories_load_whole_and_registration_continues_the_numbers() {
                     events.push((at, Actor::System, CaseEvent::Assigned { officer, note: None }));
                 }
                 if seq > 2 {
-                    events.push((at, Actor::Staff { id: officer }, CaseEvent::Answered { summary: "отговор".into() }));
+                    events.push((
+                        at,
+                        Actor::Staff { id: officer },
+                        CaseEvent::Answered { summary: "отговор".into(), letter: None, spoken: None },
+                    ));
                 }
                 let l = letter("2026-03-02T09:00:00Z", "cao");
                 SeedCase {

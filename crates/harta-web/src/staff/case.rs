@@ -38,8 +38,10 @@ struct CasePage {
     officers: Vec<(i64, String)>,
     errors: Vec<ShownError>,
     notice: Option<String>,
-    /// Place, outgoing number, kind, subject and date of each letter issued.
-    letters: Vec<(i64, String, String, String, String)>,
+    /// Each letter issued, with its deliveries.
+    letters: Vec<LetterLine>,
+    /// Why a delivery action was refused, in the page's words.
+    letters_refused: Option<String>,
     /// The service and tier, for a service request.
     service: Option<String>,
     /// The day of receipt, when earlier than the registration.
@@ -56,6 +58,8 @@ struct CasePage {
     /// Whether the member issues letters, or only the acknowledgement.
     may_letter: bool,
     may_acknowledge: bool,
+    /// Whether the member delivers letters by hand and chooses channels.
+    may_deliver: bool,
     /// What a refused action had typed, to type nothing twice.
     typed: ActionForm,
 }
@@ -77,6 +81,27 @@ impl CasePage {
     fn offers_any(&self, events: &[&str]) -> bool {
         events.iter().any(|e| self.offers(e))
     }
+}
+
+/// A letter on the case page: what it is and how it went.
+struct LetterLine {
+    n: i64,
+    number: String,
+    kind: String,
+    subject: String,
+    issued: String,
+    deliveries: Vec<DeliveryLine>,
+    /// Nothing is on its way: another channel may be chosen.
+    may_again: bool,
+}
+
+/// One delivery of a letter.
+struct DeliveryLine {
+    id: i64,
+    channel: &'static str,
+    channel_words: String,
+    state: &'static str,
+    words: String,
 }
 
 /// What the case page shows besides the case: refused fields and what was typed, or a notice.
@@ -196,7 +221,21 @@ pub(super) async fn show_case(
                 CaseEvent::InformationRequested { what, by } => format!("{what} ({})", date_bg(*by)),
                 CaseEvent::InformationReceived { note } => note.clone(),
                 CaseEvent::HoldingReplySent { reasons, new_due, .. } => format!("{} – {reasons}", date_bg(*new_due)),
-                CaseEvent::Answered { summary } => summary.clone(),
+                CaseEvent::Answered { summary, letter, spoken } => match (letter, spoken) {
+                    (Some(number), _) => format!("{summary} ({number})"),
+                    (None, Some(how)) => format!("{summary} ({})", l.t(&format!("answered-{}", how.as_str()))),
+                    (None, None) => summary.clone(),
+                },
+                CaseEvent::LetterSent { number, channel, to, detail } => {
+                    let how = l.t(&format!("channel-{}", channel.as_str()));
+                    let to = if to.is_empty() { String::new() } else { format!(" – {to}") };
+                    let detail = if detail.is_empty() { String::new() } else { format!(" ({detail})") };
+                    format!("{number}: {how}{to}{detail}")
+                }
+                CaseEvent::LetterNotDelivered { number, channel, reason } => {
+                    let how = l.t(&format!("channel-{}", channel.as_str()));
+                    format!("{number}: {how} – {}", super::deliveries::reason_words(l, reason))
+                }
                 CaseEvent::Forwarded { authority } => authority.clone(),
                 CaseEvent::Withdrawn { reason } => reason.clone(),
                 CaseEvent::NoteAdded { note } => note.clone(),
@@ -214,6 +253,10 @@ pub(super) async fn show_case(
         .map(|s| (s.id, format!("{} ({})", s.name, s.employee_number)))
         .collect();
     let letters = match app.letters(&session.principal, number).await {
+        Ok(all) => all,
+        Err(e) => return crate::public::failure(app, visit, &e),
+    };
+    let deliveries = match app.deliveries(&session.principal, number).await {
         Ok(all) => all,
         Err(e) => return crate::public::failure(app, visit, &e),
     };
@@ -243,13 +286,59 @@ pub(super) async fn show_case(
         let letter = letters.iter().find(|x| Some(x.n) == issued)?;
         Some(l.ts("letter-issued", "number", &letter.number))
     });
+    let when = |at: jiff::Timestamp| format!("{} {}", date_bg(in_sofia(at).date()), time_bg(at));
     let letters = letters
         .into_iter()
         .map(|x| {
-            let kind = l.t(&format!("letter-kind-{}", x.kind.as_str()));
-            (x.n, x.number, kind, x.subject, date_bg(in_sofia(x.issued_at).date()))
+            let deliveries: Vec<DeliveryLine> = deliveries
+                .iter()
+                .filter(|d| d.letter_n == x.n)
+                .map(|d| {
+                    use harta_domain::delivery::DeliveryState as S;
+                    let detail = d.detail.clone().unwrap_or_default();
+                    let words = match d.state {
+                        S::Sent => l.ts("delivery-sent", "when", &d.finished_at.map(when).unwrap_or_default()),
+                        S::Failed => l.t_args(
+                            "delivery-failed",
+                            &[
+                                ("when", &d.finished_at.map(when).unwrap_or_default()),
+                                ("reason", &super::deliveries::reason_words(l, &detail)),
+                            ],
+                        ),
+                        S::Pending if d.attempts > 0 => l.t_args(
+                            "delivery-retrying",
+                            &[("attempts", &d.attempts.to_string()), ("error", d.last_error.as_deref().unwrap_or(""))],
+                        ),
+                        S::Pending => l.t(&format!("delivery-pending-{}", d.channel.as_str())),
+                    };
+                    let words = match (d.state, detail.is_empty()) {
+                        (S::Sent, false) => format!("{words} ({detail})"),
+                        _ => words,
+                    };
+                    DeliveryLine {
+                        id: d.id,
+                        channel: d.channel.as_str(),
+                        channel_words: l.t(&format!("channel-{}", d.channel.as_str())),
+                        state: d.state.as_str(),
+                        words,
+                    }
+                })
+                .collect();
+            LetterLine {
+                n: x.n,
+                number: x.number,
+                kind: l.t(&format!("letter-kind-{}", x.kind.as_str())),
+                subject: x.subject,
+                issued: date_bg(in_sofia(x.issued_at).date()),
+                may_again: !deliveries.iter().any(|d| d.state == "pending"),
+                deliveries,
+            }
         })
         .collect();
+    let letters_refused = Query::<Done>::try_from_uri(&visit.uri)
+        .ok()
+        .filter(|q| q.refused != "1")
+        .and_then(|q| super::deliveries::refusal_words(l, &q.refused));
     let page = CasePage {
         c: visit.chrome(&app.charter(), "staff"),
         s: super::StaffHeader::of(session),
@@ -271,6 +360,8 @@ pub(super) async fn show_case(
         errors,
         notice,
         letters,
+        letters_refused,
+        may_deliver: session.principal.may(harta_app::Action::DeliverLetters),
         service,
         received_on: c.received_on.map(date_bg),
         documents,
@@ -297,6 +388,8 @@ pub(super) struct ActionForm {
     still_needed: String,
     new_due: String,
     summary: String,
+    /// How an answer not in writing was given: `in_person` or `phone`.
+    spoken: String,
     note: String,
     authority: String,
     reason: String,
@@ -325,7 +418,11 @@ impl ActionForm {
                 still_needed: self.still_needed.clone(),
                 new_due: date(&self.new_due, "new_due")?,
             },
-            "answered" => CaseEvent::Answered { summary: self.summary.clone() },
+            "answered" => CaseEvent::Answered {
+                summary: self.summary.clone(),
+                letter: None,
+                spoken: harta_domain::case::Spoken::parse(self.spoken.trim()),
+            },
             "closed" => CaseEvent::Closed,
             "information_received" => CaseEvent::InformationReceived { note: self.note.clone() },
             "note_added" => CaseEvent::NoteAdded { note: self.note.clone() },

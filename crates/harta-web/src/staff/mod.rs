@@ -26,10 +26,12 @@ mod case;
 mod catalogue;
 mod charter;
 mod charter_fields;
+mod deliveries;
 mod directory;
 mod documents;
 mod inbox;
 mod intake;
+mod jobs;
 mod letters;
 mod member;
 mod sign_in;
@@ -81,6 +83,14 @@ pub fn router() -> Router<App> {
         .route("/staff/cases/{number}/letters", post(letters::post))
         .route("/staff/cases/{number}/letters/{n}", get(letters::show))
         .route("/staff/cases/{number}/letters/{n}/pdf", get(letters::pdf))
+        .route("/staff/cases/{number}/letters/{n}/deliveries", post(deliveries::again))
+        .route("/staff/deliveries/{view}", get(deliveries::list))
+        .route("/staff/deliveries/post/print", get(deliveries::print))
+        .route("/staff/deliveries/post/posted", post(deliveries::posted))
+        .route("/staff/delivery/{id}", post(deliveries::done))
+        .route("/staff/jobs", get(jobs::list))
+        .route("/staff/jobs/{id}/retry", post(jobs::retry))
+        .route("/staff/jobs/{id}/cancel", post(jobs::cancel))
 }
 
 /// The query of a page shown again after a save (`?saved=…`), to confirm it.
@@ -122,6 +132,8 @@ pub(crate) struct StaffHeader {
     pub catalogue: bool,
     pub audit: bool,
     pub suggestions: bool,
+    pub deliveries: bool,
+    pub jobs: bool,
 }
 
 impl StaffHeader {
@@ -135,6 +147,8 @@ impl StaffHeader {
             catalogue: may(Action::EditCatalogue),
             audit: may(Action::ReadAudit),
             suggestions: may(Action::ModerateSuggestions),
+            deliveries: may(Action::DeliverLetters),
+            jobs: may(Action::ManageJobs),
         }
     }
 }

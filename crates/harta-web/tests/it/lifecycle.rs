@@ -77,10 +77,13 @@ async fn a_letter_is_assigned_held_answered_and_closed() {
 
         let r = post_event(s.addr, &cao, &url, json!({"type": "closed"})).await;
         assert_eq!(r.status, 409);
-        assert_eq!(
-            post_event(s.addr, &cao, &url, json!({"type": "answered", "summary": "Ремонтът е възложен."})).await.status,
-            201
-        );
+        // An answer in writing is an answer letter; recorded here is only one given by word of mouth.
+        let bare = post_event(s.addr, &cao, &url, json!({"type": "answered", "summary": "Ремонтът е възложен."})).await;
+        assert_eq!((bare.status, bare.json()["errors"][0]["field"].as_str()), (422, Some("spoken")), "{}", bare.json());
+        let by_letter = json!({"type": "answered", "summary": "x", "letter": "РКС26-ГР94-1/1", "spoken": "phone"});
+        assert_eq!(post_event(s.addr, &cao, &url, by_letter).await.status, 422, "harta records the letter's answer");
+        let spoken = json!({"type": "answered", "summary": "Ремонтът е възложен.", "spoken": "phone"});
+        assert_eq!(post_event(s.addr, &cao, &url, spoken).await.status, 201);
         assert_eq!(post_event(s.addr, &cao, &url, json!({"type": "closed"})).await.json()["state"], "closed");
         assert_eq!(
             post_event(s.addr, &cao, &url, json!({"type": "registered", "registry_number": "x", "due": "2026-12-01"}))

@@ -3,6 +3,7 @@
 
 mod api;
 mod bad_input;
+mod deliveries;
 mod lifecycle;
 mod mail;
 mod public;

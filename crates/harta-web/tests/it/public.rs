@@ -944,7 +944,9 @@ async fn suggestions_appear_on_the_board_only_with_consent_and_approval() {
         for event in [
             CaseEvent::Assigned { officer: StaffId(officer), note: None },
             CaseEvent::Answered {
-                summary: "Пейките ще бъдат поставени през пролетта.".into()
+                summary: "Пейките ще бъдат поставени през пролетта.".into(),
+                letter: None,
+                spoken: Some(harta_domain::case::Spoken::InPerson),
             },
         ] {
             s.app.record_event(&manager, &numbers[0], event).await.unwrap();

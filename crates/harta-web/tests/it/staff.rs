@@ -3,21 +3,21 @@
 
 use harta_app::cases::{PartyInput, RegisterCaseInput};
 use harta_app::{Principal, Role};
-use harta_domain::case::Actor;
+use harta_domain::case::{Actor, CaseEvent};
 use harta_store::testing::backends;
 
 use crate::support::{Response, Server, request, start};
 
-fn text(r: &Response) -> String {
+pub(crate) fn text(r: &Response) -> String {
     String::from_utf8(r.body.clone()).unwrap()
 }
 
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 /// The value of a hidden field.
-fn field(r: &Response, name: &str) -> String {
+pub(crate) fn field(r: &Response, name: &str) -> String {
     let html = text(r);
     let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no field {name}: {html}"));
     let rest = &html[at + name.len() + 15..];
@@ -25,7 +25,7 @@ fn field(r: &Response, name: &str) -> String {
 }
 
 /// A browser for the workspace: cookies kept, forms posted.
-struct Browser {
+pub(crate) struct Browser {
     s_addr: std::net::SocketAddr,
     cookies: Vec<(String, String)>,
     /// The address the browser is at, as the (trusted) proxy of the tests forwards it.
@@ -33,7 +33,7 @@ struct Browser {
 }
 
 impl Browser {
-    fn new(s: &Server) -> Self {
+    pub(crate) fn new(s: &Server) -> Self {
         Self::at(s, "127.0.0.1")
     }
 
@@ -58,14 +58,14 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Response {
+    pub(crate) async fn get(&mut self, path: &str) -> Response {
         let jar = self.jar();
         let r = request(self.s_addr, "GET", path, &[("Cookie", &jar), ("X-Forwarded-For", &self.from)], b"").await;
         self.keep(&r);
         r
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
         let jar = self.jar();
         let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
         let r = request(
@@ -98,7 +98,7 @@ impl Browser {
         self.post("/staff/sign-in/code", &refs).await
     }
 
-    async fn sign_in(&mut self, login: &str, password: &str) -> Response {
+    pub(crate) async fn sign_in(&mut self, login: &str, password: &str) -> Response {
         let form = self.get("/staff/sign-in").await;
         let csrf = field(&form, "csrf");
         self.post("/staff/sign-in", &[("csrf", &csrf), ("login", login), ("password", password)]).await
@@ -106,7 +106,7 @@ impl Browser {
 }
 
 /// A member of staff with a password; returns their id.
-async fn staff(s: &Server, number: &str, role: &str, unit: Option<&str>, password: &str) -> i64 {
+pub(crate) async fn staff(s: &Server, number: &str, role: &str, unit: Option<&str>, password: &str) -> i64 {
     let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
     let input = harta_app::administration::StaffInput {
         employee_number: Some(number.into()),
@@ -256,7 +256,17 @@ async fn officers_see_their_unit_and_work_a_case_through_its_life() {
         assert_eq!(petya.post(&path, &note).await.status, 303);
         let page = text(&petya.get(&format!("/staff/cases/{}", encode(&ours))).await);
         assert!(page.contains("Говорих с ЧЕЗ, идват утре."));
-        let answer = [("csrf", csrf.as_str()), ("type", "answered"), ("summary", "Осветлението е поправено.")];
+        // Without saying how it was given, an answer is refused: in writing it is an answer letter.
+        let bare = [("csrf", csrf.as_str()), ("type", "answered"), ("summary", "Осветлението е поправено.")];
+        let refused = petya.post(&path, &bare).await;
+        let shown = text(&petya.get(refused.header("location").unwrap()).await);
+        assert!(shown.contains("Писменият отговор се издава като писмо „Отговор“."), "{shown}");
+        let answer = [
+            ("csrf", csrf.as_str()),
+            ("type", "answered"),
+            ("summary", "Осветлението е поправено."),
+            ("spoken", "phone"),
+        ];
         assert_eq!(petya.post(&path, &answer).await.status, 303);
         assert_eq!(petya.post(&path, &[("csrf", &csrf), ("type", "closed")]).await.status, 303);
         let done = petya.get(&format!("/staff/cases/{}", encode(&ours))).await;
@@ -1027,7 +1037,7 @@ async fn send(b: &mut Browser, path: &str, fields: Vec<(String, String)>) -> Res
 }
 
 /// A textarea's content as the page shows it.
-fn textarea(page: &Response, name: &str) -> String {
+pub(crate) fn textarea(page: &Response, name: &str) -> String {
     let html = text(page);
     let open = format!("name=\"{name}\"");
     let at = html.find(&open).unwrap_or_else(|| panic!("no {name}"));
@@ -1066,6 +1076,9 @@ async fn officers_issue_letters_with_their_contact_block_and_citizens_read_them(
         let done = s.app.register_case(&clerk, input).await.unwrap();
         let number = done.number.as_str().to_string();
         let case = format!("/staff/cases/{}", encode(&number));
+        // Only a case somebody is responsible for is answered.
+        let assign = CaseEvent::Assigned { officer: harta_domain::case::StaffId(petya), note: None };
+        s.app.record_event(&me, &number, assign).await.unwrap();
 
         let mut b = Browser::new(&s);
         b.sign_in("1042", "парола-на-петя-1").await;
@@ -1224,7 +1237,7 @@ fn manager_view() -> Principal {
 }
 
 /// Contact details with the position every letter is signed with.
-fn contact(phone: &str, email: &str) -> harta_app::administration::ContactInput {
+pub(crate) fn contact(phone: &str, email: &str) -> harta_app::administration::ContactInput {
     harta_app::administration::ContactInput {
         phone: phone.into(),
         email: email.into(),
@@ -1258,6 +1271,8 @@ async fn a_refusal_says_before_whom_and_within_what_time_it_can_be_appealed() {
             ..RegisterCaseInput::default()
         };
         let number = s.app.register_case(&clerk, input).await.unwrap().number.as_str().to_string();
+        let assign = CaseEvent::Assigned { officer: harta_domain::case::StaffId(geo), note: None };
+        s.app.record_event(&me, &number, assign).await.unwrap();
         let case = format!("/staff/cases/{}", encode(&number));
         let mut b = Browser::new(&s);
         b.sign_in("3001", "парола-на-гео-1").await;

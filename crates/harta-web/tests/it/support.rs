@@ -44,6 +44,7 @@ pub async fn start(db: TestDb, now: &str) -> Server {
     app.set_letters(harta_app::letters::LetterSetup {
         typeset: harta_letters::Letters::shared(),
         public_url: "https://harta.example.bg".into(),
+        fax_gateway: Some("{number}@fax.example.bg".into()),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
