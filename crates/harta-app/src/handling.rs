@@ -111,6 +111,7 @@ impl App {
                 | CaseEvent::LetterIssued { .. }
                 | CaseEvent::LetterSent { .. }
                 | CaseEvent::LetterNotDelivered { .. }
+                | CaseEvent::MailReceived { .. }
                 | CaseEvent::Answered { letter: Some(_), .. }
         ) {
             return Err(AppError::field("type", format!("{} is recorded by harta itself", event.name())));

@@ -35,6 +35,7 @@ mod error;
 pub mod files;
 pub mod handling;
 pub mod letters;
+pub mod mail_in;
 pub mod outbox;
 pub mod passwords;
 pub mod secrets;

@@ -247,6 +247,14 @@ pub enum CaseEvent {
         /// Why.
         reason: String,
     },
+    /// The person wrote again about the case (a reply by e-mail naming its number, from the
+    /// case's address), when nothing had been asked of them.
+    MailReceived {
+        /// The address it came from.
+        from: String,
+        /// Its subject and text.
+        text: String,
+    },
     /// Staff added documents to the case (a scan of the paper brought to the counter, an
     /// e-mail's attachments).
     DocumentsAdded {
@@ -287,6 +295,7 @@ impl CaseEvent {
             Self::LetterIssued { .. } => "letter_issued",
             Self::LetterSent { .. } => "letter_sent",
             Self::LetterNotDelivered { .. } => "letter_not_delivered",
+            Self::MailReceived { .. } => "mail_received",
             Self::DocumentsAdded { .. } => "documents_added",
         }
     }
@@ -462,6 +471,7 @@ impl CaseState {
             | CaseEvent::LetterIssued { .. }
             | CaseEvent::LetterSent { .. }
             | CaseEvent::LetterNotDelivered { .. }
+            | CaseEvent::MailReceived { .. }
             | CaseEvent::DocumentsAdded { .. } => {}
             // Contact details matter until the answer has gone out.
             CaseEvent::ContactChanged { .. } => {

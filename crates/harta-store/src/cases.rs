@@ -666,6 +666,21 @@ impl Cases {
         self.append_changing(case_id, at, actor, event, Alongside { documents, ..Alongside::default() }).await
     }
 
+    /// Records the citizen's reply by e-mail with its documents, once per message: the
+    /// message's `request` key (and digest) refuses a second recording as a duplicate.
+    pub async fn append_reply(
+        &self,
+        case_id: i64,
+        at: Timestamp,
+        actor: &Actor,
+        event: &CaseEvent,
+        documents: &[NewDocument],
+        request: (&str, &str),
+    ) -> Result<std::result::Result<CaseState, harta_domain::case::TransitionError>> {
+        let alongside = Alongside { documents, request: Some(request), ..Alongside::default() };
+        self.append_changing(case_id, at, actor, event, alongside).await
+    }
+
     /// Records that the party's contact details changed (`event`, which names the fields) and
     /// writes the new details, in one transaction: both or neither.
     pub async fn change_contact(

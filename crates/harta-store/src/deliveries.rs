@@ -199,6 +199,38 @@ impl Deliveries {
         outcome: &Outcome,
         job: Option<&Job>,
     ) -> Result<bool> {
+        self.end(id, "pending", at, actor, outcome, job).await
+    }
+
+    /// Fails a delivery the channel had confirmed, when a bounce about it arrives later.
+    pub async fn bounce(&self, id: i64, at: Timestamp, actor: &Actor, outcome: &Outcome) -> Result<bool> {
+        self.end(id, "sent", at, actor, outcome, None).await
+    }
+
+    /// The e-mail delivery that sent the message `message_id` (with or without its angle
+    /// brackets): its id and the case's registry number.
+    pub async fn by_message_id(&self, message_id: &str) -> Result<Option<(i64, String)>> {
+        let bare = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+        on_db!(read & self.db, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT d.id, c.registry_number FROM deliveries d JOIN cases c ON c.id = d.case_id
+                 WHERE d.channel IN ('email', 'fax') AND d.state = 'sent' AND d.detail = $1",
+            )
+            .bind(format!("<{bare}>"))
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    async fn end(
+        &self,
+        id: i64,
+        from: &str,
+        at: Timestamp,
+        actor: &Actor,
+        outcome: &Outcome,
+        job: Option<&Job>,
+    ) -> Result<bool> {
         let (state, detail) = match outcome {
             Outcome::Sent { detail, .. } => ("sent", detail),
             Outcome::Failed { reason } => ("failed", reason),
@@ -206,12 +238,13 @@ impl Deliveries {
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
             let changed = sqlx::query(
-                "UPDATE deliveries SET state = $1, finished_at = $2, detail = $3 WHERE id = $4 AND state = 'pending'",
+                "UPDATE deliveries SET state = $1, finished_at = $2, detail = $3 WHERE id = $4 AND state = $5",
             )
             .bind(state)
             .bind(millis(at))
             .bind(detail)
             .bind(id)
+            .bind(from)
             .execute(&mut *tx)
             .await?
             .rows_affected();

@@ -41,6 +41,8 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     fax_gateway: Option<String>,
+    imap_url: Option<String>,
+    imap_done_folder: Option<String>,
     public_url: Option<String>,
     trusted_proxies: Option<String>,
 }
@@ -76,6 +78,10 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender of mail; the charter's e-mail address under the administration's name if unset.
     pub mail_from: Option<String>,
+    /// The administration's mailbox, read for incoming letters (`imaps://user:password@host/INBOX`).
+    pub imap_url: Option<String>,
+    /// Where taken messages are moved; they are flagged in place if unset.
+    pub imap_done_folder: Option<String>,
     /// The e-mail-to-fax gateway, `{number}` standing for the fax number's digits
     /// (`{number}@fax.example.bg`); without one, letters for fax are not delivered.
     pub fax_gateway: Option<String>,
@@ -114,6 +120,8 @@ impl Settings {
             },
             smtp_url: env("HARTA_SMTP_URL").or(file.smtp_url),
             mail_from: env("HARTA_MAIL_FROM").or(file.mail_from),
+            imap_url: env("HARTA_IMAP_URL").or(file.imap_url),
+            imap_done_folder: env("HARTA_IMAP_DONE_FOLDER").or(file.imap_done_folder),
             fax_gateway: match env("HARTA_FAX_GATEWAY").or(file.fax_gateway) {
                 Some(g) if !g.contains("{number}") || !g.contains('@') => {
                     bail!(

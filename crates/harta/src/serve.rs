@@ -104,7 +104,19 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
     });
     let delivery = delivery(settings, &app.charter(), &public_url)?;
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
-    let jobs = tokio::spawn(run_jobs(app.clone(), delivery, jobs_stopped));
+    let jobs = tokio::spawn(run_jobs(app.clone(), delivery, jobs_stopped.clone()));
+    let mailbox = match &settings.imap_url {
+        Some(url) => {
+            let mailbox = harta_channels::imap::Mailbox::parse(url, settings.imap_done_folder.as_deref())
+                .context("HARTA_IMAP_URL is not usable")?;
+            println!("Reading the mailbox {mailbox:?} for incoming letters");
+            Some(tokio::spawn({
+                let app = app.clone();
+                async move { mailbox.run(app, jobs_stopped).await }
+            }))
+        }
+        None => None,
+    };
     let router = harta_web::router(app, settings.trusted_proxies.clone());
     serve_http(listener, router, shutdown_signal()).await;
     refresher.abort();
@@ -112,6 +124,9 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
     // The job worker finishes the batch in hand (a mail half-sent is sent) and stops.
     let _ = stop_jobs.send(true);
     let _ = jobs.await;
+    if let Some(mailbox) = mailbox {
+        let _ = mailbox.await;
+    }
     // The router (and with it every App clone) is gone: the registrar writes what it holds and
     // stops; only then is the store closed.
     writer.await.context("the registrar stopped abnormally")?;

@@ -233,6 +233,17 @@ impl App {
         self.register_once(Registrant::Citizen, input, key, documents, Some(quota)).await
     }
 
+    /// Registers a message from the administration's mailbox once per message (`key` names
+    /// it): taken again after a crash, it answers the registration it made.
+    pub(crate) async fn register_mail(
+        &self,
+        input: &RegisterCaseInput,
+        key: &str,
+        documents: &[PendingDocument],
+    ) -> Result<Registration, AppError> {
+        self.register_once(Registrant::Citizen, input, key, documents, None).await
+    }
+
     /// Registers a case at the counter (or from the post, a call, a fax) once per filled-in
     /// form, like [`App::submit_online`]: printing the receipt again after a reload shows the
     /// same number and access code.

@@ -824,3 +824,4 @@ job-cancel = Cancel
 job-refused-secret_gone = The acknowledgement cannot be sent again: its access code is not kept after a failure. Issue an "Acknowledgement" letter from the case page.
 job-refused-superseded = Another way of sending was chosen for this letter since.
 job-refused-job_state = The job is no longer in a state for that.
+event-mail_received = E-mail received from the person

@@ -232,6 +232,7 @@ pub(super) async fn show_case(
                     let detail = if detail.is_empty() { String::new() } else { format!(" ({detail})") };
                     format!("{number}: {how}{to}{detail}")
                 }
+                CaseEvent::MailReceived { from, text } => format!("{from}: {text}"),
                 CaseEvent::LetterNotDelivered { number, channel, reason } => {
                     let how = l.t(&format!("channel-{}", channel.as_str()));
                     format!("{number}: {how} – {}", super::deliveries::reason_words(l, reason))

@@ -6,6 +6,7 @@ mod bad_input;
 mod deliveries;
 mod lifecycle;
 mod mail;
+mod mail_in;
 mod public;
 mod reliability;
 mod roles;
