@@ -1,11 +1,13 @@
 //! E-mail in (C3): every message in the administration's mailbox becomes a letter case
-//! (channel e-mail) with its attachments as documents, acknowledged to the sender with the
+//! (channel e-mail) with its attachments as documents, its sender matched to a person already
+//! known by that address, acknowledged to the sender with the
 //! number and due date; a reply that names a case's number and comes from that case's address
 //! joins the case as the citizen's input; a bounce fails the letter delivery it is about;
 //! automatic replies and list mail create nothing. The same message is registered once, by its
 //! `Message-ID` (or its content's digest), also when the reader fetches it again after a crash.
 
 use harta_domain::case::{Actor, CaseEvent, State};
+use harta_store::cases::PersonKey;
 use harta_store::deliveries::Outcome;
 
 use crate::cases::{PartyInput, RegisterCaseInput};
@@ -96,14 +98,24 @@ impl App {
             "" => "(без тема)".to_string(),
             s => s.chars().take(200).collect(),
         };
+        // A person known by this address keeps the details they gave before.
+        let known = self.inner.cases.find_people(PersonKey::Email(&from), None, 1).await?.into_iter().next();
+        let name = mail
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| known.as_ref().map(|k| k.name.clone()))
+            .unwrap_or_else(|| from.clone());
         let input = RegisterCaseInput {
             kind: Some("letter".into()),
             channel: Some("email".into()),
             subject: Some(subject),
             text: Some(text),
             party: PartyInput {
-                name: Some(mail.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| from.clone())),
+                name: Some(name),
                 email: Some(from.clone()),
+                phone: known.as_ref().and_then(|k| k.phone.clone()),
+                address: known.as_ref().and_then(|k| k.address.clone()),
                 preferred_channel: Some("email".into()),
                 ..PartyInput::default()
             },

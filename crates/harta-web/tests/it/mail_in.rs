@@ -258,6 +258,22 @@ async fn the_reader_waits_for_new_mail_and_comes_back_after_the_server_restarts(
 async fn an_attachment_too_large_is_left_out_and_the_letter_still_registered() {
     let db = backends().await.into_iter().next().unwrap();
     let s = start(db, "2026-11-25T12:30:00Z").await;
+    // Known from an earlier case: her name, telephone and address are taken from it.
+    let clerk = Principal { actor: Actor::System, role: Role::CounterClerk, unit: None };
+    let earlier = harta_app::cases::RegisterCaseInput {
+        kind: Some("letter".into()),
+        channel: Some("counter".into()),
+        subject: Some("Осветление".into()),
+        text: Some("Лампата не свети.".into()),
+        party: harta_app::cases::PartyInput {
+            name: Some("Мария Иванова".into()),
+            email: Some("maria@example.bg".into()),
+            address: Some("ул. „Хубча“ 5".into()),
+            ..harta_app::cases::PartyInput::default()
+        },
+        ..harta_app::cases::RegisterCaseInput::default()
+    };
+    s.app.register_case(&clerk, earlier).await.unwrap();
     let mail = harta_app::mail_in::InboundMail {
         key: "<big-1@example.bg>".into(),
         from: Some("maria@example.bg".into()),
@@ -272,7 +288,8 @@ async fn an_attachment_too_large_is_left_out_and_the_letter_still_registered() {
     let harta_app::mail_in::Received::Registered(number) = received else { panic!("{received:?}") };
     assert!(s.app.case_documents(&manager(), &number).await.unwrap().is_empty());
     let view = s.app.view_case(&manager(), &number).await.unwrap();
-    assert_eq!(view.case.party.name, "maria@example.bg", "no name given: the address stands for it");
+    assert_eq!(view.case.party.name, "Мария Иванова", "matched by her address");
+    assert_eq!(view.case.party.address.as_deref(), Some("ул. „Хубча“ 5"));
     assert!(view.case.body.contains("без текст"));
     s.db.finish().await;
 }
