@@ -36,6 +36,7 @@ pub mod files;
 pub mod handling;
 pub mod letters;
 pub mod mail_in;
+pub mod morning;
 pub mod outbox;
 pub mod passwords;
 pub mod secrets;
@@ -86,6 +87,8 @@ struct Inner {
     deliveries: Deliveries,
     letters: Letters,
     letter_setup: std::sync::OnceLock<letters::LetterSetup>,
+    /// The hour of the morning run, if configured.
+    morning: std::sync::OnceLock<jiff::civil::Time>,
 }
 
 impl App {
@@ -117,6 +120,7 @@ impl App {
                 deliveries: Deliveries::new(db.clone()),
                 letters: Letters::new(db.clone()),
                 letter_setup: std::sync::OnceLock::new(),
+                morning: std::sync::OnceLock::new(),
                 db,
                 charter: std::sync::RwLock::new((Arc::new(charter), 0)),
                 registrar,

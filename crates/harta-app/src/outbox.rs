@@ -80,10 +80,57 @@ pub struct Acknowledgement<'a> {
     pub charter: &'a Charter,
 }
 
+/// A case in a morning digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestLine {
+    /// Its registry number.
+    pub number: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its due date.
+    pub due: jiff::civil::Date,
+    /// How its deadline stands: `at_risk`, `due_today`, `overdue` or `on_track`.
+    pub status: String,
+    /// Working days left (at risk) or late (overdue).
+    pub days: u32,
+}
+
+/// A morning digest for one member of staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digest {
+    /// Their name.
+    pub name: String,
+    /// The day it is for.
+    pub day: jiff::civil::Date,
+    /// Their own cases at risk, due today or overdue.
+    pub mine: Vec<DigestLine>,
+    /// Their unit's overdue cases (heads of unit).
+    pub overdue: Vec<DigestLine>,
+    /// Their unit's cases nobody is responsible for (heads of unit).
+    pub unassigned: Vec<DigestLine>,
+}
+
+/// A reminder to a citizen of the information they were asked for.
+#[derive(Debug)]
+pub struct Reminder<'a> {
+    /// The case.
+    pub case: &'a CaseRecord,
+    /// What was asked for.
+    pub what: &'a str,
+    /// By when.
+    pub by: jiff::civil::Date,
+    /// The charter (the administration's name and contacts).
+    pub charter: &'a Charter,
+}
+
 /// Puts messages into words; the web layer holds the languages and implements it.
 pub trait Compose: Send + Sync {
     /// The subject and text of an acknowledgement.
     fn acknowledgement(&self, ack: &Acknowledgement<'_>) -> (String, String);
+    /// The subject and text of a morning digest (in Bulgarian: staff read the workspace in it).
+    fn digest(&self, digest: &Digest) -> (String, String);
+    /// The subject and text of a reminder of information asked for.
+    fn reminder(&self, reminder: &Reminder<'_>) -> (String, String);
 }
 
 /// What the job worker needs from outside: a mail server and the words.
@@ -101,10 +148,14 @@ pub(crate) const MAX_ATTEMPTS: i64 = 16;
 /// A job's details as stored.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum Work {
+pub(crate) enum Work {
     /// Acknowledge a registration by e-mail. The access code is sealed: the table is not a place
     /// to read it from, and it is emptied once the job is over.
     Acknowledge { lang: String, sealed_code: String },
+    /// A morning digest to a member of staff's work address.
+    Digest { to: String, digest: Digest },
+    /// Remind the case's person of the information asked of them by `by`.
+    Remind { what: String, by: jiff::civil::Date },
 }
 
 /// How long a claimed job is a worker's alone.
@@ -159,10 +210,18 @@ impl App {
             return self.deliver_letter(job, delivery).await;
         }
         let give_up = |why: &'static str| self.inner.jobs.finish(job, self.now(), Some(why), None);
-        let Ok(Work::Acknowledge { lang, sealed_code }) = serde_json::from_str::<Work>(&job.payload) else {
-            tracing::error!(job = job.id, kind = %job.kind, "a job harta cannot read");
-            return Ok(give_up("unreadable job").await?);
+        let work = match serde_json::from_str::<Work>(&job.payload) {
+            Ok(work) => work,
+            Err(_) => {
+                tracing::error!(job = job.id, kind = %job.kind, "a job harta cannot read");
+                return Ok(give_up("unreadable job").await?);
+            }
         };
+        if let Work::Digest { to, digest } = &work {
+            let (subject, text) = delivery.compose.digest(digest);
+            let mail = Mail { to: to.clone(), subject, text, ..Mail::default() };
+            return self.send_job_mail(job, delivery, &mail, None).await;
+        }
         let case = match job.case_id {
             Some(id) => self.inner.cases.by_id(id).await?,
             None => None,
@@ -174,26 +233,54 @@ impl App {
         let Some(to) = case.party.email.clone() else {
             return Ok(give_up("the person has no e-mail address any more").await?);
         };
-        let code = unhex(&sealed_code)
-            .and_then(|sealed| self.inner.key.open(&sealed).ok())
-            .and_then(|plain| AccessCode::parse(&plain).ok());
-        let Some(code) = code else {
-            return Ok(give_up("the sealed access code does not open").await?);
-        };
         let charter = self.charter();
-        let deadline = self.deadline_rule(case.kind, case.service.as_ref());
-        let ack = Acknowledgement { lang: &lang, case: &case, deadline, access_code: &code, charter: &charter };
-        let (subject, text) = delivery.compose.acknowledgement(&ack);
-        let mail = Mail { to: to.clone(), subject: subject.clone(), text, ..Mail::default() };
-        match delivery.mailer.send(&mail).await {
+        let (subject, text) = match &work {
+            Work::Acknowledge { lang, sealed_code } => {
+                let code = unhex(sealed_code)
+                    .and_then(|sealed| self.inner.key.open(&sealed).ok())
+                    .and_then(|plain| AccessCode::parse(&plain).ok());
+                let Some(code) = code else {
+                    return Ok(give_up("the sealed access code does not open").await?);
+                };
+                let deadline = self.deadline_rule(case.kind, case.service.as_ref());
+                let ack = Acknowledgement { lang, case: &case, deadline, access_code: &code, charter: &charter };
+                delivery.compose.acknowledgement(&ack)
+            }
+            Work::Remind { what, by } => {
+                // Only while the information is still awaited.
+                if case.state != harta_domain::case::State::InformationRequested {
+                    return Ok(self.inner.jobs.finish(job, self.now(), None, None).await?);
+                }
+                delivery.compose.reminder(&Reminder { case: &case, what, by: *by, charter: &charter })
+            }
+            Work::Digest { .. } => unreachable!("sent above"),
+        };
+        let mail = Mail { to, subject, text, ..Mail::default() };
+        self.send_job_mail(job, delivery, &mail, Some(&case)).await
+    }
+
+    /// Sends a job's mail and ends the job by the outcome: sent (recorded on the case, if it is
+    /// about one), refused for good or too often (recorded as failed), or tried again later.
+    async fn send_job_mail(
+        &self,
+        job: &Job,
+        delivery: &Delivery,
+        mail: &Mail,
+        case: Option<&CaseRecord>,
+    ) -> Result<(), AppError> {
+        let (to, subject) = (mail.to.clone(), mail.subject.clone());
+        match delivery.mailer.send(mail).await {
             Ok(_) => {
                 let sent = CaseEvent::MailSent { to, subject };
-                self.inner.jobs.finish(job, self.now(), None, Some((&Actor::System, &sent))).await?;
+                let event = case.map(|_| (&Actor::System, &sent));
+                self.inner.jobs.finish(job, self.now(), None, event).await?;
             }
             Err(e) if e.permanent || job.attempts >= MAX_ATTEMPTS => {
-                tracing::warn!(job = job.id, case = %case.registry_number, error = %e, "mail given up");
+                let number = case.map_or("-", |c| c.registry_number.as_str());
+                tracing::warn!(job = job.id, case = %number, error = %e, "mail given up");
                 let failed = CaseEvent::MailFailed { to, subject, reason: e.message.clone() };
-                self.inner.jobs.finish(job, self.now(), Some(&e.message), Some((&Actor::System, &failed))).await?;
+                let event = case.map(|_| (&Actor::System, &failed));
+                self.inner.jobs.finish(job, self.now(), Some(&e.message), event).await?;
             }
             Err(e) => {
                 tracing::info!(job = job.id, attempt = job.attempts, error = %e, "mail not sent yet; will retry");

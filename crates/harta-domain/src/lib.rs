@@ -66,6 +66,7 @@ pub mod catalogue;
 pub mod charter;
 pub mod deadline;
 pub mod delivery;
+pub mod digest;
 pub mod documents;
 pub mod format;
 pub mod identifiers;

@@ -221,6 +221,44 @@ impl Jobs {
         })
     }
 
+    /// Claims the day's run of `name` and writes its jobs (each with its case, if any) in one
+    /// transaction; `false`, with nothing written, when another replica has claimed the day.
+    pub async fn schedule_daily(
+        &self,
+        name: &str,
+        day: jiff::civil::Date,
+        at: Timestamp,
+        jobs: &[(Option<i64>, NewJob)],
+    ) -> Result<bool> {
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let claimed =
+                sqlx::query("INSERT INTO daily_runs (name, day, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind(name)
+                    .bind(crate::rows::day(day))
+                    .bind(millis(at))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            if claimed == 0 {
+                return Ok(false);
+            }
+            for (case_id, job) in jobs {
+                sqlx::query(
+                    "INSERT INTO jobs (case_id, kind, payload, created_at, run_at) VALUES ($1, $2, $3, $4, $4)",
+                )
+                .bind(case_id)
+                .bind(&job.kind)
+                .bind(&job.payload)
+                .bind(millis(at))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
     /// Jobs for an administrator, newest first (at most `limit`).
     pub async fn list(&self, filter: JobFilter, limit: i64) -> Result<Vec<JobLine>> {
         macro_rules! select {

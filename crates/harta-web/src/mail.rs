@@ -1,7 +1,7 @@
 //! The words of the mail harta sends, in the person's language, from the same Fluent messages
 //! as the pages (the acknowledgement repeats the success page, so it uses its words).
 
-use harta_app::outbox::{Acknowledgement, Compose};
+use harta_app::outbox::{Acknowledgement, Compose, Digest, DigestLine, Reminder};
 use harta_domain::format::{in_sofia, time_bg};
 
 use crate::i18n::{Lang, Localizer};
@@ -60,5 +60,63 @@ impl Compose for MailWords {
             l.t("mail-ack-automatic"),
         ];
         (subject, lines.join("\n"))
+    }
+
+    fn digest(&self, d: &Digest) -> (String, String) {
+        let l = Localizer::new(Lang::Bg);
+        let line = |x: &DigestLine| {
+            let state = match x.status.as_str() {
+                "at_risk" => l.ts("deadline-at_risk", "days", &l.tn("working-days", "n", i64::from(x.days))),
+                "due_today" => l.t("deadline-due_today"),
+                "overdue" => l.ts("deadline-overdue", "days", &l.tn("working-days", "n", i64::from(x.days))),
+                _ => l.t("mail-digest-nobody"),
+            };
+            format!("- {} – {} ({}: {}; {})", x.number, x.subject, l.t("mail-digest-due"), l.date(&x.due), state)
+        };
+        let mut lines = vec![l.ts("mail-ack-greeting", "name", &d.name), String::new()];
+        for (title, cases) in [
+            ("mail-digest-mine", &d.mine),
+            ("mail-digest-overdue", &d.overdue),
+            ("mail-digest-unassigned", &d.unassigned),
+        ] {
+            if !cases.is_empty() {
+                lines.push(l.tn(title, "n", cases.len() as i64));
+                lines.extend(cases.iter().map(line));
+                lines.push(String::new());
+            }
+        }
+        lines.push(l.ts("mail-digest-open", "url", &format!("{}/staff", self.public_url)));
+        lines.push(String::new());
+        lines.push(l.t("mail-ack-automatic"));
+        (l.ts("mail-digest-subject", "date", &l.date(&d.day)), lines.join("\n"))
+    }
+
+    fn reminder(&self, r: &Reminder<'_>) -> (String, String) {
+        let l = Localizer::new(Lang::Bg);
+        let number = r.case.registry_number.as_str();
+        let admin = &r.charter.administration;
+        let lines = [
+            l.ts("mail-ack-greeting", "name", &r.case.party.name),
+            String::new(),
+            l.t_args("mail-remind-lead", &[("number", number), ("subject", &r.case.subject)]),
+            String::new(),
+            r.what.to_string(),
+            String::new(),
+            l.ts("mail-remind-by", "date", &l.date(&r.by)),
+            l.ts("mail-ack-track", "url", &format!("{}/track", self.public_url)),
+            String::new(),
+            l.pick(&admin.name).to_string(),
+            l.t_args(
+                "mail-ack-contacts",
+                &[
+                    ("phone", &admin.switchboard.national()),
+                    ("email", admin.email.as_str()),
+                    ("address", l.pick(&admin.address)),
+                ],
+            ),
+            String::new(),
+            l.t("mail-ack-automatic"),
+        ];
+        (l.ts("mail-remind-subject", "number", number), lines.join("\n"))
     }
 }

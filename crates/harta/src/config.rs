@@ -43,6 +43,7 @@ struct FileConfig {
     fax_gateway: Option<String>,
     imap_url: Option<String>,
     imap_done_folder: Option<String>,
+    morning_at: Option<String>,
     public_url: Option<String>,
     trusted_proxies: Option<String>,
 }
@@ -78,6 +79,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender of mail; the charter's e-mail address under the administration's name if unset.
     pub mail_from: Option<String>,
+    /// When the morning digests and reminders go out, Sofia time, on working days.
+    pub morning_at: jiff::civil::Time,
     /// The administration's mailbox, read for incoming letters (`imaps://user:password@host/INBOX`).
     pub imap_url: Option<String>,
     /// Where taken messages are moved; they are flagged in place if unset.
@@ -120,6 +123,13 @@ impl Settings {
             },
             smtp_url: env("HARTA_SMTP_URL").or(file.smtp_url),
             mail_from: env("HARTA_MAIL_FROM").or(file.mail_from),
+            morning_at: match env("HARTA_MORNING_AT").or(file.morning_at) {
+                Some(t) => t
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("HARTA_MORNING_AT: \"{t}\" is not a time of day such as 08:00"))?,
+                None => harta_app::morning::DEFAULT_MORNING,
+            },
             imap_url: env("HARTA_IMAP_URL").or(file.imap_url),
             imap_done_folder: env("HARTA_IMAP_DONE_FOLDER").or(file.imap_done_folder),
             fax_gateway: match env("HARTA_FAX_GATEWAY").or(file.fax_gateway) {

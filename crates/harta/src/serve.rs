@@ -69,6 +69,12 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
                 if let Err(e) = app.refresh_catalogue().await {
                     tracing::warn!(error = %e, "catalogue refresh failed");
                 }
+                // Each minute: the morning digests and reminders, once the day's hour has come.
+                if second % 60 == 0
+                    && let Err(e) = app.morning_run().await
+                {
+                    tracing::warn!(error = %e, "the morning run failed");
+                }
                 // At start and daily: a signed checkpoint of the audit trail leaves the database
                 // through the log, so that cutting the trail's end can be found out.
                 if second % 86_400 == 0 {
@@ -97,6 +103,7 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
         })
     };
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    app.set_morning(settings.morning_at);
     app.set_letters(LetterSetup {
         typeset: harta_letters::Letters::shared(),
         public_url: public_url.clone(),

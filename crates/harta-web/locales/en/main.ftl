@@ -825,3 +825,24 @@ job-refused-secret_gone = The acknowledgement cannot be sent again: its access c
 job-refused-superseded = Another way of sending was chosen for this letter since.
 job-refused-job_state = The job is no longer in a state for that.
 event-mail_received = E-mail received from the person
+mail-digest-subject = Deadlines for { $date }: your cases
+mail-digest-mine = { $n ->
+    [one] Your case whose deadline is near, today or past:
+   *[other] Your cases ({ $n }) whose deadline is near, today or past:
+}
+mail-digest-overdue = { $n ->
+    [one] The unit's overdue case:
+   *[other] The unit's overdue cases ({ $n }):
+}
+mail-digest-unassigned = { $n ->
+    [one] The unit's case nobody is responsible for:
+   *[other] The unit's cases nobody is responsible for ({ $n }):
+}
+mail-digest-due = due
+mail-digest-nobody = nobody is responsible
+mail-digest-open = Inbox: { $url }
+mail-remind-subject = Reg. No. { $number }: a reminder of the information we asked for
+mail-remind-lead = For case { $number } ("{ $subject }") we asked you for:
+mail-remind-by = Please send it by { $date } so that we can finish the work on it.
+job-digest = Morning deadline digest for staff
+job-remind = Reminder of the information asked for

@@ -7,6 +7,7 @@ mod deliveries;
 mod lifecycle;
 mod mail;
 mod mail_in;
+mod morning;
 mod public;
 mod reliability;
 mod roles;
