@@ -2,7 +2,7 @@
 //! information, holding reply, answer, close, forward, withdraw) with the charter's rules.
 
 use harta_domain::case::{CaseEvent, CaseState};
-use harta_domain::deadline::check_holding_reply;
+use harta_domain::deadline::{WhileWaiting, check_holding_reply, due_after_waiting};
 use harta_domain::format::in_sofia;
 use harta_domain::text::Note;
 use harta_store::StoreError;
@@ -29,7 +29,7 @@ fn check_texts(event: &CaseEvent) -> Vec<FieldError> {
     };
     match event {
         CaseEvent::InformationRequested { what, .. } => need("what", what),
-        CaseEvent::InformationReceived { note } | CaseEvent::NoteAdded { note } => need("note", note),
+        CaseEvent::InformationReceived { note, .. } | CaseEvent::NoteAdded { note } => need("note", note),
         CaseEvent::HoldingReplySent { reasons, still_needed, .. } => {
             need("reasons", reasons);
             if !still_needed.trim().is_empty() {
@@ -46,6 +46,32 @@ fn check_texts(event: &CaseEvent) -> Vec<FieldError> {
 }
 
 impl App {
+    /// The information a person sent in answer to a request, with the due date the rule of
+    /// the case's commitment gives (the clock runs on, pauses while waiting, or restarts).
+    pub(crate) async fn information_received(
+        &self,
+        case: &harta_store::cases::CaseRecord,
+        note: String,
+    ) -> Result<CaseEvent, AppError> {
+        let rule = self.charter().commitment(case.kind).while_waiting;
+        if rule == WhileWaiting::RunOn {
+            return Ok(CaseEvent::InformationReceived { note, due: None });
+        }
+        let events = self.inner.cases.events(case.id).await?;
+        let asked = events
+            .iter()
+            .rev()
+            .find(|e| matches!(e.event, CaseEvent::InformationRequested { .. }))
+            .map(|e| in_sofia(e.at).date());
+        let Some(asked) = asked else { return Ok(CaseEvent::InformationReceived { note, due: None }) };
+        let calendar = self.inner.calendar.current();
+        let registered = case.received_on.unwrap_or_else(|| in_sofia(case.received_at).date());
+        let today = in_sofia(self.now()).date();
+        let due = due_after_waiting(rule, &calendar, registered, case.original_due, asked, today)
+            .map_err(AppError::internal)?;
+        Ok(CaseEvent::InformationReceived { note, due })
+    }
+
     /// Records an event on a case the caller may see, if the role may and the life cycle and
     /// the charter allow it. Returns the case's new state.
     pub async fn record_event(&self, who: &Principal, number: &str, event: CaseEvent) -> Result<CaseState, AppError> {
@@ -156,6 +182,11 @@ impl App {
             },
             _ => {}
         }
+        // What arrived moves the deadline as the commitment's rule says, whoever records it.
+        let event = match event {
+            CaseEvent::InformationReceived { note, .. } => self.information_received(&case, note).await?,
+            other => other,
+        };
         let cases = &self.inner.cases;
         let appended = match request {
             Some(request) => cases.append_once(case.id, now, &who.actor, &event, request).await,

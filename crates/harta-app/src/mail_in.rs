@@ -152,7 +152,7 @@ impl App {
         let case = self.inner.cases.by_number(&parsed, None).await?.ok_or_else(|| AppError::NotFound(number.into()))?;
         let text: String = format!("{}\n\n{}", mail.subject.trim(), mail.text.trim()).chars().take(MAX_TEXT).collect();
         let event = if case.state == State::InformationRequested {
-            CaseEvent::InformationReceived { note: text }
+            self.information_received(&case, text).await?
         } else {
             CaseEvent::MailReceived { from: mail.from.clone().unwrap_or_default(), text }
         };

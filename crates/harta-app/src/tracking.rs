@@ -154,7 +154,7 @@ impl App {
             return Err(AppError::conflict("nothing_asked", format!("nothing is asked on {}", case.registry_number)));
         }
         let kept = self.keep_documents(documents).await?;
-        let event = CaseEvent::InformationReceived { note: note.as_str().to_string() };
+        let event = self.information_received(&case, note.as_str().to_string()).await?;
         let now = self.now();
         self.inner
             .cases

@@ -134,7 +134,7 @@ impl ImapPeer {
              ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\nfirst_valid_uid = 100\n\
              first_valid_gid = 100\npassdb {{\n driver = passwd-file\n args = scheme=PLAIN username_format=%u {d}/users\n}}\n\
              userdb {{\n driver = static\n args = uid={uid} gid={uid} home={d}/home/%u\n}}\n\
-             mail_location = maildir:~/Maildir\n\
+             mail_location = maildir:~/Maildir\nmailbox_idle_check_interval = 1 secs\n\
              service imap-login {{\n chroot =\n inet_listener imap {{\n  address = 127.0.0.1\n  port = {port}\n }}\n inet_listener imaps {{\n  port = 0\n }}\n}}\n\
              service anvil {{\n chroot =\n}}\nservice stats {{\n inet_listener http {{\n  port = 0\n }}\n}}\n"
         );

@@ -154,6 +154,10 @@ pub enum CaseEvent {
     InformationReceived {
         /// What arrived.
         note: String,
+        /// The due date from now on, where the commitment's rule stops or restarts the clock
+        /// while waiting for the person.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<Date>,
     },
     /// A holding reply was sent (C17): reasons, what is still needed, and the new date.
     HoldingReplySent {
@@ -425,8 +429,13 @@ impl CaseState {
                 Assigned | InProgress => next.state = InformationRequested,
                 _ => return Err(refuse()),
             },
-            CaseEvent::InformationReceived { .. } => match self.state {
-                InformationRequested => next.state = InProgress,
+            CaseEvent::InformationReceived { due, .. } => match self.state {
+                InformationRequested => {
+                    next.state = InProgress;
+                    if let Some(due) = due {
+                        next.original_due = (*due).max(self.original_due);
+                    }
+                }
                 _ => return Err(refuse()),
             },
             CaseEvent::HoldingReplySent { new_due, .. } => {
@@ -508,7 +517,7 @@ mod tests {
             assigned(9),
             CaseEvent::Started,
             CaseEvent::InformationRequested { what: "скица".into(), by: d("2026-12-04") },
-            CaseEvent::InformationReceived { note: "скица".into() },
+            CaseEvent::InformationReceived { note: "скица".into(), due: None },
             CaseEvent::HoldingReplySent { reasons: "р".into(), still_needed: String::new(), new_due: d("2027-01-29") },
             CaseEvent::Answered { summary: "отговор".into(), letter: None, spoken: Some(Spoken::Phone) },
             CaseEvent::Closed,
@@ -532,7 +541,7 @@ mod tests {
             assigned(1),
             CaseEvent::Started,
             CaseEvent::InformationRequested { what: "скица".into(), by: d("2026-12-04") },
-            CaseEvent::InformationReceived { note: "скица".into() },
+            CaseEvent::InformationReceived { note: "скица".into(), due: None },
             CaseEvent::HoldingReplySent {
                 reasons: "експертиза".into(),
                 still_needed: String::new(),
@@ -601,7 +610,7 @@ mod tests {
             (1i64..4).prop_map(assigned),
             Just(CaseEvent::Started),
             Just(CaseEvent::InformationRequested { what: "x".into(), by: d("2026-12-01") }),
-            Just(CaseEvent::InformationReceived { note: "x".into() }),
+            Just(CaseEvent::InformationReceived { note: "x".into(), due: None }),
             (0i64..30).prop_map(|k| CaseEvent::HoldingReplySent {
                 reasons: "x".into(),
                 still_needed: String::new(),

@@ -104,6 +104,9 @@ pub struct Commitment {
     pub index: String,
     /// The promise in the charter's words.
     pub promise: Text,
+    /// What the deadline does while the administration waits for information it asked of the
+    /// person (C11).
+    pub while_waiting: crate::deadline::WhileWaiting,
 }
 
 /// The whole charter, checked.
@@ -202,6 +205,8 @@ struct RawCommitment {
     working_days: i64,
     index: String,
     promise: Text,
+    /// `run_on` (the default), `pause` or `restart`.
+    while_waiting: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -304,7 +309,12 @@ impl RawCharter {
                 return Err(bad(format!("{field}.index"), format!("{index} is used by another kind")));
             }
             let promise = text(&format!("{field}.promise"), &c.promise)?;
-            commitments.insert(kind, Commitment { kind, working_days, index, promise });
+            let while_waiting = match c.while_waiting.as_deref() {
+                None => crate::deadline::WhileWaiting::RunOn,
+                Some(rule) => crate::deadline::WhileWaiting::parse(rule.trim())
+                    .ok_or_else(|| bad(format!("{field}.while_waiting"), "must be run_on, pause or restart"))?,
+            };
+            commitments.insert(kind, Commitment { kind, working_days, index, promise, while_waiting });
         }
         if let Some(missing) = CaseKind::ALL.iter().find(|k| !commitments.contains_key(k)) {
             return Err(bad(format!("commitments.{missing}"), "missing: every kind of case needs a commitment"));

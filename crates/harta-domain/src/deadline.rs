@@ -244,6 +244,47 @@ pub fn check_holding_reply(
     calendar.working_date(new_due)?.ok_or(HoldingReplyError::NotWorkingDay(new_due))
 }
 
+names! {
+    /// What a case's deadline does while the administration waits for information it asked
+    /// of the person: a rule per commitment in the charter.
+    WhileWaiting {
+        /// The deadline stays as it was.
+        RunOn => "run_on",
+        /// The working days spent waiting are added to it.
+        Pause => "pause",
+        /// It starts again, with the case's whole term, from the day the information arrived.
+        Restart => "restart",
+    }
+}
+
+/// The due date once the information asked for on `asked` arrived on `received`, by the rule;
+/// `None` when it does not move. `due` is the date in force without a holding reply; the
+/// case's term is the working days from `registered` to it.
+pub fn due_after_waiting(
+    rule: WhileWaiting,
+    calendar: &Calendar,
+    registered: Date,
+    due: Date,
+    asked: Date,
+    received: Date,
+) -> Result<Option<Date>, CalendarError> {
+    let moved = match rule {
+        WhileWaiting::RunOn => return Ok(None),
+        WhileWaiting::Pause => {
+            let waited = calendar.working_days_between(asked, received)?;
+            if waited <= 0 {
+                return Ok(None);
+            }
+            calendar.add_working_days(due, WorkingDays::new(waited)?)?.date()
+        }
+        WhileWaiting::Restart => {
+            let term = calendar.working_days_between(registered, due)?.max(1);
+            calendar.add_working_days(received, WorkingDays::new(term)?)?.date()
+        }
+    };
+    Ok((moved > due).then_some(moved))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,5 +444,37 @@ mod tests {
             check_holding_reply(&cal, orig, orig, new, d("2026-12-01"), "  "),
             Err(HoldingReplyError::NoReasons)
         );
+    }
+
+    #[test]
+    fn waiting_for_the_citizen_runs_on_pauses_or_restarts_the_deadline_by_the_rule() {
+        let cal = Calendar::shipped().unwrap();
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        // Registered Tue 1 Dec 2026, due Tue 15 Dec (10 working days); asked on Thu 3 Dec,
+        // answered on Wed 9 Dec: four working days spent waiting (4, 7, 8, 9 December).
+        let at =
+            |rule| due_after_waiting(rule, &cal, d("2026-12-01"), d("2026-12-15"), d("2026-12-03"), d("2026-12-09"));
+        assert_eq!(at(WhileWaiting::RunOn).unwrap(), None);
+        assert_eq!(at(WhileWaiting::Pause).unwrap(), Some(d("2026-12-21")));
+        assert_eq!(at(WhileWaiting::Restart).unwrap(), Some(d("2026-12-23")));
+        // An answer on the day asked moves nothing; a restart never brings the date forward.
+        let same = due_after_waiting(
+            WhileWaiting::Pause,
+            &cal,
+            d("2026-12-01"),
+            d("2026-12-15"),
+            d("2026-12-03"),
+            d("2026-12-03"),
+        );
+        assert_eq!(same.unwrap(), None);
+        let early = due_after_waiting(
+            WhileWaiting::Restart,
+            &cal,
+            d("2026-12-01"),
+            d("2026-12-15"),
+            d("2026-12-01"),
+            d("2026-12-01"),
+        );
+        assert_eq!(early.unwrap(), None);
     }
 }

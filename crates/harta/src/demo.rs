@@ -316,7 +316,7 @@ fn case(
             events.push((
                 later(rng, 72),
                 Actor::Citizen,
-                CaseEvent::InformationReceived { note: "Представен документ".into() },
+                CaseEvent::InformationReceived { note: "Представен документ".into(), due: None },
             ));
         }
     }

@@ -846,3 +846,7 @@ mail-remind-lead = For case { $number } ("{ $subject }") we asked you for:
 mail-remind-by = Please send it by { $date } so that we can finish the work on it.
 job-digest = Morning deadline digest for staff
 job-remind = Reminder of the information asked for
+staff-due-now = now due { $date }
+track-while-waiting-run_on = While we wait for the information, the time to answer keeps running.
+track-while-waiting-pause = While we wait for the information, the time to answer stops: the working days of waiting are added to it.
+track-while-waiting-restart = When the information arrives, the time to answer starts again from that day.

@@ -102,6 +102,8 @@ struct CasePage {
     deadline: Option<(&'static str, String)>,
     extension: Option<(String, String, String)>,
     requested: Option<(String, String)>,
+    /// What the deadline does while we wait for the person: `run_on`, `pause` or `restart`.
+    while_waiting: &'static str,
     history: Vec<(String, &'static str)>,
     /// Place, outgoing number, kind, subject, date, text and next steps of each letter.
     letters: Vec<(i64, String, String, String, String, String, String)>,
@@ -362,6 +364,7 @@ fn case_page(app: &App, visit: &Visit, t: Tracked, shown: Shown) -> Response {
         deadline,
         extension: t.holding_reply.map(|(reasons, needed, date)| (date_bg(date), reasons, needed)),
         requested: t.information_requested.map(|(what, by)| (what, date_bg(by))),
+        while_waiting: app.charter().commitment(t.case.kind).while_waiting.as_str(),
         history: t
             .history
             .iter()

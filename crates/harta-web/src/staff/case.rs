@@ -219,7 +219,10 @@ pub(super) async fn show_case(
             let detail = match &e.event {
                 CaseEvent::Assigned { officer, .. } => name_of(*officer),
                 CaseEvent::InformationRequested { what, by } => format!("{what} ({})", date_bg(*by)),
-                CaseEvent::InformationReceived { note } => note.clone(),
+                CaseEvent::InformationReceived { note, due: None } => note.clone(),
+                CaseEvent::InformationReceived { note, due: Some(due) } => {
+                    format!("{note} ({})", l.ts("staff-due-now", "date", &date_bg(*due)))
+                }
                 CaseEvent::HoldingReplySent { reasons, new_due, .. } => format!("{} – {reasons}", date_bg(*new_due)),
                 CaseEvent::Answered { summary, letter, spoken } => match (letter, spoken) {
                     (Some(number), _) => format!("{summary} ({number})"),
@@ -425,7 +428,7 @@ impl ActionForm {
                 spoken: harta_domain::case::Spoken::parse(self.spoken.trim()),
             },
             "closed" => CaseEvent::Closed,
-            "information_received" => CaseEvent::InformationReceived { note: self.note.clone() },
+            "information_received" => CaseEvent::InformationReceived { note: self.note.clone(), due: None },
             "note_added" => CaseEvent::NoteAdded { note: self.note.clone() },
             "forwarded" => CaseEvent::Forwarded { authority: self.authority.clone() },
             "withdrawn" => CaseEvent::Withdrawn { reason: self.reason.clone() },

@@ -100,3 +100,46 @@ async fn a_letter_is_assigned_held_answered_and_closed() {
         s.db.finish().await;
     }
 }
+
+/// The charter's rule per commitment: while the administration waits for the citizen, the
+/// clock pauses (or restarts), applied when the information arrives and told on the tracking page.
+#[tokio::test]
+async fn waiting_for_the_citizen_pauses_the_clock_where_the_charter_says_so() {
+    use harta_app::{Principal, Role};
+    use harta_domain::case::{Actor, CaseEvent, StaffId};
+    for db in harta_store::testing::backends().await {
+        let s = crate::support::start(db, "2026-12-01T09:00:00Z").await;
+        let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
+        let paused = crate::support::CHARTER
+            .replace("[commitments.letter]\n", "[commitments.letter]\nwhile_waiting = \"pause\"\n");
+        s.app.update_charter(&admin, &paused, None).await.unwrap();
+        let wrong = crate::support::CHARTER
+            .replace("[commitments.letter]\n", "[commitments.letter]\nwhile_waiting = \"stop\"\n");
+        let err = s.app.update_charter(&admin, &wrong, None).await.unwrap_err();
+        assert!(format!("{err:?}").contains("commitments.letter.while_waiting"), "{err:?}");
+
+        let officer = crate::staff::staff(&s, "1042", "case_officer", Some("cao"), "парола-на-петя-1").await;
+        let me = Principal {
+            actor: Actor::Staff { id: StaffId(officer) },
+            role: Role::CaseOfficer,
+            unit: Some("cao".into()),
+        };
+        let token = s.token(Role::CounterClerk, Some("cao")).await;
+        let created = crate::support::post_json(s.addr, &token, &crate::support::letter("cao")).await.json();
+        let number = created["registry_number"].as_str().unwrap().to_string();
+        assert_eq!(created["due_date"], "2026-12-15");
+        s.app.record_event(&me, &number, CaseEvent::Assigned { officer: StaffId(officer), note: None }).await.unwrap();
+        s.set_now("2026-12-03T09:00:00Z");
+        let ask = CaseEvent::InformationRequested { what: "Скица".into(), by: "2026-12-10".parse().unwrap() };
+        s.app.record_event(&me, &number, ask).await.unwrap();
+        // Four working days of waiting (4, 7, 8, 9 December): due on 21 instead of 15 December.
+        s.set_now("2026-12-09T09:00:00Z");
+        let got = CaseEvent::InformationReceived {
+            note: "Скицата е донесена на гише.".into(), due: None
+        };
+        let state = s.app.record_event(&me, &number, got).await.unwrap();
+        assert_eq!(state.original_due.to_string(), "2026-12-21");
+        assert_eq!(state.state, harta_domain::case::State::InProgress);
+        s.db.finish().await;
+    }
+}

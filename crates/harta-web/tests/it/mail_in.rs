@@ -180,7 +180,7 @@ async fn a_reply_joins_its_case_and_a_bounce_fails_the_letter_it_returns() {
         let view = s.app.view_case(&me, &number).await.unwrap();
         assert_eq!(view.case.state, State::InProgress, "the case is back at work");
         assert!(view.events.iter().any(
-            |e| matches!(&e.event, CaseEvent::InformationReceived { note } if note.contains("Лампата не свети."))
+            |e| matches!(&e.event, CaseEvent::InformationReceived { note, .. } if note.contains("Лампата не свети."))
         ));
         assert_eq!(s.app.case_documents(&me, &number).await.unwrap().len(), 2);
         let cases = mail_cases(&s).await;
