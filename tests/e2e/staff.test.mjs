@@ -130,6 +130,33 @@ test('an administrator signs in and works a letter from the inbox to closed', as
   await page.waitForURL(/collection\?saved=1/);
   await page.goto(`${server.url}/staff/cases/${encodeURIComponent(number)}`);
   assert.match(await page.textContent('#letter-list'), /Лично на гише: изпратено/);
+  // A letter for the post waits in the print queue, is printed with the day's letters and posted.
+  const clerkToken = server.harta('admin', 'token', 'create', '--role', 'counter_clerk');
+  const byPost = await fetch(`${server.url}/api/v1/cases`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${clerkToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'letter', channel: 'post', subject: 'Ремонт на тротоар', unit: 'cao',
+      text: 'Тротоарът пред блок 7 е разбит.', party: { name: 'Иван Петров', address: 'ул. „Ами Буе“ 7, 1612 София',
+        preferred_channel: 'post' } }),
+  });
+  assert.equal(byPost.status, 201);
+  const postNumber = (await byPost.json()).registry_number;
+  await page.goto(`${server.url}/staff/cases/${encodeURIComponent(postNumber)}`);
+  await page.selectOption('#letter-kind', 'acknowledgement');
+  await page.click('form[action$="/letters/new"] button');
+  await page.waitForSelector('#body');
+  await page.click('button[value=issue]');
+  await page.waitForSelector('#notice');
+  assert.match(await page.textContent('#letter-list'), /Поща: чака отпечатване и изпращане по пощата/);
+  await page.goto(`${server.url}/staff/deliveries/post`);
+  assert.match(await page.textContent('main'), /ул\. „Ами Буе“ 7, 1612 София/);
+  for (const v of await axeViolations(page)) failures.push(`print queue: ${v}`);
+  const [printed] = await Promise.all([page.waitForEvent('download'), page.click('main a[href*="/post/print"]')]);
+  assert.match(printed.suggestedFilename(), /^post-.*\.pdf$/);
+  await page.click('main form[action$="/posted"] button');
+  await page.waitForSelector('[role=status]');
+  await page.goto(`${server.url}/staff/cases/${encodeURIComponent(postNumber)}`);
+  assert.match(await page.textContent('#letter-list'), /Поща: изпратено на/);
   // The counter: a letter from a walk-in registered with the keyboard alone, and its receipt.
   await page.goto(`${server.url}/staff/intake`);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'kind', 'the form starts at the kind');
