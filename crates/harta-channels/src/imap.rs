@@ -22,8 +22,10 @@ const SET_ASIDE: &str = "$HartaSetAside";
 const MAX_MESSAGE: u32 = 100 * 1024 * 1024;
 /// How often a server without IDLE is asked for new mail.
 const POLL: Duration = Duration::from_secs(30);
-/// How long one IDLE lasts before it is renewed (servers end it after 30 minutes).
-const IDLE: Duration = Duration::from_secs(25 * 60);
+/// How long one IDLE lasts before it is renewed and the mailbox searched again: well within the
+/// 30 minutes after which servers end it, and short enough that a notification a server failed
+/// to send delays a message by minutes, not half an hour.
+const IDLE: Duration = Duration::from_secs(5 * 60);
 
 /// A mailbox that cannot be read.
 #[derive(Debug, thiserror::Error)]
