@@ -133,7 +133,8 @@ impl App {
 
     /// Records that a member of staff did (or could not do) a delivery that waits for people:
     /// posted, handed over, read on the telephone. The channel must be the one that needs it.
-    pub async fn delivery_done(&self, who: &Principal, id: i64, done: Done) -> Result<(), AppError> {
+    /// Returns the case's registry number.
+    pub async fn delivery_done(&self, who: &Principal, id: i64, done: Done) -> Result<String, AppError> {
         who.require(Action::DeliverLetters)?;
         let not_found = || AppError::NotFound(format!("delivery {id}"));
         let task = self.inner.deliveries.task(id).await?.ok_or_else(not_found)?;
@@ -174,7 +175,7 @@ impl App {
             .audit
             .record(now, &who.audit_name(), "delivery_done", &case.registry_number, task.channel.as_str())
             .await?;
-        Ok(())
+        Ok(case.registry_number)
     }
 
     /// The registry number of a delivery's case, if the caller may see the case.

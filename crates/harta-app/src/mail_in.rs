@@ -7,7 +7,7 @@
 //! `Message-ID` (or its content's digest), also when the reader fetches it again after a crash.
 
 use harta_domain::case::{Actor, CaseEvent, State};
-use harta_store::cases::PersonKey;
+use harta_store::cases::{CaseRecord, PersonKey};
 use harta_store::deliveries::Outcome;
 
 use crate::cases::{PartyInput, RegisterCaseInput};
@@ -59,8 +59,8 @@ pub enum Received {
     Registered(String),
     /// Added to this case as the citizen's input.
     Attached(String),
-    /// The same message was taken before (under this number, where it made or joined a case).
-    Again(Option<String>),
+    /// The same message was taken before: the case it made or joined.
+    Again(String),
     /// A bounce that failed this case's letter delivery.
     Bounced(String),
     /// Kept out of the registry, for this reason (logged).
@@ -82,11 +82,11 @@ impl App {
             MailKind::Letter => {}
         }
         if let Some(done) = self.inner.cases.by_submission_key(&key).await? {
-            return Ok(Received::Again(Some(done.registry_number)));
+            return Ok(Received::Again(done.registry_number));
         }
         let Some(from) = mail.from.clone() else { return Ok(Received::SetAside("no sender address")) };
-        if let Some(number) = self.reply_to(&mail.subject, &from).await? {
-            return self.attach_reply(&number, &key, &mail).await;
+        if let Some(case) = self.reply_to(&mail.subject, &from).await? {
+            return self.attach_reply(case, &key, &mail).await;
         }
         let documents = self.mail_documents(&mail.attachments).await?;
         let text = match mail.text.trim() {
@@ -127,14 +127,14 @@ impl App {
 
     /// The case a reply is about: a registry number in the subject whose case's person wrote
     /// from the same address. From any other address it is a new letter that mentions it.
-    async fn reply_to(&self, subject: &str, from: &str) -> Result<Option<String>, AppError> {
+    async fn reply_to(&self, subject: &str, from: &str) -> Result<Option<CaseRecord>, AppError> {
         let registry = &self.charter().registry;
         let words = subject.split(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | ';' | '(' | ')' | '[' | ']'));
         for word in words.filter(|w| !w.is_empty()) {
             let Ok(number) = registry.parse(word.trim_end_matches('.')) else { continue };
             if let Some(case) = self.inner.cases.by_number(&number, None).await? {
                 let theirs = case.party.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(from));
-                return Ok(theirs.then_some(case.registry_number));
+                return Ok(theirs.then_some(case));
             }
         }
         Ok(None)
@@ -143,13 +143,12 @@ impl App {
     /// A reply joins its case: what was asked for arrives (the case goes back to work), or,
     /// in any other state, the citizen's message is added to its history; attachments become
     /// its documents.
-    async fn attach_reply(&self, number: &str, key: &str, mail: &InboundMail) -> Result<Received, AppError> {
+    async fn attach_reply(&self, case: CaseRecord, key: &str, mail: &InboundMail) -> Result<Received, AppError> {
+        let number = case.registry_number.as_str();
         let digest = crate::secrets::hex(&<sha2::Sha256 as sha2::Digest>::digest(key.as_bytes()));
         if self.inner.cases.event_by_request(&digest).await?.is_some() {
-            return Ok(Received::Again(Some(number.to_string())));
+            return Ok(Received::Again(number.to_string()));
         }
-        let parsed = self.charter().registry.parse(number).map_err(|_| AppError::NotFound(number.into()))?;
-        let case = self.inner.cases.by_number(&parsed, None).await?.ok_or_else(|| AppError::NotFound(number.into()))?;
         let text: String = format!("{}\n\n{}", mail.subject.trim(), mail.text.trim()).chars().take(MAX_TEXT).collect();
         let event = if case.state == State::InformationRequested {
             self.information_received(&case, text).await?

@@ -92,24 +92,12 @@ impl App {
             jobs.push((None, NewJob { kind: "digest".into(), payload }));
         }
         for case in &cases {
-            let Some(by) = case.asked_by else { continue };
-            if !case.by_email || !remind_today(&calendar, by, today) {
+            let Some((what, by)) = &case.asked else { continue };
+            if !case.by_email || !remind_today(&calendar, *by, today) {
                 continue;
             }
-            // What was asked is read when the reminder is written, from the case's history.
-            let what = self
-                .inner
-                .cases
-                .events(case.id)
-                .await?
-                .into_iter()
-                .rev()
-                .find_map(|e| match e.event {
-                    harta_domain::case::CaseEvent::InformationRequested { what, .. } => Some(what),
-                    _ => None,
-                })
-                .unwrap_or_default();
-            let payload = serde_json::to_string(&Work::Remind { what, by }).map_err(AppError::internal)?;
+            let work = Work::Remind { what: what.clone(), by: *by };
+            let payload = serde_json::to_string(&work).map_err(AppError::internal)?;
             jobs.push((Some(case.id), NewJob { kind: "remind".into(), payload }));
         }
         let written = jobs.len();

@@ -25,8 +25,8 @@ pub struct Watched {
     pub due: Date,
     /// Where it is.
     pub state: State,
-    /// The date given to the citizen, while information is asked of them.
-    pub asked_by: Option<Date>,
+    /// What is asked of the citizen and the date given to them, while it is.
+    pub asked: Option<(String, Date)>,
     /// Whether the citizen gave an e-mail address (reminders go by e-mail).
     pub by_email: bool,
 }
@@ -105,7 +105,7 @@ mod tests {
             responsible,
             due: d(due),
             state: State::InProgress,
-            asked_by: None,
+            asked: None,
             by_email: true,
         }
     }

@@ -5,8 +5,11 @@ mod registrar;
 
 pub(crate) use registrar::begin_writing;
 mod documents;
+mod people;
+mod watch;
 
 pub use documents::DocumentRecord;
+pub use people::PersonKey;
 pub use registrar::{NewCase, Registered, Registrar, RegistryRules};
 
 use harta_domain::case::{Actor, CaseEvent, CaseKind, CaseState, Channel, PreferredChannel, StaffId, State};
@@ -379,19 +382,6 @@ where
     })
 }
 
-/// How to find a person or organisation already known.
-#[derive(Debug, Clone, Copy)]
-pub enum PersonKey<'a> {
-    /// The keyed blind index of an ЕГН or ЛНЧ.
-    NationalIdIndex(&'a str),
-    /// An e-mail address, exactly.
-    Email(&'a str),
-    /// A telephone number in E.164, exactly.
-    Phone(&'a str),
-    /// Words, found through the cases' search index (names are in it).
-    Words(&'a str),
-}
-
 /// Reading and changing registered cases.
 #[derive(Debug, Clone)]
 pub struct Cases {
@@ -470,48 +460,6 @@ impl Cases {
         })
     }
 
-    /// People and organisations already known, newest first (each case keeps its own copy of
-    /// the details, so the same person may come back more than once); with a `unit`, only those
-    /// of that unit's cases, as the cases themselves are scoped.
-    pub async fn find_people(&self, key: PersonKey<'_>, unit: Option<&str>, limit: i64) -> Result<Vec<PartyRecord>> {
-        const COLUMNS: &str = "SELECT p.id AS party_id, p.kind AS party_kind, p.name, p.email, p.phone, p.address,
-            p.preferred_channel, p.national_id_masked, p.national_id_kind, p.eik FROM parties p WHERE ";
-        let (condition, value) = match key {
-            PersonKey::NationalIdIndex(i) => ("p.national_id_index = $1".to_string(), i.to_string()),
-            PersonKey::Email(e) => ("p.email = $1".to_string(), e.to_string()),
-            PersonKey::Phone(p) => ("p.phone = $1".to_string(), p.to_string()),
-            PersonKey::Words(w) => {
-                let words: Vec<String> = harta_domain::text::fold(w)
-                    .split(|c: char| !c.is_ascii_alphanumeric())
-                    .filter(|w| !w.is_empty())
-                    .map(str::to_string)
-                    .collect();
-                if words.is_empty() {
-                    return Ok(Vec::new());
-                }
-                match &self.db {
-                    Db::Sqlite(_) => (
-                        "p.id IN (SELECT party_id FROM cases WHERE id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH $1))"
-                            .to_string(),
-                        words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
-                    ),
-                    Db::Postgres(_) => (
-                        "p.id IN (SELECT party_id FROM cases WHERE search_vector @@ to_tsquery('simple', $1))".to_string(),
-                        words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
-                    ),
-                }
-            }
-        };
-        let sql = format!(
-            "{COLUMNS}{condition} AND ($3 IS NULL OR EXISTS (SELECT 1 FROM cases c WHERE c.party_id = p.id AND c.unit_code = $3))
-             ORDER BY p.id DESC LIMIT $2"
-        );
-        on_db!(read & self.db, |pool| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value).bind(limit).bind(unit).fetch_all(pool).await?;
-            rows.iter().map(party_record).collect()
-        })
-    }
-
     /// The digest of the request that registered the case of a submission key, if such a case
     /// exists (`Some(None)`: registered without a digest).
     pub async fn request_digest(&self, key: &str) -> Result<Option<Option<String>>> {
@@ -520,52 +468,6 @@ impl Cases {
                 .bind(key)
                 .fetch_optional(pool)
                 .await?)
-        })
-    }
-
-    /// The open cases the morning run looks at: due by `horizon`, nobody responsible, or
-    /// waiting for the citizen (with the date they were given).
-    pub async fn watch_list(&self, horizon: Date) -> Result<Vec<harta_domain::digest::Watched>> {
-        on_db!(read & self.db, |pool| {
-            let rows = sqlx::query(
-                "SELECT c.id, c.registry_number, c.subject, c.unit_code, c.responsible_id, c.due, c.state,
-                        (SELECT e.data FROM case_events e WHERE e.case_id = c.id AND e.type = 'information_requested'
-                         ORDER BY e.n DESC LIMIT 1) AS asked,
-                        p.email IS NOT NULL AS by_email
-                 FROM cases c JOIN parties p ON p.id = c.party_id
-                 WHERE c.state IN ('registered', 'assigned', 'in_progress', 'information_requested')
-                   AND (c.due <= $1 OR c.responsible_id IS NULL OR c.state = 'information_requested')
-                 ORDER BY c.due, c.id",
-            )
-            .bind(day(horizon))
-            .fetch_all(pool)
-            .await?;
-            rows.iter()
-                .map(|row| {
-                    let state = parse("state", &row.try_get::<String, _>("state")?, State::parse)?;
-                    let asked: Option<String> = row.try_get("asked")?;
-                    let asked_by = match asked.map(|data| serde_json::from_str::<CaseEvent>(&data)) {
-                        Some(Ok(CaseEvent::InformationRequested { by, .. }))
-                            if state == State::InformationRequested =>
-                        {
-                            Some(by)
-                        }
-                        Some(Err(e)) => return Err(StoreError::Corrupt(e.to_string())),
-                        _ => None,
-                    };
-                    Ok(harta_domain::digest::Watched {
-                        id: row.try_get("id")?,
-                        number: row.try_get("registry_number")?,
-                        subject: row.try_get("subject")?,
-                        unit: row.try_get("unit_code")?,
-                        responsible: row.try_get("responsible_id")?,
-                        due: date(&row.try_get::<String, _>("due")?)?,
-                        state,
-                        asked_by,
-                        by_email: row.try_get("by_email")?,
-                    })
-                })
-                .collect()
         })
     }
 

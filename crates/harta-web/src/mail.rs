@@ -6,6 +6,18 @@ use harta_domain::format::{in_sofia, time_bg};
 
 use crate::i18n::{Lang, Localizer};
 
+/// The administration's telephone, e-mail and address, as every mail to a citizen ends.
+fn contacts(l: &Localizer, admin: &harta_domain::charter::Administration) -> String {
+    l.t_args(
+        "mail-ack-contacts",
+        &[
+            ("phone", &admin.switchboard.national()),
+            ("email", admin.email.as_str()),
+            ("address", l.pick(&admin.address)),
+        ],
+    )
+}
+
 /// Writes mail for an administration whose public site is at `public_url`.
 #[derive(Debug, Clone)]
 pub struct MailWords {
@@ -47,14 +59,7 @@ impl Compose for MailWords {
             l.ts("submit-done-next-body", "unit", unit),
             String::new(),
             l.pick(&admin.name).to_string(),
-            l.t_args(
-                "mail-ack-contacts",
-                &[
-                    ("phone", &admin.switchboard.national()),
-                    ("email", admin.email.as_str()),
-                    ("address", l.pick(&admin.address)),
-                ],
-            ),
+            contacts(&l, admin),
             l.t_args("mail-ack-website", &[("url", &self.public_url)]),
             String::new(),
             l.t("mail-ack-automatic"),
@@ -106,14 +111,7 @@ impl Compose for MailWords {
             l.ts("mail-ack-track", "url", &format!("{}/track", self.public_url)),
             String::new(),
             l.pick(&admin.name).to_string(),
-            l.t_args(
-                "mail-ack-contacts",
-                &[
-                    ("phone", &admin.switchboard.national()),
-                    ("email", admin.email.as_str()),
-                    ("address", l.pick(&admin.address)),
-                ],
-            ),
+            contacts(&l, admin),
             String::new(),
             l.t("mail-ack-automatic"),
         ];

@@ -342,7 +342,7 @@ pub(super) async fn show_case(
     let letters_refused = Query::<Done>::try_from_uri(&visit.uri)
         .ok()
         .filter(|q| q.refused != "1")
-        .and_then(|q| super::deliveries::refusal_words(l, &q.refused));
+        .and_then(|q| super::deliveries::refusal_words(l, "delivery-refused", &q.refused));
     let page = CasePage {
         c: visit.chrome(&app.charter(), "staff"),
         s: super::StaffHeader::of(session),

@@ -98,12 +98,13 @@ pub(super) struct Said {
     refused: String,
 }
 
-/// A refusal's words by its machine code (only codes of our own reach the page).
-pub(super) fn refusal_words(l: crate::i18n::Localizer, code: &str) -> Option<String> {
+/// A refusal's words by its machine code, from the messages `{prefix}-{code}` (only codes of our
+/// own reach the page).
+pub(super) fn refusal_words(l: crate::i18n::Localizer, prefix: &str, code: &str) -> Option<String> {
     if code.is_empty() || !code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
         return None;
     }
-    let own = format!("delivery-refused-{code}");
+    let own = format!("{prefix}-{code}");
     Some(match l.t(&own) {
         t if t != own => t,
         _ => l.t("delivery-refused"),
@@ -165,7 +166,7 @@ pub(super) async fn list(
         view: view.name(),
         days,
         notice,
-        refused: refusal_words(l, &said.refused),
+        refused: refusal_words(l, "delivery-refused", &said.refused),
     };
     Ok(visit.page(StatusCode::OK, page.render(), true))
 }
@@ -215,7 +216,7 @@ pub(super) async fn posted(
     for id in ids {
         match app.delivery_done(&session.principal, id, Done::Posted).await {
             // Posted by someone else meanwhile: it is posted all the same.
-            Ok(()) | Err(harta_app::AppError::Conflict { code: "already_done", .. }) => {}
+            Ok(_) | Err(harta_app::AppError::Conflict { code: "already_done", .. }) => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -254,11 +255,14 @@ pub(super) async fn done(
         "failed" => Done::Failed { reason: f.note.clone() },
         _ => return Ok(Redirect::to(&back_to(&f.back, "", "?refused=outcome"))),
     };
-    let number = app.delivery_case(&session.principal, id).await?;
     Ok(Redirect::to(&match app.delivery_done(&session.principal, id, done).await {
-        Ok(()) => back_to(&f.back, &number, "?saved=1"),
+        Ok(number) => back_to(&f.back, &number, "?saved=1"),
         Err(e) => match refusal_code(&e) {
-            Some(code) => back_to(&f.back, &number, &format!("?refused={code}")),
+            // Back to the case the delivery belongs to (only then is its number read again).
+            Some(code) => {
+                let number = app.delivery_case(&session.principal, id).await?;
+                back_to(&f.back, &number, &format!("?refused={code}"))
+            }
             None => return Err(e.into()),
         },
     }))

@@ -82,17 +82,7 @@ pub(super) async fn list(
             waiting: j.finished_at.is_none(),
         })
         .collect();
-    let refused = match q.refused.as_str() {
-        "" => None,
-        code if code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') => {
-            let own = format!("job-refused-{code}");
-            Some(match l.t(&own) {
-                t if t != own => t,
-                _ => l.t("delivery-refused"),
-            })
-        }
-        _ => None,
-    };
+    let refused = super::deliveries::refusal_words(l, "job-refused", &q.refused);
     let page = JobsPage {
         c: visit.chrome(&app.charter(), "staff"),
         s: StaffHeader::of(&session),
