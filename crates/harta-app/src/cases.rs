@@ -343,11 +343,6 @@ impl App {
             return Err(AppError::Invalid(f.0));
         }
         let (page, per_page) = (page.unwrap_or(1), per_page.unwrap_or(50));
-        // A search may be for a person's name: who looked for whom is the audit trail's.
-        if let Some(q) = search {
-            let shown: String = q.chars().take(100).collect();
-            self.inner.audit.record(self.now(), &who.audit_name(), "search_cases", "cases", &shown).await?;
-        }
         // Cases no longer open are looked back on: the newest first.
         let order = order.unwrap_or(if state.is_some_and(|s| !s.is_open()) { Order::Newest } else { Order::Due });
         if after
@@ -375,13 +370,24 @@ impl App {
             limit: per_page,
             offset: (page - 1) * per_page,
         };
-        let cases = &self.inner.cases;
         // One row more than the page says whether another page follows.
-        let mut items = cases.list(&CaseFilter { limit: per_page + 1, ..filter.clone() }).await?;
+        let filter = CaseFilter { limit: per_page + 1, ..filter };
+        let read = self.inner.cases.page(&filter);
+        // A search may be for a person's name: who looked for whom is the audit trail's. The
+        // entry is committed while the page is read, and the page is shown only once it is.
+        let audited = async {
+            match search {
+                Some(q) => {
+                    let shown: String = q.chars().take(100).collect();
+                    self.inner.audit.record(self.now(), &who.audit_name(), "search_cases", "cases", &shown).await
+                }
+                None => Ok(()),
+            }
+        };
+        let ((mut items, total), ()) = tokio::try_join!(read, audited)?;
         let more = items.len() > per_page as usize;
         items.truncate(per_page as usize);
         let next = items.last().filter(|_| more).map(|last| cursor_text(last.after(order)));
-        let total = cases.count(&filter).await?;
         Ok(CasePage { items, page, per_page, total, next })
     }
 }

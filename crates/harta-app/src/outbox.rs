@@ -160,8 +160,8 @@ pub(crate) enum Work {
 
 /// How long a claimed job is a worker's alone.
 const LEASE: SignedDuration = SignedDuration::from_mins(5);
-/// Jobs claimed at once.
-const BATCH: i64 = 16;
+/// Jobs under way at once.
+const IN_FLIGHT: usize = 64;
 /// How long to wait after the `attempt`-th failure: 30 s doubling, at most 6 hours.
 pub(crate) fn back_off(attempt: i64) -> SignedDuration {
     let exponent = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
@@ -178,26 +178,39 @@ impl App {
         Ok(NewJob { kind: "acknowledge".into(), payload })
     }
 
-    /// Claims the jobs that are due and does them; returns how many it took. The server calls
-    /// this every second; a job that fails is tried again later with back-off.
+    /// Claims the jobs that are due and does them, until none is left that was due when it
+    /// looked; returns how many it took. The server calls this every second; a job that fails
+    /// is tried again later with back-off. Up to [`IN_FLIGHT`] jobs run side by side, and more
+    /// are claimed whenever half of them are done: a slow mail server or one large letter is
+    /// waited for once, not once per batch.
     pub async fn run_jobs(&self, delivery: &Delivery) -> Result<usize, AppError> {
-        let jobs = self.inner.jobs.claim(self.now(), LEASE, BATCH).await?;
-        let claimed = jobs.len();
-        // The batch's mails go out side by side: a slow mail server is waited for once, not
-        // once per mail.
         let mut running = tokio::task::JoinSet::new();
-        for job in jobs {
-            let (app, delivery) = (self.clone(), delivery.clone());
-            running.spawn(async move { app.run_job(&job, &delivery).await });
-        }
-        let mut first_error = None;
-        while let Some(done) = running.join_next().await {
-            let result = done.map_err(AppError::internal).and_then(|r| r);
-            if let Err(e) = result {
+        let (mut taken, mut drained, mut first_error) = (0, false, None);
+        loop {
+            if !drained && running.len() <= IN_FLIGHT / 2 {
+                let want = IN_FLIGHT - running.len();
+                match self.inner.jobs.claim(self.now(), LEASE, want as i64).await {
+                    Ok(jobs) => {
+                        drained = jobs.len() < want;
+                        taken += jobs.len();
+                        for job in jobs {
+                            let (app, delivery) = (self.clone(), delivery.clone());
+                            running.spawn(async move { app.run_job(&job, &delivery).await });
+                        }
+                    }
+                    // The jobs under way still finish: a mail sent is recorded as sent.
+                    Err(e) => {
+                        drained = true;
+                        first_error.get_or_insert(AppError::from(e));
+                    }
+                }
+            }
+            let Some(done) = running.join_next().await else { break };
+            if let Err(e) = done.map_err(AppError::internal).and_then(|r| r) {
                 first_error.get_or_insert(e);
             }
         }
-        first_error.map_or(Ok(claimed), Err)
+        first_error.map_or(Ok(taken), Err)
     }
 
     /// How many jobs wait to be done.

@@ -5,6 +5,7 @@
 //! between fetches it again, and harta-app recognises it by its `Message-ID`. The reader waits
 //! with IDLE where the server offers it and polls otherwise; a lost connection is opened again.
 
+use std::collections::HashMap;
 use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 const DONE: &str = "$HartaDone";
 /// The keyword of a message harta kept out of the registry (also `$HartaDone`).
 const SET_ASIDE: &str = "$HartaSetAside";
+/// Messages fetched in one command: at most this many…
+const CHUNK: usize = 32;
+/// …and, by the sizes the server gives, at most this many bytes (one message always).
+const CHUNK_BYTES: u64 = 64 * 1024 * 1024;
 /// The largest message fetched; a larger one is set aside unread.
 const MAX_MESSAGE: u32 = 100 * 1024 * 1024;
 /// How often a server without IDLE is asked for new mail.
@@ -143,58 +148,88 @@ impl Mailbox {
         taken
     }
 
+    /// Takes the messages in chunks: one command fetches a chunk's messages and one flags
+    /// them, so a message costs its registration and not four round trips. A chunk's messages
+    /// are registered one after the other, in the order they arrived.
     async fn take(&self, session: &mut Session, app: &App) -> Result<usize, ImapError> {
         let mut uids: Vec<u32> =
             session.uid_search(format!("UNDELETED NOT KEYWORD {DONE}")).await.map_err(server)?.into_iter().collect();
         uids.sort_unstable();
-        for &uid in &uids {
-            let sizes: Vec<_> = session
-                .uid_fetch(uid.to_string(), "(UID RFC822.SIZE)")
-                .await
-                .map_err(server)?
-                .try_collect()
-                .await
-                .map_err(server)?;
-            let size = sizes.first().and_then(|f| f.size).unwrap_or(0);
-            let received = if size > MAX_MESSAGE {
-                Received::SetAside("larger than 100 MB")
-            } else {
-                let fetched: Vec<_> = session
-                    .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
-                    .await
-                    .map_err(server)?
-                    .try_collect()
-                    .await
-                    .map_err(server)?;
-                let raw = fetched.first().and_then(|f| f.body()).unwrap_or_default();
-                match app.receive_mail(crate::inbound::read(raw)).await {
-                    Ok(received) => received,
-                    // What the message holds cannot be registered (a name too long, say):
-                    // set aside, and the messages behind it go on.
-                    Err(AppError::Invalid(fields)) => {
-                        tracing::warn!(uid, fields = ?fields.iter().map(|f| &f.field).collect::<Vec<_>>(), "an e-mail cannot be registered");
-                        Received::SetAside("cannot be registered")
+        if uids.is_empty() {
+            return Ok(0);
+        }
+        let sizes: HashMap<u32, u64> = fetch(session, &uids, "(UID RFC822.SIZE)")
+            .await?
+            .iter()
+            .filter_map(|f| Some((f.uid?, u64::from(f.size?))))
+            .collect();
+        let size = |uid: &u32| sizes.get(uid).copied().unwrap_or(0);
+        let mut waiting = uids.as_slice();
+        while !waiting.is_empty() {
+            let (mut n, mut bytes) = (0, 0);
+            while n < waiting.len() && n < CHUNK && (n == 0 || bytes + size(&waiting[n]) <= CHUNK_BYTES) {
+                bytes += size(&waiting[n]).min(u64::from(MAX_MESSAGE));
+                n += 1;
+            }
+            let (chunk, rest) = waiting.split_at(n);
+            waiting = rest;
+            let readable: Vec<u32> = chunk.iter().copied().filter(|uid| size(uid) <= u64::from(MAX_MESSAGE)).collect();
+            let fetched =
+                if readable.is_empty() { Vec::new() } else { fetch(session, &readable, "(UID BODY.PEEK[])").await? };
+            let bodies: HashMap<u32, &[u8]> = fetched.iter().filter_map(|f| Some((f.uid?, f.body()?))).collect();
+            let mut taken = Vec::with_capacity(chunk.len());
+            let mut failed = None;
+            for &uid in chunk {
+                let received = if size(&uid) > u64::from(MAX_MESSAGE) {
+                    Received::SetAside("larger than 100 MB")
+                } else {
+                    // Gone from the server since it was listed: nothing to take.
+                    let Some(raw) = bodies.get(&uid) else { continue };
+                    match app.receive_mail(crate::inbound::read(raw)).await {
+                        Ok(received) => received,
+                        // What the message holds cannot be registered (a name too long, say):
+                        // set aside, and the messages behind it go on.
+                        Err(AppError::Invalid(fields)) => {
+                            tracing::warn!(uid, fields = ?fields.iter().map(|f| &f.field).collect::<Vec<_>>(), "an e-mail cannot be registered");
+                            Received::SetAside("cannot be registered")
+                        }
+                        Err(e) => {
+                            failed = Some(ImapError::Store(e));
+                            break;
+                        }
                     }
-                    Err(e) => return Err(ImapError::Store(e)),
-                }
-            };
-            tracing::info!(uid, outcome = ?received, "e-mail taken");
-            let flags = match received {
-                Received::SetAside(_) => format!("+FLAGS (\\Seen {DONE} {SET_ASIDE})"),
-                _ => format!("+FLAGS (\\Seen {DONE})"),
-            };
-            let _: Vec<_> = session
-                .uid_store(uid.to_string(), &flags)
-                .await
-                .map_err(server)?
-                .try_collect()
-                .await
-                .map_err(server)?;
-            if let Some(folder) = &self.done_folder {
-                session.uid_mv(uid.to_string(), folder).await.map_err(server)?;
+                };
+                tracing::info!(uid, outcome = ?received, "e-mail taken");
+                taken.push((uid, matches!(received, Received::SetAside(_))));
+            }
+            // What was stored is flagged even when a later message of the chunk failed.
+            self.mark(session, &taken).await?;
+            if let Some(e) = failed {
+                return Err(e);
             }
         }
         Ok(uids.len())
+    }
+
+    /// Flags taken messages (and those set aside as such), or moves them to the done folder.
+    async fn mark(&self, session: &mut Session, taken: &[(u32, bool)]) -> Result<(), ImapError> {
+        for (aside, flags) in
+            [(false, format!("+FLAGS (\\Seen {DONE})")), (true, format!("+FLAGS (\\Seen {DONE} {SET_ASIDE})"))]
+        {
+            let uids: Vec<u32> = taken.iter().filter(|(_, a)| *a == aside).map(|(uid, _)| *uid).collect();
+            if uids.is_empty() {
+                continue;
+            }
+            let _: Vec<_> =
+                session.uid_store(uid_set(&uids), &flags).await.map_err(server)?.try_collect().await.map_err(server)?;
+        }
+        if let Some(folder) = &self.done_folder {
+            let all: Vec<u32> = taken.iter().map(|(uid, _)| *uid).collect();
+            if !all.is_empty() {
+                session.uid_mv(uid_set(&all), folder).await.map_err(server)?;
+            }
+        }
+        Ok(())
     }
 
     /// Reads the mailbox until `stop` turns true: what is there, then what arrives (IDLE, or
@@ -248,6 +283,37 @@ impl Mailbox {
     }
 }
 
+/// Fetches `items` of the messages `uids` in one command.
+async fn fetch(session: &mut Session, uids: &[u32], items: &str) -> Result<Vec<async_imap::types::Fetch>, ImapError> {
+    session.uid_fetch(uid_set(uids), items).await.map_err(server)?.try_collect().await.map_err(server)
+}
+
+/// An IMAP sequence set of UIDs (RFC 9051 §9, `sequence-set`), runs written as ranges:
+/// `1:3,7,9:10`. Small and specific enough to write here; async-imap takes the set as text.
+fn uid_set(uids: &[u32]) -> String {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut set = String::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        while i + 1 < sorted.len() && sorted[i + 1] == sorted[i] + 1 {
+            i += 1;
+        }
+        if !set.is_empty() {
+            set.push(',');
+        }
+        set.push_str(&start.to_string());
+        if sorted[i] != start {
+            set.push(':');
+            set.push_str(&sorted[i].to_string());
+        }
+        i += 1;
+    }
+    set
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -269,5 +335,14 @@ mod tests {
         assert!(Mailbox::parse("pop3://a:b@host/", None).is_err());
         assert!(Mailbox::parse("imaps://mail.example.bg/INBOX", None).is_err(), "no account");
         assert!(Mailbox::parse("not a url", None).is_err());
+    }
+
+    #[test]
+    fn a_uid_set_writes_runs_as_ranges_in_order_once_each() {
+        assert_eq!(uid_set(&[7]), "7");
+        assert_eq!(uid_set(&[1, 2, 3]), "1:3");
+        assert_eq!(uid_set(&[10, 9, 1, 2, 3, 7, 3]), "1:3,7,9:10");
+        assert_eq!(uid_set(&[5, 7, 9]), "5,7,9");
+        assert_eq!(uid_set(&[u32::MAX - 1, u32::MAX]), format!("{}:{}", u32::MAX - 1, u32::MAX));
     }
 }

@@ -1,12 +1,15 @@
-//! A real SMTP server for tests (mailin-embedded, on a free loopback port, in its own threads):
-//! it speaks the protocol to lettre as any mail server would, keeps what it receives, and
-//! refuses mailboxes that start with `nobody@` for good, as a server refuses an unknown user.
+//! Real mail servers for tests, each started on a free loopback port with a directory of its
+//! own and stopped when dropped: Python's aiosmtpd as a recording SMTP server ([`SmtpPeer`]) and
+//! Debian's dovecot for IMAP ([`ImapPeer`]). Each is `None` when its program is not installed;
+//! `HARTA_REQUIRE_MAIL=1` (as `.ci/run` sets) makes that a failure instead.
 
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 
-use mailin_embedded::response::{NO_MAILBOX, OK};
-use mailin_embedded::{Handler, Response, Server, SslConfig};
+/// The recording SMTP server's program, shared with `bench/mail`.
+const SMTP_PEER: &str = include_str!("smtp_peer.py");
 
 /// A message as the server received it.
 #[derive(Debug, Clone)]
@@ -28,81 +31,90 @@ impl Received {
     }
 }
 
-/// The SMTP server of a test.
+/// Whether a test may go on without a server it needs (it is skipped), or must fail.
+fn missing(what: &str) -> Option<std::convert::Infallible> {
+    assert!(std::env::var("HARTA_REQUIRE_MAIL").is_err(), "{what} is required");
+    None
+}
+
+/// The SMTP server of a test: aiosmtpd in its own process, keeping every message it accepts
+/// and refusing for good the mailboxes that start with `nobody@`, as a server refuses an
+/// unknown user.
 pub struct SmtpPeer {
     /// `smtp://127.0.0.1:PORT`, for [`crate::mail::Outgoing::smtp`].
     pub url: String,
-    received: Arc<Mutex<Vec<Received>>>,
+    dir: PathBuf,
+    child: Child,
 }
 
 impl SmtpPeer {
     /// Starts a server on a free port.
-    pub fn start() -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let url = format!("smtp://{}", listener.local_addr()?);
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let handler = Keep { received: received.clone(), to: Vec::new(), raw: Vec::new() };
-        let mut server = Server::new(handler);
-        server
-            .with_name("peer.test")
-            .with_ssl(SslConfig::None)
-            .map_err(|e| std::io::Error::other(e.to_string()))?
-            .with_tcp_listener(listener);
-        std::thread::spawn(move || {
-            let _ = server.serve();
-        });
-        Ok(Self { url, received })
+    pub fn start() -> Option<Self> {
+        let found = Command::new("python3").args(["-c", "import aiosmtpd"]).status();
+        if !found.is_ok_and(|s| s.success()) {
+            missing("Python's aiosmtpd (python3 -m pip install aiosmtpd)")?;
+        }
+        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let dir = std::env::temp_dir().join(format!("harta-smtp-{port}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let child = Command::new("python3")
+            .args(["-c", SMTP_PEER, &port.to_string()])
+            .arg(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("aiosmtpd: {e}"));
+        // Held from here, so that however the start ends, the server is stopped (on drop).
+        let mut peer = Self { url: format!("smtp://127.0.0.1:{port}"), dir, child };
+        let mut ready = String::new();
+        if let Some(stdout) = peer.child.stdout.take() {
+            let _ = BufReader::new(stdout).read_line(&mut ready);
+        }
+        assert_eq!(ready.trim(), "ready", "aiosmtpd did not start");
+        Some(peer)
     }
 
-    /// Everything received so far.
+    /// Everything received so far, in the order it arrived.
     pub fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        let mut kept: Vec<(u64, PathBuf)> = std::fs::read_dir(&self.dir)
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .filter_map(|p| Some((p.file_stem()?.to_str()?.parse().ok()?, p)))
+            .collect();
+        kept.sort();
+        kept.into_iter()
+            .map(|(_, eml)| {
+                let raw = std::fs::read(&eml).unwrap_or_default();
+                let to = std::fs::read_to_string(eml.with_extension("rcpt")).unwrap_or_default();
+                Received {
+                    to: to.lines().map(str::to_string).collect(),
+                    raw: String::from_utf8_lossy(&raw).into_owned(),
+                }
+            })
+            .collect()
     }
 }
 
-#[derive(Clone)]
-struct Keep {
-    received: Arc<Mutex<Vec<Received>>>,
-    to: Vec<String>,
-    raw: Vec<u8>,
-}
-
-impl Handler for Keep {
-    fn rcpt(&mut self, to: &str) -> Response {
-        if to.trim_start_matches('<').starts_with("nobody@") { NO_MAILBOX } else { OK }
-    }
-
-    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
-        self.to = to.to_vec();
-        self.raw.clear();
-        OK
-    }
-
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.raw.extend_from_slice(buf);
-        Ok(())
-    }
-
-    fn data_end(&mut self) -> Response {
-        let raw = String::from_utf8_lossy(&self.raw).into_owned();
-        self.received
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Received { to: std::mem::take(&mut self.to), raw });
-        OK
+impl Drop for SmtpPeer {
+    fn drop(&mut self) {
+        // Its standard input closes: the server stops.
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
-/// A real IMAP server for tests: Debian's dovecot, started on a free loopback port with a
-/// configuration, one user and a mailbox of the test's own under a temporary directory, and
-/// stopped when dropped. `None` when dovecot is not installed (then `HARTA_REQUIRE_MAIL=1`, as
-/// `.ci/run` sets, makes it a failure instead).
+/// The IMAP server of a test: Debian's dovecot, with a configuration, one user and a mailbox of
+/// the test's own.
 pub struct ImapPeer {
     /// `imap://harta:secret@127.0.0.1:PORT/INBOX`.
     pub url: String,
-    dir: std::path::PathBuf,
-    conf: std::path::PathBuf,
-    child: Option<std::process::Child>,
+    dir: PathBuf,
+    conf: PathBuf,
+    child: Option<Child>,
 }
 
 impl ImapPeer {
@@ -110,11 +122,7 @@ impl ImapPeer {
     pub fn start() -> Option<Self> {
         let dovecot = std::path::Path::new("/usr/sbin/dovecot");
         if !dovecot.exists() {
-            assert!(
-                std::env::var("HARTA_REQUIRE_MAIL").is_err(),
-                "dovecot is required (apt-get install dovecot-imapd)"
-            );
-            return None;
+            missing("dovecot (apt-get install dovecot-imapd)")?;
         }
         let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
         let dir = std::env::temp_dir().join(format!("harta-imap-{port}-{}", std::process::id()));
@@ -123,7 +131,7 @@ impl ImapPeer {
         std::fs::create_dir_all(dir.join("state")).ok()?;
         std::fs::create_dir_all(&home).ok()?;
         // Mail is kept as dovecot's own user: dovecot never gives root a mailbox.
-        let owner = std::process::Command::new("id").args(["-u", "dovecot"]).output().ok()?;
+        let owner = Command::new("id").args(["-u", "dovecot"]).output().ok()?;
         let uid: u32 = String::from_utf8_lossy(&owner.stdout).trim().parse().ok()?;
         std::os::unix::fs::chown(&home, Some(uid), Some(uid)).ok()?;
         std::fs::write(dir.join("users"), "harta:{PLAIN}secret\n").ok()?;
@@ -146,7 +154,7 @@ impl ImapPeer {
 
     /// Starts the server again after [`ImapPeer::pause`] (the same mailbox).
     pub fn resume(&mut self) {
-        let child = std::process::Command::new("/usr/sbin/dovecot")
+        let child = Command::new("/usr/sbin/dovecot")
             .args(["-F", "-c"])
             .arg(&self.conf)
             .spawn()
@@ -200,7 +208,7 @@ impl ImapPeer {
     /// Stops the server (a restart, an outage); the mailbox stays.
     pub fn pause(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = std::process::Command::new("kill").arg(child.id().to_string()).status();
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
             let _ = child.wait();
         }
     }

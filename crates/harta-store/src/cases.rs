@@ -185,6 +185,8 @@ pub struct CaseSummary {
     pub due: Date,
     /// The responsible officer, once assigned.
     pub responsible: Option<i64>,
+    /// That officer's name (read with the row, so that a list needs no look-up per officer).
+    pub responsible_name: Option<String>,
 }
 
 /// The order of a list of cases: each served by an index, and each with its own keyset cursor.
@@ -482,14 +484,40 @@ impl Cases {
         })
     }
 
-    /// A page of cases, soonest due first.
+    /// A page of cases in the filter's order.
     pub async fn list(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
+        Ok(self.rows(filter, false).await?.into_iter().map(|(case, _)| case).collect())
+    }
+
+    /// A page of cases and how many the filter finds in all (its order, cursor and page
+    /// aside). A search's matches are all gathered for its page anyway, so the first page of a
+    /// search counts them in the same query (`COUNT(*) OVER ()`) instead of searching twice;
+    /// a list without a search counts over its index apart, reading no rows, while the page
+    /// is read.
+    pub async fn page(&self, filter: &CaseFilter) -> Result<(Vec<CaseSummary>, u64)> {
+        if filter.search.is_none() || filter.after.is_some() {
+            return tokio::try_join!(self.list(filter), self.count(filter));
+        }
+        let rows = self.rows(filter, true).await?;
+        let total = match rows.first() {
+            Some((_, total)) => *total,
+            // A page past the end says nothing about how many there are.
+            None if filter.offset > 0 => self.count(filter).await?,
+            None => 0,
+        };
+        Ok((rows.into_iter().map(|(case, _)| case).collect(), total))
+    }
+
+    /// The page's rows, each with the filter's total when `counted` (else 0).
+    async fn rows(&self, filter: &CaseFilter, counted: bool) -> Result<Vec<(CaseSummary, u64)>> {
         let search = search_clause(&self.db, filter);
         on_db!(read & self.db, |pool| {
             let mut q = sqlx::QueryBuilder::new(
-                "SELECT id, registry_number, kind, channel, subject, unit_code, state, received_at, due, responsible_id
-                 FROM cases WHERE 1 = 1",
+                "SELECT id, registry_number, kind, channel, subject, unit_code, state, received_at, due, responsible_id,
+                 (SELECT s.name FROM staff s WHERE s.id = cases.responsible_id) AS responsible_name",
             );
+            q.push(if counted { ", COUNT(*) OVER () AS total" } else { ", CAST(0 AS BIGINT) AS total" });
+            q.push(" FROM cases WHERE 1 = 1");
             push_conditions!(q, filter, &search);
             match filter.after {
                 Some(After::Due(due, id)) => {
@@ -513,7 +541,7 @@ impl Cases {
             rows.iter()
                 .map(|row| {
                     let s = |c: &str| row.try_get::<String, _>(c);
-                    Ok(CaseSummary {
+                    let case = CaseSummary {
                         id: row.try_get("id")?,
                         registry_number: s("registry_number")?,
                         kind: parse("kind", &s("kind")?, CaseKind::parse)?,
@@ -524,7 +552,9 @@ impl Cases {
                         received_at: timestamp(row.try_get("received_at")?)?,
                         due: date(&s("due")?)?,
                         responsible: row.try_get("responsible_id")?,
-                    })
+                        responsible_name: row.try_get("responsible_name")?,
+                    };
+                    Ok((case, u64::try_from(row.try_get::<i64, _>("total")?).unwrap_or_default()))
                 })
                 .collect()
         })

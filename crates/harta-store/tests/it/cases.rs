@@ -214,6 +214,20 @@ async fn cases_stored_before_the_search_index_join_it() {
         assert_eq!(cases.index_missing(2).await.unwrap(), 1);
         assert_eq!(cases.index_missing(2).await.unwrap(), 0);
         assert_eq!(cases.list(&search("Осветление ИВАНОВА")).await.unwrap().len(), 3);
+
+        // A page counts what the whole search finds, on any page and past the last one, with
+        // the same figure as the count alone.
+        for (offset, rows) in [(0, 2), (2, 1), (4, 0)] {
+            let filter = CaseFilter { limit: 2, offset, ..search("osvetlenie") };
+            let (page, total) = cases.page(&filter).await.unwrap();
+            assert_eq!((page.len(), total), (rows, 3), "offset {offset}");
+            assert_eq!(cases.count(&filter).await.unwrap(), 3);
+        }
+        let (first, _) = cases.page(&CaseFilter { limit: 2, ..search("osvetlenie") }).await.unwrap();
+        let after = Some(first[1].after(harta_store::cases::Order::Due));
+        let (rest, total) = cases.page(&CaseFilter { limit: 2, after, ..search("osvetlenie") }).await.unwrap();
+        assert_eq!((rest.len(), total), (1, 3), "after a cursor, still the whole search's total");
+        assert_eq!(cases.page(&search("nothing-like-it")).await.unwrap(), (Vec::new(), 0));
         t.finish().await;
     }
 }

@@ -188,12 +188,6 @@ pub(super) async fn inbox(
         }
         Err(e) => return crate::public::failure(&app, &visit, &e),
     };
-    let names = match app.staff().await {
-        Ok(staff) => staff.into_iter().map(|m| (m.id, m.name)).collect::<std::collections::HashMap<_, _>>(),
-        Err(e) => return crate::public::failure(&app, &visit, &e),
-    };
-    let responsible =
-        |id: Option<i64>| id.and_then(|id| names.get(&id).cloned()).unwrap_or_else(|| l.t("staff-nobody"));
     let next = next.map(|after| Filters { after, ..q.clone() }.href());
     let first = (!q.after.is_empty()).then(|| Filters { after: String::new(), ..q.clone() }.href());
     let rows = items
@@ -207,7 +201,7 @@ pub(super) async fn inbox(
             state: c.state.as_str(),
             received: date_bg(in_sofia(c.received_at).date()),
             due: date_bg(c.due),
-            responsible: responsible(c.responsible),
+            responsible: c.responsible_name.unwrap_or_else(|| l.t("staff-nobody")),
         })
         .collect();
     let page = InboxPage {

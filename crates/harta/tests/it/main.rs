@@ -4,6 +4,7 @@
 mod browser;
 mod calendar;
 mod demo;
+mod mailbox;
 mod serve;
 
 use std::path::Path;
