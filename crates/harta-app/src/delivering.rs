@@ -10,11 +10,12 @@ use harta_domain::delivery::{DeliveryState, Reach, destination, is_electronic};
 use harta_domain::text::Note;
 use harta_store::cases::CaseRecord;
 pub use harta_store::deliveries::{DeliveryRecord, QueuedDelivery};
-use harta_store::deliveries::{Listing, NewDelivery, Outcome, Scope, Start};
+use harta_store::deliveries::{Listing, NewDelivery, Outcome, ReceiptRefusal, Scope, Start};
 use harta_store::jobs::{Job, JobRefusal, NewJob};
 pub use harta_store::jobs::{JobFilter, JobLine};
 
 use crate::access::{Action, Principal};
+use crate::letters::Receipt;
 use crate::outbox::{Attachment, Delivery, MAX_ATTEMPTS, Mail, back_off};
 use crate::{App, AppError, FieldError};
 
@@ -66,13 +67,18 @@ impl App {
     }
 
     /// How a letter's delivery on `channel` begins for this case's person.
-    pub(crate) fn delivery_on(&self, case: &CaseRecord, channel: PreferredChannel) -> NewDelivery {
+    pub(crate) fn delivery_on(
+        &self,
+        case: &CaseRecord,
+        channel: PreferredChannel,
+        return_receipt: bool,
+    ) -> NewDelivery {
         let start = match destination(channel, reach(case), self.fax_gateway()) {
             Err(why) => Start::Undeliverable(harta_domain::Coded::code(&why).to_string()),
             Ok(_) if is_electronic(channel) => Start::Job(NewJob { kind: DELIVER.into(), payload: "{}".into() }),
             Ok(_) => Start::Queue,
         };
-        NewDelivery { channel, start }
+        NewDelivery { channel, start, return_receipt }
     }
 
     fn fax_gateway(&self) -> Option<&str> {
@@ -120,15 +126,86 @@ impl App {
         if posted.is_empty() {
             return Err(AppError::field("ids", "none of these letters is waiting for the post"));
         }
-        let pdfs: Vec<Vec<u8>> = self.inner.deliveries.pdfs(&posted).await?.into_iter().map(|(_, pdf)| pdf).collect();
+        // A letter that goes with a return receipt is followed by the receipt's card.
+        let receipts: Vec<(i64, Receipt)> =
+            queued.iter().filter(|d| d.return_receipt).map(|d| (d.id, self.receipt_for(d))).collect();
+        let letters = self.inner.deliveries.pdfs(&posted).await?;
         let typeset = self.letter_setup()?.typeset.clone();
-        let pdf = tokio::task::spawn_blocking(move || typeset.bundle(&pdfs))
-            .await
-            .map_err(AppError::internal)?
-            .map_err(AppError::internal)?;
+        let pdf = tokio::task::spawn_blocking(move || {
+            let mut pdfs = Vec::with_capacity(letters.len() + receipts.len());
+            for (id, letter) in letters {
+                pdfs.push(letter);
+                if let Some((_, receipt)) = receipts.iter().find(|(with, _)| *with == id) {
+                    pdfs.push(typeset.receipt(receipt)?);
+                }
+            }
+            typeset.bundle(&pdfs)
+        })
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
         let detail = format!("{} letters", posted.len());
         self.inner.audit.record(self.now(), &who.audit_name(), "print_letters", "post", &detail).await?;
         Ok((posted, pdf))
+    }
+
+    /// The return receipt of a letter in the print queue.
+    fn receipt_for(&self, d: &QueuedDelivery) -> Receipt {
+        let admin = &self.charter().administration;
+        Receipt {
+            administration: admin.name.bg.clone(),
+            address: admin.address.bg.clone(),
+            to: std::iter::once(d.name.clone()).chain(d.address.clone()).collect(),
+            letter_number: d.letter_number.clone(),
+            issued_on: harta_domain::format::in_sofia(d.issued_at).date(),
+            case_number: d.registry_number.clone(),
+        }
+    }
+
+    /// Records that the return receipt of a posted letter came back, signed by the person on
+    /// `signed_on` (`2026-11-25`): the delivery is then confirmed in the
+    /// person's own hand. Returns the case's registry number.
+    pub async fn receipt_returned(&self, who: &Principal, id: i64, signed_on: &str) -> Result<String, AppError> {
+        who.require(Action::DeliverLetters)?;
+        let number = self.delivery_case(who, id).await?;
+        let today = harta_domain::format::in_sofia(self.now()).date();
+        let signed: jiff::civil::Date = signed_on.trim().parse().map_err(|_| {
+            AppError::Invalid(vec![
+                FieldError::new("signed_on", format!("\"{}\" is not a date as YYYY-MM-DD", signed_on.trim()))
+                    .with_code("not_a_date"),
+            ])
+        })?;
+        if signed > today {
+            return Err(AppError::Invalid(vec![FieldError::new("signed_on", "is after today").with_code("in_future")]));
+        }
+        let task = self.inner.deliveries.task(id).await?.ok_or_else(|| AppError::NotFound(format!("delivery {id}")))?;
+        if task.return_receipt && task.state == DeliveryState::Sent {
+            let posted = self.inner.deliveries.of_case(task.case_id).await?;
+            let posted_on = posted
+                .iter()
+                .find(|d| d.id == id)
+                .and_then(|d| d.finished_at)
+                .map(|at| harta_domain::format::in_sofia(at).date());
+            if posted_on.is_some_and(|on| signed < on) {
+                let early = FieldError::new("signed_on", "is before the letter was posted").with_code("before_posting");
+                return Err(AppError::Invalid(vec![early]));
+            }
+        }
+        let now = self.now();
+        match self.inner.deliveries.receipt_returned(id, signed, now, &who.actor).await? {
+            Ok(()) => {}
+            Err(ReceiptRefusal::NoReceipt) => {
+                return Err(AppError::conflict("no_receipt", format!("delivery {id} went without a return receipt")));
+            }
+            Err(ReceiptRefusal::NotPosted) => {
+                return Err(AppError::conflict("not_posted", format!("delivery {id} has not been posted")));
+            }
+            Err(ReceiptRefusal::Recorded) => {
+                return Err(AppError::conflict("already_done", format!("the receipt of delivery {id} is recorded")));
+            }
+        }
+        self.inner.audit.record(now, &who.audit_name(), "receipt_returned", &number, &signed.to_string()).await?;
+        Ok(number)
     }
 
     /// Records that a member of staff did (or could not do) a delivery that waits for people:
@@ -194,6 +271,7 @@ impl App {
         number: &str,
         letter_n: i64,
         channel: &str,
+        return_receipt: bool,
     ) -> Result<i64, AppError> {
         who.require(Action::DeliverLetters)?;
         let channel = PreferredChannel::parse(channel.trim()).ok_or_else(|| {
@@ -208,7 +286,13 @@ impl App {
         if deliveries.iter().any(|d| d.letter_n == letter_n && d.state == DeliveryState::Pending) {
             return Err(AppError::conflict("delivery_pending", format!("letter {letter_n} is still on its way")));
         }
-        let delivery = self.delivery_on(&case, channel);
+        if return_receipt && channel != PreferredChannel::Post {
+            return Err(AppError::Invalid(vec![
+                FieldError::new("return_receipt", format!("only a letter by post has one, not by {channel}"))
+                    .with_code("not_by_post"),
+            ]));
+        }
+        let delivery = self.delivery_on(&case, channel, return_receipt);
         let now = self.now();
         let id = match self.inner.deliveries.add(case.id, letter_n, &delivery, now, &who.actor).await {
             Err(harta_store::StoreError::Missing(what)) => return Err(AppError::NotFound(what)),

@@ -137,6 +137,7 @@ impl App {
                 | CaseEvent::LetterIssued { .. }
                 | CaseEvent::LetterSent { .. }
                 | CaseEvent::LetterNotDelivered { .. }
+                | CaseEvent::ReceiptReturned { .. }
                 | CaseEvent::MailReceived { .. }
                 | CaseEvent::Answered { letter: Some(_), .. }
         ) {

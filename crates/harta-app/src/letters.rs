@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use harta_domain::case::{CaseEvent, State};
+use harta_domain::case::{CaseEvent, PreferredChannel, State};
 use harta_domain::format::{date_bg, in_sofia};
 use harta_domain::letters::{ContactBlock, ContactParts, GAP, LetterKind};
 use harta_domain::plain::{Advice, advise};
@@ -49,12 +49,32 @@ pub struct Letter {
     pub contact: ContactBlock,
 }
 
+/// The return receipt ("обратна разписка") printed after a letter that goes by registered
+/// post: the card the person signs and the post brings back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The administration's name, the sender to return the card to.
+    pub administration: String,
+    /// Its address.
+    pub address: String,
+    /// The addressee: name, then address.
+    pub to: Vec<String>,
+    /// The letter's outgoing number.
+    pub letter_number: String,
+    /// The day the letter was issued (Sofia time).
+    pub issued_on: jiff::civil::Date,
+    /// The case's registry number.
+    pub case_number: String,
+}
+
 /// Puts letters on paper: HTML for the screen, PDF for print and download.
 pub trait Typeset: Send + Sync {
     /// The letter as an HTML fragment (everything in it escaped).
     fn html(&self, letter: &Letter) -> String;
     /// The letter as PDF.
     fn pdf(&self, letter: &Letter) -> Result<Vec<u8>, String>;
+    /// A return receipt as PDF.
+    fn receipt(&self, receipt: &Receipt) -> Result<Vec<u8>, String>;
     /// Letters' PDFs as one PDF, every page in order (a print run for the post).
     fn bundle(&self, pdfs: &[Vec<u8>]) -> Result<Vec<u8>, String>;
 }
@@ -85,6 +105,9 @@ pub struct LetterDraft {
     /// Whether the answer refuses the service asked for: the letter then says where and
     /// within what time the refusal can be appealed.
     pub refusal: bool,
+    /// Whether a letter for the post goes with a return receipt (registered mail whose
+    /// receipt the person signs and the post brings back).
+    pub return_receipt: bool,
 }
 
 /// A draft checked and laid out, before it is issued.
@@ -159,7 +182,19 @@ impl App {
             .get(&kind)
             .ok_or_else(|| AppError::internal(format!("the charter has no template for {}", kind.as_str())))?;
         let (subject, body, next) = template.fill(&values);
-        Ok(LetterDraft { kind: kind.as_str().into(), subject, body, next: next.trim().to_string(), refusal: false })
+        Ok(LetterDraft {
+            kind: kind.as_str().into(),
+            subject,
+            body,
+            next: next.trim().to_string(),
+            ..LetterDraft::default()
+        })
+    }
+
+    /// The channel a case's letters go on, for the letter form (a return receipt is offered
+    /// for the post only).
+    pub async fn letter_channel(&self, who: &Principal, number: &str) -> Result<PreferredChannel, AppError> {
+        Ok(Self::channel_of(&self.find_case(who, number).await?))
     }
 
     /// Checks a draft and lays it out, with plain-language advice and what the contact block
@@ -210,7 +245,14 @@ impl App {
         })?;
         let typeset = self.letter_setup()?.typeset.clone();
         let letters = &self.inner.letters;
-        let delivery = self.delivery_on(&case, Self::channel_of(&case));
+        let channel = Self::channel_of(&case);
+        if draft.return_receipt && channel != PreferredChannel::Post {
+            return Err(AppError::Invalid(vec![
+                FieldError::new("return_receipt", format!("only a letter by post has one; this one goes by {channel}"))
+                    .with_code("not_by_post"),
+            ]));
+        }
+        let delivery = self.delivery_on(&case, channel, draft.return_receipt);
         for _ in 0..NUMBER_ATTEMPTS {
             let (n, outgoing) = letters.next_number(case.id).await?;
             let texts = (subject.clone(), body.clone(), next.clone(), appeal.clone());

@@ -241,6 +241,14 @@ pub enum CaseEvent {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         detail: String,
     },
+    /// The return receipt of a letter sent by post came back: the person signed for the
+    /// letter on `signed_on`.
+    ReceiptReturned {
+        /// The letter's outgoing number.
+        number: String,
+        /// The day the person signed for it, as the receipt says.
+        signed_on: Date,
+    },
     /// An issued letter did not go on its channel and will not be tried there again: somebody
     /// has to choose another channel.
     LetterNotDelivered {
@@ -299,6 +307,7 @@ impl CaseEvent {
             Self::LetterIssued { .. } => "letter_issued",
             Self::LetterSent { .. } => "letter_sent",
             Self::LetterNotDelivered { .. } => "letter_not_delivered",
+            Self::ReceiptReturned { .. } => "receipt_returned",
             Self::MailReceived { .. } => "mail_received",
             Self::DocumentsAdded { .. } => "documents_added",
         }
@@ -480,6 +489,7 @@ impl CaseState {
             | CaseEvent::LetterIssued { .. }
             | CaseEvent::LetterSent { .. }
             | CaseEvent::LetterNotDelivered { .. }
+            | CaseEvent::ReceiptReturned { .. }
             | CaseEvent::MailReceived { .. }
             | CaseEvent::DocumentsAdded { .. } => {}
             // Contact details matter until the answer has gone out.
@@ -636,6 +646,7 @@ mod tests {
                 channel: PreferredChannel::Email,
                 reason: "550".into(),
             }),
+            Just(CaseEvent::ReceiptReturned { number: "x/1".into(), signed_on: Date::constant(2026, 12, 3) }),
         ]
     }
 
@@ -665,6 +676,7 @@ mod tests {
                             | CaseEvent::LetterIssued { .. }
                             | CaseEvent::LetterSent { .. }
                             | CaseEvent::LetterNotDelivered { .. }
+                            | CaseEvent::ReceiptReturned { .. }
                     ) {
                         prop_assert_eq!(&next, &s);
                     }

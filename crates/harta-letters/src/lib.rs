@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use harta_app::letters::{Letter, Typeset};
+use harta_app::letters::{Letter, Receipt, Typeset};
 use harta_domain::format::date_bg;
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime};
@@ -19,6 +19,9 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 /// The layout of every letter; the words come from `letter.json`.
 const TEMPLATE: &str = include_str!("letter.typ");
+
+/// The layout of a return receipt; the words come from `receipt.json`.
+const RECEIPT: &str = include_str!("receipt.typ");
 
 /// A print run: the letters' PDFs, page by page, as one document (`bundle.json` lists them).
 const BUNDLE: &str = r#"#let d = json("/bundle.json")
@@ -122,6 +125,10 @@ impl Typeset for Letters {
         world.typeset(&options)
     }
 
+    fn receipt(&self, receipt: &Receipt) -> Result<Vec<u8>, String> {
+        Sheets::receipt(receipt)?.typeset(&PdfOptions::default())
+    }
+
     fn bundle(&self, pdfs: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         Sheets::bundle(pdfs)?.typeset(&PdfOptions::default())
     }
@@ -184,6 +191,22 @@ impl Sheets {
         Ok(Self {
             main: Source::new(file("/main.typ")?, TEMPLATE.to_string()),
             files: vec![(file("/letter.json")?, Bytes::new(data.to_string().into_bytes()))],
+        })
+    }
+
+    /// A return receipt: its template as the main file and its words as `receipt.json`.
+    fn receipt(r: &Receipt) -> Result<Self, String> {
+        let data = serde_json::json!({
+            "administration": r.administration,
+            "address": r.address,
+            "to": r.to,
+            "number": r.letter_number,
+            "date": date_bg(r.issued_on),
+            "case": r.case_number,
+        });
+        Ok(Self {
+            main: Source::new(file("/main.typ")?, RECEIPT.to_string()),
+            files: vec![(file("/receipt.json")?, Bytes::new(data.to_string().into_bytes()))],
         })
     }
 

@@ -6,10 +6,11 @@
 use harta_domain::case::{Actor, CaseEvent, PreferredChannel};
 use harta_domain::delivery::DeliveryState;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use sqlx::Row;
 
 use crate::jobs::{Job, NewJob};
-use crate::rows::{millis, parse, timestamp};
+use crate::rows::{date, millis, parse, timestamp};
 use crate::{Db, Result, StoreError, on_db};
 
 /// How a new delivery begins.
@@ -30,6 +31,8 @@ pub struct NewDelivery {
     pub channel: PreferredChannel,
     /// How it begins.
     pub start: Start,
+    /// By post, with a return receipt.
+    pub return_receipt: bool,
 }
 
 /// How a delivery ended.
@@ -70,6 +73,10 @@ pub struct DeliveryRecord {
     pub attempts: i64,
     /// Its job's last error while it is still being retried.
     pub last_error: Option<String>,
+    /// By post, with a return receipt.
+    pub return_receipt: bool,
+    /// The day the person signed the return receipt, once it came back.
+    pub receipt_signed_on: Option<Date>,
 }
 
 /// A delivery in a queue or on the not-delivered list, with what staff need to do it.
@@ -101,6 +108,8 @@ pub struct QueuedDelivery {
     pub phone: Option<String>,
     /// The case's responsible officer, if any.
     pub responsible: Option<String>,
+    /// By post, with a return receipt.
+    pub return_receipt: bool,
 }
 
 /// Which deliveries a list shows.
@@ -136,6 +145,21 @@ pub struct DeliveryTask {
     pub channel: PreferredChannel,
     /// Where it is.
     pub state: DeliveryState,
+    /// By post, with a return receipt.
+    pub return_receipt: bool,
+    /// The day the person signed the return receipt, once it came back.
+    pub receipt_signed_on: Option<Date>,
+}
+
+/// Why a return receipt cannot be recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiptRefusal {
+    /// The delivery went without one.
+    NoReceipt,
+    /// The letter has not been posted yet (or its delivery failed).
+    NotPosted,
+    /// It was recorded already.
+    Recorded,
 }
 
 /// Closes an `IN (` list of ids (an empty list matches nothing).
@@ -282,13 +306,64 @@ impl Deliveries {
         })
     }
 
+    /// Records that the return receipt of a posted letter came back signed on `signed_on`,
+    /// with the event on its case, in one transaction.
+    pub async fn receipt_returned(
+        &self,
+        id: i64,
+        signed_on: Date,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<std::result::Result<(), ReceiptRefusal>> {
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE deliveries SET receipt_signed_on = $1
+                 WHERE id = $2 AND return_receipt = 1 AND state = 'sent' AND receipt_signed_on IS NULL",
+            )
+            .bind(signed_on.to_string())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let row = sqlx::query(
+                "SELECT d.case_id, d.state, d.return_receipt, l.number FROM deliveries d
+                 JOIN letters l ON l.case_id = d.case_id AND l.n = d.letter_n WHERE d.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::Missing(format!("delivery {id}")))?;
+            if changed == 0 {
+                let refusal = if row.try_get::<i64, _>("return_receipt")? == 0 {
+                    ReceiptRefusal::NoReceipt
+                } else if row.try_get::<String, _>("state")? != "sent" {
+                    ReceiptRefusal::NotPosted
+                } else {
+                    ReceiptRefusal::Recorded
+                };
+                return Ok(Err(refusal));
+            }
+            let case_id: i64 = row.try_get("case_id")?;
+            let event = CaseEvent::ReceiptReturned { number: row.try_get("number")?, signed_on };
+            lock_case!(&mut *tx, case_id);
+            let (_, n) = replay_case!(&mut *tx, case_id);
+            insert_event!(&mut *tx, case_id, n, at, actor, &event);
+            tx.commit().await?;
+            Ok(Ok(()))
+        })
+    }
+
     /// A delivery, for its job's worker.
     pub async fn task(&self, id: i64) -> Result<Option<DeliveryTask>> {
         on_db!(read & self.db, |pool| {
-            let row = sqlx::query("SELECT id, case_id, letter_n, channel, state FROM deliveries WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?;
+            let row = sqlx::query(
+                "SELECT id, case_id, letter_n, channel, state, return_receipt, receipt_signed_on FROM deliveries
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
             row.map(|row| {
                 Ok(DeliveryTask {
                     id: row.try_get("id")?,
@@ -296,6 +371,12 @@ impl Deliveries {
                     letter_n: row.try_get("letter_n")?,
                     channel: parse("channel", &row.try_get::<String, _>("channel")?, PreferredChannel::parse)?,
                     state: parse("delivery state", &row.try_get::<String, _>("state")?, DeliveryState::parse)?,
+                    return_receipt: row.try_get::<i64, _>("return_receipt")? != 0,
+                    receipt_signed_on: row
+                        .try_get::<Option<String>, _>("receipt_signed_on")?
+                        .as_deref()
+                        .map(date)
+                        .transpose()?,
                 })
             })
             .transpose()
@@ -307,7 +388,7 @@ impl Deliveries {
         on_db!(read & self.db, |pool| {
             let rows = sqlx::query(
                 "SELECT d.id, d.letter_n, d.channel, d.state, d.created_at, d.finished_at, d.detail,
-                        COALESCE(j.attempts, 0) AS attempts, j.last_error
+                        d.return_receipt, d.receipt_signed_on, COALESCE(j.attempts, 0) AS attempts, j.last_error
                  FROM deliveries d LEFT JOIN jobs j ON j.delivery_id = d.id
                  WHERE d.case_id = $1 ORDER BY d.id",
             )
@@ -326,6 +407,12 @@ impl Deliveries {
                         detail: row.try_get("detail")?,
                         attempts: row.try_get("attempts")?,
                         last_error: row.try_get("last_error")?,
+                        return_receipt: row.try_get::<i64, _>("return_receipt")? != 0,
+                        receipt_signed_on: row
+                            .try_get::<Option<String>, _>("receipt_signed_on")?
+                            .as_deref()
+                            .map(date)
+                            .transpose()?,
                     })
                 })
                 .collect()
@@ -338,7 +425,7 @@ impl Deliveries {
             let mut q = sqlx::QueryBuilder::new(
                 "SELECT d.id, c.registry_number, l.number AS letter_number, d.letter_n, l.subject, l.issued_at,
                         d.channel, COALESCE(d.finished_at, d.created_at) AS at, d.detail, p.name, p.address, p.phone,
-                        s.name AS responsible
+                        s.name AS responsible, d.return_receipt
                  FROM deliveries d
                  JOIN cases c ON c.id = d.case_id
                  JOIN letters l ON l.case_id = d.case_id AND l.n = d.letter_n
@@ -384,6 +471,7 @@ impl Deliveries {
                         address: row.try_get("address")?,
                         phone: row.try_get("phone")?,
                         responsible: row.try_get("responsible")?,
+                        return_receipt: row.try_get::<i64, _>("return_receipt")? != 0,
                     })
                 })
                 .collect()

@@ -122,8 +122,8 @@ macro_rules! start_delivery {
             _ => ("pending", None, None),
         };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO deliveries (case_id, letter_n, channel, state, created_at, finished_at, detail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO deliveries (case_id, letter_n, channel, state, created_at, finished_at, detail, return_receipt)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind($case_id)
         .bind($letter_n)
@@ -132,6 +132,7 @@ macro_rules! start_delivery {
         .bind($crate::rows::millis($at))
         .bind(finished)
         .bind(detail)
+        .bind(i64::from(delivery.return_receipt))
         .fetch_one(&mut *$tx)
         .await?;
         match &delivery.start {

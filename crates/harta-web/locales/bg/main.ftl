@@ -850,3 +850,22 @@ staff-due-now = срок вече { $date }
 track-while-waiting-run_on = Докато чакаме информацията, срокът за отговор продължава да тече.
 track-while-waiting-pause = Докато чакаме информацията, срокът за отговор спира: работните дни на чакане се добавят към него.
 track-while-waiting-restart = Когато получим информацията, срокът за отговор започва отначало от този ден.
+
+# Return receipts (обратна разписка) of letters sent by post
+letter-return-receipt = С обратна разписка
+letter-return-receipt-hint = Писмото се изпраща препоръчано с известие за доставяне: при печат след него излиза разписката, която лицето подписва и пощата връща.
+letter-return-receipt-not_by_post = Обратна разписка има само писмо, което се изпраща по пощата.
+event-receipt_returned = Върната обратна разписка
+receipt-with = с обратна разписка, която още не се е върнала
+receipt-returned = обратната разписка се върна: лицето е получило писмото на { $date }
+receipt-registered = Препоръчано, с обратна разписка
+receipt-signed-on = Дата на получаване по обратната разписка
+receipt-signed-on-hint = Датата, на която лицето е подписало разписката.
+receipt-record = Обратната разписка се върна
+delivery-refused-receipt_not_a_date = Въведете датата от обратната разписка.
+delivery-refused-receipt_in_future = Датата от обратната разписка не може да е след днес.
+delivery-refused-receipt_before_posting = Датата от обратната разписка е преди писмото да е пуснато по пощата.
+delivery-refused-receipt_no_receipt = Това писмо е изпратено без обратна разписка.
+delivery-refused-receipt_not_posted = Писмото още не е пуснато по пощата.
+delivery-refused-receipt_already_done = Обратната разписка на това писмо вече е отбелязана.
+delivery-refused-not_by_post = Обратна разписка има само писмо, което се изпраща по пощата.

@@ -850,3 +850,22 @@ staff-due-now = now due { $date }
 track-while-waiting-run_on = While we wait for the information, the time to answer keeps running.
 track-while-waiting-pause = While we wait for the information, the time to answer stops: the working days of waiting are added to it.
 track-while-waiting-restart = When the information arrives, the time to answer starts again from that day.
+
+# Return receipts of letters sent by post
+letter-return-receipt = With a return receipt
+letter-return-receipt-hint = The letter goes by registered post with an advice of delivery: printing puts the receipt after it, which the person signs and the post brings back.
+letter-return-receipt-not_by_post = Only a letter that goes by post has a return receipt.
+event-receipt_returned = Return receipt back
+receipt-with = with a return receipt not back yet
+receipt-returned = the return receipt came back: the person received the letter on { $date }
+receipt-registered = Registered, with a return receipt
+receipt-signed-on = Day of receipt on the return receipt
+receipt-signed-on-hint = The day the person signed the receipt.
+receipt-record = The return receipt came back
+delivery-refused-receipt_not_a_date = Enter the date on the return receipt.
+delivery-refused-receipt_in_future = The date on the return receipt cannot be after today.
+delivery-refused-receipt_before_posting = The date on the return receipt is before the letter was posted.
+delivery-refused-receipt_no_receipt = This letter went without a return receipt.
+delivery-refused-receipt_not_posted = The letter has not been posted yet.
+delivery-refused-receipt_already_done = This letter's return receipt is recorded already.
+delivery-refused-not_by_post = Only a letter that goes by post has a return receipt.

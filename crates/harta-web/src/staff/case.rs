@@ -102,6 +102,8 @@ struct DeliveryLine {
     channel_words: String,
     state: &'static str,
     words: String,
+    /// Posted with a return receipt that has not come back yet: the form to record it.
+    receipt_awaited: bool,
 }
 
 /// What the case page shows besides the case: refused fields and what was typed, or a notice.
@@ -236,6 +238,9 @@ pub(super) async fn show_case(
                     format!("{number}: {how}{to}{detail}")
                 }
                 CaseEvent::MailReceived { from, text } => format!("{from}: {text}"),
+                CaseEvent::ReceiptReturned { number, signed_on } => {
+                    format!("{number}: {}", l.ts("receipt-returned", "date", &date_bg(*signed_on)))
+                }
                 CaseEvent::LetterNotDelivered { number, channel, reason } => {
                     let how = l.t(&format!("channel-{}", channel.as_str()));
                     format!("{number}: {how} – {}", super::deliveries::reason_words(l, reason))
@@ -319,12 +324,18 @@ pub(super) async fn show_case(
                         (S::Sent, false) => format!("{words} ({detail})"),
                         _ => words,
                     };
+                    let words = match (d.return_receipt, d.receipt_signed_on) {
+                        (true, Some(on)) => format!("{words}; {}", l.ts("receipt-returned", "date", &date_bg(on))),
+                        (true, None) => format!("{words}; {}", l.t("receipt-with")),
+                        (false, _) => words,
+                    };
                     DeliveryLine {
                         id: d.id,
                         channel: d.channel.as_str(),
                         channel_words: l.t(&format!("channel-{}", d.channel.as_str())),
                         state: d.state.as_str(),
                         words,
+                        receipt_awaited: d.return_receipt && d.state == S::Sent && d.receipt_signed_on.is_none(),
                     }
                 })
                 .collect();

@@ -71,6 +71,8 @@ struct Row {
     address: String,
     phone: String,
     responsible: String,
+    /// Goes by registered post with a return receipt.
+    return_receipt: bool,
 }
 
 /// The letters waiting for the post that were issued on one day: printed and posted together.
@@ -144,6 +146,7 @@ pub(super) async fn list(
                 .and_then(|p| harta_domain::identifiers::Phone::parse(p).ok())
                 .map_or_else(|| d.phone.clone().unwrap_or_default(), |p| p.national()),
             responsible: d.responsible.unwrap_or_default(),
+            return_receipt: d.return_receipt,
         };
         // The print queue is grouped by the day of issue; the other lists are one group.
         let key = if view == View::Post { issued } else { String::new() };
@@ -229,6 +232,8 @@ pub(super) struct Outcome {
     /// `handed_over`, `called` or `failed`.
     outcome: String,
     note: String,
+    /// The day a returned receipt was signed (`2026-11-25`).
+    signed_on: String,
     /// The list (or `case`) to go back to.
     back: String,
 }
@@ -241,13 +246,27 @@ fn back_to(back: &str, number: &str, query: &str) -> String {
     }
 }
 
-/// What a member of staff did with one letter: handed it over, called, or could not.
+/// What a member of staff did with one letter: handed it over, called, or could not; or that
+/// its return receipt came back.
 pub(super) async fn done(
     State(app): State<App>,
     SignedIn(session): SignedIn,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<Outcome>,
 ) -> Result<Redirect, PageError> {
+    if f.outcome == "receipt_returned" {
+        let done = app.receipt_returned(&session.principal, id, &f.signed_on).await;
+        return Ok(Redirect::to(&match done {
+            Ok(number) => back_to(&f.back, &number, "?saved=1"),
+            Err(e) => match refusal_code(&e) {
+                Some(code) => {
+                    let number = app.delivery_case(&session.principal, id).await?;
+                    back_to(&f.back, &number, &format!("?refused=receipt_{code}"))
+                }
+                None => return Err(e.into()),
+            },
+        }));
+    }
     let done = match f.outcome.as_str() {
         "posted" => Done::Posted,
         "handed_over" => Done::HandedOver,
@@ -281,6 +300,8 @@ fn refusal_code(e: &harta_app::AppError) -> Option<&'static str> {
 #[serde(default)]
 pub(super) struct Again {
     channel: String,
+    /// `yes`: by post, with a return receipt.
+    return_receipt: String,
     back: String,
 }
 
@@ -291,7 +312,10 @@ pub(super) async fn again(
     Path((number, n)): Path<(String, i64)>,
     CsrfForm(f): CsrfForm<Again>,
 ) -> Result<Redirect, PageError> {
-    Ok(Redirect::to(&match app.deliver_again(&session.principal, &number, n, &f.channel).await {
+    Ok(Redirect::to(&match app
+        .deliver_again(&session.principal, &number, n, &f.channel, f.return_receipt == "yes")
+        .await
+    {
         Ok(_) => back_to(&f.back, &number, "?saved=1"),
         Err(e) => match refusal_code(&e) {
             Some(code) => back_to(&f.back, &number, &format!("?refused={code}")),

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use harta_app::letters::{LetterDraft, Preview};
 use harta_app::signing_in::StaffSession;
 use harta_app::{App, AppError, FieldError};
+use harta_domain::case::PreferredChannel;
 use harta_domain::plain::Advice;
 use serde::Deserialize;
 
@@ -30,6 +31,8 @@ struct FormPage {
     advice: Vec<String>,
     missing: Option<String>,
     errors: Vec<ShownError>,
+    /// The letter goes by post: a return receipt may go with it.
+    by_post: bool,
 }
 
 impl FormPage {
@@ -48,6 +51,8 @@ pub(super) struct LetterForm {
     next: String,
     /// `yes` when the answer refuses the service.
     refusal: String,
+    /// `yes` when a letter for the post goes with a return receipt.
+    return_receipt: String,
     /// `preview` or `issue`.
     action: String,
 }
@@ -60,6 +65,7 @@ impl LetterForm {
             body: self.body.clone(),
             next: self.next.clone(),
             refusal: self.refusal == "yes",
+            return_receipt: self.return_receipt == "yes",
         }
     }
 }
@@ -86,7 +92,7 @@ fn missing_text(l: Localizer, missing: &[&str]) -> Option<String> {
     })
 }
 
-fn form_page(
+async fn form_page(
     app: &App,
     visit: &Visit,
     session: &StaffSession,
@@ -96,7 +102,10 @@ fn form_page(
     status: StatusCode,
 ) -> Response {
     let l = visit.l();
+    // The return receipt is offered where the letter goes by post.
+    let by_post = matches!(app.letter_channel(&session.principal, number).await, Ok(PreferredChannel::Post));
     let page = FormPage {
+        by_post,
         c: visit.chrome(&app.charter(), "staff"),
         s: super::StaffHeader::of(session),
         number: number.to_string(),
@@ -121,6 +130,7 @@ fn shown(l: Localizer, found: &[FieldError]) -> Vec<ShownError> {
             ("next", "letter-next"),
             ("kind", "letter-kind"),
             ("refusal", "letter-refusal"),
+            ("return_receipt", "letter-return-receipt"),
         ],
     );
     for (e, shown) in found.iter().zip(errors.iter_mut()) {
@@ -132,6 +142,7 @@ fn shown(l: Localizer, found: &[FieldError]) -> Vec<ShownError> {
             "not_answer" | "not_service_request" | "no_appeal" => {
                 shown.text = l.t(&format!("letter-refusal-{}", e.code));
             }
+            "not_by_post" => shown.text = l.t("letter-return-receipt-not_by_post"),
             _ => {}
         }
     }
@@ -155,7 +166,7 @@ pub(super) async fn new(
         Ok(d) => {
             let f =
                 LetterForm { kind: d.kind, subject: d.subject, body: d.body, next: d.next, ..LetterForm::default() };
-            form_page(&app, &visit, &session, &number, f, (None, Vec::new()), StatusCode::OK)
+            form_page(&app, &visit, &session, &number, f, (None, Vec::new()), StatusCode::OK).await
         }
         Err(AppError::NotFound(_) | AppError::Invalid(_)) => crate::public::not_found(&visit, &app.charter()),
         Err(AppError::Forbidden(_)) => forbidden(&app, &visit),
@@ -184,15 +195,16 @@ pub(super) async fn post(
             Err(AppError::Invalid(found)) => {
                 let preview = app.preview_letter(who, &number, &draft).await.ok();
                 let shown = (preview, shown(l, &found));
-                form_page(&app, &visit, &session, &number, f, shown, StatusCode::UNPROCESSABLE_ENTITY)
+                form_page(&app, &visit, &session, &number, f, shown, StatusCode::UNPROCESSABLE_ENTITY).await
             }
             Err(e) => failed(&app, &visit, &e),
         };
     }
     match app.preview_letter(who, &number, &draft).await {
-        Ok(preview) => form_page(&app, &visit, &session, &number, f, (Some(preview), Vec::new()), StatusCode::OK),
+        Ok(preview) => form_page(&app, &visit, &session, &number, f, (Some(preview), Vec::new()), StatusCode::OK).await,
         Err(AppError::Invalid(found)) => {
             form_page(&app, &visit, &session, &number, f, (None, shown(l, &found)), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         Err(e) => failed(&app, &visit, &e),
     }

@@ -175,6 +175,90 @@ async fn a_refused_mailbox_puts_the_letter_on_the_not_delivered_list_and_the_pos
     }
 }
 
+/// The pages of a PDF.
+fn pages(pdf: &[u8]) -> usize {
+    hayro_syntax::Pdf::new(pdf.to_vec()).unwrap().pages().len()
+}
+
+#[tokio::test]
+async fn a_letter_by_post_goes_with_a_return_receipt_printed_after_it_and_recorded_when_it_comes_back() {
+    for db in backends().await {
+        let s = start(db, "2026-11-25T12:30:00Z").await;
+        let (me, mut b) = officer(&s).await;
+        let address = "ул. „Хубча“ 5, 1612 София";
+        let number = case_for(&s, &me, person(None, None, Some(address), "post")).await;
+        let by_email = case_for(&s, &me, person(Some("maria@example.bg"), None, None, "email")).await;
+
+        // Offered where the letter goes by post, and refused, naming the field, where it does not.
+        let form = |n: &str| format!("/staff/cases/{}/letters/new?kind=answer", encode(n));
+        assert!(text(&b.get(&form(&number)).await).contains("С обратна разписка"));
+        assert!(!text(&b.get(&form(&by_email)).await).contains("С обратна разписка"));
+        let draft = s.app.draft_letter(&me, &by_email, "answer").await.unwrap();
+        let draft = LetterDraft { body: "Поправихме лампата.".into(), return_receipt: true, ..draft };
+        let refused = s.app.issue_letter(&me, &by_email, &draft).await;
+        match refused {
+            Err(harta_app::AppError::Invalid(found)) => assert_eq!(found[0].field, "return_receipt"),
+            other => panic!("{other:?}"),
+        }
+        assert!(s.app.letters(&me, &by_email).await.unwrap().is_empty(), "nothing issued");
+
+        let draft = s.app.draft_letter(&me, &number, "answer").await.unwrap();
+        let letter = LetterDraft { body: "Поправихме лампата.".into(), return_receipt: true, ..draft };
+        let outgoing = s.app.issue_letter(&me, &number, &letter).await.unwrap().number;
+        let plain = s.app.letter_pdf(&me, &number, 1).await.unwrap().1;
+
+        // The print queue says how it goes, and the run has the receipt after the letter.
+        let queue = b.get("/staff/deliveries/post").await;
+        let page = text(&queue);
+        assert!(page.contains(&outgoing) && page.contains("Препоръчано, с обратна разписка"), "{page}");
+        let ids = page.split("name=\"ids\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let printed = b.get(&format!("/staff/deliveries/post/print?ids={ids}")).await;
+        assert_eq!(printed.status, 200);
+        assert_eq!(pages(&printed.body), pages(&plain) + 1, "the letter, then its receipt");
+
+        // Not posted yet: nothing to record.
+        let case_page = format!("/staff/cases/{}", encode(&number));
+        let csrf = field(&queue, "csrf");
+        let delivery = s.app.deliveries(&me, &number).await.unwrap()[0].id;
+        let url = format!("/staff/delivery/{delivery}");
+        let pairs =
+            [("csrf", csrf.as_str()), ("outcome", "receipt_returned"), ("signed_on", "2026-11-25"), ("back", "case")];
+        let r = b.post(&url, &pairs).await;
+        assert!(r.header("location").unwrap().contains("refused=receipt_not_posted"), "{:?}", r.header("location"));
+        b.post("/staff/deliveries/post/posted", &[("csrf", &csrf), ("ids", &ids)]).await;
+        let shown = text(&b.get(&case_page).await);
+        assert!(shown.contains("с обратна разписка, която още не се е върнала"), "{shown}");
+
+        // A date that is not one, one after today and one before the posting are each refused.
+        for (on, code) in [
+            ("25.11", "receipt_not_a_date"),
+            ("2026-11-26", "receipt_in_future"),
+            ("2026-11-24", "receipt_before_posting"),
+        ] {
+            let pairs = [("csrf", csrf.as_str()), ("outcome", "receipt_returned"), ("signed_on", on), ("back", "case")];
+            let r = b.post(&url, &pairs).await;
+            assert!(
+                r.header("location").unwrap().contains(&format!("refused={code}")),
+                "{on}: {:?}",
+                r.header("location")
+            );
+        }
+        let pairs =
+            [("csrf", csrf.as_str()), ("outcome", "receipt_returned"), ("signed_on", "2026-11-25"), ("back", "case")];
+        let r = b.post(&url, &pairs).await;
+        assert!(r.header("location").unwrap().ends_with("?saved=1#letters"), "{:?}", r.header("location"));
+        let history = events(&s, &me, &number).await;
+        assert!(history.iter().any(|e| matches!(e, CaseEvent::ReceiptReturned { number, signed_on }
+            if *number == outgoing && signed_on.to_string() == "2026-11-25")));
+        let shown = text(&b.get(&case_page).await);
+        assert!(shown.contains("лицето е получило писмото на 25.11.2026"), "{shown}");
+        assert!(!shown.contains("Дата на получаване по обратната разписка"), "the form is gone");
+        let r = b.post(&url, &pairs).await;
+        assert!(r.header("location").unwrap().contains("refused=receipt_already_done"));
+        s.db.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn calls_collection_at_the_counter_and_fax_each_confirm_in_their_own_way() {
     for db in backends().await {
@@ -264,7 +348,7 @@ async fn an_administrator_cancels_and_retries_jobs_and_nobody_else_may() {
 
         // A cancelled job is not retried; the letter goes again on the channel chosen.
         assert!(s.app.retry_job(&admin, deliver).await.is_err());
-        s.app.deliver_again(&me, &number, 1, "email").await.unwrap();
+        s.app.deliver_again(&me, &number, 1, "email", false).await.unwrap();
         let Some(peer) = SmtpPeer::start() else { return };
         s.app.run_jobs(&delivery(&peer)).await.unwrap();
         assert_eq!(sent(&events(&s, &me, &number).await).len(), 1);
