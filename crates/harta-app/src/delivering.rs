@@ -42,6 +42,15 @@ pub enum Done {
     },
 }
 
+/// A return receipt goes only with a letter by post.
+pub(crate) fn receipt_fits(return_receipt: bool, channel: PreferredChannel) -> Result<(), AppError> {
+    if return_receipt && channel != PreferredChannel::Post {
+        let only = format!("only a letter by post has one, not one by {channel}");
+        return Err(AppError::Invalid(vec![FieldError::new("return_receipt", only).with_code("not_by_post")]));
+    }
+    Ok(())
+}
+
 /// Which list of deliveries a member of staff looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Queue {
@@ -286,12 +295,7 @@ impl App {
         if deliveries.iter().any(|d| d.letter_n == letter_n && d.state == DeliveryState::Pending) {
             return Err(AppError::conflict("delivery_pending", format!("letter {letter_n} is still on its way")));
         }
-        if return_receipt && channel != PreferredChannel::Post {
-            return Err(AppError::Invalid(vec![
-                FieldError::new("return_receipt", format!("only a letter by post has one, not by {channel}"))
-                    .with_code("not_by_post"),
-            ]));
-        }
+        receipt_fits(return_receipt, channel)?;
         let delivery = self.delivery_on(&case, channel, return_receipt);
         let now = self.now();
         let id = match self.inner.deliveries.add(case.id, letter_n, &delivery, now, &who.actor).await {

@@ -246,12 +246,7 @@ impl App {
         let typeset = self.letter_setup()?.typeset.clone();
         let letters = &self.inner.letters;
         let channel = Self::channel_of(&case);
-        if draft.return_receipt && channel != PreferredChannel::Post {
-            return Err(AppError::Invalid(vec![
-                FieldError::new("return_receipt", format!("only a letter by post has one; this one goes by {channel}"))
-                    .with_code("not_by_post"),
-            ]));
-        }
+        crate::delivering::receipt_fits(draft.return_receipt, channel)?;
         let delivery = self.delivery_on(&case, channel, draft.return_receipt);
         for _ in 0..NUMBER_ATTEMPTS {
             let (n, outgoing) = letters.next_number(case.id).await?;
