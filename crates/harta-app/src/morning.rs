@@ -1,17 +1,18 @@
 //! The morning run: on every working day at the configured hour (Sofia time), each officer gets
 //! one e-mail of their cases at risk, due today or overdue, each head of unit one of the unit's
 //! overdue and unassigned cases, and each citizen asked for information one reminder on the
-//! last working day before the date they were given. Whichever replica comes first does it,
+//! last working day before the date they were given: by e-mail, or, for a citizen without an
+//! address (or who prefers the telephone), as a call in the responsible officer's digest. Whichever replica comes first does it,
 //! once a day: the day is claimed in the transaction that writes the mails' jobs.
 
 use harta_domain::calendar::WorkingDays;
 use harta_domain::deadline::DeadlineStatus;
-use harta_domain::digest::{Line, Watched, for_head, for_officer, remind_today};
+use harta_domain::digest::{Line, RemindBy, Watched, for_head, for_officer, remind_today, reminder_calls};
 use harta_domain::format::in_sofia;
 use harta_store::jobs::NewJob;
 use jiff::civil::Time;
 
-use crate::outbox::{Digest, DigestLine, Work};
+use crate::outbox::{Digest, DigestLine, ReminderCall, Work};
 use crate::{App, AppError, Role};
 
 /// The hour of the morning run unless configured otherwise.
@@ -31,6 +32,17 @@ fn line(l: &Line<'_>) -> DigestLine {
         status: status.into(),
         days,
     }
+}
+
+fn call(c: &Watched) -> Option<ReminderCall> {
+    let (RemindBy::Phone(phone), Some((what, by))) = (&c.remind_by, &c.asked) else { return None };
+    Some(ReminderCall {
+        number: c.number.clone(),
+        name: c.person.clone(),
+        phone: phone.clone(),
+        what: what.clone(),
+        by: *by,
+    })
 }
 
 fn unassigned(c: &Watched) -> DigestLine {
@@ -72,10 +84,13 @@ impl App {
             let Some(to) = member.email.clone() else { continue };
             let role = Role::parse(&member.role);
             let handles = matches!(role, Some(Role::CaseOfficer | Role::HeadOfUnit | Role::MayorsSecretary));
-            let mine: Vec<DigestLine> = if handles {
-                for_officer(&cases, member.id, &calendar, today, at_risk).iter().map(line).collect()
+            let (mine, calls): (Vec<DigestLine>, Vec<ReminderCall>) = if handles {
+                (
+                    for_officer(&cases, member.id, &calendar, today, at_risk).iter().map(line).collect(),
+                    reminder_calls(&cases, member.id, &calendar, today).into_iter().filter_map(call).collect(),
+                )
             } else {
-                Vec::new()
+                (Vec::new(), Vec::new())
             };
             let (overdue, nobody) = match (role, member.unit.as_deref()) {
                 (Some(Role::HeadOfUnit), Some(unit)) => {
@@ -84,16 +99,16 @@ impl App {
                 }
                 _ => (Vec::new(), Vec::new()),
             };
-            if mine.is_empty() && overdue.is_empty() && nobody.is_empty() {
+            if mine.is_empty() && overdue.is_empty() && nobody.is_empty() && calls.is_empty() {
                 continue;
             }
-            let digest = Digest { name: member.name, day: today, mine, overdue, unassigned: nobody };
+            let digest = Digest { name: member.name, day: today, mine, overdue, unassigned: nobody, calls };
             let payload = serde_json::to_string(&Work::Digest { to, digest }).map_err(AppError::internal)?;
             jobs.push((None, NewJob { kind: "digest".into(), payload }));
         }
         for case in &cases {
             let Some((what, by)) = &case.asked else { continue };
-            if !case.by_email || !remind_today(&calendar, *by, today) {
+            if case.remind_by != RemindBy::Email || !remind_today(&calendar, *by, today) {
                 continue;
             }
             let work = Work::Remind { what: what.clone(), by: *by };

@@ -108,6 +108,25 @@ pub struct Digest {
     pub overdue: Vec<DigestLine>,
     /// Their unit's cases nobody is responsible for (heads of unit).
     pub unassigned: Vec<DigestLine>,
+    /// The citizens to call today about the information asked of them (by the date given
+    /// them tomorrow or after the weekend), who cannot be reminded by e-mail.
+    #[serde(default)]
+    pub calls: Vec<ReminderCall>,
+}
+
+/// A citizen an officer reminds by telephone of the information asked of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderCall {
+    /// The case's registry number.
+    pub number: String,
+    /// The citizen's name.
+    pub name: String,
+    /// Their telephone number as they gave it (E.164).
+    pub phone: String,
+    /// What was asked of them.
+    pub what: String,
+    /// By when.
+    pub by: jiff::civil::Date,
 }
 
 /// A reminder to a citizen of the information they were asked for.

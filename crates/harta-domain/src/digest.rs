@@ -5,7 +5,7 @@
 use jiff::civil::Date;
 
 use crate::calendar::Calendar;
-use crate::case::State;
+use crate::case::{PreferredChannel, State};
 use crate::deadline::DeadlineStatus;
 
 /// An open case as the morning run sees it.
@@ -27,8 +27,38 @@ pub struct Watched {
     pub state: State,
     /// What is asked of the citizen and the date given to them, while it is.
     pub asked: Option<(String, Date)>,
-    /// Whether the citizen gave an e-mail address (reminders go by e-mail).
-    pub by_email: bool,
+    /// The citizen's name.
+    pub person: String,
+    /// How the citizen is reminded of what is asked.
+    pub remind_by: RemindBy,
+}
+
+/// How a citizen asked for information is reminded of it, on the last working day before the
+/// date they were given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemindBy {
+    /// An e-mail to the address they gave.
+    Email,
+    /// A call by the responsible officer, to this number: the citizen gave no e-mail address,
+    /// or prefers the telephone.
+    Phone(String),
+    /// Not at all: they can be reached only by post or at the counter, and a letter posted
+    /// the day before would arrive after the date.
+    Nothing,
+}
+
+impl RemindBy {
+    /// The way to remind a person with these details: by e-mail where they gave an address
+    /// (unless they prefer the telephone and gave a number), else on the telephone.
+    pub fn of(email: bool, phone: Option<&str>, preferred: Option<PreferredChannel>) -> Self {
+        let phone = phone.map(str::trim).filter(|p| !p.is_empty());
+        match (email, phone) {
+            (true, Some(number)) if preferred == Some(PreferredChannel::Phone) => Self::Phone(number.to_string()),
+            (true, _) => Self::Email,
+            (false, Some(number)) => Self::Phone(number.to_string()),
+            (false, None) => Self::Nothing,
+        }
+    }
 }
 
 /// One line of a digest: a case and how its deadline stands, or that nobody has it.
@@ -81,6 +111,18 @@ pub fn for_head<'a>(
     (overdue, unassigned)
 }
 
+/// The calls an officer makes today to remind citizens of the information asked of them
+/// (those reminded by telephone), by the date given.
+pub fn reminder_calls<'a>(cases: &'a [Watched], officer: i64, calendar: &Calendar, today: Date) -> Vec<&'a Watched> {
+    let mut calls: Vec<&Watched> = cases
+        .iter()
+        .filter(|c| c.responsible == Some(officer) && matches!(c.remind_by, RemindBy::Phone(_)))
+        .filter(|c| c.asked.as_ref().is_some_and(|(_, by)| remind_today(calendar, *by, today)))
+        .collect();
+    calls.sort_by_key(|c| (c.due, c.number.clone()));
+    calls
+}
+
 /// Whether a citizen asked for information by `by` is reminded on `today`: once, on the last
 /// working day before that date.
 pub fn remind_today(calendar: &Calendar, by: Date, today: Date) -> bool {
@@ -106,7 +148,8 @@ mod tests {
             due: d(due),
             state: State::InProgress,
             asked: None,
-            by_email: true,
+            person: "Мария Иванова".into(),
+            remind_by: RemindBy::Email,
         }
     }
 
@@ -157,5 +200,39 @@ mod tests {
         assert_eq!(reminded, [d("2026-12-04")]);
         // By Monday 28 December, after the Christmas days off (24–26 December): on Wednesday 23.
         assert!(remind_today(&cal, d("2026-12-28"), d("2026-12-23")));
+    }
+
+    #[test]
+    fn a_citizen_is_reminded_by_e_mail_else_by_telephone_else_not_at_all() {
+        use PreferredChannel::{Email, Phone, Post};
+        assert_eq!(RemindBy::of(true, None, None), RemindBy::Email);
+        assert_eq!(RemindBy::of(true, Some("+35928951102"), Some(Email)), RemindBy::Email);
+        assert_eq!(RemindBy::of(true, Some("+35928951102"), Some(Post)), RemindBy::Email);
+        assert_eq!(RemindBy::of(true, Some("+35928951102"), Some(Phone)), RemindBy::Phone("+35928951102".into()));
+        assert_eq!(RemindBy::of(false, Some(" +35928951102 "), Some(Post)), RemindBy::Phone("+35928951102".into()));
+        assert_eq!(RemindBy::of(false, Some(" "), Some(Phone)), RemindBy::Nothing);
+        assert_eq!(RemindBy::of(false, None, Some(Post)), RemindBy::Nothing);
+    }
+
+    #[test]
+    fn an_officer_calls_on_the_reminder_day_only_the_people_reminded_by_telephone_on_their_cases() {
+        let cal = Calendar::shipped().unwrap();
+        let asked = |number: &str, officer: i64, remind_by: RemindBy| Watched {
+            state: State::InformationRequested,
+            asked: Some(("Скица".into(), d("2026-12-07"))),
+            remind_by,
+            ..case(number, "cao", Some(officer), "2026-12-18")
+        };
+        let cases = [
+            asked("РКС26-1", 7, RemindBy::Phone("+35928951102".into())),
+            asked("РКС26-2", 7, RemindBy::Email),
+            asked("РКС26-3", 8, RemindBy::Phone("+35928951103".into())),
+            asked("РКС26-4", 7, RemindBy::Nothing),
+        ];
+        let numbers = |today: &str| -> Vec<String> {
+            reminder_calls(&cases, 7, &cal, d(today)).iter().map(|c| c.number.clone()).collect()
+        };
+        assert_eq!(numbers("2026-12-04"), ["РКС26-1"]);
+        assert!(numbers("2026-12-03").is_empty() && numbers("2026-12-07").is_empty());
     }
 }

@@ -90,6 +90,21 @@ impl Compose for MailWords {
                 lines.push(String::new());
             }
         }
+        if !d.calls.is_empty() {
+            lines.push(l.tn("mail-digest-calls", "n", d.calls.len() as i64));
+            lines.extend(d.calls.iter().map(|c| {
+                let phone = harta_domain::identifiers::Phone::parse(&c.phone)
+                    .map_or_else(|_| c.phone.clone(), |p| p.national());
+                format!(
+                    "- {} – {}, {phone}: {} ({})",
+                    c.number,
+                    c.name,
+                    c.what,
+                    l.ts("mail-digest-call-by", "date", &l.date(&c.by))
+                )
+            }));
+            lines.push(String::new());
+        }
         lines.push(l.ts("mail-digest-open", "url", &format!("{}/staff", self.public_url)));
         lines.push(String::new());
         lines.push(l.t("mail-ack-automatic"));

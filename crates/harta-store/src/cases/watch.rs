@@ -1,7 +1,8 @@
 //! What the morning run reads: the open cases whose deadline is near, that nobody is
 //! responsible for, or that wait for the citizen (with the date given to them).
 
-use harta_domain::case::{CaseEvent, State};
+use harta_domain::case::{CaseEvent, PreferredChannel, State};
+use harta_domain::digest::RemindBy;
 use jiff::civil::Date;
 use sqlx::Row;
 
@@ -18,7 +19,7 @@ impl Cases {
                 "SELECT c.id, c.registry_number, c.subject, c.unit_code, c.responsible_id, c.due, c.state,
                         (SELECT e.data FROM case_events e WHERE e.case_id = c.id AND e.type = 'information_requested'
                          ORDER BY e.n DESC LIMIT 1) AS asked,
-                        p.email IS NOT NULL AS by_email
+                        p.email IS NOT NULL AS by_email, p.name, p.phone, p.preferred_channel
                  FROM cases c JOIN parties p ON p.id = c.party_id
                  WHERE c.state IN ('registered', 'assigned', 'in_progress', 'information_requested')
                    AND (c.due <= $1 OR c.responsible_id IS NULL OR c.state = 'information_requested')
@@ -49,7 +50,14 @@ impl Cases {
                         due: date(&row.try_get::<String, _>("due")?)?,
                         state,
                         asked,
-                        by_email: row.try_get("by_email")?,
+                        person: row.try_get("name")?,
+                        remind_by: RemindBy::of(
+                            row.try_get("by_email")?,
+                            row.try_get::<Option<String>, _>("phone")?.as_deref(),
+                            row.try_get::<Option<String>, _>("preferred_channel")?
+                                .as_deref()
+                                .and_then(PreferredChannel::parse),
+                        ),
                     })
                 })
                 .collect()

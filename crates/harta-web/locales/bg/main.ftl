@@ -869,3 +869,8 @@ delivery-refused-receipt_no_receipt = Това писмо е изпратено 
 delivery-refused-receipt_not_posted = Писмото още не е пуснато по пощата.
 delivery-refused-receipt_already_done = Обратната разписка на това писмо вече е отбелязана.
 delivery-refused-not_by_post = Обратна разписка има само писмо, което се изпраща по пощата.
+mail-digest-calls = { $n ->
+    [one] Обадете се днес, за да напомните за исканата информация:
+   *[other] Обадете се днес ({ $n }), за да напомните за исканата информация:
+}
+mail-digest-call-by = срок { $date }

@@ -869,3 +869,8 @@ delivery-refused-receipt_no_receipt = This letter went without a return receipt.
 delivery-refused-receipt_not_posted = The letter has not been posted yet.
 delivery-refused-receipt_already_done = This letter's return receipt is recorded already.
 delivery-refused-not_by_post = Only a letter that goes by post has a return receipt.
+mail-digest-calls = { $n ->
+    [one] Call today to remind of the information asked for:
+   *[other] Call today ({ $n }) to remind of the information asked for:
+}
+mail-digest-call-by = by { $date }

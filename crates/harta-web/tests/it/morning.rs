@@ -11,6 +11,10 @@ use crate::staff::{contact, staff};
 use crate::support::{Server, delivery, replica, start};
 
 async fn letter(s: &Server, subject: &str, email: Option<&str>) -> String {
+    letter_from(s, subject, email, None).await
+}
+
+async fn letter_from(s: &Server, subject: &str, email: Option<&str>, phone: Option<&str>) -> String {
     let clerk = Principal { actor: Actor::System, role: Role::CounterClerk, unit: None };
     let input = RegisterCaseInput {
         kind: Some("letter".into()),
@@ -21,6 +25,7 @@ async fn letter(s: &Server, subject: &str, email: Option<&str>) -> String {
         party: PartyInput {
             name: Some("Мария Иванова".into()),
             email: email.map(str::to_string),
+            phone: phone.map(str::to_string),
             ..PartyInput::default()
         },
         ..RegisterCaseInput::default()
@@ -51,7 +56,11 @@ async fn officers_and_heads_are_warned_each_working_morning_and_citizens_reminde
         let ask = CaseEvent::InformationRequested {
             what: "Скица на имота".into(), by: "2026-12-03".parse().unwrap()
         };
-        s.app.record_event(&me, &asked, ask).await.unwrap();
+        s.app.record_event(&me, &asked, ask.clone()).await.unwrap();
+        // Asked too, but reachable only by telephone: the officer is told to call.
+        let by_phone = letter_from(&s, "Ограда на двора", None, Some("0888 123 456")).await;
+        s.app.record_event(&me, &by_phone, CaseEvent::Assigned { officer: StaffId(officer), note: None }).await.unwrap();
+        s.app.record_event(&me, &by_phone, ask).await.unwrap();
         let nobody = letter(&s, "Шум от заведение", None).await;
 
         // Before the hour (07:30 in Sofia), and on a Saturday, nothing.
@@ -75,6 +84,10 @@ async fn officers_and_heads_are_warned_each_working_morning_and_citizens_reminde
         let theirs = to("p.koleva@krasnoselo.net");
         assert!(theirs.contains(&late) && theirs.contains("Просрочено с 6 работни дни"), "{theirs}");
         assert!(!theirs.contains(&nobody), "not the officer's case");
+        assert!(
+            theirs.contains("Обадете се днес, за да напомните") && theirs.contains(&by_phone) && theirs.contains("888"),
+            "{theirs}"
+        );
         let heads = to("a.petrova@krasnoselo.net");
         assert!(
             heads.contains(&late) && heads.contains(&nobody) && heads.contains("няма отговорен служител"),
