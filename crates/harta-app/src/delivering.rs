@@ -90,7 +90,7 @@ impl App {
         NewDelivery { channel, start, return_receipt }
     }
 
-    fn fax_gateway(&self) -> Option<&str> {
+    pub(crate) fn fax_gateway(&self) -> Option<&str> {
         self.inner.letter_setup.get().and_then(|s| s.fax_gateway.as_deref())
     }
 

@@ -7,6 +7,7 @@
 //! `Message-ID` (or its content's digest), also when the reader fetches it again after a crash.
 
 use harta_domain::case::{Actor, CaseEvent, State};
+use harta_domain::delivery::{fax_report_failed, from_fax_gateway};
 use harta_store::cases::{CaseRecord, PersonKey};
 use harta_store::deliveries::Outcome;
 
@@ -31,6 +32,8 @@ pub struct InboundMail {
     pub attachments: Vec<(String, Vec<u8>)>,
     /// What kind of message it is.
     pub kind: MailKind,
+    /// The `Message-ID`s it answers (`In-Reply-To`, then `References`), with angle brackets.
+    pub answers: Vec<String>,
 }
 
 /// What a message is, as its headers and structure tell.
@@ -75,6 +78,10 @@ impl App {
     /// message and tries again); everything about the message itself is an answer.
     pub async fn receive_mail(&self, mail: InboundMail) -> Result<Received, AppError> {
         let key = format!("mail {}", mail.key);
+        let from_gateway = |gateway: &str| mail.from.as_deref().is_some_and(|f| from_fax_gateway(gateway, f));
+        if self.fax_gateway().is_some_and(from_gateway) {
+            return self.fax_report(&mail).await;
+        }
         match &mail.kind {
             MailKind::AutoReply => return Ok(Received::SetAside("automatic reply")),
             MailKind::List => return Ok(Received::SetAside("mailing list")),
@@ -168,6 +175,28 @@ impl App {
     }
 
     /// A bounce fails the delivery of the letter it is about (found by our `Message-ID`).
+    /// A report of the fax gateway: a fax it could not send fails its delivery (the letter
+    /// goes onto the not-delivered list); one that says the fax went changes nothing, since
+    /// the delivery was confirmed when the gateway took it. Never a case.
+    async fn fax_report(&self, mail: &InboundMail) -> Result<Received, AppError> {
+        let (dsn, reason) = match &mail.kind {
+            MailKind::Bounce { original, reason } => (original.clone(), Some(reason.clone())),
+            _ => (None, None),
+        };
+        let failed = reason.is_some() || fax_report_failed(&mail.subject, &mail.text);
+        for about in dsn.iter().chain(&mail.answers) {
+            if self.inner.deliveries.by_message_id(about).await?.is_none() {
+                continue;
+            }
+            if !failed {
+                return Ok(Received::SetAside("the fax gateway confirms a fax"));
+            }
+            let said = reason.clone().unwrap_or_else(|| mail.subject.trim().to_string());
+            return self.bounced(Some(about), &said).await;
+        }
+        Ok(Received::SetAside("a report of the fax gateway on no fax of ours"))
+    }
+
     async fn bounced(&self, original: Option<&str>, reason: &str) -> Result<Received, AppError> {
         let Some(original) = original else { return Ok(Received::SetAside("a bounce about no message of ours")) };
         let Some((id, number)) = self.inner.deliveries.by_message_id(original).await? else {

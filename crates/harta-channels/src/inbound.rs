@@ -29,7 +29,16 @@ pub fn read(raw: &[u8]) -> InboundMail {
         .map(|part| (part.attachment_name().unwrap_or("приложение").to_string(), part.contents().to_vec()))
         .collect();
     let kind = kind_of(&message, raw);
-    InboundMail { key, from, name, subject, text, attachments, kind }
+    let ids = |value: &HeaderValue<'_>| -> Vec<String> {
+        match value {
+            HeaderValue::Text(id) => vec![format!("<{}>", id.trim())],
+            HeaderValue::TextList(ids) => ids.iter().map(|id| format!("<{}>", id.trim())).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut answers = ids(message.in_reply_to());
+    answers.extend(ids(message.references()));
+    InboundMail { key, from, name, subject, text, attachments, kind, answers }
 }
 
 /// Whether a message was written by a person, or by a machine that must not get an answer.

@@ -89,6 +89,40 @@ pub fn fax_address(gateway: &str, number: &str) -> String {
     gateway.replace("{number}", &digits)
 }
 
+/// Whether `from` is the fax gateway's own address (its domain is the gateway pattern's):
+/// what it sends is a report on a fax, never a letter from a person.
+pub fn from_fax_gateway(gateway: &str, from: &str) -> bool {
+    let domain = |address: &str| address.rsplit_once('@').map(|(_, d)| d.trim().to_ascii_lowercase());
+    matches!((domain(gateway), domain(from)), (Some(g), Some(f)) if !g.is_empty() && g == f)
+}
+
+/// Words with which e-mail-to-fax gateways report a fax that did not go through (in English
+/// and Bulgarian); a report without them confirms the fax.
+const FAX_FAILED: [&str; 16] = [
+    "fail",
+    "error",
+    "unsuccessful",
+    "not sent",
+    "not delivered",
+    "undeliverable",
+    "busy",
+    "no answer",
+    "could not",
+    "неуспешн",
+    "грешка",
+    "не е изпратен",
+    "не е доставен",
+    "не може",
+    "заето",
+    "няма отговор",
+];
+
+/// Whether a fax gateway's report (its subject and text) says the fax did not go through.
+pub fn fax_report_failed(subject: &str, text: &str) -> bool {
+    let said = format!("{subject}\n{text}").to_lowercase();
+    FAX_FAILED.iter().any(|w| said.contains(w))
+}
+
 /// Whether a channel is worked by harta itself (a mail server takes the letter) rather than by
 /// a person (the registry office posts it, the officer calls, the counter hands it over).
 pub fn is_electronic(channel: PreferredChannel) -> bool {
@@ -130,5 +164,19 @@ mod tests {
     fn only_mail_and_fax_go_by_themselves() {
         let electronic: Vec<_> = PreferredChannel::ALL.iter().filter(|c| is_electronic(**c)).collect();
         assert_eq!(electronic, [&PreferredChannel::Email, &PreferredChannel::Fax]);
+    }
+
+    #[test]
+    fn a_fax_gateway_is_known_by_its_domain_and_its_reports_by_their_words() {
+        let gateway = "{number}@Fax.Example.bg";
+        assert!(from_fax_gateway(gateway, "reports@fax.example.bg"));
+        assert!(!from_fax_gateway(gateway, "maria@example.bg"));
+        assert!(!from_fax_gateway(gateway, "fax.example.bg"));
+        assert!(!from_fax_gateway("no-domain", "a@fax.example.bg"));
+        assert!(fax_report_failed("Fax to 35928951102 FAILED", ""));
+        assert!(fax_report_failed("Факс", "Изпращането е неуспешно: линията е заета, заето."));
+        assert!(fax_report_failed("Re: РКС26-ГР94-7", "Line busy after 3 attempts"));
+        assert!(!fax_report_failed("Fax to 35928951102 sent", "3 pages delivered in 0:42."));
+        assert!(!fax_report_failed("Факсът е изпратен успешно", ""));
     }
 }

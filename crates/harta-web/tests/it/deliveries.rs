@@ -4,7 +4,9 @@
 //! that did not go waits on the not-delivered list for another channel.
 
 use harta_app::cases::{PartyInput, RegisterCaseInput};
+use harta_app::delivering::Queue;
 use harta_app::letters::LetterDraft;
+use harta_app::mail_in::Received;
 use harta_app::{Principal, Role};
 use harta_channels::testing::SmtpPeer;
 use harta_domain::case::{Actor, CaseEvent, PreferredChannel, StaffId, State};
@@ -309,6 +311,33 @@ async fn calls_collection_at_the_counter_and_fax_each_confirm_in_their_own_way()
         let fax = peer.received().into_iter().find(|m| m.to == ["35928951102@fax.example.bg"]).expect("the fax");
         assert!(fax.raw.contains("application/pdf"));
         assert_eq!(sent(&events(&s, &me, &by_fax).await)[0].0, PreferredChannel::Fax);
+
+        // The gateway reports by e-mail: a confirmation changes nothing, a failure fails the
+        // delivery; neither is a case.
+        let message_id = s.app.deliveries(&me, &by_fax).await.unwrap()[0].detail.clone().unwrap();
+        let report = |n: u32, subject: &str, text: &str| {
+            harta_channels::inbound::read(
+                format!(
+                    "From: Fax Gateway <reports@fax.example.bg>\r\nTo: office@krasnoselo.net\r\nSubject: {subject}\r\n\
+                     Message-ID: <r-{n}@fax.example.bg>\r\nIn-Reply-To: {message_id}\r\nAuto-Submitted: auto-generated\r\n\
+                     Content-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+                )
+                .as_bytes(),
+            )
+        };
+        let confirmed = s.app.receive_mail(report(1, "Fax to 35928951102 sent", "2 pages in 0:41")).await.unwrap();
+        assert_eq!(confirmed, Received::SetAside("the fax gateway confirms a fax"));
+        assert!(s.app.delivery_queue(&me, Queue::Undelivered).await.unwrap().is_empty());
+        let failed = s.app.receive_mail(report(2, "Fax to 35928951102 failed", "Line busy")).await.unwrap();
+        assert_eq!(failed, Received::Bounced(by_fax.clone()));
+        let undelivered = s.app.delivery_queue(&me, Queue::Undelivered).await.unwrap();
+        assert_eq!(undelivered.iter().map(|d| d.registry_number.as_str()).collect::<Vec<_>>(), [by_fax.as_str()]);
+        assert!(
+            events(&s, &me, &by_fax).await.iter().any(|e| matches!(e,
+            CaseEvent::LetterNotDelivered { channel: PreferredChannel::Fax, reason, .. } if reason.contains("failed")))
+        );
+        let stray = s.app.receive_mail(report(3, "Fax failed", "")).await;
+        assert!(matches!(stray, Ok(Received::SetAside(_))), "an old report again: {stray:?}");
 
         // Another unit's officer does not see these deliveries.
         let other = staff(&s, "3001", "case_officer", Some("grao"), "парола-на-гео-1").await;

@@ -59,7 +59,10 @@ async fn officers_and_heads_are_warned_each_working_morning_and_citizens_reminde
         s.app.record_event(&me, &asked, ask.clone()).await.unwrap();
         // Asked too, but reachable only by telephone: the officer is told to call.
         let by_phone = letter_from(&s, "Ограда на двора", None, Some("0888 123 456")).await;
-        s.app.record_event(&me, &by_phone, CaseEvent::Assigned { officer: StaffId(officer), note: None }).await.unwrap();
+        s.app
+            .record_event(&me, &by_phone, CaseEvent::Assigned { officer: StaffId(officer), note: None })
+            .await
+            .unwrap();
         s.app.record_event(&me, &by_phone, ask).await.unwrap();
         let nobody = letter(&s, "Шум от заведение", None).await;
 
