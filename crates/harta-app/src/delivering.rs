@@ -90,6 +90,13 @@ impl App {
         NewDelivery { channel, start, return_receipt }
     }
 
+    /// The channels a case's person can be reached on with the details they gave (where a
+    /// letter may be sent again).
+    pub fn reachable_channels(&self, case: &CaseRecord) -> Vec<PreferredChannel> {
+        let gateway = self.fax_gateway();
+        PreferredChannel::ALL.iter().copied().filter(|&ch| destination(ch, reach(case), gateway).is_ok()).collect()
+    }
+
     pub(crate) fn fax_gateway(&self) -> Option<&str> {
         self.inner.letter_setup.get().and_then(|s| s.fax_gateway.as_deref())
     }

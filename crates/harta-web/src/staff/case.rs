@@ -60,6 +60,8 @@ struct CasePage {
     may_acknowledge: bool,
     /// Whether the member delivers letters by hand and chooses channels.
     may_deliver: bool,
+    /// The channels the person can be reached on, to send a letter again by.
+    reachable: Vec<&'static str>,
     /// What a refused action had typed, to type nothing twice.
     typed: ActionForm,
 }
@@ -377,6 +379,7 @@ pub(super) async fn show_case(
         letters,
         letters_refused,
         may_deliver: session.principal.may(harta_app::Action::DeliverLetters),
+        reachable: app.reachable_channels(c).into_iter().map(|ch| ch.as_str()).collect(),
         service,
         received_on: c.received_on.map(date_bg),
         documents,

@@ -144,6 +144,12 @@ async fn a_refused_mailbox_puts_the_letter_on_the_not_delivered_list_and_the_pos
         );
         assert!(sent(&history).is_empty());
 
+        // The case page offers to send it again only where the person can be reached.
+        let page = b.get(&format!("/staff/cases/{}", encode(&number))).await.body;
+        let page = String::from_utf8_lossy(&page);
+        assert!(page.contains("<option value=\"post\">") && page.contains("<option value=\"in_person\">"));
+        assert!(!page.contains("<option value=\"phone\">") && !page.contains("<option value=\"fax\">"));
+
         // The officer sees it on the not-delivered list and sends it by post.
         let list = b.get("/staff/deliveries/undelivered").await;
         assert!(text(&list).contains(&outgoing), "{}", text(&list));
