@@ -435,30 +435,84 @@ async fn append(db: &Db, key: &[u8; 32], batch: &[Pending]) -> Result<()> {
                 .fetch_one(&mut *tx)
                 .await?;
         let chain = if keyed == 1 { Chain::Keyed(key) } else { Chain::Plain };
-        let mut seq = last - count;
-        for p in batch {
-            seq += 1;
+        let mut entries = Entries::default();
+        for (seq, p) in (last - count + 1..).zip(batch) {
             let [actor, action, subject, detail] = &p.texts;
             let texts = [actor.as_str(), action.as_str(), subject.as_str(), detail.as_str()];
             let hash = entry_hash(chain, &prev, seq, millis(p.at), texts);
-            sqlx::query(
-                "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(seq)
-            .bind(millis(p.at))
-            .bind(actor)
-            .bind(action)
-            .bind(subject)
-            .bind(detail)
-            .bind(&prev)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await?;
-            prev = hash;
+            entries.seq.push(seq);
+            entries.at.push(millis(p.at));
+            entries.actor.push(actor.clone());
+            entries.action.push(action.clone());
+            entries.subject.push(subject.clone());
+            entries.detail.push(detail.clone());
+            entries.prev_hash.push(std::mem::replace(&mut prev, hash.clone()));
+            entries.hash.push(hash);
         }
+        tx.insert_entries(&entries).await?;
         sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     })
+}
+
+/// A batch of entries, column by column.
+#[derive(Default)]
+struct Entries {
+    seq: Vec<i64>,
+    at: Vec<i64>,
+    actor: Vec<String>,
+    action: Vec<String>,
+    subject: Vec<String>,
+    detail: Vec<String>,
+    prev_hash: Vec<String>,
+    hash: Vec<String>,
+}
+
+/// Writes a batch in one statement, a round trip per batch rather than per entry, in each
+/// backend's dialect as [`crate::bulk`] writes cases: multi-row `VALUES` on SQLite (a batch is
+/// at most [`MAX_BATCH`] × 8 parameters), `UNNEST` of arrays on PostgreSQL, whose text never
+/// changes and so is planned once per connection.
+trait InsertEntries {
+    fn insert_entries(&mut self, e: &Entries) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+impl InsertEntries for sqlx::SqliteConnection {
+    async fn insert_entries(&mut self, e: &Entries) -> Result<(), sqlx::Error> {
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) ",
+        );
+        q.push_values(0..e.seq.len(), |mut row, i| {
+            row.push_bind(e.seq[i])
+                .push_bind(e.at[i])
+                .push_bind(e.actor[i].as_str())
+                .push_bind(e.action[i].as_str())
+                .push_bind(e.subject[i].as_str())
+                .push_bind(e.detail[i].as_str())
+                .push_bind(e.prev_hash[i].as_str())
+                .push_bind(e.hash[i].as_str());
+        });
+        q.build().execute(&mut *self).await.map(drop)
+    }
+}
+
+impl InsertEntries for sqlx::PgConnection {
+    async fn insert_entries(&mut self, e: &Entries) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
+             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
+                $7::text[], $8::text[])",
+        )
+        .bind(&e.seq)
+        .bind(&e.at)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.subject)
+        .bind(&e.detail)
+        .bind(&e.prev_hash)
+        .bind(&e.hash)
+        .execute(&mut *self)
+        .await
+        .map(drop)
+    }
 }

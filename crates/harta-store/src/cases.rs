@@ -189,6 +189,17 @@ pub struct CaseSummary {
     pub responsible_name: Option<String>,
 }
 
+/// How a page counts what its filter finds in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Total {
+    /// It does not.
+    No,
+    /// As the matches are gathered, for a search's first page.
+    Window,
+    /// In a subquery run once.
+    Subquery,
+}
+
 /// The order of a list of cases: each served by an index, and each with its own keyset cursor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Order {
@@ -486,37 +497,47 @@ impl Cases {
 
     /// A page of cases in the filter's order.
     pub async fn list(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
-        Ok(self.rows(filter, false).await?.into_iter().map(|(case, _)| case).collect())
+        Ok(self.rows(filter, Total::No).await?.into_iter().map(|(case, _)| case).collect())
     }
 
     /// A page of cases and how many the filter finds in all (its order, cursor and page
-    /// aside). A search's matches are all gathered for its page anyway, so the first page of a
-    /// search counts them in the same query (`COUNT(*) OVER ()`) instead of searching twice;
-    /// a list without a search counts over its index apart, reading no rows, while the page
-    /// is read.
+    /// aside), in one statement. A search's matches are all gathered for its page anyway, so
+    /// the first page of a search counts them as it goes (`COUNT(*) OVER ()`) instead of
+    /// searching twice; any other page carries the count as a subquery that the database runs
+    /// once, over the index, while the page itself is read only as far as it goes.
     pub async fn page(&self, filter: &CaseFilter) -> Result<(Vec<CaseSummary>, u64)> {
-        if filter.search.is_none() || filter.after.is_some() {
-            return tokio::try_join!(self.list(filter), self.count(filter));
-        }
-        let rows = self.rows(filter, true).await?;
+        let total = if filter.search.is_some() && filter.after.is_none() { Total::Window } else { Total::Subquery };
+        let rows = self.rows(filter, total).await?;
         let total = match rows.first() {
             Some((_, total)) => *total,
             // A page past the end says nothing about how many there are.
-            None if filter.offset > 0 => self.count(filter).await?,
+            None if filter.offset > 0 || filter.after.is_some() => self.count(filter).await?,
             None => 0,
         };
         Ok((rows.into_iter().map(|(case, _)| case).collect(), total))
     }
 
-    /// The page's rows, each with the filter's total when `counted` (else 0).
-    async fn rows(&self, filter: &CaseFilter, counted: bool) -> Result<Vec<(CaseSummary, u64)>> {
+    /// The page's rows, each with the filter's total counted as `total` says (else 0).
+    async fn rows(&self, filter: &CaseFilter, total: Total) -> Result<Vec<(CaseSummary, u64)>> {
         let search = search_clause(&self.db, filter);
         on_db!(read & self.db, |pool| {
             let mut q = sqlx::QueryBuilder::new(
                 "SELECT id, registry_number, kind, channel, subject, unit_code, state, received_at, due, responsible_id,
                  (SELECT s.name FROM staff s WHERE s.id = cases.responsible_id) AS responsible_name",
             );
-            q.push(if counted { ", COUNT(*) OVER () AS total" } else { ", CAST(0 AS BIGINT) AS total" });
+            match total {
+                Total::No => {
+                    q.push(", CAST(0 AS BIGINT) AS total");
+                }
+                Total::Window => {
+                    q.push(", COUNT(*) OVER () AS total");
+                }
+                Total::Subquery => {
+                    q.push(", (SELECT COUNT(*) FROM cases WHERE 1 = 1");
+                    push_conditions!(q, filter, &search);
+                    q.push(") AS total");
+                }
+            }
             q.push(" FROM cases WHERE 1 = 1");
             push_conditions!(q, filter, &search);
             match filter.after {

@@ -166,6 +166,16 @@ async fn lists_filter_and_page_soonest_due_first() {
             .await
             .unwrap();
         assert_eq!(soon.len(), 2);
+        // A page says how many there are in all, on every page and past the last one.
+        for (filter, rows, total) in [
+            (CaseFilter { limit: 2, ..Default::default() }, 2, 3),
+            (CaseFilter { unit_scope: Some("cao".into()), limit: 1, ..Default::default() }, 1, 2),
+            (CaseFilter { limit: 2, offset: 4, ..Default::default() }, 0, 3),
+        ] {
+            let (page, counted) = cases.page(&filter).await.unwrap();
+            assert_eq!((page.len(), counted), (rows, total), "{filter:?}");
+            assert_eq!(cases.count(&filter).await.unwrap(), total);
+        }
         let page2 = cases.list(&CaseFilter { limit: 2, offset: 2, ..Default::default() }).await.unwrap();
         assert_eq!(page2.len(), 1);
         assert_eq!(page2[0].unit, "grao");
