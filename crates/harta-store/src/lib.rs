@@ -203,6 +203,17 @@ impl Db {
         }
     }
 
+    /// After a bulk load: PostgreSQL's statistics and visibility map brought up to date at
+    /// once (`VACUUM ANALYZE`), rather than whenever autovacuum comes by, so that the planner
+    /// knows the tables' sizes and counts can read the indexes alone. SQLite plans without
+    /// statistics here, and is left as it is.
+    pub async fn settle_after_load(&self) -> Result<()> {
+        if let Self::Postgres(p) = self {
+            sqlx::query("VACUUM ANALYZE").execute(p).await?;
+        }
+        Ok(())
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         on_db!(read self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;

@@ -224,6 +224,7 @@ pub async fn seed(settings: &Settings, n: u64) -> Result<()> {
     generator.await.context("the generator failed")?;
     eprintln!();
     outln!("seeded {done} cases in {:.1} s", started.elapsed().as_secs_f64());
+    db.settle_after_load().await.context("updating the database's statistics after the load")?;
     db.close().await;
     Ok(())
 }
