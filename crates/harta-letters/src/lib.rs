@@ -20,6 +20,9 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 /// The layout of every letter; the words come from `letter.json`.
 const TEMPLATE: &str = include_str!("letter.typ");
 
+/// How many documents a memoised result of Typst's survives without being used again.
+const KEPT_FOR: usize = 10;
+
 /// The layout of a return receipt; the words come from `receipt.json`.
 const RECEIPT: &str = include_str!("receipt.typ");
 
@@ -233,7 +236,13 @@ impl Sheets {
             errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")
         };
         let document = typst::compile::<PagedDocument>(self).output.map_err(|e| messages(&e))?;
-        typst_pdf::pdf(&document, options).map_err(|e| messages(&e))
+        let pdf = typst_pdf::pdf(&document, options).map_err(|e| messages(&e));
+        // Typst memoises its work in a process-wide cache that only grows unless told: what
+        // the last few documents did not use is dropped (as Typst's own watch mode does), so
+        // a server that issues letters all day keeps what the next letter reuses (fonts,
+        // the template's layout) and not every letter it ever made.
+        typst::comemo::evict(KEPT_FOR);
+        pdf
     }
 }
 
