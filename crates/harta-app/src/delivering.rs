@@ -398,7 +398,11 @@ impl App {
             }
             Err(e) => {
                 tracing::info!(job = job.id, attempt = job.attempts, error = %e, "letter not sent yet; will retry");
-                jobs.retry(job, self.now() + back_off(job.attempts), &e.message).await?;
+                let (now, again) = (self.now(), self.now() + back_off(job.attempts));
+                if !self.inner.deliveries.attempt_failed(task.id, job, now, again, &e.message).await? {
+                    // Done another way meanwhile: the job has nothing left to do.
+                    jobs.finish(job, now, None, None).await?;
+                }
             }
         }
         Ok(())

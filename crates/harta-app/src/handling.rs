@@ -138,6 +138,7 @@ impl App {
                 | CaseEvent::LetterSent { .. }
                 | CaseEvent::LetterNotDelivered { .. }
                 | CaseEvent::ReceiptReturned { .. }
+                | CaseEvent::LetterAttemptFailed { .. }
                 | CaseEvent::MailReceived { .. }
                 | CaseEvent::Answered { letter: Some(_), .. }
         ) {

@@ -241,6 +241,18 @@ pub enum CaseEvent {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         detail: String,
     },
+    /// An attempt to send an issued letter by e-mail or fax failed for now (the server was
+    /// away, or said to try later); it is tried again at `retry_at`.
+    LetterAttemptFailed {
+        /// The letter's outgoing number.
+        number: String,
+        /// The channel.
+        channel: PreferredChannel,
+        /// What the server said.
+        reason: String,
+        /// When it is tried again.
+        retry_at: jiff::Timestamp,
+    },
     /// The return receipt of a letter sent by post came back: the person signed for the
     /// letter on `signed_on`.
     ReceiptReturned {
@@ -308,6 +320,7 @@ impl CaseEvent {
             Self::LetterSent { .. } => "letter_sent",
             Self::LetterNotDelivered { .. } => "letter_not_delivered",
             Self::ReceiptReturned { .. } => "receipt_returned",
+            Self::LetterAttemptFailed { .. } => "letter_attempt_failed",
             Self::MailReceived { .. } => "mail_received",
             Self::DocumentsAdded { .. } => "documents_added",
         }
@@ -490,6 +503,7 @@ impl CaseState {
             | CaseEvent::LetterSent { .. }
             | CaseEvent::LetterNotDelivered { .. }
             | CaseEvent::ReceiptReturned { .. }
+            | CaseEvent::LetterAttemptFailed { .. }
             | CaseEvent::MailReceived { .. }
             | CaseEvent::DocumentsAdded { .. } => {}
             // Contact details matter until the answer has gone out.
@@ -647,6 +661,12 @@ mod tests {
                 reason: "550".into(),
             }),
             Just(CaseEvent::ReceiptReturned { number: "x/1".into(), signed_on: Date::constant(2026, 12, 3) }),
+            Just(CaseEvent::LetterAttemptFailed {
+                number: "x/1".into(),
+                channel: PreferredChannel::Email,
+                reason: "421".into(),
+                retry_at: jiff::Timestamp::UNIX_EPOCH,
+            }),
         ]
     }
 
@@ -677,6 +697,7 @@ mod tests {
                             | CaseEvent::LetterSent { .. }
                             | CaseEvent::LetterNotDelivered { .. }
                             | CaseEvent::ReceiptReturned { .. }
+                            | CaseEvent::LetterAttemptFailed { .. }
                     ) {
                         prop_assert_eq!(&next, &s);
                     }

@@ -226,6 +226,48 @@ impl Deliveries {
         self.end(id, "pending", at, actor, outcome, job).await
     }
 
+    /// Records a failed attempt of a waiting delivery's job: the job is tried again at
+    /// `retry_at` and the case's history says so, in one transaction. `false` (and nothing
+    /// recorded) when the delivery was no longer waiting.
+    pub async fn attempt_failed(
+        &self,
+        id: i64,
+        job: &Job,
+        at: Timestamp,
+        retry_at: Timestamp,
+        reason: &str,
+    ) -> Result<bool> {
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query(
+                "SELECT d.case_id, d.channel, l.number FROM deliveries d
+                 JOIN letters l ON l.case_id = d.case_id AND l.n = d.letter_n WHERE d.id = $1 AND d.state = 'pending'",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else { return Ok(false) };
+            sqlx::query("UPDATE jobs SET run_at = $1, locked_until = NULL, last_error = $2 WHERE id = $3")
+                .bind(millis(retry_at))
+                .bind(reason)
+                .bind(job.id)
+                .execute(&mut *tx)
+                .await?;
+            let case_id: i64 = row.try_get("case_id")?;
+            let event = CaseEvent::LetterAttemptFailed {
+                number: row.try_get("number")?,
+                channel: parse("channel", &row.try_get::<String, _>("channel")?, PreferredChannel::parse)?,
+                reason: reason.to_string(),
+                retry_at,
+            };
+            lock_case!(&mut *tx, case_id);
+            let (_, n) = replay_case!(&mut *tx, case_id);
+            insert_event!(&mut *tx, case_id, n, at, &Actor::System, &event);
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
     /// Fails a delivery the channel had confirmed, when a bounce about it arrives later.
     pub async fn bounce(&self, id: i64, at: Timestamp, actor: &Actor, outcome: &Outcome) -> Result<bool> {
         self.end(id, "sent", at, actor, outcome, None).await

@@ -874,3 +874,5 @@ mail-digest-calls = { $n ->
    *[other] Обадете се днес ({ $n }), за да напомните за исканата информация:
 }
 mail-digest-call-by = срок { $date }
+event-letter_attempt_failed = Неуспешен опит за изпращане
+delivery-retry-at = нов опит на { $when }

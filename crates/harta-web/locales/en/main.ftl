@@ -874,3 +874,5 @@ mail-digest-calls = { $n ->
    *[other] Call today ({ $n }) to remind of the information asked for:
 }
 mail-digest-call-by = by { $date }
+event-letter_attempt_failed = Sending attempt failed
+delivery-retry-at = tried again at { $when }

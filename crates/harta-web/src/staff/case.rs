@@ -240,6 +240,11 @@ pub(super) async fn show_case(
                     format!("{number}: {how}{to}{detail}")
                 }
                 CaseEvent::MailReceived { from, text } => format!("{from}: {text}"),
+                CaseEvent::LetterAttemptFailed { number, channel, reason, retry_at } => {
+                    let how = l.t(&format!("channel-{}", channel.as_str()));
+                    let again = format!("{} {}", date_bg(in_sofia(*retry_at).date()), time_bg(*retry_at));
+                    format!("{number}: {how} – {reason}; {}", l.ts("delivery-retry-at", "when", &again))
+                }
                 CaseEvent::ReceiptReturned { number, signed_on } => {
                     format!("{number}: {}", l.ts("receipt-returned", "date", &date_bg(*signed_on)))
                 }

@@ -103,6 +103,12 @@ async fn an_answer_letter_answers_the_case_and_goes_by_email_with_its_pdf_sent_o
         assert_eq!((waiting[0].state, waiting[0].attempts), (DeliveryState::Pending, 1));
         let page = text(&b.get(&format!("/staff/cases/{}", encode(&number))).await);
         assert!(page.contains("ще бъде опитано отново (опити: 1"), "{page}");
+        // Each attempt is in the history, with when the next one is (30 s later).
+        let tried = events(&s, &me, &number).await;
+        assert!(tried.iter().any(|e| matches!(e,
+            CaseEvent::LetterAttemptFailed { number: n, channel: PreferredChannel::Email, retry_at, .. }
+                if *n == outgoing && retry_at.to_string() == "2026-11-25T12:30:30Z")), "{tried:?}");
+        assert!(page.contains("Неуспешен опит за изпращане") && page.contains("нов опит на 25.11.2026 14:30"), "{page}");
 
         s.set_now("2026-11-25T12:40:00Z");
         let Some(peer) = SmtpPeer::start() else { return };
