@@ -92,9 +92,9 @@ impl App {
 
     /// The channels a case's person can be reached on with the details they gave (where a
     /// letter may be sent again).
-    pub fn reachable_channels(&self, case: &CaseRecord) -> Vec<PreferredChannel> {
+    pub fn reachable_channels(&self, reach: Reach<'_>) -> Vec<PreferredChannel> {
         let gateway = self.fax_gateway();
-        PreferredChannel::ALL.iter().copied().filter(|&ch| destination(ch, reach(case), gateway).is_ok()).collect()
+        PreferredChannel::ALL.iter().copied().filter(|&ch| destination(ch, reach, gateway).is_ok()).collect()
     }
 
     pub(crate) fn fax_gateway(&self) -> Option<&str> {
@@ -426,7 +426,8 @@ fn plain_text(l: &harta_store::letters::IssuedLetter) -> String {
 }
 
 /// How the case's person is reached, from their record.
-fn reach(case: &CaseRecord) -> Reach<'_> {
+/// How a case's person can be reached, as their record holds it.
+pub fn reach(case: &CaseRecord) -> Reach<'_> {
     let p = &case.party;
     Reach { email: p.email.as_deref(), phone: p.phone.as_deref(), address: p.address.as_deref() }
 }

@@ -102,6 +102,8 @@ pub struct QueuedDelivery {
     pub detail: Option<String>,
     /// The person's name.
     pub name: String,
+    /// Their e-mail address.
+    pub email: Option<String>,
     /// Their postal address.
     pub address: Option<String>,
     /// Their telephone.
@@ -466,7 +468,7 @@ impl Deliveries {
         on_db!(read & self.db, |pool| {
             let mut q = sqlx::QueryBuilder::new(
                 "SELECT d.id, c.registry_number, l.number AS letter_number, d.letter_n, l.subject, l.issued_at,
-                        d.channel, COALESCE(d.finished_at, d.created_at) AS at, d.detail, p.name, p.address, p.phone,
+                        d.channel, COALESCE(d.finished_at, d.created_at) AS at, d.detail, p.name, p.email, p.address, p.phone,
                         s.name AS responsible, d.return_receipt
                  FROM deliveries d
                  JOIN cases c ON c.id = d.case_id
@@ -510,6 +512,7 @@ impl Deliveries {
                         at: timestamp(row.try_get("at")?)?,
                         detail: row.try_get("detail")?,
                         name: row.try_get("name")?,
+                        email: row.try_get("email")?,
                         address: row.try_get("address")?,
                         phone: row.try_get("phone")?,
                         responsible: row.try_get("responsible")?,

@@ -384,7 +384,7 @@ pub(super) async fn show_case(
         letters,
         letters_refused,
         may_deliver: session.principal.may(harta_app::Action::DeliverLetters),
-        reachable: app.reachable_channels(c).into_iter().map(|ch| ch.as_str()).collect(),
+        reachable: app.reachable_channels(harta_app::delivering::reach(c)).into_iter().map(|ch| ch.as_str()).collect(),
         service,
         received_on: c.received_on.map(date_bg),
         documents,

@@ -73,6 +73,8 @@ struct Row {
     responsible: String,
     /// Goes by registered post with a return receipt.
     return_receipt: bool,
+    /// The channels the person can be reached on, to send it again by.
+    reachable: Vec<&'static str>,
 }
 
 /// The letters waiting for the post that were issued on one day: printed and posted together.
@@ -128,6 +130,12 @@ pub(super) async fn list(
     let mut days: Vec<Day> = Vec::new();
     for d in found {
         let issued = date_bg(in_sofia(d.issued_at).date());
+        let reach = harta_domain::delivery::Reach {
+            email: d.email.as_deref(),
+            phone: d.phone.as_deref(),
+            address: d.address.as_deref(),
+        };
+        let reachable = app.reachable_channels(reach).into_iter().map(|ch| ch.as_str()).collect();
         let row = Row {
             id: d.id,
             number: d.registry_number,
@@ -147,6 +155,7 @@ pub(super) async fn list(
                 .map_or_else(|| d.phone.clone().unwrap_or_default(), |p| p.national()),
             responsible: d.responsible.unwrap_or_default(),
             return_receipt: d.return_receipt,
+            reachable,
         };
         // The print queue is grouped by the day of issue; the other lists are one group.
         let key = if view == View::Post { issued } else { String::new() };

@@ -105,10 +105,16 @@ async fn an_answer_letter_answers_the_case_and_goes_by_email_with_its_pdf_sent_o
         assert!(page.contains("ще бъде опитано отново (опити: 1"), "{page}");
         // Each attempt is in the history, with when the next one is (30 s later).
         let tried = events(&s, &me, &number).await;
-        assert!(tried.iter().any(|e| matches!(e,
+        assert!(
+            tried.iter().any(|e| matches!(e,
             CaseEvent::LetterAttemptFailed { number: n, channel: PreferredChannel::Email, retry_at, .. }
-                if *n == outgoing && retry_at.to_string() == "2026-11-25T12:30:30Z")), "{tried:?}");
-        assert!(page.contains("Неуспешен опит за изпращане") && page.contains("нов опит на 25.11.2026 14:30"), "{page}");
+                if *n == outgoing && retry_at.to_string() == "2026-11-25T12:30:30Z")),
+            "{tried:?}"
+        );
+        assert!(
+            page.contains("Неуспешен опит за изпращане") && page.contains("нов опит на 25.11.2026 14:30"),
+            "{page}"
+        );
 
         s.set_now("2026-11-25T12:40:00Z");
         let Some(peer) = SmtpPeer::start() else { return };
@@ -159,6 +165,8 @@ async fn a_refused_mailbox_puts_the_letter_on_the_not_delivered_list_and_the_pos
         // The officer sees it on the not-delivered list and sends it by post.
         let list = b.get("/staff/deliveries/undelivered").await;
         assert!(text(&list).contains(&outgoing), "{}", text(&list));
+        let offered = String::from_utf8_lossy(&list.body).into_owned();
+        assert!(offered.contains("<option value=\"post\">") && !offered.contains("<option value=\"phone\">"));
         let csrf = field(&list, "csrf");
         let again = format!("/staff/cases/{}/letters/1/deliveries", encode(&number));
         let r = b.post(&again, &[("csrf", &csrf), ("channel", "post"), ("back", "undelivered")]).await;
