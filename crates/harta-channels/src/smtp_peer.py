@@ -1,8 +1,10 @@
 # A recording SMTP server (aiosmtpd) for tests and benchmarks, on loopback:
-#   python3 smtp_peer.py PORT DIR
+#   python3 smtp_peer.py PORT DIR [--count-only]
 # Every message it accepts is kept in DIR as N.eml (the message as received), with its envelope
 # recipients in N.rcpt, one per line, written before the message is answered with 250: once a
-# client's send returns, the files are there. A recipient starting with "nobody@" is refused for
+# client's send returns, the files are there. With --count-only (a benchmark's sink) it keeps
+# only how many it accepted, in DIR/count, so that writing the messages does not take the
+# machine's cores from what is measured. A recipient starting with "nobody@" is refused for
 # good (550), as a server refuses an unknown user. Prints "ready" once it listens, and ends when
 # its standard input closes (the test or benchmark that started it ended, however it ended).
 import itertools
@@ -13,8 +15,9 @@ from aiosmtpd.controller import Controller
 
 
 class Keep:
-    def __init__(self, path):
+    def __init__(self, path, count_only):
         self.path = path
+        self.count_only = count_only
         self.numbers = itertools.count(1)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -25,6 +28,10 @@ class Keep:
 
     async def handle_DATA(self, server, session, envelope):
         n = next(self.numbers)
+        if self.count_only:
+            with open(os.path.join(self.path, "count"), "w") as f:
+                f.write(str(n))
+            return "250 OK"
         with open(os.path.join(self.path, f"{n}.rcpt"), "w") as f:
             f.write("\n".join(envelope.rcpt_tos))
         # The message appears whole or not at all.
@@ -35,7 +42,7 @@ class Keep:
         return "250 OK"
 
 
-controller = Controller(Keep(sys.argv[2]), hostname="127.0.0.1", port=int(sys.argv[1]), data_size_limit=0)
+controller = Controller(Keep(sys.argv[2], "--count-only" in sys.argv[3:]), hostname="127.0.0.1", port=int(sys.argv[1]), data_size_limit=0)
 controller.start()
 print("ready", flush=True)
 sys.stdin.read()
