@@ -10,6 +10,7 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_imap::types::UnsolicitedResponse;
 use futures_util::TryStreamExt;
 use harta_app::mail_in::Received;
 use harta_app::{App, AppError};
@@ -262,12 +263,35 @@ impl Mailbox {
                 return Ok(());
             }
             if idle {
+                // Mail that arrives while the mailbox is searched, or before the server has
+                // confirmed IDLE, is announced as an answer to those commands: it reaches the
+                // session's unsolicited responses, not the IDLE wait. Both are watched, or such
+                // a message would wait for the next renewal of IDLE.
+                let news = session.unsolicited_responses.clone();
+                let mut arrived = false;
+                while let Ok(response) = news.try_recv() {
+                    arrived |= new_mail(&response);
+                }
+                if arrived {
+                    continue;
+                }
+                let announced = async {
+                    loop {
+                        match news.recv().await {
+                            Ok(response) if new_mail(&response) => return,
+                            Ok(_) => {}
+                            // The session is gone: the IDLE wait ends with the error.
+                            Err(_) => std::future::pending::<()>().await,
+                        }
+                    }
+                };
                 let mut handle = session.idle();
                 handle.init().await.map_err(server)?;
                 {
                     let (wait, interrupt) = handle.wait_with_timeout(IDLE);
                     tokio::select! {
                         done = wait => { done.map_err(server)?; }
+                        () = announced => {}
                         _ = stop.changed() => {}
                     }
                     drop(interrupt);
@@ -281,6 +305,11 @@ impl Mailbox {
             }
         }
     }
+}
+
+/// Whether an unsolicited response announces new mail.
+fn new_mail(response: &UnsolicitedResponse) -> bool {
+    matches!(response, UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_))
 }
 
 /// Fetches `items` of the messages `uids` in one command.
