@@ -256,6 +256,10 @@ impl Mailbox {
     async fn serve(&self, app: &App, stop: &mut tokio::sync::watch::Receiver<bool>) -> Result<(), ImapError> {
         let mut session = self.connect().await?;
         let idle = session.capabilities().await.map_err(server)?.has_str("IDLE");
+        // Whether the last search was an extra one for mail announced before IDLE: the next in
+        // a row waits a second, so that a server announcing with every answer cannot keep the
+        // reader searching without pause.
+        let mut looked_again = false;
         loop {
             self.take(&mut session, app).await?;
             if *stop.borrow() {
@@ -273,8 +277,16 @@ impl Mailbox {
                     arrived |= new_mail(&response);
                 }
                 if arrived {
+                    if looked_again {
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                            _ = stop.changed() => {}
+                        }
+                    }
+                    looked_again = true;
                     continue;
                 }
+                looked_again = false;
                 let announced = async {
                     loop {
                         match news.recv().await {
