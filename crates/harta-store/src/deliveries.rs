@@ -164,6 +164,15 @@ pub enum ReceiptRefusal {
     Recorded,
 }
 
+/// The day a returned receipt was signed, as a delivery row holds it.
+fn receipt_day<R: Row>(row: &R) -> Result<Option<Date>>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'v> Option<String>: sqlx::Decode<'v, R::Database> + sqlx::Type<R::Database>,
+{
+    row.try_get::<Option<String>, _>("receipt_signed_on")?.as_deref().map(date).transpose()
+}
+
 /// Closes an `IN (` list of ids (an empty list matches nothing).
 macro_rules! push_ids {
     ($q:expr, $ids:expr) => {{
@@ -416,11 +425,7 @@ impl Deliveries {
                     channel: parse("channel", &row.try_get::<String, _>("channel")?, PreferredChannel::parse)?,
                     state: parse("delivery state", &row.try_get::<String, _>("state")?, DeliveryState::parse)?,
                     return_receipt: row.try_get::<i64, _>("return_receipt")? != 0,
-                    receipt_signed_on: row
-                        .try_get::<Option<String>, _>("receipt_signed_on")?
-                        .as_deref()
-                        .map(date)
-                        .transpose()?,
+                    receipt_signed_on: receipt_day(&row)?,
                 })
             })
             .transpose()
@@ -452,11 +457,7 @@ impl Deliveries {
                         attempts: row.try_get("attempts")?,
                         last_error: row.try_get("last_error")?,
                         return_receipt: row.try_get::<i64, _>("return_receipt")? != 0,
-                        receipt_signed_on: row
-                            .try_get::<Option<String>, _>("receipt_signed_on")?
-                            .as_deref()
-                            .map(date)
-                            .transpose()?,
+                        receipt_signed_on: receipt_day(row)?,
                     })
                 })
                 .collect()

@@ -263,33 +263,27 @@ pub(super) async fn done(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<Outcome>,
 ) -> Result<Redirect, PageError> {
-    if f.outcome == "receipt_returned" {
-        let done = app.receipt_returned(&session.principal, id, &f.signed_on).await;
-        return Ok(Redirect::to(&match done {
-            Ok(number) => back_to(&f.back, &number, "?saved=1"),
-            Err(e) => match refusal_code(&e) {
-                Some(code) => {
-                    let number = app.delivery_case(&session.principal, id).await?;
-                    back_to(&f.back, &number, &format!("?refused=receipt_{code}"))
-                }
-                None => return Err(e.into()),
-            },
-        }));
-    }
-    let done = match f.outcome.as_str() {
-        "posted" => Done::Posted,
-        "handed_over" => Done::HandedOver,
-        "called" => Done::Called { note: f.note.clone() },
-        "failed" => Done::Failed { reason: f.note.clone() },
-        _ => return Ok(Redirect::to(&back_to(&f.back, "", "?refused=outcome"))),
+    let who = &session.principal;
+    // A receipt's refusals have words of their own (`receipt_…`).
+    let (done, refused) = if f.outcome == "receipt_returned" {
+        (app.receipt_returned(who, id, &f.signed_on).await, "receipt_")
+    } else {
+        let done = match f.outcome.as_str() {
+            "posted" => Done::Posted,
+            "handed_over" => Done::HandedOver,
+            "called" => Done::Called { note: f.note.clone() },
+            "failed" => Done::Failed { reason: f.note.clone() },
+            _ => return Ok(Redirect::to(&back_to(&f.back, "", "?refused=outcome"))),
+        };
+        (app.delivery_done(who, id, done).await, "")
     };
-    Ok(Redirect::to(&match app.delivery_done(&session.principal, id, done).await {
+    Ok(Redirect::to(&match done {
         Ok(number) => back_to(&f.back, &number, "?saved=1"),
         Err(e) => match refusal_code(&e) {
             // Back to the case the delivery belongs to (only then is its number read again).
             Some(code) => {
-                let number = app.delivery_case(&session.principal, id).await?;
-                back_to(&f.back, &number, &format!("?refused={code}"))
+                let number = app.delivery_case(who, id).await?;
+                back_to(&f.back, &number, &format!("?refused={refused}{code}"))
             }
             None => return Err(e.into()),
         },
