@@ -65,6 +65,9 @@ harta_domain::names! {
         DeliverLetters => "deliver_letters",
         /// See, retry and cancel the jobs harta runs (mail that could not go).
         ManageJobs => "manage_jobs",
+        /// See the figures of how promises are kept, with the cases behind them (a head of
+        /// unit their unit's, the others every unit's).
+        ViewPerformance => "view_performance",
     }
 }
 
@@ -89,6 +92,7 @@ impl Action {
             Self::ReadAudit => "read the audit trail",
             Self::DeliverLetters => "deliver letters",
             Self::ManageJobs => "manage jobs",
+            Self::ViewPerformance => "see the performance figures",
         }
     }
 }
@@ -115,6 +119,9 @@ impl Role {
                 self == R::Administrator
             }
             A::ReadAudit => matches!(self, R::Auditor | R::Administrator),
+            A::ViewPerformance => {
+                matches!(self, R::HeadOfUnit | R::MayorsSecretary | R::Manager | R::Administrator | R::Auditor)
+            }
         }
     }
 
@@ -151,6 +158,13 @@ impl Principal {
         if self.role.is_unit_scoped() { self.unit.as_deref() } else { None }
     }
 
+    /// The unit whose figures alone this caller may see, or `None` for all: a head of unit
+    /// watches their unit; the mayor's secretary, managers and auditors the whole
+    /// administration.
+    pub fn performance_scope(&self) -> Option<&str> {
+        if self.role == Role::HeadOfUnit { self.unit.as_deref() } else { None }
+    }
+
     /// How the caller is written in the audit trail.
     pub fn audit_name(&self) -> String {
         match &self.actor {
@@ -172,7 +186,7 @@ mod tests {
         use Action as A;
         use Role as R;
         // Columns: clerk, officer, head, secretary, manager, administrator, auditor.
-        let table: [(Action, [bool; 7]); 17] = [
+        let table: [(Action, [bool; 7]); 18] = [
             (A::RegisterCase, [true, true, true, true, true, true, false]),
             (A::LookUpPeople, [true, true, true, true, true, true, false]),
             (A::ApproveBackdating, [false, false, true, false, true, true, false]),
@@ -190,6 +204,7 @@ mod tests {
             (A::ReadAudit, [false, false, false, false, false, true, true]),
             (A::DeliverLetters, [true, true, true, true, true, true, false]),
             (A::ManageJobs, [false, false, false, false, false, true, false]),
+            (A::ViewPerformance, [false, false, true, true, true, true, true]),
         ];
         let roles = [
             R::CounterClerk,

@@ -39,6 +39,7 @@ pub mod mail_in;
 pub mod morning;
 pub mod outbox;
 pub mod passwords;
+pub mod performance;
 pub mod secrets;
 pub mod signing_in;
 pub mod suggestions;
@@ -86,6 +87,7 @@ struct Inner {
     jobs: Jobs,
     deliveries: Deliveries,
     letters: Letters,
+    performance: harta_store::performance::Performance,
     letter_setup: std::sync::OnceLock<letters::LetterSetup>,
     /// The hour of the morning run, if configured.
     morning: std::sync::OnceLock<jiff::civil::Time>,
@@ -119,6 +121,7 @@ impl App {
                 jobs: Jobs::new(db.clone()),
                 deliveries: Deliveries::new(db.clone()),
                 letters: Letters::new(db.clone()),
+                performance: harta_store::performance::Performance::new(db.clone()),
                 letter_setup: std::sync::OnceLock::new(),
                 morning: std::sync::OnceLock::new(),
                 db,

@@ -131,6 +131,8 @@ pub struct Charter {
     pub default_reception: Vec<ReceptionWindow>,
     /// How each kind of outgoing letter is written.
     pub letters: BTreeMap<LetterKind, LetterTemplate>,
+    /// Below this many cases a figure gives no percentage ("too few cases to say").
+    pub too_few_cases: u64,
 }
 
 impl Charter {
@@ -164,6 +166,20 @@ struct RawCharter {
     reception: RawReception,
     units: Vec<RawUnit>,
     letters: BTreeMap<LetterKind, LetterTemplate>,
+    #[serde(default)]
+    performance: RawPerformance,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPerformance {
+    too_few_cases: u64,
+}
+
+impl Default for RawPerformance {
+    fn default() -> Self {
+        Self { too_few_cases: 10 }
+    }
 }
 
 #[derive(Deserialize)]
@@ -369,6 +385,9 @@ impl RawCharter {
         if self.deadlines.backdate_working_days > 30 {
             return Err(bad("deadlines.backdate_working_days", "must be between 0 and 30"));
         }
+        if !(1..=1000).contains(&self.performance.too_few_cases) {
+            return Err(bad("performance.too_few_cases", "must be between 1 and 1000"));
+        }
         Ok(Charter {
             administration,
             units,
@@ -382,6 +401,7 @@ impl RawCharter {
                 crate::letters::check_templates(&self.letters)?;
                 self.letters.clone()
             },
+            too_few_cases: self.performance.too_few_cases,
         })
     }
 }

@@ -73,6 +73,7 @@ pub mod identifiers;
 pub mod letters;
 pub mod money;
 pub mod party;
+pub mod performance;
 pub mod plain;
 pub mod registry;
 pub mod text;

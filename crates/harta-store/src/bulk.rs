@@ -14,8 +14,8 @@ use crate::cases::NewParty;
 use crate::rows::{day, millis};
 use crate::{Result, StoreError};
 
-/// Rows per multi-row statement on SQLite: 18 columns × 1,000 stays under its bound-parameter
-/// limit.
+/// Rows per multi-row statement on SQLite: 27 columns × 1,000 stays under its bound-parameter
+/// limit (32,766).
 const SQLITE_CHUNK: usize = 1000;
 
 /// Rows per UNNEST statement on PostgreSQL: large enough to amortise the round trip, small enough
@@ -51,6 +51,28 @@ pub(crate) struct CaseRow<'a> {
     pub service: Option<(&'a str, &'a str)>,
     /// The day of receipt, when earlier than the registration.
     pub received_on: Option<jiff::civil::Date>,
+    /// The days its first holding reply went and its answer was given (a seeded history).
+    pub milestones: Milestones,
+}
+
+/// The days in a case's history that the figures count, as `update_row!` keeps them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Milestones {
+    pub held_on: Option<jiff::civil::Date>,
+    pub answered_on: Option<jiff::civil::Date>,
+}
+
+impl Milestones {
+    /// Takes in an event of the history, in order, at `at`.
+    pub(crate) fn see(&mut self, event: &harta_domain::case::CaseEvent, at: Timestamp) {
+        use harta_domain::case::CaseEvent;
+        let on = || harta_domain::format::in_sofia(at).date();
+        match event {
+            CaseEvent::HoldingReplySent { .. } => self.held_on = self.held_on.or_else(|| Some(on())),
+            CaseEvent::Answered { .. } => self.answered_on = self.answered_on.or_else(|| Some(on())),
+            _ => {}
+        }
+    }
 }
 
 /// What the search index holds for a case: its number, subject, text and the person's name,
@@ -99,7 +121,9 @@ pub(crate) struct Rows {
     publish_consent: Vec<bool>,
     service_code: Vec<Option<String>>,
     service_tier: Vec<Option<String>>,
-    received_on: Vec<Option<String>>,
+    received_on: Vec<String>,
+    held_on: Vec<Option<String>>,
+    answered_on: Vec<Option<String>>,
     search: Vec<String>,
     event_id: Vec<i64>,
     event_case_id: Vec<i64>,
@@ -166,7 +190,10 @@ impl Rows {
         self.publish_consent.push(c.publish_consent);
         self.service_code.push(c.service.map(|(code, _)| code.to_string()));
         self.service_tier.push(c.service.map(|(_, tier)| tier.to_string()));
-        self.received_on.push(c.received_on.map(day));
+        let received_on = c.received_on.unwrap_or_else(|| harta_domain::format::in_sofia(c.received_at).date());
+        self.received_on.push(day(received_on));
+        self.held_on.push(c.milestones.held_on.map(day));
+        self.answered_on.push(c.milestones.answered_on.map(day));
         self.search.push(search_text(c.number.as_str(), c.subject, c.body, c.party_name));
     }
 
@@ -301,7 +328,7 @@ impl InsertRows for sqlx::SqliteConnection {
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                     unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
                     access_digest, submission_key, publish_consent, service_code, service_tier, received_on,
-                    request_digest) ",
+                    request_digest, held_on, answered_on) ",
             );
             q.push_values(start..cases.min(start + SQLITE_CHUNK), |mut b, i| {
                 b.push_bind(r.case_id[i])
@@ -328,7 +355,9 @@ impl InsertRows for sqlx::SqliteConnection {
                     .push_bind(std::mem::take(&mut r.service_code[i]))
                     .push_bind(std::mem::take(&mut r.service_tier[i]))
                     .push_bind(std::mem::take(&mut r.received_on[i]))
-                    .push_bind(std::mem::take(&mut r.request_digest[i]));
+                    .push_bind(std::mem::take(&mut r.request_digest[i]))
+                    .push_bind(std::mem::take(&mut r.held_on[i]))
+                    .push_bind(std::mem::take(&mut r.answered_on[i]));
             });
             q.build().execute(&mut *self).await?;
         }
@@ -423,11 +452,12 @@ impl InsertRows for sqlx::PgConnection {
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                     unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
                     access_digest, submission_key, publish_consent, search_text, service_code, service_tier,
-                    received_on, request_digest)
+                    received_on, request_digest, held_on, answered_on)
                  SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
                     $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::text[],
                     $14::bigint[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::text[], $20::text[],
-                    $21::boolean[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[])",
+                    $21::boolean[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[],
+                    $28::text[])",
             )
             .bind(&r.case_id[c.clone()])
             .bind(&r.registry_number[c.clone()])
@@ -454,7 +484,9 @@ impl InsertRows for sqlx::PgConnection {
             .bind(&r.service_code[c.clone()])
             .bind(&r.service_tier[c.clone()])
             .bind(&r.received_on[c.clone()])
-            .bind(&r.request_digest[c])
+            .bind(&r.request_digest[c.clone()])
+            .bind(&r.held_on[c.clone()])
+            .bind(&r.answered_on[c])
             .execute(&mut *self)
             .await?;
         }

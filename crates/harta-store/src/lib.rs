@@ -26,6 +26,7 @@ pub mod deliveries;
 pub mod jobs;
 pub mod letters;
 pub mod limits;
+pub mod performance;
 pub mod publications;
 mod rows;
 pub mod seed;
@@ -186,7 +187,7 @@ impl Db {
             Self::Sqlite(s) => migrations::migrator(migrations::SQLITE).run(&s.write).await?,
             Self::Postgres(p) => migrations::migrator(migrations::POSTGRES).run(p).await?,
         }
-        Ok(())
+        performance::fill_facts(self).await
     }
 
     /// Writes a consistent copy of the SQLite store to `target` (a new file) while it is in

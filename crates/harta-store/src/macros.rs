@@ -58,13 +58,18 @@ macro_rules! replay_case {
     }};
 }
 
-/// Writes a case's derived state into its row.
+/// Writes a case's derived state into its row, with the facts the figures count (see
+/// `harta_domain::performance`): the day of its first holding reply and the day of its answer
+/// are the day of the event that first set them, kept while the state keeps them.
 macro_rules! update_row {
     ($ex:expr, $case_id:expr, $state:expr, $at:expr) => {{
         let state: &harta_domain::case::CaseState = $state;
         sqlx::query(
             "UPDATE cases SET state = $1, responsible_id = $2, original_due = $3, extended_due = $4, due = $5,
-                updated_at = $6 WHERE id = $7",
+                updated_at = $6,
+                held_on = CASE WHEN $4 IS NULL THEN NULL ELSE COALESCE(held_on, $8) END,
+                answered_on = CASE WHEN $1 IN ('answered', 'closed') THEN COALESCE(answered_on, $8) ELSE NULL END
+             WHERE id = $7",
         )
         .bind(state.state.as_str())
         .bind(state.responsible.map(|s| s.0))
@@ -73,6 +78,7 @@ macro_rules! update_row {
         .bind($crate::rows::day(state.due()))
         .bind($crate::rows::millis($at))
         .bind($case_id)
+        .bind($crate::rows::day(harta_domain::format::in_sofia($at).date()))
         .execute($ex)
         .await
         .map_err($crate::StoreError::from)?;

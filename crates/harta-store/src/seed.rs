@@ -8,7 +8,7 @@ use harta_domain::case::{Actor, CaseEvent, CaseKind, CaseState, Channel};
 use harta_domain::registry::RegistryNumber;
 use jiff::Timestamp;
 
-use crate::bulk::{CaseRow, InsertRows, ReserveIds, Rows};
+use crate::bulk::{CaseRow, InsertRows, Milestones, ReserveIds, Rows};
 use crate::cases::NewParty;
 use crate::cases::begin_writing;
 use crate::{Db, Result, StoreError, on_db};
@@ -101,6 +101,10 @@ pub async fn load(db: &Db, cases: &[SeedCase]) -> Result<()> {
                 party_name: c.party.name.as_str(),
                 service: None,
                 received_on: None,
+                milestones: c.events.iter().fold(Milestones::default(), |mut m, (at, _, event)| {
+                    m.see(event, *at);
+                    m
+                }),
             });
             for (n, (at, actor, event)) in c.events.iter().enumerate() {
                 let id = event_ids.next().ok_or_else(|| StoreError::Corrupt("event ids".into()))?;

@@ -84,6 +84,17 @@ impl Problem {
         Self::new(StatusCode::BAD_REQUEST, "/problems/malformed-body", "The request body cannot be read", detail)
     }
 
+    /// 400: query parameters are invalid, one entry per parameter.
+    pub fn bad_parameters(errors: Vec<FieldError>) -> Self {
+        let p = Self::invalid(errors);
+        Self {
+            status: StatusCode::BAD_REQUEST.as_u16(),
+            kind: "/problems/invalid-parameters",
+            title: "Some parameters are invalid",
+            ..p
+        }
+    }
+
     /// 422: fields are invalid.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");

@@ -277,6 +277,7 @@ async fn write_batch(
                 party_name: case.party.name.as_str(),
                 service: case.service.as_ref().map(|s| (s.code.as_str(), s.tier.as_str())),
                 received_on: case.received_on,
+                milestones: crate::bulk::Milestones::default(),
             });
             let event = CaseEvent::Registered { registry_number: r.number.as_str().to_string(), due: r.due };
             rows.push_event(event_ids[i], r.id, 1, case.received_at, &case.actor, &event)?;

@@ -7,5 +7,6 @@ mod calendar;
 mod cases;
 mod jobs;
 mod limits;
+mod performance;
 mod seed;
 mod support;

@@ -876,3 +876,67 @@ mail-digest-calls = { $n ->
 mail-digest-call-by = by { $date }
 event-letter_attempt_failed = Sending attempt failed
 delivery-retry-at = tried again at { $when }
+
+## The public scorecard (C24)
+nav-performance = Promises kept
+home-promise-kept = How we keep it
+perf-title = How we keep our promises
+perf-lead = For every promise of the charter we show how many cases we received and how many of them we answered on time. Every number is about the cases received in the period, whatever became of them later, so every number can be checked.
+perf-period = Period to compare
+perf-period-month = month
+perf-period-quarter = quarter
+perf-period-year = year
+perf-show = Show
+perf-periods = We show the last whole period, { $now },
+perf-before = and the one before it, { $before }.
+perf-counted-on = Unanswered cases past their date are counted as of { $day }.
+perf-caption = { $title }: cases received and answered by period
+perf-figure = Figure
+perf-received = Received
+perf-answered = Answered
+perf-on-time = Answered by the promised date
+perf-on-time-held = Answered by the date of a holding reply
+perf-late = Answered late
+perf-open-overdue = Not answered and past their date today
+perf-withdrawn = Withdrawn
+perf-forwarded = Forwarded to the competent authority
+perf-median = Median working days to answer
+perf-p90 = Working days within which 90% of answers were given
+perf-days = { $n ->
+    [one] { $n } working day
+   *[other] { $n } working days
+}
+perf-too-few = too few cases to say
+perf-commitment-service_request = Requests for administrative services
+perf-commitment-letter = Letters, faxes and e-mails
+perf-commitment-complaint = Complaints
+perf-commitment-suggestion = Suggestions and opinions
+perf-commitment-holding_reply = Holding replies
+perf-holding-promise = When we cannot answer in time, we tell you before the time runs out why, what more we need and when the full answer will come. Here "on time" means that the holding reply went out before the original date.
+perf-units = By unit
+perf-units-lead = Share of answers given on time (including those by a holding reply's date), by unit, for { $now }.
+perf-units-caption = Share of answers on time by unit and promise
+perf-unit = Unit
+perf-unit-share = { $share } of { $answered }
+perf-unit-too-few = { $answered ->
+    [one] { $answered } answer: too few
+   *[other] { $answered } answers: too few
+}
+perf-definitions = What each number means
+perf-def-received = The cases registered as received on a day in the period.
+perf-def-on-time = The answer was given by the date promised at registration (which moves only by the charter's rule while we wait for information from you, or when a Council of Ministers decision changes the working days).
+perf-def-on-time-held = The answer was given after the promised date but by the new date of a holding reply sent before the first date ran out. Counted apart, not as "on time".
+perf-def-late = The answer was given after the date in force.
+perf-def-open-overdue = Cases of the period that still wait for their answer today although their date has passed.
+perf-def-apart = Cases withdrawn by the sender and those forwarded to the competent authority count neither as answered nor as late.
+perf-def-days = The working days from the day of receipt to the day of the answer, the day of receipt not counted. The median is the number of days within which at least half of the answers were given; the other figure, at least 90% of them.
+perf-def-too-few = { $n ->
+    [one] We give a percentage only when at least { $n } answer stands behind it.
+   *[other] We give a percentage only when at least { $n } answers stand behind it.
+}
+perf-open-data = Open data
+perf-open-data-lead = The same numbers, by unit, for programs. The addresses and fields are stable and described in the API documentation; the parameters from, to and by choose the period and the grouping.
+perf-open-json = Data as JSON
+perf-open-csv = Data as CSV
+perf-err-title = Unknown period
+perf-err-period = "{ $given }" is not a period to compare. Choose a month (month), a quarter (quarter) or a year (year).

@@ -20,6 +20,7 @@ use crate::i18n::{Lang, Localizer};
 mod assets;
 mod board;
 pub(crate) mod home;
+pub(crate) mod performance;
 mod services;
 mod submit;
 pub(crate) use submit::{due_text, size_text};
@@ -36,6 +37,7 @@ pub fn router() -> Router<App> {
         .merge(submit::router())
         .merge(track::router())
         .merge(board::router())
+        .merge(performance::router())
         .merge(assets::router())
 }
 

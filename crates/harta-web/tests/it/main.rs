@@ -8,6 +8,7 @@ mod lifecycle;
 mod mail;
 mod mail_in;
 mod morning;
+mod performance;
 mod public;
 mod reliability;
 mod roles;

@@ -1,0 +1,145 @@
+use harta_domain::case::{Actor, CaseEvent, CaseKind, Spoken, StaffId, State};
+use harta_domain::performance::CaseFacts;
+use harta_store::Db;
+use harta_store::admin::{Admin, NewStaff};
+use harta_store::cases::Cases;
+use harta_store::performance::{Key, Performance, Scope};
+use harta_store::testing::backends;
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::support::{letter, registrar};
+
+fn d(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn scope(from: &str, to: &str) -> Scope {
+    Scope { from: d(from), to: d(to), unit: None, kind: None, channel: None, service: None }
+}
+
+async fn exec(db: &Db, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match db {
+        Db::Sqlite(s) => sqlx::query(sql).execute(&s.write).await.map(drop).unwrap(),
+        Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(drop).unwrap(),
+    }
+}
+
+/// A case's facts follow its history as it is written: the day of receipt in Sofia (a letter
+/// registered at 23:30 UTC in summer was received the next day), the day of the first holding
+/// reply and of the answer; and a store migrated from before it kept them gets them filled.
+#[tokio::test]
+async fn the_facts_of_the_figures_are_written_with_each_change_and_filled_for_old_cases() {
+    for t in backends().await {
+        let (registrar, _) = registrar(&t.db).await;
+        let staff = NewStaff {
+            employee_number: "D012",
+            name: "Иван Петров",
+            role: "case_officer",
+            unit: Some("cao"),
+            email: None,
+            phone: None,
+            position: None,
+            password_hash: None,
+        };
+        let officer = StaffId(Admin::new(t.db.clone()).add_staff(&staff, Timestamp::now()).await.unwrap());
+        let cases = Cases::new(t.db.clone());
+        let me = Actor::Staff { id: officer };
+        let late_night = registrar.register(letter("2026-06-01T21:30:00Z", "cao")).await.unwrap();
+        let held = registrar.register(letter("2026-06-02T08:00:00Z", "cao")).await.unwrap();
+        registrar.register(letter("2026-06-03T08:00:00Z", "grao")).await.unwrap();
+        let history = [
+            (late_night.id, "2026-06-03T09:00:00Z", CaseEvent::Assigned { officer, note: None }),
+            (
+                late_night.id,
+                "2026-06-05T21:10:00Z",
+                CaseEvent::Answered { summary: "отговор".into(), letter: None, spoken: Some(Spoken::Phone) },
+            ),
+            (late_night.id, "2026-06-09T09:00:00Z", CaseEvent::Closed),
+            (held.id, "2026-06-03T09:00:00Z", CaseEvent::Assigned { officer, note: None }),
+            (
+                held.id,
+                "2026-06-10T09:00:00Z",
+                CaseEvent::HoldingReplySent {
+                    reasons: "нужна е проверка на място".into(),
+                    still_needed: String::new(),
+                    new_due: d("2026-07-01"),
+                },
+            ),
+            (
+                held.id,
+                "2026-06-12T09:00:00Z",
+                CaseEvent::HoldingReplySent {
+                    reasons: "още".into(),
+                    still_needed: String::new(),
+                    new_due: d("2026-07-08"),
+                },
+            ),
+            (
+                held.id,
+                "2026-06-30T09:00:00Z",
+                CaseEvent::Answered { summary: "отговор".into(), letter: None, spoken: Some(Spoken::InPerson) },
+            ),
+        ];
+        for (id, when, event) in &history {
+            cases.append(*id, at(when), &me, event).await.unwrap().unwrap();
+        }
+        let performance = Performance::new(t.db.clone());
+        let mut facts = performance.facts(&scope("2026-06-01", "2026-06-30"), Key::Unit).await.unwrap();
+        facts.sort_by_key(|f| (f.facts.received_on, f.facts.answered_on));
+        let seen: Vec<_> = facts.iter().map(|f| (f.key.as_deref(), f.facts, f.cases)).collect();
+        let letter = |received: &str, due: &str| CaseFacts {
+            kind: CaseKind::Letter,
+            state: State::Closed,
+            received_on: d(received),
+            original_due: d(due),
+            extended_due: None,
+            held_on: None,
+            answered_on: None,
+        };
+        assert_eq!(
+            seen,
+            [
+                (
+                    Some("cao"),
+                    CaseFacts { answered_on: Some(d("2026-06-06")), ..letter("2026-06-02", "2026-06-16") },
+                    1
+                ),
+                (
+                    Some("cao"),
+                    CaseFacts {
+                        state: State::Answered,
+                        extended_due: Some(d("2026-07-08")),
+                        held_on: Some(d("2026-06-10")),
+                        answered_on: Some(d("2026-06-30")),
+                        ..letter("2026-06-02", "2026-06-16")
+                    },
+                    1
+                ),
+                (Some("grao"), CaseFacts { state: State::Registered, ..letter("2026-06-03", "2026-06-17") }, 1),
+            ],
+            "{}",
+            t.db.backend()
+        );
+        // The first of June is outside a period that starts on the second, whose facts are
+        // the same as another key's.
+        let by_none = performance.facts(&scope("2026-06-03", "2026-06-03"), Key::None).await.unwrap();
+        assert_eq!(by_none.len(), 1);
+        assert_eq!((by_none[0].key.as_deref(), by_none[0].cases), (None, 1));
+        assert!(performance.facts(&scope("2026-06-01", "2026-06-01"), Key::None).await.unwrap().is_empty());
+
+        // As a store migrated from before kept them: nothing of the three, and the marker.
+        exec(&t.db, "UPDATE cases SET received_on = NULL, held_on = NULL, answered_on = NULL").await;
+        exec(&t.db, "INSERT INTO backfills (name) VALUES ('performance')").await;
+        t.db.migrate().await.unwrap();
+        let mut again = performance.facts(&scope("2026-06-01", "2026-06-30"), Key::Unit).await.unwrap();
+        again.sort_by_key(|f| (f.facts.received_on, f.facts.answered_on));
+        assert_eq!(again, facts, "{}", t.db.backend());
+        assert_eq!(crate::support::count(&t.db, "backfills").await, 0);
+    }
+}
