@@ -11,6 +11,7 @@ use harta_domain::deadline::DeadlineStatus;
 use harta_domain::format::in_sofia;
 use harta_domain::identifiers::{Egn, Email, Lnch, Phone};
 use harta_domain::party::NationalIdKind;
+use harta_domain::performance::Outcome;
 use harta_domain::text::Address;
 use harta_store::cases::{After, CaseFilter, CaseRecord, CaseSummary, Contact, Order, PartyRecord, RecordedEvent};
 use jiff::civil::Date;
@@ -56,6 +57,9 @@ pub struct ListInput {
     pub received_until: Option<String>,
     /// Only open cases past their due date.
     pub overdue: bool,
+    /// Only the cases behind a figure: an outcome's name (`on_time`, `late`, `open_overdue`…,
+    /// see [`Outcome`]).
+    pub outcome: Option<String>,
     /// Only cases nobody is responsible for yet.
     pub unassigned: bool,
     /// `due` (soonest first) or `received` (newest first); by default soonest due first, and
@@ -319,13 +323,14 @@ impl App {
             o.parse::<i64>().map_err(|_| format!("\"{o}\" is not a staff id"))
         });
         let sofia_day = |d: &str| d.parse::<Date>().map_err(|_| format!("\"{d}\" is not a date as YYYY-MM-DD"));
-        // A day in Sofia lasts 23 or 25 hours twice a year: "until" ends where the next day starts.
-        let received_from = f
-            .optional("received_from", input.received_from.as_deref(), sofia_day)
-            .map(harta_domain::format::start_of_day);
-        let received_until = f
-            .optional("received_until", input.received_until.as_deref(), sofia_day)
-            .map(|d| harta_domain::format::days_in_sofia(d, d).1);
+        // The day of receipt (the one on the envelope for the post keyed in on Monday).
+        let received_from = f.optional("received_from", input.received_from.as_deref(), sofia_day);
+        let received_until = f.optional("received_until", input.received_until.as_deref(), sofia_day);
+        let outcome = f.optional(
+            "outcome",
+            input.outcome.as_deref(),
+            one_of("outcome", Outcome::ALL, |o| o.as_str(), Outcome::parse),
+        );
         let order = f.optional("sort", input.sort.as_deref(), |o| match o {
             "due" => Ok(Order::Due),
             "received" => Ok(Order::Newest),
@@ -360,13 +365,14 @@ impl App {
             due_before,
             unit_scope: who.unit_scope().map(str::to_string),
             search: search.map(str::to_string),
-            open_only: (input.open_only || input.overdue) && state.is_none(),
+            open_only: (input.open_only || input.overdue) && state.is_none() && outcome.is_none(),
             responsible: officer,
             unassigned: input.unassigned,
             order,
             after,
             received_from,
             received_until,
+            outcome: outcome.map(|o| (o, in_sofia(self.now()).date())),
             limit: per_page,
             offset: (page - 1) * per_page,
         };

@@ -161,6 +161,55 @@ impl CaseFacts {
     }
 }
 
+names! {
+    /// Which of a figure's cases a list shows: each count of a [`Tally`] has its outcome, so
+    /// that every figure links to the cases behind it.
+    Outcome {
+        /// Answered.
+        Answered => "answered",
+        /// Answered by the date promised at registration.
+        OnTime => "on_time",
+        /// Answered by the date of a holding reply sent in time.
+        OnTimeWithHoldingReply => "on_time_with_holding_reply",
+        /// Answered later.
+        Late => "late",
+        /// Not answered, forwarded or withdrawn yet.
+        Open => "open",
+        /// Open and past the date in force.
+        OpenOverdue => "open_overdue",
+        /// Withdrawn.
+        Withdrawn => "withdrawn",
+        /// Forwarded.
+        Forwarded => "forwarded",
+        /// Given a holding reply.
+        HoldingReply => "holding_reply",
+        /// Given a holding reply by the original date.
+        HoldingReplyInTime => "holding_reply_in_time",
+        /// Given a holding reply after the original date.
+        HoldingReplyLate => "holding_reply_late",
+    }
+}
+
+impl Outcome {
+    /// Whether a case with `facts` is one of these on `today`: the definition the store's
+    /// list filter follows (and a test holds it to).
+    pub fn holds(self, facts: &CaseFacts, today: Date) -> bool {
+        match self {
+            Self::Answered => facts.answered_on.is_some(),
+            Self::OnTime => facts.timeliness() == Some(Timeliness::OnTime),
+            Self::OnTimeWithHoldingReply => facts.timeliness() == Some(Timeliness::OnTimeWithHoldingReply),
+            Self::Late => facts.timeliness() == Some(Timeliness::Late),
+            Self::Open => facts.state.is_open(),
+            Self::OpenOverdue => facts.is_open_overdue(today),
+            Self::Withdrawn => facts.state == State::Withdrawn,
+            Self::Forwarded => facts.state == State::Forwarded,
+            Self::HoldingReply => facts.held_on.is_some(),
+            Self::HoldingReplyInTime => facts.held_in_time() == Some(true),
+            Self::HoldingReplyLate => facts.held_in_time() == Some(false),
+        }
+    }
+}
+
 /// The counts of one group of cases: one row of a table of figures.
 ///
 /// For the holding reply, "answered" means that a holding reply was sent, "on time" that it

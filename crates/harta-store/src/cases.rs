@@ -17,6 +17,7 @@ use harta_domain::catalogue::TierKind;
 use harta_domain::documents::{FileName, MediaType};
 use harta_domain::identifiers::{Eik, Email, Phone};
 use harta_domain::party::{NationalIdKind, PartyKind};
+use harta_domain::performance::Outcome;
 use harta_domain::registry::RegistryNumber;
 use harta_domain::text::{Address, Name};
 use jiff::Timestamp;
@@ -259,10 +260,12 @@ pub struct CaseFilter {
     pub responsible: Option<i64>,
     /// Only cases nobody is responsible for yet.
     pub unassigned: bool,
-    /// Only cases received at or after this moment.
-    pub received_from: Option<Timestamp>,
-    /// Only cases received before this moment.
-    pub received_until: Option<Timestamp>,
+    /// Only cases received on or after this day.
+    pub received_from: Option<Date>,
+    /// Only cases received on or before this day.
+    pub received_until: Option<Date>,
+    /// Only cases with this outcome as of the day given (the cases behind a figure).
+    pub outcome: Option<(Outcome, Date)>,
     /// Words that must all appear (as words or word beginnings) in the registry number,
     /// subject, text or the person's name, in either script, any case.
     pub search: Option<String>,
@@ -306,10 +309,16 @@ macro_rules! push_conditions {
             q.push(" AND responsible_id IS NULL");
         }
         if let Some(from) = filter.received_from {
-            q.push(" AND received_at >= ").push_bind(crate::rows::millis(from));
+            q.push(" AND received_on >= ").push_bind(day(from));
         }
         if let Some(until) = filter.received_until {
-            q.push(" AND received_at < ").push_bind(crate::rows::millis(until));
+            q.push(" AND received_on <= ").push_bind(day(until));
+        }
+        if let Some((outcome, today)) = filter.outcome {
+            q.push(crate::performance::outcome_condition(outcome));
+            if outcome == Outcome::OpenOverdue {
+                q.push_bind(day(today)).push(")");
+            }
         }
         if let Some((sql, terms)) = $search {
             q.push(*sql).push_bind(terms.clone()).push(")");

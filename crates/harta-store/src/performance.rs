@@ -10,7 +10,7 @@ use crate::bulk::Milestones;
 use crate::rows::{date, day, parse, timestamp};
 use crate::{Db, Result, StoreError, on_db};
 use harta_domain::case::{CaseKind, Channel, State};
-use harta_domain::performance::CaseFacts;
+use harta_domain::performance::{CaseFacts, Outcome};
 use jiff::civil::Date;
 
 /// Which cases the figures are about: those received in a period, narrowed by what is given.
@@ -130,6 +130,34 @@ impl Performance {
 /// A row of [`Performance::facts`]: the key, the facts as stored, the count.
 type FactsRow =
     (Option<String>, String, String, Option<String>, String, Option<String>, Option<String>, Option<String>, i64);
+
+/// The condition (`AND …`) that picks the cases with `outcome`, by the definitions of
+/// [`Outcome::holds`] (a test holds the two together). [`Outcome::OpenOverdue`]'s ends in a
+/// comparison with today's date, whose bind and closing parenthesis the caller adds.
+pub(crate) fn outcome_condition(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Answered => " AND answered_on IS NOT NULL",
+        Outcome::OnTime => " AND answered_on <= original_due",
+        Outcome::OnTimeWithHoldingReply => {
+            " AND answered_on > original_due AND answered_on <= extended_due AND held_on <= original_due"
+        }
+        Outcome::Late => {
+            " AND answered_on > original_due AND (extended_due IS NULL OR answered_on > extended_due
+                OR held_on IS NULL OR held_on > original_due)"
+        }
+        Outcome::Open => OPEN,
+        Outcome::OpenOverdue => {
+            " AND (state IN ('registered', 'assigned', 'in_progress', 'information_requested') AND due < "
+        }
+        Outcome::Withdrawn => " AND state = 'withdrawn'",
+        Outcome::Forwarded => " AND state = 'forwarded'",
+        Outcome::HoldingReply => " AND held_on IS NOT NULL",
+        Outcome::HoldingReplyInTime => " AND held_on <= original_due",
+        Outcome::HoldingReplyLate => " AND held_on > original_due",
+    }
+}
+
+const OPEN: &str = " AND state IN ('registered', 'assigned', 'in_progress', 'information_requested')";
 
 /// Fills the facts of cases registered before the store kept them (migration 0028): the day of
 /// receipt from the moment of registration, the days of the first holding reply and of the

@@ -143,3 +143,65 @@ async fn the_facts_of_the_figures_are_written_with_each_change_and_filled_for_ol
         assert_eq!(crate::support::count(&t.db, "backfills").await, 0);
     }
 }
+
+/// The list behind each figure picks exactly the cases the domain's definition counts: cases
+/// with facts in every combination that matters (answered before, on and after each date, held
+/// in time or not, open, withdrawn, forwarded) are counted both ways.
+#[tokio::test]
+async fn the_list_of_each_outcome_is_what_the_domain_counts() {
+    use harta_domain::performance::Outcome;
+    use harta_store::cases::CaseFilter;
+    for t in backends().await {
+        let (registrar, _) = registrar(&t.db).await;
+        let due = d("2026-06-16");
+        let days = ["2026-06-10", "2026-06-16", "2026-06-17", "2026-06-30", "2026-07-01"];
+        let mut combinations = Vec::new();
+        for state in ["registered", "in_progress", "answered", "closed", "withdrawn", "forwarded"] {
+            for extended in [None, Some("2026-06-30")] {
+                for held in [None, Some("2026-06-12"), Some("2026-06-17")] {
+                    for answered in std::iter::once(None).chain(days.iter().map(|d| Some(*d))) {
+                        let answered = answered.filter(|_| matches!(state, "answered" | "closed"));
+                        let held = held.filter(|_| extended.is_some());
+                        combinations.push((state, extended, held, answered));
+                    }
+                }
+            }
+        }
+        combinations.sort();
+        combinations.dedup();
+        for (state, extended, held, answered) in &combinations {
+            let id = registrar.register(letter("2026-06-02T08:00:00Z", "cao")).await.unwrap().id;
+            let quoted = |v: &Option<&str>| v.map_or("NULL".to_string(), |d| format!("'{d}'"));
+            let due_in_force = extended.unwrap_or("2026-06-16");
+            exec(
+                &t.db,
+                &format!(
+                    "UPDATE cases SET state = '{state}', extended_due = {}, held_on = {}, answered_on = {},
+                        due = '{due_in_force}' WHERE id = {id}",
+                    quoted(extended),
+                    quoted(held),
+                    quoted(answered)
+                ),
+            )
+            .await;
+        }
+        let facts = Performance::new(t.db.clone()).facts(&scope("2026-06-01", "2026-06-30"), Key::None).await.unwrap();
+        assert_eq!(facts.iter().map(|f| f.cases).sum::<u64>(), combinations.len() as u64);
+        assert!(facts.iter().all(|f| f.facts.original_due == due));
+        let cases = Cases::new(t.db.clone());
+        for today in [d("2026-06-16"), d("2026-06-20"), d("2026-07-02")] {
+            for outcome in Outcome::ALL {
+                let counted: u64 = facts.iter().filter(|f| outcome.holds(&f.facts, today)).map(|f| f.cases).sum();
+                let filter = CaseFilter {
+                    outcome: Some((*outcome, today)),
+                    received_from: Some(d("2026-06-01")),
+                    received_until: Some(d("2026-06-30")),
+                    limit: 10,
+                    ..CaseFilter::default()
+                };
+                let listed = cases.count(&filter).await.unwrap();
+                assert_eq!(listed, counted, "{outcome} on {today} ({})", t.db.backend());
+            }
+        }
+    }
+}

@@ -518,6 +518,10 @@ struct ListQuery {
     sort: Option<String>,
     /// The `next` cursor of the previous page.
     after: Option<String>,
+    /// Only the cases behind a figure of the open data: `answered`, `on_time`,
+    /// `on_time_with_holding_reply`, `late`, `open`, `open_overdue`, `withdrawn`, `forwarded`,
+    /// `holding_reply`, `holding_reply_in_time`, `holding_reply_late`.
+    outcome: Option<String>,
 }
 
 /// The cases the token's role may see, filtered; see docs/api.md.
@@ -548,6 +552,7 @@ async fn list_cases(
         unassigned: q.unassigned.unwrap_or_default(),
         sort: q.sort,
         after: q.after,
+        outcome: q.outcome,
     };
     let page = app.list_cases(&who, &input).await?;
     let items = page

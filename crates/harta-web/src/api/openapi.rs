@@ -29,6 +29,7 @@ use crate::problem::{FieldProblem, Problem};
         super::list_services,
         super::get_service,
         super::put_service,
+        crate::public::performance::open_json,
     ),
     components(schemas(
         schema::Registered,
@@ -47,9 +48,12 @@ use crate::problem::{FieldProblem, Problem};
         schema::PublicationInput,
         Problem,
         FieldProblem,
+        crate::public::performance::OpenData,
+        crate::public::performance::OpenRow,
     )),
     modifiers(&BearerToken),
-    tags((name = "cases", description = "the registry"), (name = "services", description = "the service catalogue"))
+    tags((name = "cases", description = "the registry"), (name = "services", description = "the service catalogue"),
+        (name = "open data", description = "how the charter's promises are kept"))
 )]
 pub(super) struct ApiDoc;
 

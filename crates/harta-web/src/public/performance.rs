@@ -26,7 +26,7 @@ pub(super) fn router() -> Router<App> {
 }
 
 /// One row of the open data, field for field as docs/api.md describes it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct OpenRow {
     period_start: String,
     period_end: String,
@@ -71,8 +71,8 @@ impl OpenRow {
 }
 
 /// The open data as JSON: what was counted, and the rows.
-#[derive(Serialize)]
-struct OpenData {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct OpenData {
     from: String,
     to: String,
     by: &'static str,
@@ -91,7 +91,52 @@ fn bad_query(e: AppError) -> Response {
     }
 }
 
-async fn open_json(State(app): State<App>, Query(q): Query<FiguresQuery>) -> Response {
+/// The query of the open data, as the OpenAPI document describes it (the use case's
+/// [`FiguresQuery`] has the same fields).
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct OpenQuery {
+    /// The first day of receipt, YYYY-MM-DD (default: 1 January of this year).
+    from: Option<String>,
+    /// The last day of receipt, YYYY-MM-DD (default: today); at most 10 years after `from`.
+    to: Option<String>,
+    /// `commitment` (default), `month`, `unit` or `service`.
+    by: Option<String>,
+    /// Only this unit's cases (its code).
+    unit: Option<String>,
+    /// `service_request`, `letter`, `complaint`, `suggestion` or `holding_reply`.
+    commitment: Option<String>,
+    /// Only cases received on this channel.
+    channel: Option<String>,
+    /// Only requests for this service (its number).
+    service: Option<String>,
+}
+
+impl From<OpenQuery> for FiguresQuery {
+    fn from(q: OpenQuery) -> Self {
+        Self {
+            from: q.from,
+            to: q.to,
+            by: q.by,
+            unit: q.unit,
+            commitment: q.commitment,
+            channel: q.channel,
+            service: q.service,
+        }
+    }
+}
+
+type OpenQueryResult = Result<Query<OpenQuery>, axum::extract::rejection::QueryRejection>;
+
+/// The figures of how promises are kept, per commitment and group; see docs/api.md.
+#[utoipa::path(get, path = "/open-data/performance.json", tag = "open data", params(OpenQuery),
+    responses((status = 200, body = OpenData), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn open_json(State(app): State<App>, query: OpenQueryResult) -> Response {
+    let q = match query {
+        Ok(Query(q)) => FiguresQuery::from(q),
+        Err(e) => return Problem::bad_body(e.body_text()).into_response(),
+    };
     match app.public_figures(&q).await {
         Ok(figures) => {
             let data = OpenData {
@@ -110,7 +155,11 @@ async fn open_json(State(app): State<App>, Query(q): Query<FiguresQuery>) -> Res
     }
 }
 
-async fn open_csv(State(app): State<App>, Query(q): Query<FiguresQuery>) -> Response {
+async fn open_csv(State(app): State<App>, query: OpenQueryResult) -> Response {
+    let q = match query {
+        Ok(Query(q)) => FiguresQuery::from(q),
+        Err(e) => return Problem::bad_body(e.body_text()).into_response(),
+    };
     let figures = match app.public_figures(&q).await {
         Ok(figures) => figures,
         Err(e) => return bad_query(e),

@@ -82,6 +82,9 @@ struct InboxPage {
     overdue: bool,
     unassigned: bool,
     sort: String,
+    /// The figure whose cases are shown (`on_time`, `late`…), or empty.
+    outcome: String,
+    outcomes: Vec<&'static str>,
     errors: Vec<ShownError>,
 }
 
@@ -122,6 +125,9 @@ pub(super) struct Filters {
     /// Where the previous page ended.
     #[serde(skip_serializing_if = "String::is_empty")]
     after: String,
+    /// Only the cases behind a figure of the dashboard (`on_time`, `late`…).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    outcome: String,
 }
 
 impl Filters {
@@ -161,7 +167,8 @@ pub(super) async fn inbox(
         },
         received_from: some(&q.from),
         received_until: some(&q.until),
-        // An inbox shows what is still to do, unless a state is chosen.
+        outcome: some(&q.outcome),
+        // An inbox shows what is still to do, unless a state or a figure is chosen.
         open_only: true,
         ..ListInput::default()
     };
@@ -227,6 +234,8 @@ pub(super) async fn inbox(
         overdue: q.overdue == "1",
         unassigned: q.unassigned == "1",
         sort: q.sort,
+        outcome: q.outcome,
+        outcomes: harta_domain::performance::Outcome::ALL.iter().map(|o| o.as_str()).collect(),
         errors,
     };
     visit.page(status, page.render(), true)

@@ -6,7 +6,7 @@ use harta_app::{Principal, Role};
 use harta_domain::case::Actor;
 use serde_json::{Value, json};
 
-use crate::support::{Server, post_event, post_json, request, start};
+use crate::support::{Server, get, post_event, post_json, request, start};
 
 async fn officer(s: &Server, number: &str, unit: &str) -> i64 {
     let admin = Principal { actor: Actor::System, role: Role::Administrator, unit: None };
@@ -116,6 +116,36 @@ async fn the_open_data_counts_a_known_october_exactly() {
         let holding = row(rows, "holding_reply", None);
         assert_eq!((holding["received"].as_u64(), holding["answered_on_time"].as_u64()), (Some(1), Some(1)));
         assert_eq!(holding["median_working_days"], 9);
+        // Every count is the total of the case list behind it.
+        let manager = s.token(Role::Manager, None).await;
+        let listed = |kind: &'static str, outcome: &'static str| {
+            let manager = manager.clone();
+            async move {
+                let kind = if kind.is_empty() { String::new() } else { format!("&kind={kind}") };
+                let path =
+                    format!("/api/v1/cases?received_from=2026-10-01&received_until=2026-10-31&outcome={outcome}{kind}");
+                get(s.addr, &manager, &path).await.json()["total"].clone()
+            }
+        };
+        for (outcome, field) in [
+            ("answered", "answered"),
+            ("on_time", "answered_on_time"),
+            ("on_time_with_holding_reply", "answered_on_time_with_holding_reply"),
+            ("late", "answered_late"),
+            ("open", "open"),
+            ("open_overdue", "open_overdue"),
+            ("withdrawn", "withdrawn"),
+            ("forwarded", "forwarded"),
+        ] {
+            assert_eq!(listed("letter", outcome).await, letters[field], "{outcome}");
+        }
+        for (outcome, field) in [
+            ("holding_reply", "received"),
+            ("holding_reply_in_time", "answered_on_time"),
+            ("holding_reply_late", "answered_late"),
+        ] {
+            assert_eq!(listed("", outcome).await, holding[field], "{outcome}");
+        }
         let services = row(rows, "service_request", None);
         assert_eq!((services["received"].as_u64(), services["median_working_days"].is_null()), (Some(0), true));
 
