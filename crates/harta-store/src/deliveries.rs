@@ -217,7 +217,7 @@ impl Deliveries {
                 .await?
                 .ok_or_else(|| StoreError::Missing(format!("letter {letter_n}")))?;
             lock_case!(&mut *tx, case_id);
-            let (_, n) = replay_case!(&mut *tx, case_id);
+            let n = next_event_n!(&mut *tx, case_id);
             let id = start_delivery!(tx, case_id, letter_n, number, at, actor, delivery, n);
             tx.commit().await?;
             Ok(id)
@@ -272,7 +272,7 @@ impl Deliveries {
                 retry_at,
             };
             lock_case!(&mut *tx, case_id);
-            let (_, n) = replay_case!(&mut *tx, case_id);
+            let n = next_event_n!(&mut *tx, case_id);
             insert_event!(&mut *tx, case_id, n, at, &Actor::System, &event);
             tx.commit().await?;
             Ok(true)
@@ -345,7 +345,7 @@ impl Deliveries {
                 Outcome::Failed { reason } => CaseEvent::LetterNotDelivered { number, channel, reason: reason.clone() },
             };
             lock_case!(&mut *tx, case_id);
-            let (_, n) = replay_case!(&mut *tx, case_id);
+            let n = next_event_n!(&mut *tx, case_id);
             insert_event!(&mut *tx, case_id, n, at, actor, &event);
             if let Some(job) = job {
                 let failure = match outcome {
@@ -400,7 +400,7 @@ impl Deliveries {
             let case_id: i64 = row.try_get("case_id")?;
             let event = CaseEvent::ReceiptReturned { number: row.try_get("number")?, signed_on };
             lock_case!(&mut *tx, case_id);
-            let (_, n) = replay_case!(&mut *tx, case_id);
+            let n = next_event_n!(&mut *tx, case_id);
             insert_event!(&mut *tx, case_id, n, at, actor, &event);
             tx.commit().await?;
             Ok(Ok(()))

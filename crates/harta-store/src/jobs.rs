@@ -392,7 +392,7 @@ impl Jobs {
                     let channel = crate::rows::parse("channel", &channel, harta_domain::case::PreferredChannel::parse)?;
                     let event = CaseEvent::LetterNotDelivered { number, channel, reason: reason.to_string() };
                     lock_case!(&mut *tx, case_id);
-                    let (_, n) = replay_case!(&mut *tx, case_id);
+                    let n = next_event_n!(&mut *tx, case_id);
                     insert_event!(&mut *tx, case_id, n, now, actor, &event);
                 }
             }

@@ -36,6 +36,20 @@ macro_rules! lock_case {
     }};
 }
 
+/// The number the case's next event takes, for appends that change nothing the state holds (a
+/// letter sent, a receipt returned): one indexed look-up instead of reading and folding the
+/// whole history. Take [`lock_case!`] first.
+macro_rules! next_event_n {
+    ($ex:expr, $case_id:expr) => {{
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(n) FROM case_events WHERE case_id = $1")
+            .bind($case_id)
+            .fetch_one($ex)
+            .await
+            .map_err($crate::StoreError::from)?;
+        last.unwrap_or(0) + 1
+    }};
+}
+
 /// Reads a case's events (oldest first) and folds them into its state. A macro for the same
 /// reason as [`insert_event!`]. Evaluates to `(state, next event number)`.
 macro_rules! replay_case {
