@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use harta_domain::case::Channel;
 use harta_domain::format::in_sofia;
 use harta_domain::performance::{Commitment, Grouping, Period, Tally};
+pub use harta_store::performance::Overdue;
 use harta_store::performance::{Key, Scope};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -229,6 +230,16 @@ impl App {
             ))
         });
         Ok(Figures { period, by, unit: scope.unit, today, too_few: self.charter().too_few_cases, rows })
+    }
+}
+
+impl App {
+    /// The open cases past their date today, per unit and officer: a head of unit's own
+    /// unit's, everyone else's who may see the figures, all.
+    pub async fn overdue_now(&self, who: &Principal) -> Result<Vec<Overdue>, AppError> {
+        who.require(Action::ViewPerformance)?;
+        let today = in_sofia(self.now()).date();
+        Ok(self.inner.performance.overdue_now(today, who.performance_scope()).await?)
     }
 }
 

@@ -165,6 +165,8 @@ names! {
     /// Which of a figure's cases a list shows: each count of a [`Tally`] has its outcome, so
     /// that every figure links to the cases behind it.
     Outcome {
+        /// Every case received.
+        Received => "received",
         /// Answered.
         Answered => "answered",
         /// Answered by the date promised at registration.
@@ -195,6 +197,7 @@ impl Outcome {
     /// list filter follows (and a test holds it to).
     pub fn holds(self, facts: &CaseFacts, today: Date) -> bool {
         match self {
+            Self::Received => true,
             Self::Answered => facts.answered_on.is_some(),
             Self::OnTime => facts.timeliness() == Some(Timeliness::OnTime),
             Self::OnTimeWithHoldingReply => facts.timeliness() == Some(Timeliness::OnTimeWithHoldingReply),

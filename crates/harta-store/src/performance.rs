@@ -127,6 +127,44 @@ impl Performance {
     }
 }
 
+impl Performance {
+    /// The open cases past their date on `today` (not counting today's), per unit and
+    /// responsible officer, of one unit or all.
+    pub async fn overdue_now(&self, today: Date, unit: Option<&str>) -> Result<Vec<Overdue>> {
+        let rows: Vec<(String, Option<i64>, Option<String>, i64)> = on_db!(read & self.db, |pool| {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT c.unit_code, c.responsible_id, s.name, COUNT(*) FROM cases c
+                 LEFT JOIN staff s ON s.id = c.responsible_id WHERE c.due < ",
+            );
+            q.push_bind(day(today)).push(OPEN.replace("state", "c.state"));
+            if let Some(unit) = unit {
+                q.push(" AND c.unit_code = ").push_bind(unit.to_string());
+            }
+            q.push(" GROUP BY c.unit_code, c.responsible_id, s.name ORDER BY c.unit_code, s.name");
+            q.build_query_as().fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(unit, id, name, cases)| Overdue {
+                unit,
+                officer: id.map(|id| (id, name.unwrap_or_default())),
+                cases: u64::try_from(cases).unwrap_or(0),
+            })
+            .collect())
+    }
+}
+
+/// Open cases past their date, of one unit and officer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overdue {
+    /// The unit's code.
+    pub unit: String,
+    /// The responsible officer (id and name); `None` for cases nobody is responsible for.
+    pub officer: Option<(i64, String)>,
+    /// How many.
+    pub cases: u64,
+}
+
 /// A row of [`Performance::facts`]: the key, the facts as stored, the count.
 type FactsRow =
     (Option<String>, String, String, Option<String>, String, Option<String>, Option<String>, Option<String>, i64);
@@ -136,6 +174,7 @@ type FactsRow =
 /// comparison with today's date, whose bind and closing parenthesis the caller adds.
 pub(crate) fn outcome_condition(outcome: Outcome) -> &'static str {
     match outcome {
+        Outcome::Received => "",
         Outcome::Answered => " AND answered_on IS NOT NULL",
         Outcome::OnTime => " AND answered_on <= original_due",
         Outcome::OnTimeWithHoldingReply => {

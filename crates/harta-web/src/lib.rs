@@ -10,6 +10,7 @@ use harta_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub mod api;
+mod charts;
 pub mod client;
 mod documents;
 mod edge;

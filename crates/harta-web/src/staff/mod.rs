@@ -34,6 +34,7 @@ mod intake;
 mod jobs;
 mod letters;
 mod member;
+mod performance;
 mod sign_in;
 
 pub(crate) use letters::pdf_download;
@@ -89,6 +90,7 @@ pub fn router() -> Router<App> {
         .route("/staff/deliveries/post/posted", post(deliveries::posted))
         .route("/staff/delivery/{id}", post(deliveries::done))
         .route("/staff/jobs", get(jobs::list))
+        .route("/staff/performance", get(performance::dashboard))
         .route("/staff/jobs/{id}/retry", post(jobs::retry))
         .route("/staff/jobs/{id}/cancel", post(jobs::cancel))
 }
@@ -134,6 +136,7 @@ pub(crate) struct StaffHeader {
     pub suggestions: bool,
     pub deliveries: bool,
     pub jobs: bool,
+    pub performance: bool,
 }
 
 impl StaffHeader {
@@ -149,6 +152,7 @@ impl StaffHeader {
             suggestions: may(Action::ModerateSuggestions),
             deliveries: may(Action::DeliverLetters),
             jobs: may(Action::ManageJobs),
+            performance: may(Action::ViewPerformance),
         }
     }
 }

@@ -263,3 +263,46 @@ async fn bad_parameters_are_refused_with_the_parameter_named() {
         assert!(html.contains("„fortnight“ не е период за сравнение"), "{html}");
     }
 }
+
+/// The dashboard: a head of unit sees their unit's figures, each a link to the inbox list of
+/// the cases behind it; a manager sees every unit; a case officer does not see it.
+#[tokio::test]
+async fn the_dashboard_links_every_figure_to_its_cases_and_keeps_to_the_role() {
+    use crate::staff::{Browser, staff, text};
+    for db in harta_store::testing::backends().await {
+        let s = start(db, "2026-10-01T07:00:00Z").await;
+        seed_october(&s).await;
+        staff(&s, "3001", "head_of_unit", Some("cao"), "парола за началник 1").await;
+        staff(&s, "3002", "manager", None, "парола за кмета 12").await;
+        staff(&s, "3003", "case_officer", Some("cao"), "парола за служител 1").await;
+        let mut head = Browser::new(&s);
+        head.sign_in_with_code("3001", "парола за началник 1", "2026-12-02T10:00:00Z").await;
+        let page = head.get("/staff/performance?from=2026-10-01&to=2026-10-31").await;
+        assert_eq!(page.status, 200);
+        let html = text(&page);
+        let late = "/staff?from=2026-10-01&#38;until=2026-10-31&#38;outcome=late&#38;kind=letter&#38;unit=cao";
+        assert!(html.contains(&format!("<a href=\"{late}\">1 (твърде малко преписки, за да се каже)</a>")), "{html}");
+        assert!(html.contains("<svg role=\"img\" aria-labelledby=\"trend-title trend-desc\""), "{html}");
+        assert!(html.contains("Петя Колева"), "the officer with an overdue case: {html}");
+        assert!(!html.contains("<select id=\"unit\""), "a head of unit has no other unit to choose");
+        let complaints = &html[html.find("Жалби</th>").unwrap()..];
+        assert!(complaints.starts_with("Жалби</th><td><a"), "{complaints}");
+        assert!(complaints.contains(">0</a>"), "the civil registration's complaint is not the head's: {complaints}");
+        // The link behind the figure lists exactly its case.
+        let list = head.get(&late.replace("&#38;", "&")).await;
+        assert!(text(&list).contains("Намерена е 1 преписка."), "{}", text(&list));
+
+        let mut manager = Browser::new(&s);
+        manager.sign_in_with_code("3002", "парола за кмета 12", "2026-12-02T10:00:00Z").await;
+        let html = text(&manager.get("/staff/performance?from=2026-10-01&to=2026-10-31").await);
+        let complaints = &html[html.find("Жалби</th>").unwrap()..];
+        assert!(complaints.contains("outcome=received&#38;kind=complaint\">1</a>"), "{complaints}");
+        let refused = manager.get("/staff/performance?from=2026-10-31&to=2026-10-01").await;
+        assert_eq!(refused.status, 400);
+        assert!(text(&refused).contains("Началната дата е след крайната."), "{}", text(&refused));
+
+        let mut officer = Browser::new(&s);
+        officer.sign_in_with_code("3003", "парола за служител 1", "2026-12-02T10:00:00Z").await;
+        assert_eq!(officer.get("/staff/performance").await.status, 403);
+    }
+}

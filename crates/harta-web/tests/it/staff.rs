@@ -81,7 +81,7 @@ impl Browser {
     }
 
     /// Signs in through the second factor too, enrolling when the role asks for it.
-    async fn sign_in_with_code(&mut self, login: &str, password: &str, now: &str) -> Response {
+    pub(crate) async fn sign_in_with_code(&mut self, login: &str, password: &str, now: &str) -> Response {
         let step = self.sign_in(login, password).await;
         let html = text(&step);
         let Some(at) = html.find("id=\"secret\" class=\"big\">") else { return step };
