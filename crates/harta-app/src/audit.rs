@@ -38,4 +38,33 @@ impl App {
         who.require(Action::ReadAudit)?;
         Ok(self.inner.audit.list(&AuditFilter { limit: filter.limit.clamp(1, 200), ..filter }).await?)
     }
+
+    /// Every entry the filter finds (at most [`crate::cases::EXPORT_LIMIT`]), newest first, for
+    /// an export; the export itself is recorded in the trail first.
+    pub async fn export_audit(&self, who: &Principal, filter: AuditFilter) -> Result<Vec<AuditEntry>, AppError> {
+        who.require(Action::ReadAudit)?;
+        let limit = crate::cases::EXPORT_LIMIT;
+        let mut page = AuditFilter { limit: 200, offset: 0, ..filter.clone() };
+        let mut entries = Vec::new();
+        loop {
+            let found = self.inner.audit.list(&page).await?;
+            let full = found.len() == page.limit as usize;
+            entries.extend(found);
+            if !full || entries.len() >= limit {
+                break;
+            }
+            page.offset += page.limit;
+        }
+        entries.truncate(limit);
+        let shown = |v: &Option<String>| v.as_deref().unwrap_or("").chars().take(60).collect::<String>();
+        let detail = format!(
+            "{} entries; actor={} action={} subject={}",
+            entries.len(),
+            shown(&filter.actor),
+            shown(&filter.action),
+            shown(&filter.subject)
+        );
+        self.inner.audit.record(self.now(), &who.audit_name(), "export_audit", "audit", &detail).await?;
+        Ok(entries)
+    }
 }

@@ -13,7 +13,8 @@ use harta_domain::identifiers::{Egn, Email, Lnch, Phone};
 use harta_domain::party::NationalIdKind;
 use harta_domain::performance::Outcome;
 use harta_domain::text::Address;
-use harta_store::cases::{After, CaseFilter, CaseRecord, CaseSummary, Contact, Order, PartyRecord, RecordedEvent};
+pub use harta_store::cases::CaseSummary;
+use harta_store::cases::{After, CaseFilter, CaseRecord, Contact, Order, PartyRecord, RecordedEvent};
 use jiff::civil::Date;
 
 use crate::access::{Action, Principal};
@@ -300,6 +301,55 @@ impl App {
 
     /// A page of the cases the caller may see, soonest due first.
     pub async fn list_cases(&self, who: &Principal, input: &ListInput) -> Result<CasePage, AppError> {
+        let Listing { filter, page, per_page, search } = self.listing(who, input)?;
+        let order = filter.order;
+        // One row more than the page says whether another page follows.
+        let filter = CaseFilter { limit: per_page + 1, ..filter };
+        let read = self.inner.cases.page(&filter);
+        // A search may be for a person's name: who looked for whom is the audit trail's. The
+        // entry is committed while the page is read, and the page is shown only once it is.
+        let audited = async {
+            match &search {
+                Some(q) => {
+                    let shown: String = q.chars().take(100).collect();
+                    self.inner.audit.record(self.now(), &who.audit_name(), "search_cases", "cases", &shown).await
+                }
+                None => Ok(()),
+            }
+        };
+        let ((mut items, total), ()) = tokio::try_join!(read, audited)?;
+        let more = items.len() > per_page as usize;
+        items.truncate(per_page as usize);
+        let next = items.last().filter(|_| more).map(|last| cursor_text(last.after(order)));
+        Ok(CasePage { items, page, per_page, total, next })
+    }
+
+    /// Every case of a list (its filters, not its page), at most [`EXPORT_LIMIT`], for an
+    /// export: recorded in the audit trail with the filters and the count, before it is given.
+    pub async fn export_cases(&self, who: &Principal, input: &ListInput) -> Result<Vec<CaseSummary>, AppError> {
+        let Listing { filter, search, .. } =
+            self.listing(who, &ListInput { page: None, after: None, ..input.clone() })?;
+        let order = filter.order;
+        let mut filter = CaseFilter { limit: 1000, offset: 0, ..filter };
+        let mut rows: Vec<CaseSummary> = Vec::new();
+        loop {
+            let page = self.inner.cases.list(&filter).await?;
+            let full = page.len() == filter.limit as usize;
+            rows.extend(page);
+            if !full || rows.len() >= EXPORT_LIMIT {
+                break;
+            }
+            filter.after = rows.last().map(|last| last.after(order));
+        }
+        rows.truncate(EXPORT_LIMIT);
+        let words: String = search.unwrap_or_default().chars().take(100).collect();
+        let detail = format!("{} cases; filters: {}; search: {words}", rows.len(), input.described());
+        self.inner.audit.record(self.now(), &who.audit_name(), "export_cases", "cases", &detail).await?;
+        Ok(rows)
+    }
+
+    /// A list's input parsed into the store's filter (the page's size and number apart).
+    fn listing(&self, who: &Principal, input: &ListInput) -> Result<Listing, AppError> {
         let mut f = Fields::default();
         let state =
             f.optional("state", input.state.as_deref(), one_of("state", State::ALL, |s| s.as_str(), State::parse));
@@ -376,24 +426,44 @@ impl App {
             limit: per_page,
             offset: (page - 1) * per_page,
         };
-        // One row more than the page says whether another page follows.
-        let filter = CaseFilter { limit: per_page + 1, ..filter };
-        let read = self.inner.cases.page(&filter);
-        // A search may be for a person's name: who looked for whom is the audit trail's. The
-        // entry is committed while the page is read, and the page is shown only once it is.
-        let audited = async {
-            match search {
-                Some(q) => {
-                    let shown: String = q.chars().take(100).collect();
-                    self.inner.audit.record(self.now(), &who.audit_name(), "search_cases", "cases", &shown).await
-                }
-                None => Ok(()),
+        Ok(Listing { filter, page, per_page, search: search.map(str::to_string) })
+    }
+}
+
+/// The most cases one export holds.
+pub const EXPORT_LIMIT: usize = 100_000;
+
+/// A list asked for, parsed.
+struct Listing {
+    filter: CaseFilter,
+    page: u32,
+    per_page: u32,
+    search: Option<String>,
+}
+
+impl ListInput {
+    /// The filters given, as `name=value` pairs, for the audit trail (the search apart).
+    fn described(&self) -> String {
+        let given = [
+            ("state", &self.state),
+            ("kind", &self.kind),
+            ("unit", &self.unit),
+            ("due_before", &self.due_before),
+            ("officer", &self.officer),
+            ("received_from", &self.received_from),
+            ("received_until", &self.received_until),
+            ("sort", &self.sort),
+            ("outcome", &self.outcome),
+        ];
+        let mut out: Vec<String> = given
+            .iter()
+            .filter_map(|(k, v)| v.as_deref().map(|v| format!("{k}={}", v.chars().take(40).collect::<String>())))
+            .collect();
+        for (flag, on) in [("open_only", self.open_only), ("overdue", self.overdue), ("unassigned", self.unassigned)] {
+            if on {
+                out.push(flag.to_string());
             }
-        };
-        let ((mut items, total), ()) = tokio::try_join!(read, audited)?;
-        let more = items.len() > per_page as usize;
-        items.truncate(per_page as usize);
-        let next = items.last().filter(|_| more).map(|last| cursor_text(last.after(order)));
-        Ok(CasePage { items, page, per_page, total, next })
+        }
+        out.join(" ")
     }
 }

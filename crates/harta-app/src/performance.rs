@@ -234,6 +234,21 @@ impl App {
 }
 
 impl App {
+    /// The dashboard's figures for an export (CSV, XLSX), recorded in the audit trail.
+    pub async fn export_figures(&self, who: &Principal, query: &FiguresQuery) -> Result<Figures, AppError> {
+        let figures = self.figures(who, query).await?;
+        let detail = format!(
+            "{} rows; from={} to={} by={} unit={}",
+            figures.rows.len(),
+            figures.period.from(),
+            figures.period.to(),
+            figures.by,
+            figures.unit.as_deref().unwrap_or("")
+        );
+        self.inner.audit.record(self.now(), &who.audit_name(), "export_figures", "performance", &detail).await?;
+        Ok(figures)
+    }
+
     /// The open cases past their date today, per unit and officer: a head of unit's own
     /// unit's, everyone else's who may see the figures, all.
     pub async fn overdue_now(&self, who: &Principal) -> Result<Vec<Overdue>, AppError> {

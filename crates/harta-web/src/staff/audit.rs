@@ -24,6 +24,54 @@ pub(super) struct AuditQuery {
     verify: String,
 }
 
+impl AuditQuery {
+    /// The entries these fields ask for (every one, when none is given), and what is wrong
+    /// with the dates given.
+    pub(super) fn filter(&self, l: crate::i18n::Localizer) -> (harta_app::AuditFilter, Vec<ShownError>) {
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let mut errors = Vec::new();
+        let mut day = |field: &str, text: &str| -> Option<jiff::civil::Date> {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            match text.parse::<jiff::civil::Date>() {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.push(ShownError { id: field.into(), text: l.t("staff-err-date") });
+                    None
+                }
+            }
+        };
+        let from = day("from", &self.from).map(harta_domain::format::start_of_day);
+        // "Until" is inclusive: entries before the start of the next day (23 or 25 hours later
+        // on the days the clocks change).
+        let until = day("until", &self.until).map(|d| harta_domain::format::days_in_sofia(d, d).1);
+        let filter = harta_app::AuditFilter {
+            actor: some(&self.actor),
+            action: some(&self.action),
+            subject: some(&self.subject),
+            from,
+            until,
+            ..harta_app::AuditFilter::default()
+        };
+        (filter, errors)
+    }
+
+    /// The address of an export of the entries these fields find (`csv` or `xlsx`).
+    fn export_href(&self, ext: &str) -> String {
+        let query = serde_urlencoded::to_string([
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("subject", &self.subject),
+            ("from", &self.from),
+            ("until", &self.until),
+        ])
+        .unwrap_or_default();
+        format!("/staff/export/audit.{ext}?{query}")
+    }
+}
+
 #[derive(Template)]
 #[template(path = "staff_audit.html")]
 struct AuditPage {
@@ -34,6 +82,8 @@ struct AuditPage {
     verdict: Option<String>,
     page: u32,
     more: bool,
+    csv_href: String,
+    xlsx_href: String,
     errors: Vec<ShownError>,
 }
 
@@ -44,36 +94,10 @@ pub(super) async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Response {
     let l = visit.l();
-    let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let mut errors = Vec::new();
-    let mut day = |field: &str, text: &str| -> Option<jiff::civil::Date> {
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
-        }
-        match text.parse::<jiff::civil::Date>() {
-            Ok(d) => Some(d),
-            Err(_) => {
-                errors.push(ShownError { id: field.into(), text: l.t("staff-err-date") });
-                None
-            }
-        }
-    };
-    let from = day("from", &q.from).map(harta_domain::format::start_of_day);
-    // "Until" is inclusive: entries before the start of the next day (23 or 25 hours later on
-    // the days the clocks change).
-    let until = day("until", &q.until).map(|d| harta_domain::format::days_in_sofia(d, d).1);
+    let (filter, errors) = q.filter(l);
     let page = q.page.parse::<u32>().unwrap_or(1).clamp(1, 100_000);
     const PER_PAGE: u32 = 100;
-    let filter = harta_app::AuditFilter {
-        actor: some(&q.actor),
-        action: some(&q.action),
-        subject: some(&q.subject),
-        from,
-        until,
-        limit: PER_PAGE + 1,
-        offset: (page - 1) * PER_PAGE,
-    };
+    let filter = harta_app::AuditFilter { limit: PER_PAGE + 1, offset: (page - 1) * PER_PAGE, ..filter };
     let mut entries = match app.audit_entries(&session.principal, filter).await {
         Ok(e) => e,
         Err(AppError::Forbidden(_)) => return forbidden(&app, &visit),
@@ -103,7 +127,10 @@ pub(super) async fn audit(
             (e.seq, when, e.actor, super::audit_words::action(l, &e.action), e.subject, detail)
         })
         .collect();
+    let (csv_href, xlsx_href) = (q.export_href("csv"), q.export_href("xlsx"));
     let page = AuditPage {
+        csv_href,
+        xlsx_href,
         c: visit.chrome(&app.charter(), "staff"),
         s: super::StaffHeader::of(&session),
         q,

@@ -85,6 +85,9 @@ struct InboxPage {
     /// The figure whose cases are shown (`on_time`, `late`…), or empty.
     outcome: String,
     outcomes: Vec<&'static str>,
+    /// The whole list (not only this page) to download.
+    csv_href: String,
+    xlsx_href: String,
     errors: Vec<ShownError>,
 }
 
@@ -131,6 +134,43 @@ pub(super) struct Filters {
 }
 
 impl Filters {
+    /// The list these filters ask for, for `who` ("mine" is the signed-in member of staff).
+    pub(super) fn input(&self, who: &harta_app::Principal) -> ListInput {
+        let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+        ListInput {
+            state: some(&self.state),
+            kind: some(&self.kind),
+            search: some(&self.q),
+            overdue: self.overdue == "1",
+            unassigned: self.unassigned == "1",
+            sort: some(&self.sort),
+            after: some(&self.after),
+            unit: some(&self.unit),
+            officer: match self.officer.as_str() {
+                "mine" => match &who.actor {
+                    harta_domain::case::Actor::Staff { id } => Some(id.0.to_string()),
+                    _ => None,
+                },
+                other => some(other),
+            },
+            received_from: some(&self.from),
+            received_until: some(&self.until),
+            outcome: some(&self.outcome),
+            // An inbox shows what is still to do, unless a state or a figure is chosen.
+            open_only: true,
+            ..ListInput::default()
+        }
+    }
+
+    /// The address of an export of the list these filters find (`csv` or `xlsx`).
+    fn export_href(&self, ext: &str) -> String {
+        let all = Filters { after: String::new(), ..self.clone() };
+        match serde_urlencoded::to_string(&all) {
+            Ok(query) if !query.is_empty() => format!("/staff/export/cases.{ext}?{query}"),
+            _ => format!("/staff/export/cases.{ext}"),
+        }
+    }
+
     /// The inbox's address with these filters.
     fn href(&self) -> String {
         match serde_urlencoded::to_string(self) {
@@ -147,31 +187,7 @@ pub(super) async fn inbox(
     Query(q): Query<Filters>,
 ) -> Response {
     let l = visit.l();
-    let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
-    let input = ListInput {
-        state: some(&q.state),
-        kind: some(&q.kind),
-        search: some(&q.q),
-        overdue: q.overdue == "1",
-        unassigned: q.unassigned == "1",
-        sort: some(&q.sort),
-        after: some(&q.after),
-        unit: some(&q.unit),
-        // "mine" is the signed-in member of staff.
-        officer: match q.officer.as_str() {
-            "mine" => match &session.principal.actor {
-                harta_domain::case::Actor::Staff { id } => Some(id.0.to_string()),
-                _ => None,
-            },
-            other => some(other),
-        },
-        received_from: some(&q.from),
-        received_until: some(&q.until),
-        outcome: some(&q.outcome),
-        // An inbox shows what is still to do, unless a state or a figure is chosen.
-        open_only: true,
-        ..ListInput::default()
-    };
+    let input = q.input(&session.principal);
     let (items, total, next, errors, status) = match app.list_cases(&session.principal, &input).await {
         Ok(page) => (page.items, page.total, page.next, Vec::new(), StatusCode::OK),
         Err(AppError::Invalid(found)) => {
@@ -195,6 +211,7 @@ pub(super) async fn inbox(
         }
         Err(e) => return crate::public::failure(&app, &visit, &e),
     };
+    let (csv_href, xlsx_href) = (q.export_href("csv"), q.export_href("xlsx"));
     let next = next.map(|after| Filters { after, ..q.clone() }.href());
     let first = (!q.after.is_empty()).then(|| Filters { after: String::new(), ..q.clone() }.href());
     let rows = items
@@ -236,6 +253,8 @@ pub(super) async fn inbox(
         sort: q.sort,
         outcome: q.outcome,
         outcomes: harta_domain::performance::Outcome::ALL.iter().map(|o| o.as_str()).collect(),
+        csv_href,
+        xlsx_href,
         errors,
     };
     visit.page(status, page.render(), true)

@@ -27,6 +27,25 @@ pub(super) struct DashboardQuery {
     unit: String,
 }
 
+impl DashboardQuery {
+    /// The figures these fields ask for, by `by`.
+    pub(super) fn figures(&self, by: &str) -> FiguresQuery {
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        FiguresQuery {
+            from: some(&self.from),
+            to: some(&self.to),
+            by: Some(by.into()),
+            unit: some(&self.unit),
+            ..FiguresQuery::default()
+        }
+    }
+
+    /// The address of an export of these figures by unit (`csv` or `xlsx`).
+    fn export_href(&self, ext: &str) -> String {
+        format!("/staff/export/performance.{ext}?{}", serde_urlencoded::to_string(self).unwrap_or_default())
+    }
+}
+
 /// A number of the table, and the inbox list of its cases when there is one.
 struct Cell {
     text: String,
@@ -68,6 +87,8 @@ struct DashboardPage {
     by_unit: Vec<ShareRow>,
     overdue_units: Vec<OverdueRow>,
     overdue_officers: Vec<OverdueRow>,
+    csv_href: String,
+    xlsx_href: String,
     errors: Vec<ShownError>,
 }
 
@@ -79,15 +100,7 @@ pub(super) async fn dashboard(
 ) -> Response {
     let l = visit.l();
     let who = &session.principal;
-    let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let ask = |by: &str| FiguresQuery {
-        from: some(&q.from),
-        to: some(&q.to),
-        by: Some(by.into()),
-        unit: some(&q.unit),
-        ..FiguresQuery::default()
-    };
-    let (units, months) = (ask("unit"), ask("month"));
+    let (units, months) = (q.figures("unit"), q.figures("month"));
     let counted = tokio::try_join!(app.figures(who, &units), app.figures(who, &months), app.overdue_now(who));
     let (by_unit, by_month, overdue) = match counted {
         Ok(counted) => counted,
@@ -166,6 +179,8 @@ fn render(
         by_unit: Vec::new(),
         overdue_units: Vec::new(),
         overdue_officers: Vec::new(),
+        csv_href: q.export_href("csv"),
+        xlsx_href: q.export_href("xlsx"),
         errors,
         q,
     };

@@ -306,3 +306,60 @@ async fn the_dashboard_links_every_figure_to_its_cases_and_keeps_to_the_role() {
         assert_eq!(officer.get("/staff/performance").await.status, 403);
     }
 }
+
+/// Every staff list downloads whole as CSV (with a byte-order mark for Excel) and XLSX, and
+/// each download is in the audit trail.
+#[tokio::test]
+async fn lists_and_figures_download_as_csv_and_xlsx_and_each_download_is_audited() {
+    use crate::staff::{Browser, staff};
+    for db in harta_store::testing::backends().await {
+        let s = start(db, "2026-10-01T07:00:00Z").await;
+        seed_october(&s).await;
+        staff(&s, "3002", "manager", None, "парола за кмета 12").await;
+        staff(&s, "3004", "auditor", None, "парола за одитора 1").await;
+        let mut manager = Browser::new(&s);
+        manager.sign_in_with_code("3002", "парола за кмета 12", "2026-12-02T10:00:00Z").await;
+        let csv =
+            manager.get("/staff/export/cases.csv?kind=letter&from=2026-10-01&until=2026-10-31&outcome=received").await;
+        assert_eq!(csv.status, 200);
+        assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+        assert!(csv.body.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark for Excel");
+        let text = String::from_utf8(csv.body[3..].to_vec()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "Входящ номер,Вид,Канал,Тема,Отговорно звено,Състояние,Получена на,Срок за отговор,Отговорен служител"
+        );
+        assert_eq!(lines.len(), 6, "the five letters of October, not a page: {text}");
+        assert!(lines[1..].iter().all(|l| l.contains(",Писмо,Поща,Улично осветление,")), "{text}");
+        let xlsx =
+            manager.get("/staff/export/cases.xlsx?kind=letter&outcome=received&from=2026-10-01&until=2026-10-31").await;
+        assert_eq!(xlsx.status, 200);
+        assert_eq!(
+            xlsx.header("content-type"),
+            Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        );
+        assert!(xlsx.body.starts_with(b"PK\x03\x04"));
+        assert!(xlsx.body.windows(24).any(|w| w == b"xl/worksheets/sheet1.xml"));
+        let figures = manager.get("/staff/export/performance.csv?from=2026-10-01&to=2026-10-31").await;
+        assert_eq!(figures.status, 200);
+        let text = String::from_utf8(figures.body[3..].to_vec()).unwrap();
+        assert!(text.starts_with("period_start,period_end,commitment,unit,service,received,"), "{text}");
+        assert!(text.contains("01.10.2026,31.10.2026,letter,cao,,5,3,1,1,1,1,1,1,0,12,16"), "{text}");
+        let refused = manager.get("/staff/export/cases.csv?from=someday").await;
+        assert_eq!(refused.status, 400);
+        assert_eq!(manager.get("/staff/export/audit.csv").await.status, 403);
+        assert_eq!(manager.get("/staff/export/nothing.csv").await.status, 404);
+
+        let mut auditor = Browser::new(&s);
+        auditor.sign_in_with_code("3004", "парола за одитора 1", "2026-12-02T10:00:00Z").await;
+        let trail = auditor.get("/staff/export/audit.csv?action=export_cases").await;
+        assert_eq!(trail.status, 200);
+        let text = String::from_utf8(trail.body[3..].to_vec()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "the two downloads of the case list: {text}");
+        assert!(lines[1].contains("Изтеглен списък на преписки"), "{text}");
+        let all = String::from_utf8(auditor.get("/staff/export/audit.csv").await.body).unwrap();
+        assert!(all.contains("Изтеглени показатели") && all.contains("Изтеглен одитен журнал"), "{all}");
+    }
+}
