@@ -126,7 +126,7 @@ test('every public page has zero axe-core violations in both languages and fits 
   const pages = [
     '/', '/accessibility', '/services', '/services?q=naslednitsi', '/services?q=xyzzy', '/services/2079',
     '/services/2079/brochure', '/services/2079/brochure?large=1', '/submit', '/submit/letter',
-    '/submit/service_request', '/submit/service_request?q=naslednitsi', '/submit/service_request?service=2079', '/submit/suggestion', '/track', '/suggestions', '/nowhere',
+    '/submit/service_request', '/submit/service_request?q=naslednitsi', '/submit/service_request?service=2079', '/submit/suggestion', '/track', '/suggestions', '/performance', '/performance?period=month', '/nowhere',
   ];
   const failures = [];
   for (const lang of ['bg', 'en']) {
@@ -151,7 +151,7 @@ test('every public page has zero axe-core violations in both languages and fits 
   assert.deepEqual(failures, []);
 
   await page.setViewportSize({ width: 320, height: 640 });
-  for (const path of ['/', '/services', '/services/2016', '/submit/letter', '/track']) {
+  for (const path of ['/', '/services', '/services/2016', '/submit/letter', '/track', '/performance']) {
     await page.goto(`${server.url}${path}`);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 320, `${path} is ${wide} px wide at 320 px`);

@@ -196,9 +196,16 @@ async fn pages_in_both_languages_with_safe_headers_and_small_size() {
         assert!(home.contains("within 7 working days"));
 
         // Every public page is under 60 KB and names no other site.
-        for path in
-            ["/", "/accessibility", "/services", "/services/2079", "/services/2079/brochure", "/submit", "/suggestions"]
-        {
+        for path in [
+            "/",
+            "/accessibility",
+            "/services",
+            "/services/2079",
+            "/services/2079/brochure",
+            "/submit",
+            "/suggestions",
+            "/performance",
+        ] {
             for lang in ["bg", "en"] {
                 v.get(&format!("/lang/{lang}")).await;
                 let r = v.get(path).await;
