@@ -2,6 +2,8 @@
 //! data with stable addresses and documented fields (docs/api.md). Counts only: no personal
 //! data and no case text ever reach these pages.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -10,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use harta_app::performance::{Figures, FiguresQuery, scorecard_periods};
 use harta_app::{App, AppError};
+use harta_domain::charter::Charter;
 use harta_domain::format::in_sofia;
 use harta_domain::performance::{Commitment, Grouping, Period, PeriodKind, Share, Tally};
 use serde::Serialize;
@@ -325,6 +328,16 @@ struct ScorecardPage {
     too_few_text: String,
 }
 
+/// How long a counted scorecard is shown before it is counted again. The page says when it was
+/// counted; the open data and the dashboard are counted afresh at every request.
+const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Scorecards as rendered, per charter (a new charter in force is a new `Arc`), language and
+/// period: the page anyone may ask for thousands of times a second costs one count every
+/// [`FRESH_FOR`].
+type Counted = (Arc<Charter>, Lang, PeriodKind, std::time::Instant, String);
+static RENDERED: Mutex<Vec<Counted>> = Mutex::new(Vec::new());
+
 async fn scorecard(State(app): State<App>, visit: Visit, Query(q): Query<ScorecardQuery>) -> Response {
     let l = visit.l();
     let charter = app.charter();
@@ -345,6 +358,33 @@ async fn scorecard(State(app): State<App>, visit: Visit, Query(q): Query<Scoreca
             }
         },
     };
+    let fresh = |(c, lang, k, at, _): &Counted| {
+        Arc::ptr_eq(c, &charter) && *lang == visit.lang && *k == kind && at.elapsed() < FRESH_FOR
+    };
+    let cached = RENDERED.lock().unwrap_or_else(PoisonError::into_inner).iter().find(|c| fresh(c)).map(|c| c.4.clone());
+    if let Some(html) = cached {
+        return visit.page(StatusCode::OK, Ok(html), false);
+    }
+    let html = render_scorecard(&app, &visit, &charter, kind).await;
+    if let Ok(html) = &html {
+        let mut cache = RENDERED.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.retain(|c| Arc::ptr_eq(&c.0, &charter) && !(c.1 == visit.lang && c.2 == kind));
+        cache.push((charter.clone(), visit.lang, kind, std::time::Instant::now(), html.clone()));
+    }
+    match html {
+        Ok(html) => visit.page(StatusCode::OK, Ok(html), false),
+        Err(e) => super::failure(&app, &visit, &e),
+    }
+}
+
+/// The scorecard of the last whole period of `kind` and the one before, counted now.
+async fn render_scorecard(
+    app: &App,
+    visit: &Visit,
+    charter: &Arc<Charter>,
+    kind: PeriodKind,
+) -> Result<String, AppError> {
+    let l = visit.l();
     let today = in_sofia(app.now()).date();
     let (now, before) = match kind {
         PeriodKind::Quarter => scorecard_periods(today),
@@ -361,10 +401,7 @@ async fn scorecard(State(app): State<App>, visit: Visit, Query(q): Query<Scoreca
     };
     // The units' rows add up to the whole period's: two counts, not three.
     let (units_now, whole_before) = (ask(now, Grouping::Unit), ask(before, Grouping::Commitment));
-    let (units, last) = match tokio::try_join!(app.public_figures(&units_now), app.public_figures(&whole_before)) {
-        Ok(c) => c,
-        Err(e) => return super::failure(&app, &visit, &e),
-    };
+    let (units, last) = tokio::try_join!(app.public_figures(&units_now), app.public_figures(&whole_before))?;
     let (this_totals, last_totals) = (units.totals(), last.totals());
     let too_few = units.too_few;
     let commitments = Commitment::ALL
@@ -391,11 +428,11 @@ async fn scorecard(State(app): State<App>, visit: Visit, Query(q): Query<Scoreca
         .collect();
     let href = |ext: &str| format!("/open-data/performance.{ext}?from={}&to={}&by=unit", now.from(), now.to());
     let page = ScorecardPage {
-        c: visit.chrome(&charter, "performance"),
+        c: visit.chrome(charter, "performance"),
         kind: kind.as_str(),
         now: period_text(&l, now),
         before: period_text(&l, before),
-        counted_on: l.date(&today),
+        counted_on: format!("{}, {}", l.date(&today), harta_domain::format::time_bg(app.now())),
         commitments,
         columns,
         units,
@@ -403,7 +440,7 @@ async fn scorecard(State(app): State<App>, visit: Visit, Query(q): Query<Scoreca
         csv_href: href("csv"),
         too_few_text: l.tn("perf-def-too-few", "n", i64::try_from(too_few).unwrap_or(i64::MAX)),
     };
-    visit.page(StatusCode::OK, page.render(), false)
+    page.render().map_err(AppError::internal)
 }
 
 /// A unit's on-time share for a commitment, with the number of answers behind it.
