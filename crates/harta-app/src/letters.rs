@@ -18,6 +18,7 @@ use harta_domain::plain::{Advice, advise};
 use harta_domain::text::{Body, Subject};
 use harta_store::cases::CaseRecord;
 use harta_store::letters::{Issuing, LetterRecord, NewLetter};
+use serde::Serialize;
 
 use crate::access::{Action, Principal};
 use crate::{App, AppError, FieldError};
@@ -67,6 +68,38 @@ pub struct Receipt {
     pub case_number: String,
 }
 
+/// A report on paper (the annual report on administrative service): a title and sections, each
+/// a table with, where it helps, a bar chart of the same numbers. Every word is already in the
+/// reader's language; the typesetter only lays it out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The title.
+    pub title: String,
+    /// The line under it (the administration, the period).
+    pub subtitle: String,
+    /// The administration, as the document's author.
+    pub author: String,
+    /// The day it was made (year, month, day), as the document's date.
+    pub made: (i16, i8, i8),
+    /// The sections, in order.
+    pub sections: Vec<ReportSection>,
+}
+
+/// A section of a [`Report`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReportSection {
+    /// Its heading.
+    pub heading: String,
+    /// What it shows and how it was counted.
+    pub text: String,
+    /// The table's column headings.
+    pub headers: Vec<String>,
+    /// Its rows, as many cells as headings.
+    pub rows: Vec<Vec<String>>,
+    /// Bars: label, share in tenths of a per cent (0–1000), the value as written.
+    pub bars: Vec<(String, u64, String)>,
+}
+
 /// Puts letters on paper: HTML for the screen, PDF for print and download.
 pub trait Typeset: Send + Sync {
     /// The letter as an HTML fragment (everything in it escaped).
@@ -77,6 +110,8 @@ pub trait Typeset: Send + Sync {
     fn receipt(&self, receipt: &Receipt) -> Result<Vec<u8>, String>;
     /// Letters' PDFs as one PDF, every page in order (a print run for the post).
     fn bundle(&self, pdfs: &[Vec<u8>]) -> Result<Vec<u8>, String>;
+    /// A report as PDF.
+    fn report(&self, report: &Report) -> Result<Vec<u8>, String>;
 }
 
 /// What letters need from outside harta-app: a typesetter, and the public site's address for
@@ -137,6 +172,15 @@ impl App {
     /// Sets the typesetter and public address for letters (the server does it at start-up).
     pub fn set_letters(&self, setup: LetterSetup) {
         let _ = self.inner.letter_setup.set(setup);
+    }
+
+    /// A report (its words already written) as PDF, by the letters' typesetter.
+    pub async fn report_pdf(&self, report: Report) -> Result<Vec<u8>, AppError> {
+        let typeset = self.letter_setup()?.typeset.clone();
+        tokio::task::spawn_blocking(move || typeset.report(&report))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)
     }
 
     pub(crate) fn letter_setup(&self) -> Result<&LetterSetup, AppError> {

@@ -64,6 +64,8 @@ pub struct FigureRow {
     pub unit: Option<String>,
     /// The service, when the figures are by service.
     pub service: Option<String>,
+    /// The channel of receipt, when the figures are by channel (or narrowed to one).
+    pub channel: Option<Channel>,
     /// The counts.
     pub tally: Tally,
 }
@@ -116,7 +118,7 @@ impl App {
         let by = match given(&q.by) {
             None => Some(Grouping::Commitment),
             Some(by) => Grouping::parse(&by).or_else(|| {
-                unknown("by", &by, "one of month, unit, commitment, service");
+                unknown("by", &by, "one of month, unit, commitment, service, channel");
                 None
             }),
         };
@@ -165,6 +167,7 @@ impl App {
         let key = match by {
             Grouping::Unit => Key::Unit,
             Grouping::Service => Key::Service,
+            Grouping::Channel => Key::Channel,
             Grouping::Month | Grouping::Commitment => Key::None,
         };
         let facts = self.inner.performance.facts(&scope, key).await?;
@@ -191,6 +194,10 @@ impl App {
                 Some(unit) => vec![Some(unit.clone())],
                 None => self.charter().units.iter().map(|u| Some(u.code.clone())).collect(),
             },
+            Grouping::Channel => match scope.channel {
+                Some(c) => vec![Some(c.as_str().to_string())],
+                None => Channel::ALL.iter().map(|c| Some(c.as_str().to_string())).collect(),
+            },
             Grouping::Service => Vec::new(),
             Grouping::Month | Grouping::Commitment => vec![None],
         };
@@ -215,9 +222,13 @@ impl App {
                 let (unit, service) = match by {
                     Grouping::Unit => (key.clone(), None),
                     Grouping::Service => (scope.unit.clone(), key.clone()),
-                    _ => (scope.unit.clone(), None),
+                    _ => (scope.unit.clone(), scope.service.clone()),
                 };
-                rows.push(FigureRow { period: p, commitment: c, unit, service, tally });
+                let channel = match by {
+                    Grouping::Channel => key.as_deref().and_then(Channel::parse),
+                    _ => scope.channel,
+                };
+                rows.push(FigureRow { period: p, commitment: c, unit, service, channel, tally });
             }
         }
         let order = |c: Commitment| Commitment::ALL.iter().position(|x| *x == c);
@@ -255,6 +266,62 @@ impl App {
         who.require(Action::ViewPerformance)?;
         let today = in_sofia(self.now()).date();
         Ok(self.inner.performance.overdue_now(today, who.performance_scope()).await?)
+    }
+}
+
+/// A year's figures, for the annual report on administrative service (REFERENCE §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnualFigures {
+    /// The year.
+    pub year: i16,
+    /// Per commitment, the whole year.
+    pub commitments: Figures,
+    /// Per unit.
+    pub units: Figures,
+    /// Per month of receipt.
+    pub months: Figures,
+    /// Per channel of receipt.
+    pub channels: Figures,
+    /// Per service (service requests).
+    pub services: Figures,
+}
+
+impl App {
+    /// The figures of the annual report of `year` (YYYY, from 2000 to this year): as the
+    /// dashboard's, scoped as they are, and the report's making in the audit trail.
+    pub async fn annual_figures(&self, who: &Principal, year: &str) -> Result<AnnualFigures, AppError> {
+        who.require(Action::ViewPerformance)?;
+        let this_year = in_sofia(self.now()).year();
+        let year = match year.trim().parse::<i16>() {
+            Ok(y) if (2000..=this_year).contains(&y) && year.trim().len() == 4 => y,
+            _ => {
+                let why = format!("\"{year}\" is not a year from 2000 to {this_year}");
+                return Err(AppError::Invalid(vec![FieldError::new("year", why)]));
+            }
+        };
+        let ask = |by: Grouping| FiguresQuery {
+            from: Some(format!("{year}-01-01")),
+            to: Some(format!("{year}-12-31")),
+            by: Some(by.as_str().into()),
+            ..FiguresQuery::default()
+        };
+        let (c, u, m, ch, s) = (
+            ask(Grouping::Commitment),
+            ask(Grouping::Unit),
+            ask(Grouping::Month),
+            ask(Grouping::Channel),
+            ask(Grouping::Service),
+        );
+        let (commitments, units, months, channels, services) = tokio::try_join!(
+            self.figures(who, &c),
+            self.figures(who, &u),
+            self.figures(who, &m),
+            self.figures(who, &ch),
+            self.figures(who, &s),
+        )?;
+        let detail = format!("year={year} unit={}", commitments.unit.as_deref().unwrap_or(""));
+        self.inner.audit.record(self.now(), &who.audit_name(), "annual_report", "performance", &detail).await?;
+        Ok(AnnualFigures { year, commitments, units, months, channels, services })
     }
 }
 

@@ -66,6 +66,8 @@ names! {
         Commitment => "commitment",
         /// One row per service (service requests only).
         Service => "service",
+        /// One row per channel of receipt.
+        Channel => "channel",
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use harta_app::letters::{Letter, Receipt, Typeset};
+use harta_app::letters::{Letter, Receipt, Report, Typeset};
 use harta_domain::format::date_bg;
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime};
@@ -25,6 +25,9 @@ const KEPT_FOR: usize = 10;
 
 /// The layout of a return receipt; the words come from `receipt.json`.
 const RECEIPT: &str = include_str!("receipt.typ");
+
+/// The layout of a report; the words come from `report.json`.
+const REPORT: &str = include_str!("report.typ");
 
 /// A print run: the letters' PDFs, page by page, as one document (`bundle.json` lists them).
 const BUNDLE: &str = r#"#let d = json("/bundle.json")
@@ -135,6 +138,11 @@ impl Typeset for Letters {
     fn bundle(&self, pdfs: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         Sheets::bundle(pdfs)?.typeset(&PdfOptions::default())
     }
+
+    fn report(&self, report: &Report) -> Result<Vec<u8>, String> {
+        let standards = PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| e.message().to_string())?;
+        Sheets::report(report)?.typeset(&PdfOptions { standards, ..PdfOptions::default() })
+    }
 }
 
 /// Escapes text for HTML.
@@ -210,6 +218,15 @@ impl Sheets {
         Ok(Self {
             main: Source::new(file("/main.typ")?, RECEIPT.to_string()),
             files: vec![(file("/receipt.json")?, Bytes::new(data.to_string().into_bytes()))],
+        })
+    }
+
+    /// A report: its template as the main file and the report as `report.json`.
+    fn report(r: &Report) -> Result<Self, String> {
+        let data = serde_json::to_vec(r).map_err(|e| e.to_string())?;
+        Ok(Self {
+            main: Source::new(file("/main.typ")?, REPORT.to_string()),
+            files: vec![(file("/report.json")?, Bytes::new(data))],
         })
     }
 

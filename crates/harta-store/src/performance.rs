@@ -39,6 +39,8 @@ pub enum Key {
     Unit,
     /// The service's code (none for cases that are not service requests).
     Service,
+    /// The channel of receipt.
+    Channel,
 }
 
 impl Key {
@@ -47,6 +49,7 @@ impl Key {
             Self::None => "CAST(NULL AS TEXT)",
             Self::Unit => "unit_code",
             Self::Service => "service_code",
+            Self::Channel => "channel",
         }
     }
 }
@@ -54,7 +57,7 @@ impl Key {
 /// Cases that share the same facts (and key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedFacts {
-    /// The unit or service, as [`Key`] asked.
+    /// The unit, service or channel, as [`Key`] asked.
     pub key: Option<String>,
     /// The facts.
     pub facts: CaseFacts,

@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod mail;
 mod problem;
 mod public;
+pub mod report;
 mod staff;
 
 pub use client::TrustedProxies;

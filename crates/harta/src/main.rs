@@ -88,6 +88,26 @@ enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// Reports: `harta report annual 2026 --pdf report.pdf`.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// The annual report on administrative service for a year, as a PDF.
+    Annual {
+        /// The year (YYYY).
+        year: String,
+        /// The PDF file to write.
+        #[arg(long, value_name = "FILE")]
+        pdf: std::path::PathBuf,
+        /// The report's language: bg (the default) or en.
+        #[arg(long, default_value = "bg")]
+        lang: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -345,6 +365,32 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Calendar { year, json, command } => calendar(&settings, year, json, command).await,
         Command::Demo { command: DemoCommand::Seed { cases } } => demo::seed(&settings, cases).await,
+        Command::Report { command: ReportCommand::Annual { year, pdf, lang } } => {
+            let lang = harta_web::i18n::Lang::parse(&lang).context("--lang must be bg or en")?;
+            let (app, writer, text) = app(&settings).await?;
+            if let Some(login) = app.set_up(&text).await? {
+                eprintln!("{}", first_login(&login));
+            }
+            app.set_letters(harta_app::letters::LetterSetup {
+                typeset: harta_letters::Letters::shared(),
+                public_url: String::new(),
+                fax_gateway: None,
+            });
+            let made = async {
+                let figures = app.annual_figures(&operator(), &year).await.map_err(app_error)?;
+                let report = harta_web::report::annual(&app, lang, &figures);
+                let bytes = app.report_pdf(report).await.map_err(app_error)?;
+                std::fs::write(&pdf, &bytes).with_context(|| format!("cannot write {}", pdf.display()))?;
+                outln!("wrote the annual report for {} to {} ({} bytes)", figures.year, pdf.display(), bytes.len());
+                Ok::<(), anyhow::Error>(())
+            }
+            .await;
+            let db = app.db().clone();
+            drop(app);
+            let _ = writer.await;
+            db.close().await;
+            made
+        }
     }
 }
 

@@ -28,65 +28,30 @@ pub(super) fn router() -> Router<App> {
         .route("/open-data/performance.csv", get(open_csv))
 }
 
-/// One row of the open data, field for field as docs/api.md describes it.
+/// One row of the open data, field for field (and in this order) as docs/api.md describes it:
+/// first the fields every consumer was promised, then those added since.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct OpenRow {
-    pub(crate) period_start: String,
-    pub(crate) period_end: String,
-    pub(crate) commitment: &'static str,
-    pub(crate) unit: Option<String>,
-    pub(crate) service: Option<String>,
+    period_start: String,
+    period_end: String,
+    commitment: &'static str,
+    unit: Option<String>,
+    service: Option<String>,
     received: u64,
     answered: u64,
     answered_on_time: u64,
     answered_on_time_with_holding_reply: u64,
     answered_late: u64,
-    open: u64,
     open_overdue: u64,
-    withdrawn: u64,
-    forwarded: u64,
     median_working_days: Option<u32>,
     p90_working_days: Option<u32>,
+    open: u64,
+    withdrawn: u64,
+    forwarded: u64,
+    channel: Option<&'static str>,
 }
 
 impl OpenRow {
-    /// The fields, in the order of the CSV's columns.
-    pub(crate) const FIELDS: [&'static str; 16] = [
-        "period_start",
-        "period_end",
-        "commitment",
-        "unit",
-        "service",
-        "received",
-        "answered",
-        "answered_on_time",
-        "answered_on_time_with_holding_reply",
-        "answered_late",
-        "open",
-        "open_overdue",
-        "withdrawn",
-        "forwarded",
-        "median_working_days",
-        "p90_working_days",
-    ];
-
-    /// The counts, in the order of [`OpenRow::FIELDS`] after `service`.
-    pub(crate) fn counts(&self) -> [Option<u64>; 11] {
-        [
-            Some(self.received),
-            Some(self.answered),
-            Some(self.answered_on_time),
-            Some(self.answered_on_time_with_holding_reply),
-            Some(self.answered_late),
-            Some(self.open),
-            Some(self.open_overdue),
-            Some(self.withdrawn),
-            Some(self.forwarded),
-            self.median_working_days.map(u64::from),
-            self.p90_working_days.map(u64::from),
-        ]
-    }
-
     pub(crate) fn of(row: &harta_app::performance::FigureRow) -> Self {
         let t = &row.tally;
         Self {
@@ -100,12 +65,13 @@ impl OpenRow {
             answered_on_time: t.answered_on_time,
             answered_on_time_with_holding_reply: t.answered_on_time_with_holding_reply,
             answered_late: t.answered_late,
-            open: t.open,
             open_overdue: t.open_overdue,
-            withdrawn: t.withdrawn,
-            forwarded: t.forwarded,
             median_working_days: t.median_working_days(),
             p90_working_days: t.p90_working_days(),
+            open: t.open,
+            withdrawn: t.withdrawn,
+            forwarded: t.forwarded,
+            channel: row.channel.map(|c| c.as_str()),
         }
     }
 }

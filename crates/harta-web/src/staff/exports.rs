@@ -150,29 +150,34 @@ fn audit(l: Localizer, rows: Vec<harta_app::AuditEntry>) -> Table {
     }
 }
 
-/// The figures with the open data's fields, so that a download and the open data read alike.
+/// The figures with the open data's fields, in its order, so that a download and the open
+/// data read alike (its days written as people in Bulgaria write them).
 fn figures(f: &harta_app::performance::Figures) -> Table {
-    let rows: Vec<OpenRow> = f.rows.iter().map(OpenRow::of).collect();
-    let headers = OpenRow::FIELDS.iter().map(|h| h.to_string()).collect();
-    let day = |d: &str| d.parse::<jiff::civil::Date>().map_or_else(|_| d.to_string(), date_bg);
-    Table {
-        file: format!("performance-{}-{}", f.period.from(), f.period.to()),
-        headers,
-        rows: rows
-            .into_iter()
-            .map(|r| {
-                let mut cells = vec![
-                    Cell::Text(day(&r.period_start)),
-                    Cell::Text(day(&r.period_end)),
-                    Cell::Text(r.commitment.to_string()),
-                    r.unit.clone().map_or(Cell::Empty, Cell::Text),
-                    r.service.clone().map_or(Cell::Empty, Cell::Text),
-                ];
-                cells.extend(r.counts().into_iter().map(|n| n.map_or(Cell::Empty, Cell::Count)));
-                cells
-            })
-            .collect(),
-    }
+    let mut headers = Vec::new();
+    let rows = f
+        .rows
+        .iter()
+        .map(|row| {
+            let serde_json::Value::Object(fields) = serde_json::to_value(OpenRow::of(row)).unwrap_or_default() else {
+                return Vec::new();
+            };
+            if headers.is_empty() {
+                headers = fields.keys().cloned().collect();
+            }
+            fields
+                .into_iter()
+                .map(|(name, value)| match value {
+                    serde_json::Value::Number(n) => n.as_u64().map_or(Cell::Empty, Cell::Count),
+                    serde_json::Value::String(t) if name.starts_with("period_") => {
+                        Cell::Text(t.parse::<jiff::civil::Date>().map_or(t, date_bg))
+                    }
+                    serde_json::Value::String(t) => Cell::Text(t),
+                    _ => Cell::Empty,
+                })
+                .collect()
+        })
+        .collect();
+    Table { file: format!("performance-{}-{}", f.period.from(), f.period.to()), headers, rows }
 }
 
 /// The table as CSV with a byte-order mark.

@@ -92,6 +92,7 @@ pub fn router() -> Router<App> {
         .route("/staff/delivery/{id}", post(deliveries::done))
         .route("/staff/jobs", get(jobs::list))
         .route("/staff/performance", get(performance::dashboard))
+        .route("/staff/performance/annual", get(performance::annual))
         .route("/staff/export/{file}", get(exports::export))
         .route("/staff/jobs/{id}/retry", post(jobs::retry))
         .route("/staff/jobs/{id}/cancel", post(jobs::cancel))

@@ -89,6 +89,8 @@ struct DashboardPage {
     overdue_officers: Vec<OverdueRow>,
     csv_href: String,
     xlsx_href: String,
+    /// This year and the one before, for the annual report's links.
+    years: (i16, i16),
     errors: Vec<ShownError>,
 }
 
@@ -112,6 +114,54 @@ pub(super) async fn dashboard(
     };
     let counted = Counted { by_unit, by_month, overdue };
     render(&app, &visit, &session, q, Some(counted), Vec::new())
+}
+
+#[derive(Deserialize)]
+pub(super) struct AnnualQuery {
+    year: Option<String>,
+}
+
+/// `GET /staff/performance/annual?year=YYYY`: the annual report as a PDF.
+pub(super) async fn annual(
+    State(app): State<App>,
+    SignedIn(session): SignedIn,
+    visit: Visit,
+    Query(q): Query<AnnualQuery>,
+) -> Response {
+    let l = visit.l();
+    let year = q.year.unwrap_or_default();
+    let made = match app.annual_figures(&session.principal, &year).await {
+        Ok(figures) => {
+            app.report_pdf(crate::report::annual(&app, visit.lang, &figures)).await.map(|pdf| (figures.year, pdf))
+        }
+        Err(e) => Err(e),
+    };
+    match made {
+        Ok((year, pdf)) => {
+            let mut response = axum::response::IntoResponse::into_response(pdf);
+            let headers = response.headers_mut();
+            headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/pdf"));
+            if let Ok(v) =
+                axum::http::HeaderValue::from_str(&format!("attachment; filename=\"annual-report-{year}.pdf\""))
+            {
+                headers.insert(axum::http::header::CONTENT_DISPOSITION, v);
+            }
+            response
+        }
+        Err(AppError::Invalid(_)) => {
+            let body = l.ts("staff-performance-annual-year", "given", &year);
+            crate::public::error_page(
+                &visit,
+                &app.charter(),
+                StatusCode::BAD_REQUEST,
+                &l.t("staff-performance-annual"),
+                &body,
+                None,
+            )
+        }
+        Err(AppError::Forbidden(_)) => super::forbidden(&app, &visit),
+        Err(e) => crate::public::failure(&app, &visit, &e),
+    }
 }
 
 /// What the dashboard counted.
@@ -181,6 +231,10 @@ fn render(
         overdue_officers: Vec::new(),
         csv_href: q.export_href("csv"),
         xlsx_href: q.export_href("xlsx"),
+        years: {
+            let year = harta_domain::format::in_sofia(app.now()).year();
+            (year, year - 1)
+        },
         errors,
         q,
     };

@@ -79,6 +79,11 @@ async fn seed_october(s: &Server) {
     s.set_now("2026-12-02T10:00:00Z");
 }
 
+/// The open data's JSON for a query.
+async fn open_data(s: &Server, path: &str) -> Value {
+    request(s.addr, "GET", path, &[], b"").await.json()
+}
+
 fn row<'a>(rows: &'a [Value], commitment: &str, unit: Option<&str>) -> &'a Value {
     rows.iter()
         .find(|r| r["commitment"] == commitment && r["unit"].as_str() == unit)
@@ -107,7 +112,7 @@ async fn the_open_data_counts_a_known_october_exactly() {
             "period_start": "2026-10-01", "period_end": "2026-10-31", "commitment": "letter", "unit": null,
             "service": null, "received": 5, "answered": 3, "answered_on_time": 1,
             "answered_on_time_with_holding_reply": 1, "answered_late": 1, "open": 1, "open_overdue": 1,
-            "withdrawn": 1, "forwarded": 0, "median_working_days": 12, "p90_working_days": 16
+            "withdrawn": 1, "forwarded": 0, "median_working_days": 12, "p90_working_days": 16, "channel": null
         });
         assert_eq!(letters, &expected, "{}", s.db.db.backend());
         let complaints = row(rows, "complaint", None);
@@ -160,28 +165,24 @@ async fn the_open_data_counts_a_known_october_exactly() {
         assert_eq!(row(rows, "letter", Some("grao"))["received"], 0);
         assert_eq!(row(rows, "complaint", Some("grao"))["answered_on_time"], 1);
         // Narrowed to a unit and a commitment.
-        let narrowed = request(
-            s.addr,
-            "GET",
-            "/open-data/performance.json?from=2026-10-01&to=2026-10-31&unit=grao&commitment=complaint",
-            &[],
-            b"",
-        )
-        .await
-        .json();
+        let narrowed =
+            open_data(&s, "/open-data/performance.json?from=2026-10-01&to=2026-10-31&unit=grao&commitment=complaint")
+                .await;
         let rows = narrowed["rows"].as_array().unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0]["unit"].as_str(), rows[0]["received"].as_u64()), (Some("grao"), Some(1)));
+        // By channel: every channel has its rows; the post brought all five letters.
+        let by_channel =
+            open_data(&s, "/open-data/performance.json?from=2026-10-01&to=2026-10-31&by=channel&commitment=letter")
+                .await;
+        let rows = by_channel["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 7);
+        let post = rows.iter().find(|r| r["channel"] == "post").unwrap();
+        assert_eq!(post["received"], 5);
+        assert!(rows.iter().filter(|r| r["channel"] != "post").all(|r| r["received"] == 0));
         // By month: the months of the period, each cut to it.
-        let by_month = request(
-            s.addr,
-            "GET",
-            "/open-data/performance.json?from=2026-09-15&to=2026-11-30&by=month&commitment=letter",
-            &[],
-            b"",
-        )
-        .await
-        .json();
+        let by_month =
+            open_data(&s, "/open-data/performance.json?from=2026-09-15&to=2026-11-30&by=month&commitment=letter").await;
         let months: Vec<(String, String, u64)> = by_month["rows"]
             .as_array()
             .unwrap()
@@ -212,10 +213,10 @@ async fn the_open_data_counts_a_known_october_exactly() {
         assert_eq!(
             lines[0],
             "period_start,period_end,commitment,unit,service,received,answered,answered_on_time,\
-             answered_on_time_with_holding_reply,answered_late,open,open_overdue,withdrawn,forwarded,\
-             median_working_days,p90_working_days"
+             answered_on_time_with_holding_reply,answered_late,open_overdue,median_working_days,\
+             p90_working_days,open,withdrawn,forwarded,channel"
         );
-        assert_eq!(lines[2], "2026-10-01,2026-10-31,letter,,,5,3,1,1,1,1,1,1,0,12,16");
+        assert_eq!(lines[2], "2026-10-01,2026-10-31,letter,,,5,3,1,1,1,1,12,16,1,1,0,");
         assert_eq!(lines.len(), 6);
 
         // The public scorecard of October (the last whole month on 5 November): the same
@@ -345,7 +346,15 @@ async fn lists_and_figures_download_as_csv_and_xlsx_and_each_download_is_audited
         assert_eq!(figures.status, 200);
         let text = String::from_utf8(figures.body[3..].to_vec()).unwrap();
         assert!(text.starts_with("period_start,period_end,commitment,unit,service,received,"), "{text}");
-        assert!(text.contains("01.10.2026,31.10.2026,letter,cao,,5,3,1,1,1,1,1,1,0,12,16"), "{text}");
+        assert!(text.contains("01.10.2026,31.10.2026,letter,cao,,5,3,1,1,1,1,12,16,1,1,0,"), "{text}");
+        let report = manager.get("/staff/performance/annual?year=2026").await;
+        assert_eq!(report.status, 200);
+        assert_eq!(report.header("content-type"), Some("application/pdf"));
+        assert!(report.body.starts_with(b"%PDF-"));
+        let title = "Годишен доклад за административното обслужване за 2026 г.";
+        assert!(report.body.windows(title.len()).any(|w| w == title.as_bytes()));
+        assert_eq!(manager.get("/staff/performance/annual?year=1999").await.status, 400);
+        assert_eq!(manager.get("/staff/performance/annual?year=2027").await.status, 400);
         let refused = manager.get("/staff/export/cases.csv?from=someday").await;
         assert_eq!(refused.status, 400);
         assert_eq!(manager.get("/staff/export/audit.csv").await.status, 403);
@@ -361,5 +370,6 @@ async fn lists_and_figures_download_as_csv_and_xlsx_and_each_download_is_audited
         assert!(lines[1].contains("Изтеглен списък на преписки"), "{text}");
         let all = String::from_utf8(auditor.get("/staff/export/audit.csv").await.body).unwrap();
         assert!(all.contains("Изтеглени показатели") && all.contains("Изтеглен одитен журнал"), "{all}");
+        assert!(all.contains("Изготвен годишен доклад"), "{all}");
     }
 }

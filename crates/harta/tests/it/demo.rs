@@ -61,3 +61,27 @@ async fn demo_seed_covers_every_kind_channel_unit_and_state_and_keeps_numbers_ga
     let replayed = harta_domain::case::CaseState::replay(events.iter().map(|e| &e.event)).unwrap();
     assert_eq!(replayed.state, sample.state);
 }
+
+/// `harta report annual YEAR --pdf FILE` writes the year's report of a seeded store as a PDF,
+/// and names what is wrong with a year it cannot report on.
+#[test]
+fn the_annual_report_of_a_seeded_year_is_a_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = harta(dir.path(), &["demo", "seed", "--cases", "2000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let year = (jiff::Zoned::now().year() - 1).to_string();
+    let file = dir.path().join("report.pdf");
+    let o = harta(dir.path(), &["report", "annual", &year, "--pdf", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&format!("wrote the annual report for {year}")), "{}", stdout(&o));
+    let pdf = std::fs::read(&file).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    // PDF/A keeps the title in its (uncompressed) XMP metadata.
+    let title = format!("Годишен доклад за административното обслужване за {year} г.");
+    assert!(pdf.windows(title.len()).any(|w| w == title.as_bytes()), "the title in the metadata");
+    let pages = hayro_syntax::Pdf::new(pdf).unwrap().pages().len();
+    assert!(pages >= 2, "{pages} pages");
+    let o = harta(dir.path(), &["report", "annual", "1999", "--pdf", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("year"), "{}", stderr(&o));
+}
