@@ -425,7 +425,6 @@ fn plain_text(l: &harta_store::letters::IssuedLetter) -> String {
     parts.join("\n\n")
 }
 
-/// How the case's person is reached, from their record.
 /// How a case's person can be reached, as their record holds it.
 pub fn reach(case: &CaseRecord) -> Reach<'_> {
     let p = &case.party;
