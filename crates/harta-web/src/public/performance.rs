@@ -106,7 +106,7 @@ pub(crate) struct OpenQuery {
     from: Option<String>,
     /// The last day of receipt, YYYY-MM-DD (default: today); at most 10 years after `from`.
     to: Option<String>,
-    /// `commitment` (default), `month`, `unit` or `service`.
+    /// `commitment` (default), `month`, `unit`, `service` or `channel`.
     by: Option<String>,
     /// Only this unit's cases (its code).
     unit: Option<String>,
