@@ -321,7 +321,8 @@ fn case(
             ));
         }
     }
-    if stage >= 4 && rng.chance(10) {
+    let held = stage >= 4 && rng.chance(10);
+    if held {
         let new_due = calendar.add_working_days(due, harta_domain::calendar::WorkingDays::new(10)?)?.date();
         events.push((
             later(rng, 24),
@@ -341,8 +342,12 @@ fn case(
         )),
         5 => events.push((later(rng, 48), Actor::Citizen, CaseEvent::Withdrawn { reason: "Въпросът е решен".into() })),
         6.. => {
+            // Most answers come within days; some only after the date (one in seven), and
+            // those with a holding reply mostly by its later date, so that the figures of
+            // the demo show every outcome.
+            let hours = if held { 24 * 30 } else if rng.chance(14) { 24 * 28 } else { 96 };
             events.push((
-                later(rng, 96),
+                later(rng, hours),
                 staff_actor.clone(),
                 CaseEvent::Answered {
                     summary: "Отговорът е даден по телефона.".into(),
