@@ -162,15 +162,35 @@ impl App {
     }
 
     async fn count_figures(&self, asked: Asked) -> Result<Figures, AppError> {
+        let facts = self.inner.performance.facts(&asked.scope, key_of(asked.by)).await?;
+        self.tally_figures(asked, &facts)
+    }
+
+    /// The dashboard's two tables, by unit and by month of receipt, from one reading of the
+    /// store's facts (by unit; the months add the units up).
+    pub async fn dashboard_figures(
+        &self,
+        who: &Principal,
+        query: &FiguresQuery,
+    ) -> Result<(Figures, Figures), AppError> {
+        who.require(Action::ViewPerformance)?;
+        let by_unit =
+            self.parse_figures(&FiguresQuery { by: Some("unit".into()), ..query.clone() }, who.performance_scope())?;
+        let facts = self.inner.performance.facts(&by_unit.scope, Key::Unit).await?;
+        let by_month = Asked { scope: by_unit.scope.clone(), by: Grouping::Month, commitment: by_unit.commitment };
+        Ok((self.tally_figures(by_unit, &facts)?, self.tally_figures(by_month, &facts)?))
+    }
+
+    /// Counts the store's facts into the rows `asked` for (facts keyed by more than the rows
+    /// need are added up).
+    fn tally_figures(
+        &self,
+        asked: Asked,
+        facts: &[harta_store::performance::SharedFacts],
+    ) -> Result<Figures, AppError> {
         let Asked { scope, by, commitment } = asked;
         let period = Period::new(scope.from, scope.to).map_err(AppError::internal)?;
-        let key = match by {
-            Grouping::Unit => Key::Unit,
-            Grouping::Service => Key::Service,
-            Grouping::Channel => Key::Channel,
-            Grouping::Month | Grouping::Commitment => Key::None,
-        };
-        let facts = self.inner.performance.facts(&scope, key).await?;
+        let keyed = key_of(by) != Key::None;
         let today = in_sofia(self.now()).date();
         let calendar = self.calendar();
         let days = |a: Date, b: Date| calendar.working_days_between(a, b);
@@ -181,8 +201,9 @@ impl App {
         };
         // Keyed by (group's period, key); each holds every commitment its cases count for.
         let mut groups: BTreeMap<(Period, Option<String>), BTreeMap<Commitment, Tally>> = BTreeMap::new();
-        for shared in &facts {
-            let group = groups.entry((group_of(shared.facts.received_on), shared.key.clone())).or_default();
+        for shared in facts {
+            let key = if keyed { shared.key.clone() } else { None };
+            let group = groups.entry((group_of(shared.facts.received_on), key)).or_default();
             shared.facts.count(shared.cases, today, days, group).map_err(AppError::internal)?;
         }
         // Every month, unit and commitment has its row, with nothing received or not, so that a
@@ -266,6 +287,16 @@ impl App {
         who.require(Action::ViewPerformance)?;
         let today = in_sofia(self.now()).date();
         Ok(self.inner.performance.overdue_now(today, who.performance_scope()).await?)
+    }
+}
+
+/// What the store's facts must be keyed by for rows by `by`.
+fn key_of(by: Grouping) -> Key {
+    match by {
+        Grouping::Unit => Key::Unit,
+        Grouping::Service => Key::Service,
+        Grouping::Channel => Key::Channel,
+        Grouping::Month | Grouping::Commitment => Key::None,
     }
 }
 

@@ -345,7 +345,13 @@ fn case(
             // Most answers come within days; some only after the date (one in seven), and
             // those with a holding reply mostly by its later date, so that the figures of
             // the demo show every outcome.
-            let hours = if held { 24 * 30 } else if rng.chance(14) { 24 * 28 } else { 96 };
+            let hours = if held {
+                24 * 30
+            } else if rng.chance(14) {
+                24 * 28
+            } else {
+                96
+            };
             events.push((
                 later(rng, hours),
                 staff_actor.clone(),

@@ -102,9 +102,9 @@ pub(super) async fn dashboard(
 ) -> Response {
     let l = visit.l();
     let who = &session.principal;
-    let (units, months) = (q.figures("unit"), q.figures("month"));
-    let counted = tokio::try_join!(app.figures(who, &units), app.figures(who, &months), app.overdue_now(who));
-    let (by_unit, by_month, overdue) = match counted {
+    let asked = q.figures("unit");
+    let counted = tokio::try_join!(app.dashboard_figures(who, &asked), app.overdue_now(who));
+    let ((by_unit, by_month), overdue) = match counted {
         Ok(counted) => counted,
         Err(AppError::Invalid(found)) => {
             let errors = found.iter().map(|e| shown_error(&l, e)).collect();
