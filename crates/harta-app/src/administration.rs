@@ -1,6 +1,7 @@
 //! Setting up an administration from its charter, and its first administrator.
 
 use harta_store::admin::NewStaff;
+pub use harta_store::admin::StaffRecord;
 
 use crate::access::{Action, Principal, Role};
 use crate::passwords;
@@ -256,6 +257,14 @@ impl App {
     /// The staff directory.
     pub async fn staff(&self) -> Result<Vec<harta_store::admin::StaffRecord>, AppError> {
         Ok(self.inner.admin.staff().await?)
+    }
+
+    /// The staff directory for a download (CSV, XLSX), recorded in the audit trail.
+    pub async fn export_staff(&self, who: &Principal) -> Result<Vec<harta_store::admin::StaffRecord>, AppError> {
+        let staff = self.inner.admin.staff().await?;
+        let detail = format!("{} members", staff.len());
+        self.inner.audit.record(self.now(), &who.audit_name(), "export_directory", "directory", &detail).await?;
+        Ok(staff)
     }
 
     /// One member of staff, if there is one with this id.

@@ -110,6 +110,15 @@ impl App {
     /// A list of deliveries within what the caller sees (a case officer's undelivered letters
     /// are those of their own cases). It names people and their addresses: the view is audited.
     pub async fn delivery_queue(&self, who: &Principal, queue: Queue) -> Result<Vec<QueuedDelivery>, AppError> {
+        self.queued(who, queue, "view_deliveries").await
+    }
+
+    /// The same list for a download (CSV, XLSX), recorded in the audit trail as one.
+    pub async fn export_delivery_queue(&self, who: &Principal, queue: Queue) -> Result<Vec<QueuedDelivery>, AppError> {
+        self.queued(who, queue, "export_deliveries").await
+    }
+
+    async fn queued(&self, who: &Principal, queue: Queue, action: &str) -> Result<Vec<QueuedDelivery>, AppError> {
         who.require(Action::DeliverLetters)?;
         let responsible = match (&who.actor, who.role, queue) {
             (
@@ -125,10 +134,7 @@ impl App {
             Queue::Undelivered => (Listing::Undelivered, "undelivered"),
         };
         let found = self.inner.deliveries.list(listing, scope).await?;
-        self.inner
-            .audit
-            .record(self.now(), &who.audit_name(), "view_deliveries", name, &found.len().to_string())
-            .await?;
+        self.inner.audit.record(self.now(), &who.audit_name(), action, name, &found.len().to_string()).await?;
         Ok(found)
     }
 

@@ -1004,3 +1004,7 @@ report-open = Без отговор
 staff-performance-annual = Годишен доклад (PDF)
 audit-action-annual_report = Изготвен годишен доклад
 staff-performance-annual-year = „{ $given }“ не е година, за която може да се изготви доклад: посочете година от 2000 до текущата.
+staff-yes = да
+staff-no = не
+audit-action-export_deliveries = Изтеглен списък на писма за връчване
+audit-action-export_directory = Изтеглен указател на служителите

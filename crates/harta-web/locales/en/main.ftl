@@ -1004,3 +1004,7 @@ report-open = Not answered
 staff-performance-annual = Annual report (PDF)
 audit-action-annual_report = Annual report made
 staff-performance-annual-year = "{ $given }" is not a year a report can be made for: give a year from 2000 to this one.
+staff-yes = yes
+staff-no = no
+audit-action-export_deliveries = Delivery list downloaded
+audit-action-export_directory = Staff directory downloaded

@@ -19,7 +19,7 @@ use crate::public::{Chrome, Visit};
 
 /// The four lists, by their address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum View {
+pub(super) enum View {
     Post,
     Calls,
     Collection,
@@ -27,7 +27,7 @@ enum View {
 }
 
 impl View {
-    fn parse(name: &str) -> Option<Self> {
+    pub(super) fn parse(name: &str) -> Option<Self> {
         match name {
             "post" => Some(Self::Post),
             "calls" => Some(Self::Calls),
@@ -46,7 +46,7 @@ impl View {
         }
     }
 
-    fn queue(self) -> Queue {
+    pub(super) fn queue(self) -> Queue {
         match self {
             Self::Post => Queue::Waiting(PreferredChannel::Post),
             Self::Calls => Queue::Waiting(PreferredChannel::Phone),

@@ -68,7 +68,11 @@ pub(super) async fn export(
             Some(q) => app.export_figures(who, &q.figures("unit")).await.map(|f| figures(&f)),
             None => Err(AppError::field("query", "unreadable")),
         },
-        _ => return crate::public::not_found(&visit, &app.charter()),
+        "directory" => app.export_staff(who).await.map(|rows| directory(&app, l, rows)),
+        queue => match queue.strip_prefix("deliveries-").and_then(super::deliveries::View::parse) {
+            Some(view) => app.export_delivery_queue(who, view.queue()).await.map(|rows| deliveries(l, rows)),
+            None => return crate::public::not_found(&visit, &app.charter()),
+        },
     };
     match table {
         Ok(table) => {
@@ -122,6 +126,80 @@ fn cases(app: &App, l: Localizer, rows: Vec<harta_app::cases::CaseSummary>) -> T
                     Cell::Text(date_bg(in_sofia(c.received_at).date())),
                     Cell::Text(date_bg(c.due)),
                     c.responsible_name.map_or(Cell::Empty, Cell::Text),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn directory(app: &App, l: Localizer, rows: Vec<harta_app::administration::StaffRecord>) -> Table {
+    let charter = app.charter();
+    let headers = [
+        "staff-login",
+        "field-name",
+        "staff-position",
+        "staff-role",
+        "service-unit",
+        "field-phone",
+        "field-email",
+        "staff-active",
+    ];
+    let text = |v: Option<String>| v.map_or(Cell::Empty, Cell::Text);
+    Table {
+        file: "directory".into(),
+        headers: headers.iter().map(|h| l.t(h)).collect(),
+        rows: rows
+            .into_iter()
+            .map(|m| {
+                let unit = m.unit.map(|u| charter.unit(&u).map_or(u.clone(), |unit| l.pick(&unit.name).to_string()));
+                vec![
+                    Cell::Text(m.employee_number),
+                    Cell::Text(m.name),
+                    text(m.position),
+                    Cell::Text(l.t(&format!("role-{}", m.role))),
+                    text(unit),
+                    Cell::Text(crate::public::phone_national(m.phone.as_deref())),
+                    text(m.email),
+                    Cell::Text(l.t(if m.active { "staff-yes" } else { "staff-no" })),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn deliveries(l: Localizer, rows: Vec<harta_app::delivering::QueuedDelivery>) -> Table {
+    let headers = [
+        "track-number",
+        "deliveries-letter",
+        "track-subject",
+        "staff-channel",
+        "deliveries-since",
+        "field-name",
+        "field-address",
+        "field-phone",
+        "field-email",
+        "staff-responsible",
+        "deliveries-why",
+    ];
+    let text = |v: Option<String>| v.map_or(Cell::Empty, Cell::Text);
+    Table {
+        file: "deliveries".into(),
+        headers: headers.iter().map(|h| l.t(h)).collect(),
+        rows: rows
+            .into_iter()
+            .map(|d| {
+                vec![
+                    Cell::Text(d.registry_number),
+                    Cell::Text(d.letter_number),
+                    Cell::Text(d.subject),
+                    Cell::Text(l.t(&format!("channel-{}", d.channel.as_str()))),
+                    Cell::Text(format!("{} {}", date_bg(in_sofia(d.at).date()), time_bg(d.at))),
+                    Cell::Text(d.name),
+                    text(d.address),
+                    Cell::Text(crate::public::phone_national(d.phone.as_deref())),
+                    text(d.email),
+                    text(d.responsible),
+                    text(d.detail),
                 ]
             })
             .collect(),

@@ -355,6 +355,13 @@ async fn lists_and_figures_download_as_csv_and_xlsx_and_each_download_is_audited
         assert!(report.body.windows(title.len()).any(|w| w == title.as_bytes()));
         assert_eq!(manager.get("/staff/performance/annual?year=1999").await.status, 400);
         assert_eq!(manager.get("/staff/performance/annual?year=2027").await.status, 400);
+        let directory = manager.get("/staff/export/directory.csv").await;
+        let text = String::from_utf8(directory.body[3..].to_vec()).unwrap();
+        assert!(text.starts_with("Служебен номер,"), "{text}");
+        assert!(text.contains("2001,Петя Колева,,Експерт,Център за административно обслужване"), "{text}");
+        let waiting = manager.get("/staff/export/deliveries-undelivered.xlsx").await;
+        assert_eq!((waiting.status, waiting.body.starts_with(b"PK")), (200, true));
+        assert_eq!(manager.get("/staff/export/deliveries-elsewhere.csv").await.status, 404);
         let refused = manager.get("/staff/export/cases.csv?from=someday").await;
         assert_eq!(refused.status, 400);
         assert_eq!(manager.get("/staff/export/audit.csv").await.status, 403);
@@ -371,5 +378,7 @@ async fn lists_and_figures_download_as_csv_and_xlsx_and_each_download_is_audited
         let all = String::from_utf8(auditor.get("/staff/export/audit.csv").await.body).unwrap();
         assert!(all.contains("Изтеглени показатели") && all.contains("Изтеглен одитен журнал"), "{all}");
         assert!(all.contains("Изготвен годишен доклад"), "{all}");
+        assert!(all.contains("Изтеглен указател на служителите"), "{all}");
+        assert!(all.contains("Изтеглен списък на писма за връчване"), "{all}");
     }
 }
