@@ -303,6 +303,7 @@ const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 /// [`FRESH_FOR`].
 type Counted = (Arc<Charter>, Lang, PeriodKind, std::time::Instant, String);
 static RENDERED: Mutex<Vec<Counted>> = Mutex::new(Vec::new());
+static COUNTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn scorecard(State(app): State<App>, visit: Visit, Query(q): Query<ScorecardQuery>) -> Response {
     let l = visit.l();
@@ -327,8 +328,15 @@ async fn scorecard(State(app): State<App>, visit: Visit, Query(q): Query<Scoreca
     let fresh = |(c, lang, k, at, _): &Counted| {
         Arc::ptr_eq(c, &charter) && *lang == visit.lang && *k == kind && at.elapsed() < FRESH_FOR
     };
-    let cached = RENDERED.lock().unwrap_or_else(PoisonError::into_inner).iter().find(|c| fresh(c)).map(|c| c.4.clone());
-    if let Some(html) = cached {
+    let cached =
+        || RENDERED.lock().unwrap_or_else(PoisonError::into_inner).iter().find(|c| fresh(c)).map(|c| c.4.clone());
+    if let Some(html) = cached() {
+        return visit.page(StatusCode::OK, Ok(html), false);
+    }
+    // One count at a time: the views that find the page expired while it is being counted wait
+    // for that count instead of each making its own.
+    let _counting = COUNTING.lock().await;
+    if let Some(html) = cached() {
         return visit.page(StatusCode::OK, Ok(html), false);
     }
     let html = render_scorecard(&app, &visit, &charter, kind).await;
