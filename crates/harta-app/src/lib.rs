@@ -80,6 +80,8 @@ struct Inner {
     limits: harta_store::limits::Limits,
     /// Online submissions one address may send in an hour.
     submission_quota: std::sync::atomic::AtomicU32,
+    /// How long a claimed job is a worker's alone, in seconds.
+    job_lease: std::sync::atomic::AtomicU64,
     catalogue: catalogue::CatalogueCache,
     services: Services,
     files: files::Files,
@@ -132,6 +134,7 @@ impl App {
                 clock,
                 tokens: tokens::TokenCache::default(),
                 submission_quota: std::sync::atomic::AtomicU32::new(DEFAULT_SUBMISSIONS_PER_HOUR),
+                job_lease: std::sync::atomic::AtomicU64::new(outbox::DEFAULT_LEASE.as_secs().unsigned_abs()),
                 catalogue,
                 services,
                 files,

@@ -177,8 +177,9 @@ pub(crate) enum Work {
     Remind { what: String, by: jiff::civil::Date },
 }
 
-/// How long a claimed job is a worker's alone.
-const LEASE: SignedDuration = SignedDuration::from_mins(5);
+/// How long a claimed job is a worker's alone by default: a worker that dies with it (a crash,
+/// a kill) leaves it to be tried again after this long.
+pub const DEFAULT_LEASE: SignedDuration = SignedDuration::from_mins(5);
 /// Jobs under way at once.
 const IN_FLIGHT: usize = 64;
 /// How long to wait after the `attempt`-th failure: 30 s doubling, at most 6 hours.
@@ -208,7 +209,7 @@ impl App {
         loop {
             if !drained && running.len() <= IN_FLIGHT / 2 {
                 let want = IN_FLIGHT - running.len();
-                match self.inner.jobs.claim(self.now(), LEASE, want as i64).await {
+                match self.inner.jobs.claim(self.now(), self.job_lease(), want as i64).await {
                     Ok(jobs) => {
                         drained = jobs.len() < want;
                         taken += jobs.len();
@@ -230,6 +231,19 @@ impl App {
             }
         }
         first_error.map_or(Ok(taken), Err)
+    }
+
+    /// Sets how long a claimed job is a worker's alone (the server's `HARTA_JOB_LEASE`): longer
+    /// than any one mail takes to send, short enough that a job of a worker that died is tried
+    /// again soon.
+    pub fn set_job_lease(&self, lease: SignedDuration) {
+        let seconds = u64::try_from(lease.as_secs()).unwrap_or(0);
+        self.inner.job_lease.store(seconds, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn job_lease(&self) -> SignedDuration {
+        let seconds = self.inner.job_lease.load(std::sync::atomic::Ordering::Relaxed);
+        SignedDuration::from_secs(i64::try_from(seconds).unwrap_or(i64::MAX))
     }
 
     /// How many jobs wait to be done.

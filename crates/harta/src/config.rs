@@ -74,6 +74,8 @@ pub struct Settings {
     pub catalogue: Option<PathBuf>,
     /// Online submissions one address may send in an hour.
     pub submissions_per_hour: Option<u32>,
+    /// How long a claimed job is a worker's alone (`HARTA_JOB_LEASE`, seconds, 5 to 3600).
+    pub job_lease_seconds: Option<u64>,
     /// The SMTP server for mail out (`smtp://host:587`, `smtps://user:password@host`); without
     /// one, mail is written into `DATA/mail/` as `.eml` files.
     pub smtp_url: Option<String>,
@@ -120,6 +122,13 @@ impl Settings {
                         .with_context(|| format!("HARTA_SUBMISSIONS_PER_HOUR: \"{v}\" is not a whole number"))?,
                 ),
                 None => file.submissions_per_hour,
+            },
+            job_lease_seconds: match env("HARTA_JOB_LEASE") {
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(n) if (5..=3600).contains(&n) => Some(n),
+                    _ => anyhow::bail!("HARTA_JOB_LEASE: \"{v}\" is not a number of seconds from 5 to 3600"),
+                },
+                None => None,
             },
             smtp_url: env("HARTA_SMTP_URL").or(file.smtp_url),
             mail_from: env("HARTA_MAIL_FROM").or(file.mail_from),

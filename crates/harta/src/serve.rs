@@ -38,6 +38,9 @@ pub async fn run(settings: &Settings, bind: Option<&str>) -> Result<()> {
     if let Some(n) = settings.submissions_per_hour {
         app.set_submission_quota(n);
     }
+    if let Some(seconds) = settings.job_lease_seconds {
+        app.set_job_lease(jiff::SignedDuration::from_secs(i64::try_from(seconds).unwrap_or(3600)));
+    }
     let first = app.set_up(&text).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let addr = listener.local_addr().context("the listening address")?;
