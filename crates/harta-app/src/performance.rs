@@ -10,7 +10,6 @@ use harta_domain::format::in_sofia;
 use harta_domain::performance::{Commitment, Grouping, Period, Tally};
 pub use harta_store::performance::Overdue;
 use harta_store::performance::{Key, Scope};
-use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Deserialize;
 
@@ -305,9 +304,7 @@ fn key_of(by: Grouping) -> Key {
 pub struct AnnualFigures {
     /// The year.
     pub year: i16,
-    /// Per commitment, the whole year.
-    pub commitments: Figures,
-    /// Per unit.
+    /// Per unit (added up, per commitment: [`Figures::totals`]).
     pub units: Figures,
     /// Per month of receipt.
     pub months: Figures,
@@ -336,23 +333,13 @@ impl App {
             by: Some(by.as_str().into()),
             ..FiguresQuery::default()
         };
-        let (c, u, m, ch, s) = (
-            ask(Grouping::Commitment),
-            ask(Grouping::Unit),
-            ask(Grouping::Month),
-            ask(Grouping::Channel),
-            ask(Grouping::Service),
-        );
-        let (commitments, units, months, channels, services) = tokio::try_join!(
-            self.figures(who, &c),
-            self.figures(who, &u),
-            self.figures(who, &m),
-            self.figures(who, &ch),
-            self.figures(who, &s),
-        )?;
-        let detail = format!("year={year} unit={}", commitments.unit.as_deref().unwrap_or(""));
+        // Units and months from one reading of the facts; the commitments are the units added up.
+        let (units, ch, s) = (ask(Grouping::Unit), ask(Grouping::Channel), ask(Grouping::Service));
+        let ((units, months), channels, services) =
+            tokio::try_join!(self.dashboard_figures(who, &units), self.figures(who, &ch), self.figures(who, &s))?;
+        let detail = format!("year={year} unit={}", units.unit.as_deref().unwrap_or(""));
         self.inner.audit.record(self.now(), &who.audit_name(), "annual_report", "performance", &detail).await?;
-        Ok(AnnualFigures { year, commitments, units, months, channels, services })
+        Ok(AnnualFigures { year, units, months, channels, services })
     }
 }
 
@@ -362,11 +349,4 @@ pub fn scorecard_periods(today: Date) -> (Period, Period) {
     let kind = harta_domain::performance::PeriodKind::Quarter;
     let last = Period::last_complete(kind, today);
     (last, last.before(kind))
-}
-
-/// The twelve whole months before `today`'s, for a trend.
-pub fn last_twelve_months(today: Date) -> Result<Period, AppError> {
-    let end = today.first_of_month().yesterday().map_err(AppError::internal)?;
-    let start = end.first_of_month().checked_sub(11.months()).map_err(AppError::internal)?;
-    Period::new(start, end).map_err(AppError::internal)
 }

@@ -339,11 +339,6 @@ impl Share {
             Self::Of { part, whole } => Some((part * 2000 + whole) / (2 * whole)),
         }
     }
-
-    /// As written in Bulgarian: "87,5 %"; `None` when too few.
-    pub fn percent_bg(self) -> Option<String> {
-        self.per_mille().map(|m| format!("{},{} %", m / 10, m % 10))
-    }
 }
 
 /// A period of days, both ends included: what a table of figures covers.
@@ -617,10 +612,10 @@ mod tests {
     fn a_share_needs_enough_cases_and_rounds_half_up() {
         assert_eq!(Share::of(2, 2, 10), Share::TooFew { whole: 2 });
         assert_eq!(Share::of(0, 0, 0), Share::TooFew { whole: 0 });
-        assert_eq!(Share::of(7, 8, 5).percent_bg().as_deref(), Some("87,5 %"));
-        assert_eq!(Share::of(2, 3, 1).percent_bg().as_deref(), Some("66,7 %"));
-        assert_eq!(Share::of(1, 3, 1).percent_bg().as_deref(), Some("33,3 %"));
-        assert_eq!(Share::of(10, 10, 10).percent_bg().as_deref(), Some("100,0 %"));
+        assert_eq!(Share::of(7, 8, 5).per_mille(), Some(875));
+        assert_eq!(Share::of(2, 3, 1).per_mille(), Some(667));
+        assert_eq!(Share::of(1, 3, 1).per_mille(), Some(333));
+        assert_eq!(Share::of(10, 10, 10).per_mille(), Some(1000));
         assert_eq!(Share::of(1, 2000, 1).per_mille(), Some(1));
         assert_eq!(Share::of(1, 2001, 1).per_mille(), Some(0));
     }

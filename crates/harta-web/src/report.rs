@@ -9,23 +9,23 @@ use harta_app::performance::{AnnualFigures, Figures};
 use harta_domain::performance::{Commitment, Tally};
 
 use crate::i18n::{Lang, Localizer};
-use crate::public::performance::{percent, share_text};
+use crate::public::performance::{on_time_text, share_text};
 
 /// The report of `f` in `lang`.
 pub fn annual(app: &App, lang: Lang, f: &AnnualFigures) -> Report {
     let l = Localizer::new(lang);
     let charter = app.charter();
     let administration = l.pick(&charter.administration.name).to_string();
-    let too_few = f.commitments.too_few;
-    let scope = match &f.commitments.unit {
+    let too_few = f.units.too_few;
+    let scope = match &f.units.unit {
         Some(code) => charter.unit(code).map_or_else(|| code.clone(), |u| l.pick(&u.name).to_string()),
         None => l.t("report-all-units"),
     };
     let year = f.year.to_string();
-    let totals = f.commitments.totals();
+    let totals = f.units.totals();
     let tally = |c: Commitment| totals.get(&c).cloned().unwrap_or_default();
     let days = |d: Option<u32>| d.map_or_else(|| "—".into(), |d| d.to_string());
-    let share = |t: &Tally| percent(&l, t.on_time_share(too_few)).unwrap_or_else(|| l.t("perf-too-few"));
+    let share = |t: &Tally| on_time_text(&l, t, too_few);
     let bar = |label: String, t: &Tally| (label, t.on_time_share(too_few).per_mille().unwrap_or(0), share(t));
 
     let figures = ["received", "answered", "on-time", "on-time-held", "late", "open-overdue", "withdrawn", "forwarded"];

@@ -2,7 +2,6 @@ use std::collections::BTreeSet;
 
 use harta_domain::case::{Actor, CaseEvent, StaffId, State, TransitionError};
 use harta_store::StoreError;
-use harta_store::admin::{Admin, NewStaff};
 use harta_store::cases::{CaseFilter, Cases};
 use harta_store::testing::backends;
 use jiff::Timestamp;
@@ -90,18 +89,7 @@ async fn numbers_restart_each_year_per_register() {
 async fn events_drive_the_row_and_illegal_ones_are_refused() {
     for t in backends().await {
         let (registrar, _) = registrar(&t.db).await;
-        let admin = Admin::new(t.db.clone());
-        let staff = NewStaff {
-            employee_number: "1001",
-            name: "Петър Петров",
-            role: "case_officer",
-            unit: Some("cao"),
-            email: None,
-            phone: None,
-            position: None,
-            password_hash: None,
-        };
-        let officer = admin.add_staff(&staff, Timestamp::now()).await.unwrap();
+        let officer = crate::support::officer(&t.db, "1001").await.0;
         let done = registrar.register(letter("2026-11-25T10:00:00Z", "cao")).await.unwrap();
         let cases = Cases::new(t.db.clone());
         let now = Timestamp::now();

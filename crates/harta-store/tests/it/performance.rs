@@ -1,14 +1,13 @@
-use harta_domain::case::{Actor, CaseEvent, CaseKind, Spoken, StaffId, State};
+use harta_domain::case::{Actor, CaseEvent, CaseKind, Spoken, State};
 use harta_domain::performance::CaseFacts;
 use harta_store::Db;
-use harta_store::admin::{Admin, NewStaff};
 use harta_store::cases::Cases;
 use harta_store::performance::{Key, Performance, Scope};
 use harta_store::testing::backends;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::support::{letter, registrar};
+use crate::support::{letter, officer, registrar};
 
 fn d(s: &str) -> Date {
     s.parse().unwrap()
@@ -37,17 +36,7 @@ async fn exec(db: &Db, sql: &str) {
 async fn the_facts_of_the_figures_are_written_with_each_change_and_filled_for_old_cases() {
     for t in backends().await {
         let (registrar, _) = registrar(&t.db).await;
-        let staff = NewStaff {
-            employee_number: "D012",
-            name: "Иван Петров",
-            role: "case_officer",
-            unit: Some("cao"),
-            email: None,
-            phone: None,
-            position: None,
-            password_hash: None,
-        };
-        let officer = StaffId(Admin::new(t.db.clone()).add_staff(&staff, Timestamp::now()).await.unwrap());
+        let officer = officer(&t.db, "D012").await;
         let cases = Cases::new(t.db.clone());
         let me = Actor::Staff { id: officer };
         let late_night = registrar.register(letter("2026-06-01T21:30:00Z", "cao")).await.unwrap();

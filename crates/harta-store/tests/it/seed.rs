@@ -1,27 +1,16 @@
-use harta_domain::case::{Actor, CaseEvent, CaseKind, Channel, StaffId, State};
-use harta_store::admin::{Admin, NewStaff};
+use harta_domain::case::{Actor, CaseEvent, CaseKind, Channel, State};
 use harta_store::cases::{CaseFilter, Cases};
 use harta_store::seed::{SeedCase, counters, load};
 use harta_store::testing::backends;
 use jiff::Timestamp;
 
-use crate::support::{charter, letter, registrar};
+use crate::support::{charter, letter, officer, registrar};
 
 #[tokio::test]
 async fn seeded_histories_load_whole_and_registration_continues_the_numbers() {
     for t in backends().await {
         let (registrar, _) = registrar(&t.db).await;
-        let staff = NewStaff {
-            employee_number: "D011",
-            name: "Иван Петров",
-            role: "case_officer",
-            unit: Some("cao"),
-            email: None,
-            phone: None,
-            position: None,
-            password_hash: None,
-        };
-        let officer = StaffId(Admin::new(t.db.clone()).add_staff(&staff, Timestamp::now()).await.unwrap());
+        let officer = officer(&t.db, "D011").await;
         let format = charter().registry;
         let at: Timestamp = "2026-03-02T09:00:00Z".parse().unwrap();
         let due = "2026-03-16".parse().unwrap();

@@ -38,6 +38,21 @@ pub async fn registrar(db: &Db) -> (Registrar, Arc<CalendarCache>) {
     (registrar, cache)
 }
 
+/// A case officer of the service centre; returns their id.
+pub async fn officer(db: &Db, employee_number: &str) -> harta_domain::case::StaffId {
+    let staff = harta_store::admin::NewStaff {
+        employee_number,
+        name: "Иван Петров",
+        role: "case_officer",
+        unit: Some("cao"),
+        email: None,
+        phone: None,
+        position: None,
+        password_hash: None,
+    };
+    harta_domain::case::StaffId(Admin::new(db.clone()).add_staff(&staff, Timestamp::now()).await.unwrap())
+}
+
 pub fn letter(at: &str, unit: &str) -> NewCase {
     NewCase {
         kind: CaseKind::Letter,

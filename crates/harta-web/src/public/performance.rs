@@ -170,7 +170,7 @@ async fn open_csv(State(app): State<App>, query: OpenQueryResult) -> Response {
         Ok(figures) => figures,
         Err(e) => return bad_query(e),
     };
-    match csv_of(figures.rows.iter().map(OpenRow::of), false) {
+    match csv_of(figures.rows.iter().map(OpenRow::of)) {
         Ok(body) => {
             let mut response = body.into_response();
             let headers = response.headers_mut();
@@ -187,10 +187,11 @@ async fn open_csv(State(app): State<App>, query: OpenQueryResult) -> Response {
     }
 }
 
-/// Rows as CSV with a header line; with a byte-order mark for Excel when `bom` (staff exports),
-/// without for programs (the open data, whose first field is always `period_start`).
-pub(crate) fn csv_of<T: Serialize>(rows: impl IntoIterator<Item = T>, bom: bool) -> Result<Vec<u8>, csv::Error> {
-    let mut out = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+/// The open data's rows as CSV with a header line of the field names, and no byte-order mark:
+/// programs read it, and its first field is always `period_start` (the staff's downloads,
+/// which Excel opens, have one).
+fn csv_of(rows: impl IntoIterator<Item = OpenRow>) -> Result<Vec<u8>, csv::Error> {
+    let mut out = Vec::new();
     {
         let mut w = csv::Writer::from_writer(&mut out);
         for row in rows {
@@ -252,6 +253,11 @@ pub(crate) fn share_text(l: &Localizer, n: u64, share: Share) -> String {
         Some(p) => format!("{n} ({p})"),
         None => format!("{n} ({})", l.t("perf-too-few")),
     }
+}
+
+/// A group's on-time share as the language writes it, or "too few cases to say".
+pub(crate) fn on_time_text(l: &Localizer, t: &Tally, too_few: u64) -> String {
+    percent(l, t.on_time_share(too_few)).unwrap_or_else(|| l.t("perf-too-few"))
 }
 
 /// A share as the language writes it: "87,5 %", "87.5%"; `None` when too few.

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::SignedIn;
 use crate::charts::BarChart;
 use crate::i18n::Localizer;
-use crate::public::performance::{percent, period_text};
+use crate::public::performance::{on_time_text, period_text};
 use crate::public::{Chrome, ShownError, Visit};
 
 #[derive(Deserialize, Serialize, Default, Clone)]
@@ -262,7 +262,11 @@ fn render(
             period.months().map(|m| (m, answers(&mut by_month.rows.iter().filter(|r| r.period == m)))).collect();
         page.months = months
             .iter()
-            .map(|(m, t)| ShareRow { what: period_text(&l, *m), answered: t.answered, share: share(&l, t, too_few) })
+            .map(|(m, t)| ShareRow {
+                what: period_text(&l, *m),
+                answered: t.answered,
+                share: on_time_text(&l, t, too_few),
+            })
             .collect();
         let units: Vec<(String, Tally)> = charter
             .units
@@ -274,21 +278,21 @@ fn render(
             .collect();
         page.by_unit = units
             .iter()
-            .map(|(u, t)| ShareRow { what: u.clone(), answered: t.answered, share: share(&l, t, too_few) })
+            .map(|(u, t)| ShareRow { what: u.clone(), answered: t.answered, share: on_time_text(&l, t, too_few) })
             .collect();
         let per_mille = |t: &Tally| t.on_time_share(too_few).per_mille().unwrap_or(0);
         page.charts.push(BarChart::new(
             "trend",
             l.t("perf-chart-trend"),
             l.ts("perf-chart-trend-summary", "period", &page.period),
-            months.iter().map(|(m, t)| (month_name(m.from()), per_mille(t), share(&l, t, too_few))).collect(),
+            months.iter().map(|(m, t)| (month_name(m.from()), per_mille(t), on_time_text(&l, t, too_few))).collect(),
             1000,
         ));
         page.charts.push(BarChart::new(
             "units",
             l.t("perf-chart-units"),
             l.ts("perf-chart-units-summary", "period", &page.period),
-            units.iter().map(|(u, t)| (u.clone(), per_mille(t), share(&l, t, too_few))).collect(),
+            units.iter().map(|(u, t)| (u.clone(), per_mille(t), on_time_text(&l, t, too_few))).collect(),
             1000,
         ));
         let mut per_unit: Vec<(String, u64)> = Vec::new();
@@ -364,11 +368,6 @@ fn cells(l: &Localizer, c: Commitment, t: &Tally, period: Period, unit: Option<&
         days(t.median_working_days()),
         days(t.p90_working_days()),
     ]
-}
-
-/// The on-time share, or "too few" with the count.
-fn share(l: &Localizer, t: &Tally, too_few: u64) -> String {
-    percent(l, t.on_time_share(too_few)).unwrap_or_else(|| l.t("perf-too-few"))
 }
 
 /// "11.2026" for a chart's label.
