@@ -9,7 +9,7 @@ use harta_domain::case::Channel;
 use harta_domain::format::in_sofia;
 use harta_domain::performance::{Commitment, Grouping, Period, Tally};
 pub use harta_store::performance::Overdue;
-use harta_store::performance::{Key, Scope};
+use harta_store::performance::{Key, Scope, SharedContribution};
 use jiff::civil::Date;
 use serde::Deserialize;
 
@@ -161,12 +161,13 @@ impl App {
     }
 
     async fn count_figures(&self, asked: Asked) -> Result<Figures, AppError> {
-        let facts = self.inner.performance.facts(&asked.scope, key_of(asked.by)).await?;
-        self.tally_figures(asked, &facts)
+        let by_month = asked.by == Grouping::Month;
+        let counted = self.inner.performance.contributions(&asked.scope, key_of(asked.by), by_month).await?;
+        self.tally_figures(asked, &counted)
     }
 
     /// The dashboard's two tables, by unit and by month of receipt, from one reading of the
-    /// store's facts (by unit; the months add the units up).
+    /// store's contributions (by unit and month; the months add the units up).
     pub async fn dashboard_figures(
         &self,
         who: &Principal,
@@ -175,35 +176,33 @@ impl App {
         who.require(Action::ViewPerformance)?;
         let by_unit =
             self.parse_figures(&FiguresQuery { by: Some("unit".into()), ..query.clone() }, who.performance_scope())?;
-        let facts = self.inner.performance.facts(&by_unit.scope, Key::Unit).await?;
+        let counted = self.inner.performance.contributions(&by_unit.scope, Key::Unit, true).await?;
         let by_month = Asked { scope: by_unit.scope.clone(), by: Grouping::Month, commitment: by_unit.commitment };
-        Ok((self.tally_figures(by_unit, &facts)?, self.tally_figures(by_month, &facts)?))
+        Ok((self.tally_figures(by_unit, &counted)?, self.tally_figures(by_month, &counted)?))
     }
 
-    /// Counts the store's facts into the rows `asked` for (facts keyed by more than the rows
-    /// need are added up).
-    fn tally_figures(
-        &self,
-        asked: Asked,
-        facts: &[harta_store::performance::SharedFacts],
-    ) -> Result<Figures, AppError> {
+    /// Counts the store's contributions into the rows `asked` for (contributions keyed by more
+    /// than the rows need are added up).
+    fn tally_figures(&self, asked: Asked, counted: &[SharedContribution]) -> Result<Figures, AppError> {
         let Asked { scope, by, commitment } = asked;
         let period = Period::new(scope.from, scope.to).map_err(AppError::internal)?;
         let keyed = key_of(by) != Key::None;
         let today = in_sofia(self.now()).date();
-        let calendar = self.calendar();
-        let days = |a: Date, b: Date| calendar.working_days_between(a, b);
         let months: Vec<Period> = period.months().collect();
-        let group_of = |received: Date| match by {
-            Grouping::Month => months.iter().copied().find(|m| m.contains(received)).unwrap_or(period),
+        let group_of = |month: Option<Date>| match (by, month) {
+            (Grouping::Month, Some(month)) => {
+                months.iter().copied().find(|m| m.from().first_of_month() == month).unwrap_or(period)
+            }
             _ => period,
         };
         // Keyed by (group's period, key); each holds every commitment its cases count for.
         let mut groups: BTreeMap<(Period, Option<String>), BTreeMap<Commitment, Tally>> = BTreeMap::new();
-        for shared in facts {
+        for shared in counted {
             let key = if keyed { shared.key.clone() } else { None };
-            let group = groups.entry((group_of(shared.facts.received_on), key)).or_default();
-            shared.facts.count(shared.cases, today, days, group).map_err(AppError::internal)?;
+            let group = groups.entry((group_of(shared.month), key)).or_default();
+            let cases = u64::try_from(shared.cases)
+                .map_err(|_| AppError::internal(format!("{} cases counted for a figure", shared.cases)))?;
+            shared.contribution.count(cases, today, group);
         }
         // Every month, unit and commitment has its row, with nothing received or not, so that a
         // trend has no holes and a quiet unit is seen to be quiet.

@@ -7,7 +7,7 @@
 //! anyone can check them against the list of cases received in it.
 //!
 //! The store counts by the same definitions in SQL (it must, to count millions of cases), and a
-//! test holds the two to each other: [`CaseFacts::count`] is the definition.
+//! test holds the two to each other: [`CaseFacts::contributions`] is the definition.
 
 use std::collections::BTreeMap;
 
@@ -92,15 +92,16 @@ pub struct CaseFacts {
     pub answered_on: Option<Date>,
 }
 
-/// How an answer kept its promise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timeliness {
-    /// By the date promised at registration.
-    OnTime,
-    /// After that date, but by the date of a holding reply sent before it ran out.
-    OnTimeWithHoldingReply,
-    /// Later than that.
-    Late,
+names! {
+    /// How an answer kept its promise.
+    Timeliness {
+        /// By the date promised at registration.
+        OnTime => "on_time",
+        /// After that date, but by the date of a holding reply sent before it ran out.
+        OnTimeWithHoldingReply => "on_time_with_holding_reply",
+        /// Later than that.
+        Late => "late",
+    }
 }
 
 impl CaseFacts {
@@ -126,10 +127,38 @@ impl CaseFacts {
         self.state.is_open() && self.extended_due.unwrap_or(self.original_due) < today
     }
 
-    /// Adds `n` cases with these facts to the tallies of the commitments they count for: their
-    /// kind's, and the holding reply's when they had one. `days` counts working days from
-    /// `received_on` to another day (the calendar's
+    /// What the case counts for: its kind's commitment, and the holding reply's once it had
+    /// one. `days` counts working days from `received_on` to another day (the calendar's
     /// [`working_days_between`](crate::calendar::Calendar::working_days_between)).
+    ///
+    /// This is the definition the store keeps added up (its view `case_figures`; a test holds
+    /// the two together).
+    pub fn contributions<E>(
+        &self,
+        days: impl Fn(Date, Date) -> Result<i64, E>,
+    ) -> Result<(Contribution, Option<Contribution>), E> {
+        let standing = Standing::of(self.state);
+        let due = self.state.is_open().then(|| self.extended_due.unwrap_or(self.original_due));
+        // An answer keyed in before the day it is dated took no working days, not fewer.
+        let took = |day: Date| days(self.received_on, day).map(|n| n.max(0));
+        let answered = match self.answered_on {
+            Some(answered) => Some((self.timeliness().unwrap_or(Timeliness::Late), took(answered)?)),
+            None => None,
+        };
+        let own = Contribution { kind: self.kind, holding: false, answered, standing, due };
+        let held = match self.held_on {
+            Some(held) => {
+                let timeliness = if self.held_in_time() == Some(true) { Timeliness::OnTime } else { Timeliness::Late };
+                let answered = Some((timeliness, took(held)?));
+                Some(Contribution { kind: self.kind, holding: true, answered, standing, due })
+            }
+            None => None,
+        };
+        Ok((own, held))
+    }
+
+    /// Adds `n` cases with these facts to the tallies of the commitments they count for (see
+    /// [`CaseFacts::contributions`]).
     pub fn count<E>(
         &self,
         n: u64,
@@ -137,29 +166,84 @@ impl CaseFacts {
         days: impl Fn(Date, Date) -> Result<i64, E>,
         into: &mut BTreeMap<Commitment, Tally>,
     ) -> Result<(), E> {
-        let overdue = if self.is_open_overdue(today) { n } else { 0 };
-        let open = if self.state.is_open() { n } else { 0 };
-        let tally = into.entry(Commitment::of(self.kind)).or_default();
-        tally.received += n;
-        tally.open += open;
-        tally.open_overdue += overdue;
-        match self.state {
-            State::Withdrawn => tally.withdrawn += n,
-            State::Forwarded => tally.forwarded += n,
-            _ => {}
-        }
-        if let Some(answered) = self.answered_on {
-            tally.answered(self.timeliness(), days(self.received_on, answered)?, n);
-        }
-        if let Some(held) = self.held_on {
-            let tally = into.entry(Commitment::HoldingReply).or_default();
-            tally.received += n;
-            tally.open += open;
-            tally.open_overdue += overdue;
-            let timeliness = if self.held_in_time() == Some(true) { Timeliness::OnTime } else { Timeliness::Late };
-            tally.answered(Some(timeliness), days(self.received_on, held)?, n);
+        let (own, held) = self.contributions(days)?;
+        own.count(n, today, into);
+        if let Some(held) = held {
+            held.count(n, today, into);
         }
         Ok(())
+    }
+}
+
+names! {
+    /// Where a case stands, as the figures see it.
+    Standing {
+        /// Not answered, forwarded or withdrawn yet.
+        Open => "open",
+        /// Withdrawn by the person.
+        Withdrawn => "withdrawn",
+        /// Sent on to the competent authority.
+        Forwarded => "forwarded",
+        /// Answered or closed.
+        Settled => "settled",
+    }
+}
+
+impl Standing {
+    /// Where a case in `state` stands.
+    pub fn of(state: State) -> Self {
+        match state {
+            State::Withdrawn => Self::Withdrawn,
+            State::Forwarded => Self::Forwarded,
+            s if s.is_open() => Self::Open,
+            _ => Self::Settled,
+        }
+    }
+}
+
+/// What one case counts for under one commitment: its kind's (`holding` false) or the holding
+/// reply's (`holding` true). Cases with equal contributions are counted together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Contribution {
+    /// The kind of case.
+    pub kind: CaseKind,
+    /// Whether this counts for the holding reply's commitment.
+    pub holding: bool,
+    /// How its answer (for the holding reply: the holding reply) kept the promise, and after
+    /// how many working days from receipt; `None` while there is none.
+    pub answered: Option<(Timeliness, i64)>,
+    /// Where the case stands.
+    pub standing: Standing,
+    /// The date in force while it is open.
+    pub due: Option<Date>,
+}
+
+impl Contribution {
+    /// The commitment it counts for.
+    pub fn commitment(&self) -> Commitment {
+        if self.holding { Commitment::HoldingReply } else { Commitment::of(self.kind) }
+    }
+
+    /// Adds `n` cases with this contribution to the tally of its commitment, "open and
+    /// overdue" as of `today` (whose own date is not yet late).
+    pub fn count(&self, n: u64, today: Date, into: &mut BTreeMap<Commitment, Tally>) {
+        let tally = into.entry(self.commitment()).or_default();
+        tally.received += n;
+        if self.standing == Standing::Open {
+            tally.open += n;
+            if self.due.is_some_and(|due| due < today) {
+                tally.open_overdue += n;
+            }
+        }
+        // A withdrawn or forwarded case's holding reply is counted, the case itself not again.
+        match (self.standing, self.holding) {
+            (Standing::Withdrawn, false) => tally.withdrawn += n,
+            (Standing::Forwarded, false) => tally.forwarded += n,
+            _ => {}
+        }
+        if let Some((timeliness, days)) = self.answered {
+            tally.answered(Some(timeliness), days, n);
+        }
     }
 }
 

@@ -61,7 +61,7 @@ impl From<sqlx::Error> for DecisionError {
     }
 }
 
-fn build(stored: &[StoredDecision]) -> std::result::Result<Calendar, CalendarError> {
+pub(crate) fn build(stored: &[StoredDecision]) -> std::result::Result<Calendar, CalendarError> {
     Calendar::build(shipped_decisions().into_iter().chain(stored.iter().map(|s| s.decision.clone())))
 }
 
@@ -242,6 +242,8 @@ impl Decisions {
             };
             let old = build(&before).map_err(|e| StoreError::Corrupt(format!("calendar decisions: {e}")))?;
             let new = Arc::new(build(&after)?);
+            let became = |c: &Calendar| c.is_working_day(date).map(i64::from);
+            shift_working_days!(&mut *tx, date, became(&new)? - became(&old)?, version);
 
             match &change {
                 Change::Add(d, by) => {

@@ -187,7 +187,8 @@ impl Db {
             Self::Sqlite(s) => migrations::migrator(migrations::SQLITE).run(&s.write).await?,
             Self::Postgres(p) => migrations::migrator(migrations::POSTGRES).run(p).await?,
         }
-        performance::fill_facts(self).await
+        performance::fill_facts(self).await?;
+        performance::keep_figures(self).await
     }
 
     /// Writes a consistent copy of the SQLite store to `target` (a new file) while it is in

@@ -99,6 +99,35 @@ macro_rules! update_row {
     }};
 }
 
+/// Keeps `working_days` and the figures true to a calendar whose day `$date` became a working
+/// day (`$delta` 1) or a day off (-1), or neither (0), as version `$version`: what the cases
+/// spanning the day counted for is taken off with the old running counts and added back with
+/// the new ones.
+macro_rules! shift_working_days {
+    ($ex:expr, $date:expr, $delta:expr, $version:expr) => {{
+        let (date, delta): (jiff::civil::Date, i64) = ($date, $delta);
+        let spanning = $crate::performance::add_figures_sql($crate::performance::SPANNING);
+        if delta != 0 {
+            sqlx::query(sqlx::AssertSqlSafe(spanning.clone()))
+                .bind(-1_i64)
+                .bind($crate::rows::day(date))
+                .execute($ex)
+                .await?;
+            sqlx::query("UPDATE working_days SET n = n + $1 WHERE day >= $2")
+                .bind(delta)
+                .bind($crate::rows::day(date))
+                .execute($ex)
+                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(spanning.clone()))
+                .bind(1_i64)
+                .bind($crate::rows::day(date))
+                .execute($ex)
+                .await?;
+        }
+        sqlx::query("UPDATE working_days_version SET version = $1 WHERE id = 1").bind($version).execute($ex).await?;
+    }};
+}
+
 /// Reads the stored decisions. A macro so that it runs inside either backend's transaction.
 macro_rules! load_decisions {
     ($ex:expr) => {{

@@ -1,16 +1,21 @@
-//! The facts behind the charter's figures, read straight from the cases' rows.
+//! The figures of how the charter's promises are kept, as the store keeps them.
 //!
-//! The store does not count by any definition of its own: it hands back each distinct
-//! combination of the facts [`harta_domain::performance::CaseFacts`] needs, with how many cases
-//! share it, and the domain counts them. The figures are therefore exact at any moment (the
-//! facts are written in the transaction that changes a case) and the same on both backends
-//! (the same rows, compared as text).
+//! What each case counts for is defined once in SQL, by the view `case_figures` (migration
+//! 0029), after [`CaseFacts::contributions`](harta_domain::performance::CaseFacts::contributions)
+//! (a test holds the two together). The table `figures` holds the view's rows added up per
+//! month of receipt, kept so by triggers in the transaction that changes a case, so that a
+//! year or a decade is read from a few thousand rows. A period's whole months are read from
+//! there; the days of a month it covers only in part, and any narrowing the table does not
+//! keep (a unit and a channel at once), from the view over those cases. Either way the rows
+//! are contributions that the domain counts, exact at any moment and the same on both backends.
 
 use crate::bulk::Milestones;
 use crate::rows::{date, day, parse, timestamp};
 use crate::{Db, Result, StoreError, on_db};
-use harta_domain::case::{CaseKind, Channel, State};
-use harta_domain::performance::{CaseFacts, Outcome};
+use harta_domain::calendar::Calendar;
+use harta_domain::case::{CaseKind, Channel};
+use harta_domain::performance::{Contribution, Outcome, Standing, Timeliness};
+use jiff::ToSpan;
 use jiff::civil::Date;
 
 /// Which cases the figures are about: those received in a period, narrowed by what is given.
@@ -30,7 +35,7 @@ pub struct Scope {
     pub service: Option<String>,
 }
 
-/// What each row of facts is also keyed by, besides the facts themselves.
+/// What each row of contributions is also keyed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     /// Nothing more.
@@ -44,32 +49,93 @@ pub enum Key {
 }
 
 impl Key {
-    fn column(self) -> &'static str {
+    /// The way of grouping (`figures.dim`) that keeps this key.
+    fn dim(self) -> &'static str {
         match self {
-            Self::None => "CAST(NULL AS TEXT)",
-            Self::Unit => "unit_code",
-            Self::Service => "service_code",
+            Self::None => "all",
+            Self::Unit => "unit",
+            Self::Service => "service",
             Self::Channel => "channel",
         }
     }
 }
 
-/// Cases that share the same facts (and key).
+/// Cases that count for the same (and share the key, and the month when asked for).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SharedFacts {
+pub struct SharedContribution {
     /// The unit, service or channel, as [`Key`] asked.
     pub key: Option<String>,
-    /// The facts.
-    pub facts: CaseFacts,
-    /// How many cases have them.
-    pub cases: u64,
+    /// The first day of the month of receipt, when asked for by month.
+    pub month: Option<Date>,
+    /// What they count for.
+    pub contribution: Contribution,
+    /// How many cases.
+    pub cases: i64,
 }
 
-/// The facts of cases for the figures.
+/// The figures' contributions of cases.
 #[derive(Clone)]
 pub struct Performance {
     db: Db,
 }
+
+/// How [`Performance::contributions`] reads a scope: which `figures.dim` with which key, the
+/// whole months (as `YYYY-MM`) it reads from the table, and the days it reads from the view.
+struct Plan {
+    dim: &'static str,
+    key: Option<String>,
+    months: Option<(String, String)>,
+    days: Vec<(Date, Date)>,
+}
+
+impl Plan {
+    fn of(scope: &Scope, key: Key) -> Result<Self> {
+        let narrowed: Vec<(Key, String)> = [
+            scope.unit.clone().map(|u| (Key::Unit, u)),
+            scope.channel.map(|c| (Key::Channel, c.as_str().to_string())),
+            scope.service.clone().map(|s| (Key::Service, s)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let kept = match (key, narrowed.as_slice()) {
+            (_, []) => Some((key.dim(), None)),
+            (Key::None, [(k, value)]) => Some((k.dim(), Some(value.clone()))),
+            (_, [(k, value)]) if *k == key => Some((k.dim(), Some(value.clone()))),
+            _ => None,
+        };
+        let Some((dim, key_value)) = kept else {
+            return Ok(Self { dim: key.dim(), key: None, months: None, days: vec![(scope.from, scope.to)] });
+        };
+        let corrupt = |e: jiff::Error| StoreError::Corrupt(format!("a period's months: {e}"));
+        // The first and last months the period covers whole.
+        let first = if scope.from.day() == 1 {
+            scope.from
+        } else {
+            scope.from.last_of_month().checked_add(1.day()).map_err(corrupt)?
+        };
+        let last = if scope.to == scope.to.last_of_month() {
+            scope.to
+        } else {
+            scope.to.first_of_month().checked_sub(1.day()).map_err(corrupt)?
+        };
+        if first > last {
+            return Ok(Self { dim, key: key_value, months: None, days: vec![(scope.from, scope.to)] });
+        }
+        let mut days = Vec::new();
+        if scope.from < first {
+            days.push((scope.from, first.checked_sub(1.day()).map_err(corrupt)?));
+        }
+        if last < scope.to {
+            days.push((last.checked_add(1.day()).map_err(corrupt)?, scope.to));
+        }
+        let month = |d: Date| format!("{:04}-{:02}", d.year(), d.month());
+        Ok(Self { dim, key: key_value, months: Some((month(first), month(last))), days })
+    }
+}
+
+/// The columns of a contribution, as the table and the view both have them.
+const CONTRIBUTION: &str = "kind, holding, answer, days, standing, due";
 
 impl Performance {
     /// Over a store.
@@ -77,55 +143,85 @@ impl Performance {
         Self { db }
     }
 
-    /// The distinct facts of the cases in `scope`, each with its count, keyed by `key`.
-    pub async fn facts(&self, scope: &Scope, key: Key) -> Result<Vec<SharedFacts>> {
-        let columns = "kind, state, received_on, original_due, extended_due, held_on, answered_on";
-        let rows: Vec<FactsRow> = on_db!(read & self.db, |pool| {
-            let mut q = sqlx::QueryBuilder::new(format!(
-                "SELECT {} AS key, {columns}, COUNT(*) AS cases FROM cases WHERE received_on >= ",
-                key.column()
-            ));
-            q.push_bind(day(scope.from)).push(" AND received_on <= ").push_bind(day(scope.to));
-            if let Some(unit) = &scope.unit {
-                q.push(" AND unit_code = ").push_bind(unit.clone());
-            }
-            if let Some(kind) = scope.kind {
-                q.push(" AND kind = ").push_bind(kind.as_str());
-            }
-            if let Some(channel) = scope.channel {
-                q.push(" AND channel = ").push_bind(channel.as_str());
-            }
-            if let Some(service) = &scope.service {
-                q.push(" AND service_code = ").push_bind(service.clone());
-            }
-            // In the order of the index `cases_performance`, which then needs no sort.
-            match key {
-                Key::None => q.push(format!(" GROUP BY {columns}")),
-                _ => q.push(format!(" GROUP BY {columns}, {}", key.column())),
-            };
-            q.build_query_as().fetch_all(pool).await?
-        });
-        rows.into_iter()
-            .map(|(key, kind, state, received, original_due, extended_due, held_on, answered_on, cases)| {
-                let optional = |d: Option<String>| d.as_deref().map(date).transpose();
-                let received =
-                    received.ok_or_else(|| StoreError::Corrupt("a case without its day of receipt".into()))?;
-                Ok(SharedFacts {
-                    key,
-                    facts: CaseFacts {
-                        kind: parse("kind", &kind, CaseKind::parse)?,
-                        state: parse("state", &state, State::parse)?,
-                        received_on: date(&received)?,
-                        original_due: date(&original_due)?,
-                        extended_due: optional(extended_due)?,
-                        held_on: optional(held_on)?,
-                        answered_on: optional(answered_on)?,
-                    },
-                    cases: u64::try_from(cases).unwrap_or(0),
-                })
-            })
-            .collect()
+    /// The contributions of the cases in `scope`, each with its count, keyed by `key` (and by
+    /// month of receipt when `by_month`). Rows may repeat a contribution (one from the whole
+    /// months, one from the days of a month in part): add them up.
+    pub async fn contributions(&self, scope: &Scope, key: Key, by_month: bool) -> Result<Vec<SharedContribution>> {
+        let plan = Plan::of(scope, key)?;
+        let (month, grouped) = if by_month { ("month", "month, ") } else { ("''", "") };
+        let mut rows: Vec<ContributionRow> = Vec::new();
+        if let Some((first, last)) = &plan.months {
+            let part: Vec<ContributionRow> = on_db!(read & self.db, |pool| {
+                let mut q = sqlx::QueryBuilder::new(format!(
+                    "SELECT key, {month} AS month, {CONTRIBUTION}, CAST(SUM(cases) AS BIGINT) AS cases
+                     FROM figures WHERE dim = "
+                ));
+                q.push_bind(plan.dim);
+                if let Some(key) = &plan.key {
+                    q.push(" AND key = ").push_bind(key.clone());
+                }
+                q.push(" AND month >= ").push_bind(first.clone()).push(" AND month <= ").push_bind(last.clone());
+                if let Some(kind) = scope.kind {
+                    q.push(" AND kind = ").push_bind(kind.as_str());
+                }
+                q.push(format!(" GROUP BY key, {grouped}{CONTRIBUTION} HAVING SUM(cases) <> 0"));
+                q.build_query_as().fetch_all(pool).await?
+            });
+            rows.extend(part);
+        }
+        for (from, to) in &plan.days {
+            let part: Vec<ContributionRow> = on_db!(read & self.db, |pool| {
+                let mut q = sqlx::QueryBuilder::new(format!(
+                    "SELECT key, {month} AS month, {CONTRIBUTION}, COUNT(*) AS cases FROM case_figures WHERE dim = "
+                ));
+                q.push_bind(plan.dim);
+                q.push(" AND case_id IN (SELECT id FROM cases WHERE received_on >= ")
+                    .push_bind(day(*from))
+                    .push(" AND received_on <= ")
+                    .push_bind(day(*to));
+                if let Some(unit) = &scope.unit {
+                    q.push(" AND unit_code = ").push_bind(unit.clone());
+                }
+                if let Some(kind) = scope.kind {
+                    q.push(" AND kind = ").push_bind(kind.as_str());
+                }
+                if let Some(channel) = scope.channel {
+                    q.push(" AND channel = ").push_bind(channel.as_str());
+                }
+                if let Some(service) = &scope.service {
+                    q.push(" AND service_code = ").push_bind(service.clone());
+                }
+                q.push(format!(") GROUP BY key, {grouped}{CONTRIBUTION}"));
+                q.build_query_as().fetch_all(pool).await?
+            });
+            rows.extend(part);
+        }
+        rows.into_iter().map(|row| shared(row, key)).collect()
     }
+}
+
+/// A row of contributions as stored: key, month, kind, holding, answer, days, standing, due, count.
+type ContributionRow = (String, String, String, i64, String, i64, String, String, i64);
+
+fn shared(row: ContributionRow, key: Key) -> Result<SharedContribution> {
+    let (key_value, month, kind, holding, answer, days, standing, due, cases) = row;
+    let answered = match answer.as_str() {
+        "" => None,
+        a => Some((parse("answer", a, Timeliness::parse)?, days)),
+    };
+    let contribution = Contribution {
+        kind: parse("kind", &kind, CaseKind::parse)?,
+        holding: holding != 0,
+        answered,
+        standing: parse("standing", &standing, Standing::parse)?,
+        due: if due.is_empty() { None } else { Some(date(&due)?) },
+    };
+    Ok(SharedContribution {
+        key: (key != Key::None && !key_value.is_empty()).then_some(key_value),
+        month: if month.is_empty() { None } else { Some(date(&format!("{month}-01"))?) },
+        contribution,
+        cases,
+    })
 }
 
 impl Performance {
@@ -165,10 +261,6 @@ pub struct Overdue {
     /// How many.
     pub cases: u64,
 }
-
-/// A row of [`Performance::facts`]: the key, the facts as stored, the count.
-type FactsRow =
-    (Option<String>, String, String, Option<String>, String, Option<String>, Option<String>, Option<String>, i64);
 
 /// The condition (`AND …`) that picks the cases with `outcome`, by the definitions of
 /// [`Outcome::holds`] (a test holds the two together). [`Outcome::OpenOverdue`]'s ends in a
@@ -252,4 +344,88 @@ pub(crate) async fn fill_facts(db: &Db) -> Result<()> {
         tx.commit().await?;
         Ok(())
     })
+}
+
+/// The statement that adds `sign` times what the cases `ids` (a query of case ids, binding
+/// what it needs from `$2` on) count for to the figures: the triggers' statement, for many
+/// cases at once.
+pub(crate) fn add_figures_sql(ids: &str) -> String {
+    format!(
+        "INSERT INTO figures (dim, key, month, {CONTRIBUTION}, cases)
+         SELECT dim, key, month, {CONTRIBUTION}, $1 * COUNT(*) FROM case_figures WHERE case_id IN ({ids})
+         GROUP BY dim, key, month, {CONTRIBUTION}
+         ON CONFLICT (dim, key, month, {CONTRIBUTION}) DO UPDATE SET cases = figures.cases + excluded.cases"
+    )
+}
+
+/// The cases whose working days to an answer or a holding reply change when the calendar
+/// changes whether `$2` is a working day: those received before it and answered (or given a
+/// holding reply) on it or later.
+pub(crate) const SPANNING: &str =
+    "SELECT id FROM cases WHERE received_on < $2 AND (answered_on >= $2 OR held_on >= $2)";
+
+/// Brings the table `working_days` to the calendar in force and rebuilds the figures from the
+/// view when they cannot be vouched for: at the first start after migration 0029, or if the
+/// table was written for another version of the calendar. A change of the calendar at run
+/// time keeps both in its own transaction (see `Decisions`); this is for what happened
+/// outside the store's hands. One transaction: a crash leaves it to be done again.
+pub(crate) async fn keep_figures(db: &Db) -> Result<()> {
+    let lock = match db {
+        Db::Sqlite(_) => "SELECT version FROM calendar_version WHERE id = 1",
+        // Serialises with decisions being added and with other replicas starting.
+        Db::Postgres(_) => "SELECT version FROM calendar_version WHERE id = 1 FOR UPDATE",
+    };
+    on_db!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let version: i64 = sqlx::query_scalar(lock).fetch_one(&mut *tx).await?;
+        let written: Option<i64> = sqlx::query_scalar("SELECT version FROM working_days_version WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let pending: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM backfills WHERE name = 'figures'").fetch_one(&mut *tx).await?;
+        if written == Some(version) && pending == 0 {
+            return Ok(());
+        }
+        let stored = load_decisions!(&mut *tx)?;
+        let calendar =
+            crate::calendar::build(&stored).map_err(|e| StoreError::Corrupt(format!("calendar decisions: {e}")))?;
+        sqlx::query("DELETE FROM working_days").execute(&mut *tx).await?;
+        for chunk in working_days(&calendar)?.chunks(1000) {
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO working_days (day, n) ");
+            q.push_values(chunk, |mut row, (d, n)| {
+                row.push_bind(day(*d)).push_bind(*n);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "INSERT INTO working_days_version (id, version) VALUES (1, $1)
+             ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+        )
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM figures").execute(&mut *tx).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO figures (dim, key, month, {CONTRIBUTION}, cases)
+             SELECT dim, key, month, {CONTRIBUTION}, COUNT(*) FROM case_figures
+             GROUP BY dim, key, month, {CONTRIBUTION}"
+        )))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM backfills WHERE name = 'figures'").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Every day the calendar knows with its running count of working days.
+fn working_days(calendar: &Calendar) -> Result<Vec<(Date, i64)>> {
+    use harta_domain::calendar::{FIRST_YEAR, LAST_YEAR};
+    let (first, last) = (Date::constant(FIRST_YEAR, 1, 1), Date::constant(LAST_YEAR, 12, 31));
+    let corrupt = |e: harta_domain::calendar::CalendarError| StoreError::Corrupt(format!("the calendar: {e}"));
+    first
+        .series(1.day())
+        .take_while(|d| *d <= last)
+        .map(|d| Ok((d, calendar.working_days_between(first, d).map_err(corrupt)?)))
+        .collect()
 }
