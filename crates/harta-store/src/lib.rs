@@ -143,10 +143,36 @@ pub(crate) fn with_timeouts(options: PgConnectOptions) -> PgConnectOptions {
     options.options([("lock_timeout", "5s")])
 }
 
+/// How much memory and how many connections the store may hold: with the defaults a district's
+/// server stays small however large the store grows (the operating system's file cache, not the
+/// process, keeps the rest of a large SQLite file at hand); a larger machine gives more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizing {
+    /// SQLite's page cache in MiB, shared out between its connections.
+    pub cache_mib: u32,
+    /// Connections: SQLite's readers (besides its one writer), PostgreSQL's pool.
+    pub connections: u32,
+}
+
+impl Default for Sizing {
+    fn default() -> Self {
+        Self { cache_mib: 64, connections: 4 }
+    }
+}
+
 impl Db {
-    /// Opens (creating if needed) the SQLite file at `path`: WAL, `synchronous=FULL`, foreign
-    /// keys on.
+    /// Opens (creating if needed) the SQLite file at `path` with the default [`Sizing`].
     pub async fn open_sqlite(path: &Path) -> Result<Self> {
+        Self::open_sqlite_sized(path, Sizing::default()).await
+    }
+
+    /// Opens (creating if needed) the SQLite file at `path`: WAL, `synchronous=FULL`, foreign
+    /// keys on, one writer and `sizing.connections` readers sharing `sizing.cache_mib` of page
+    /// cache.
+    pub async fn open_sqlite_sized(path: &Path, sizing: Sizing) -> Result<Self> {
+        let readers = sizing.connections.max(1);
+        // SQLite's cache_size in KiB when negative, per connection.
+        let cache_kib = u64::from(sizing.cache_mib) * 1024 / u64::from(readers + 1);
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -154,22 +180,26 @@ impl Db {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // 64 MiB of page cache per connection: index pages of a large store stay in memory.
-            .pragma("cache_size", "-65536")
+            .pragma("cache_size", format!("-{}", cache_kib.max(1024)))
             .pragma("temp_store", "memory");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .after_release(|conn, _| Box::pin(async move { still_usable(conn).await }))
             .connect_with(options.clone())
             .await?;
-        let read = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
+        let read = SqlitePoolOptions::new().max_connections(readers).connect_with(options.read_only(true)).await?;
         Ok(Self::Sqlite(Sqlite { write, read }))
     }
 
-    /// Connects to PostgreSQL (`postgres://…`).
+    /// Connects to PostgreSQL (`postgres://…`) with the default [`Sizing`].
     pub async fn open_postgres(url: &str) -> Result<Self> {
+        Self::open_postgres_sized(url, Sizing { connections: 16, ..Sizing::default() }).await
+    }
+
+    /// Connects to PostgreSQL (`postgres://…`) with a pool of `sizing.connections`.
+    pub async fn open_postgres_sized(url: &str, sizing: Sizing) -> Result<Self> {
         let options = with_timeouts(PgConnectOptions::from_str(url)?);
-        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+        let pool = PgPoolOptions::new().max_connections(sizing.connections.max(2)).connect_with(options).await?;
         Ok(Self::Postgres(pool))
     }
 

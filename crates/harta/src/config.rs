@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use harta_app::secrets::PersonalDataKey;
 use harta_domain::catalogue::Catalogue;
 use harta_domain::charter::Charter;
-use harta_store::Db;
+use harta_store::{Db, Sizing};
 use serde::Deserialize;
 
 /// The charter shipped with harta, used when no other is configured.
@@ -48,6 +48,17 @@ struct FileConfig {
     trusted_proxies: Option<String>,
 }
 
+/// A whole number from an environment variable `name`, of `what`, within `range`.
+fn within(value: Option<String>, name: &str, what: &str, range: std::ops::RangeInclusive<u32>) -> Result<Option<u32>> {
+    match value {
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(n) if range.contains(&n) => Ok(Some(n)),
+            _ => bail!("{name}: \"{v}\" is not a number of {what} from {} to {}", range.start(), range.end()),
+        },
+        None => Ok(None),
+    }
+}
+
 /// A configured file's name and text, or the built-in one's.
 fn read_or(path: Option<&std::path::Path>, shipped: &str, text: &str) -> Result<(String, String)> {
     match path {
@@ -76,6 +87,10 @@ pub struct Settings {
     pub submissions_per_hour: Option<u32>,
     /// How long a claimed job is a worker's alone (`HARTA_JOB_LEASE`, seconds, 5 to 3600).
     pub job_lease_seconds: Option<u64>,
+    /// SQLite's page cache in MiB (`HARTA_DB_CACHE_MIB`, 2 to 65536).
+    pub db_cache_mib: Option<u32>,
+    /// The store's connections (`HARTA_DB_CONNECTIONS`, 2 to 256).
+    pub db_connections: Option<u32>,
     /// The SMTP server for mail out (`smtp://host:587`, `smtps://user:password@host`); without
     /// one, mail is written into `DATA/mail/` as `.eml` files.
     pub smtp_url: Option<String>,
@@ -123,13 +138,9 @@ impl Settings {
                 ),
                 None => file.submissions_per_hour,
             },
-            job_lease_seconds: match env("HARTA_JOB_LEASE") {
-                Some(v) => match v.trim().parse::<u64>() {
-                    Ok(n) if (5..=3600).contains(&n) => Some(n),
-                    _ => anyhow::bail!("HARTA_JOB_LEASE: \"{v}\" is not a number of seconds from 5 to 3600"),
-                },
-                None => None,
-            },
+            job_lease_seconds: within(env("HARTA_JOB_LEASE"), "HARTA_JOB_LEASE", "seconds", 5..=3600)?.map(u64::from),
+            db_cache_mib: within(env("HARTA_DB_CACHE_MIB"), "HARTA_DB_CACHE_MIB", "MiB", 2..=65536)?,
+            db_connections: within(env("HARTA_DB_CONNECTIONS"), "HARTA_DB_CONNECTIONS", "connections", 2..=256)?,
             smtp_url: env("HARTA_SMTP_URL").or(file.smtp_url),
             mail_from: env("HARTA_MAIL_FROM").or(file.mail_from),
             morning_at: match env("HARTA_MORNING_AT").or(file.morning_at) {
@@ -180,7 +191,10 @@ impl Settings {
     pub async fn open_store(&self) -> Result<Db> {
         let db = match &self.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Db::open_postgres(url).await.context("cannot connect to PostgreSQL (HARTA_DATABASE_URL)")?
+                let sizing = Sizing { connections: self.db_connections.unwrap_or(16), ..Sizing::default() };
+                Db::open_postgres_sized(url, sizing)
+                    .await
+                    .context("cannot connect to PostgreSQL (HARTA_DATABASE_URL)")?
             }
             Some(url) => {
                 bail!("HARTA_DATABASE_URL must start with postgres://, not {:?}", url.split(':').next().unwrap_or(""))
@@ -188,7 +202,12 @@ impl Settings {
             None => {
                 private_dir(&self.data)?;
                 let path = self.sqlite_path();
-                Db::open_sqlite(&path).await.with_context(|| format!("cannot open {}", path.display()))?
+                let default = Sizing::default();
+                let sizing = Sizing {
+                    cache_mib: self.db_cache_mib.unwrap_or(default.cache_mib),
+                    connections: self.db_connections.unwrap_or(default.connections),
+                };
+                Db::open_sqlite_sized(&path, sizing).await.with_context(|| format!("cannot open {}", path.display()))?
             }
         };
         db.migrate().await.context("cannot apply the database migrations")?;

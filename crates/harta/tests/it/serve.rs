@@ -176,6 +176,25 @@ fn a_wrong_trusted_proxy_stops_the_start_with_its_name() {
 }
 
 #[test]
+fn a_store_sizing_out_of_range_stops_the_start_with_its_name() {
+    for (name, value, why) in [
+        ("HARTA_DB_CACHE_MIB", "1", "HARTA_DB_CACHE_MIB: \"1\" is not a number of MiB from 2 to 65536"),
+        ("HARTA_DB_CONNECTIONS", "many", "HARTA_DB_CONNECTIONS: \"many\" is not a number of connections from 2 to 256"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_harta"))
+            .args(["--data", dir.path().to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+            .env_remove("HARTA_DATABASE_URL")
+            .env(name, value)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{err}");
+    }
+}
+
+#[test]
 fn a_client_that_trickles_its_headers_is_cut_off() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
