@@ -60,11 +60,13 @@ CREATE TABLE figures (
     PRIMARY KEY (dim, key, month, kind, holding, answer, days, standing, due)
 );
 
--- One function adds (sign 1) or takes off (sign -1) what the given cases count for.
+-- One function adds (sign 1) or takes off (sign -1) what the given cases count for. While the
+-- marker 'figures' waits in backfills (after this migration, during a bulk load) the figures
+-- are not kept case by case: the store adds them all up at once when it is removed.
 CREATE FUNCTION add_case_figures(ids BIGINT[], sign BIGINT) RETURNS void LANGUAGE sql AS $$
     INSERT INTO figures (dim, key, month, kind, holding, answer, days, standing, due, cases)
     SELECT dim, key, month, kind, holding, answer, days, standing, due, sign * COUNT(*) FROM case_figures
-    WHERE case_id = ANY (ids)
+    WHERE case_id = ANY (ids) AND NOT EXISTS (SELECT 1 FROM backfills WHERE name = 'figures')
     GROUP BY dim, key, month, kind, holding, answer, days, standing, due
     ORDER BY dim, key, month, kind, holding, answer, days, standing, due
     ON CONFLICT (dim, key, month, kind, holding, answer, days, standing, due)
@@ -111,5 +113,6 @@ WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.original_due IS DISTINCT FROM 
     EXECUTE FUNCTION cases_figures_add();
 CREATE TRIGGER cases_figures_delete BEFORE DELETE ON cases FOR EACH ROW EXECUTE FUNCTION cases_figures_take_off();
 
--- The store fills working_days and figures at its next start (they need the calendar).
+-- The store fills working_days and figures at its next start (they need the calendar), and
+-- removes the marker.
 INSERT INTO backfills (name) VALUES ('figures');

@@ -60,7 +60,11 @@ CREATE TABLE figures (
     PRIMARY KEY (dim, key, month, kind, holding, answer, days, standing, due)
 ) WITHOUT ROWID;
 
-CREATE TRIGGER cases_figures_insert AFTER INSERT ON cases BEGIN
+-- While the marker 'figures' waits in backfills (after this migration, during a bulk load) the
+-- figures are not kept case by case: the store adds them all up at once when it is removed.
+CREATE TRIGGER cases_figures_insert AFTER INSERT ON cases
+WHEN NOT EXISTS (SELECT 1 FROM backfills WHERE name = 'figures')
+BEGIN
     INSERT INTO figures (dim, key, month, kind, holding, answer, days, standing, due, cases)
     SELECT dim, key, month, kind, holding, answer, days, standing, due, 1 FROM case_figures WHERE case_id = NEW.id
     ON CONFLICT (dim, key, month, kind, holding, answer, days, standing, due)
@@ -69,11 +73,12 @@ END;
 
 -- Before the row changes, what it counted for is taken off; after, what it counts for is added.
 CREATE TRIGGER cases_figures_before_update BEFORE UPDATE ON cases
-WHEN OLD.state IS NOT NEW.state OR OLD.original_due IS NOT NEW.original_due
+WHEN (OLD.state IS NOT NEW.state OR OLD.original_due IS NOT NEW.original_due
     OR OLD.extended_due IS NOT NEW.extended_due OR OLD.held_on IS NOT NEW.held_on
     OR OLD.answered_on IS NOT NEW.answered_on OR OLD.received_on IS NOT NEW.received_on
     OR OLD.kind IS NOT NEW.kind OR OLD.unit_code IS NOT NEW.unit_code OR OLD.channel IS NOT NEW.channel
-    OR OLD.service_code IS NOT NEW.service_code
+    OR OLD.service_code IS NOT NEW.service_code)
+    AND NOT EXISTS (SELECT 1 FROM backfills WHERE name = 'figures')
 BEGIN
     INSERT INTO figures (dim, key, month, kind, holding, answer, days, standing, due, cases)
     SELECT dim, key, month, kind, holding, answer, days, standing, due, -1 FROM case_figures WHERE case_id = OLD.id
@@ -82,11 +87,12 @@ BEGIN
 END;
 
 CREATE TRIGGER cases_figures_after_update AFTER UPDATE ON cases
-WHEN OLD.state IS NOT NEW.state OR OLD.original_due IS NOT NEW.original_due
+WHEN (OLD.state IS NOT NEW.state OR OLD.original_due IS NOT NEW.original_due
     OR OLD.extended_due IS NOT NEW.extended_due OR OLD.held_on IS NOT NEW.held_on
     OR OLD.answered_on IS NOT NEW.answered_on OR OLD.received_on IS NOT NEW.received_on
     OR OLD.kind IS NOT NEW.kind OR OLD.unit_code IS NOT NEW.unit_code OR OLD.channel IS NOT NEW.channel
-    OR OLD.service_code IS NOT NEW.service_code
+    OR OLD.service_code IS NOT NEW.service_code)
+    AND NOT EXISTS (SELECT 1 FROM backfills WHERE name = 'figures')
 BEGIN
     INSERT INTO figures (dim, key, month, kind, holding, answer, days, standing, due, cases)
     SELECT dim, key, month, kind, holding, answer, days, standing, due, 1 FROM case_figures WHERE case_id = NEW.id
@@ -94,12 +100,15 @@ BEGIN
     DO UPDATE SET cases = figures.cases + excluded.cases;
 END;
 
-CREATE TRIGGER cases_figures_delete BEFORE DELETE ON cases BEGIN
+CREATE TRIGGER cases_figures_delete BEFORE DELETE ON cases
+WHEN NOT EXISTS (SELECT 1 FROM backfills WHERE name = 'figures')
+BEGIN
     INSERT INTO figures (dim, key, month, kind, holding, answer, days, standing, due, cases)
     SELECT dim, key, month, kind, holding, answer, days, standing, due, -1 FROM case_figures WHERE case_id = OLD.id
     ON CONFLICT (dim, key, month, kind, holding, answer, days, standing, due)
     DO UPDATE SET cases = figures.cases + excluded.cases;
 END;
 
--- The store fills working_days and figures at its next start (they need the calendar).
+-- The store fills working_days and figures at its next start (they need the calendar), and
+-- removes the marker.
 INSERT INTO backfills (name) VALUES ('figures');

@@ -235,11 +235,26 @@ impl Db {
         }
     }
 
-    /// After a bulk load: PostgreSQL's statistics and visibility map brought up to date at
-    /// once (`VACUUM ANALYZE`), rather than whenever autovacuum comes by, so that the planner
-    /// knows the tables' sizes and counts can read the indexes alone. SQLite plans without
-    /// statistics here, and is left as it is.
+    /// Before a bulk load: the figures are not kept case by case while it runs (each case's
+    /// triggers would cost more than the load itself); [`Db::settle_after_load`] adds them up
+    /// at once, or the next start does if the load stops half-way. Meanwhile they are counted
+    /// from the cases.
+    pub async fn prepare_bulk_load(&self) -> Result<()> {
+        on_db!(self, |pool| sqlx::query(
+            "INSERT INTO backfills (name) VALUES ('figures') ON CONFLICT (name) DO NOTHING"
+        )
+        .execute(pool)
+        .await
+        .map(drop))?;
+        Ok(())
+    }
+
+    /// After a bulk load: the figures added up (see [`Db::prepare_bulk_load`]), and
+    /// PostgreSQL's statistics and visibility map brought up to date at once (`VACUUM ANALYZE`),
+    /// rather than whenever autovacuum comes by, so that the planner knows the tables' sizes and
+    /// counts can read the indexes alone. SQLite plans without statistics here.
     pub async fn settle_after_load(&self) -> Result<()> {
+        performance::keep_figures(self).await?;
         if let Self::Postgres(p) = self {
             sqlx::query("VACUUM ANALYZE").execute(p).await?;
         }

@@ -184,6 +184,7 @@ pub async fn seed(settings: &Settings, n: u64) -> Result<()> {
     let seed = 0x4841_5254_4100 + counters.values().map(|v| u64::from(*v)).sum::<u64>();
     let started = Instant::now();
     eprintln!("seeding {n} cases into {} …", db.backend());
+    db.prepare_bulk_load().await.context("preparing the store for a bulk load")?;
     // Generation runs on its own thread, one batch ahead of the writer.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<SeedCase>>>(2);
     let generator = tokio::task::spawn_blocking(move || {
@@ -224,7 +225,7 @@ pub async fn seed(settings: &Settings, n: u64) -> Result<()> {
     generator.await.context("the generator failed")?;
     eprintln!();
     outln!("seeded {done} cases in {:.1} s", started.elapsed().as_secs_f64());
-    db.settle_after_load().await.context("updating the database's statistics after the load")?;
+    db.settle_after_load().await.context("adding up the figures and the database's statistics after the load")?;
     db.close().await;
     Ok(())
 }

@@ -290,8 +290,11 @@ async fn the_figures_kept_are_what_the_domain_counts_through_changes_of_the_cale
         let check = |calendar: Calendar, when: &'static str| {
             let db = t.db.clone();
             async move {
-                let (kept, rebuilt) = figures_kept_and_rebuilt(&db).await;
-                assert_eq!(kept, rebuilt, "{when} ({})", db.backend());
+                // Kept, unless a bulk load is under way.
+                if crate::support::count(&db, "backfills").await == 0 {
+                    let (kept, rebuilt) = figures_kept_and_rebuilt(&db).await;
+                    assert_eq!(kept, rebuilt, "{when} ({})", db.backend());
+                }
                 let facts = stored_facts(&db).await;
                 let within = |from: &str, to: &str, unit: Option<&str>, channel: Option<Channel>| {
                     facts
@@ -359,9 +362,19 @@ async fn the_figures_kept_are_what_the_domain_counts_through_changes_of_the_cale
         decisions.remove(d("2026-06-15"), now, &commitments, &cache).await.unwrap();
         check(shipped, "without it again").await;
 
-        // A store whose figures cannot be vouched for has them rebuilt at its next start.
+        // During a bulk load the figures are not kept case by case but counted from the cases,
+        // and added up after it; a store whose figures cannot be vouched for (a load stopped
+        // half-way) has them rebuilt at its next start.
+        t.db.prepare_bulk_load().await.unwrap();
         exec(&t.db, "DELETE FROM figures").await;
-        exec(&t.db, "INSERT INTO backfills (name) VALUES ('figures')").await;
+        every_combination(&t.db, &registrar, &["2026-06-03T08:00:00Z"]).await;
+        assert_eq!(crate::support::count(&t.db, "figures").await, 0);
+        check(Calendar::shipped().unwrap(), "during a bulk load").await;
+        t.db.settle_after_load().await.unwrap();
+        check(Calendar::shipped().unwrap(), "after a bulk load").await;
+        assert_eq!(crate::support::count(&t.db, "backfills").await, 0);
+        t.db.prepare_bulk_load().await.unwrap();
+        exec(&t.db, "DELETE FROM figures").await;
         t.db.migrate().await.unwrap();
         let (kept, rebuilt) = figures_kept_and_rebuilt(&t.db).await;
         assert_eq!(kept, rebuilt);
