@@ -2,7 +2,6 @@
 //! channel, unit and state, dates over ten years) for trying harta and for the benchmarks.
 //! Deterministic for a given store, so benchmark runs are comparable.
 
-use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -208,23 +207,25 @@ pub async fn seed(settings: &Settings, n: u64) -> Result<()> {
             }
         }
     });
+    // Drawn on standard error when it is a terminal, and hidden otherwise.
+    let progress = indicatif::ProgressBar::new(n).with_style(
+        indicatif::ProgressStyle::with_template(
+            "  {bar:40} {human_pos}/{human_len} cases, {elapsed} (about {eta} to go)",
+        )
+        .context("the progress bar's template")?,
+    );
     let mut done = 0u64;
     while let Some(batch) = rx.recv().await {
         let batch = batch?;
         load(&db, &batch).await?;
         done += batch.len() as u64;
-        let secs = started.elapsed().as_secs_f64();
-        eprint!(
-            "\r  {done}/{n} cases ({:.0}%), {:.1} s, {:.0} cases/s   ",
-            done as f64 * 100.0 / n as f64,
-            secs,
-            done as f64 / secs
-        );
-        let _ = std::io::stderr().flush();
+        progress.inc(batch.len() as u64);
     }
+    progress.finish();
     generator.await.context("the generator failed")?;
-    eprintln!();
-    outln!("seeded {done} cases in {:.1} s", started.elapsed().as_secs_f64());
+    let secs = started.elapsed().as_secs_f64();
+    outln!("seeded {done} cases in {secs:.1} s ({:.0} cases/s)", done as f64 / secs.max(0.001));
+    eprintln!("adding up the figures of the scorecard …");
     db.settle_after_load().await.context("adding up the figures and the database's statistics after the load")?;
     db.close().await;
     Ok(())
