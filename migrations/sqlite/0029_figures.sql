@@ -45,7 +45,7 @@ CROSS JOIN (SELECT 'all' AS dim UNION ALL SELECT 'unit' UNION ALL SELECT 'channe
 CROSS JOIN (SELECT 0 AS holding UNION ALL SELECT 1) h
 WHERE c.received_on IS NOT NULL AND (h.holding = 0 OR c.held_on IS NOT NULL);
 
--- The view's rows added up per month of receipt.
+-- The view's rows added up per month of receipt; every reading asks for a range of months.
 CREATE TABLE figures (
     dim TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -57,7 +57,7 @@ CREATE TABLE figures (
     standing TEXT NOT NULL,
     due TEXT NOT NULL,
     cases INTEGER NOT NULL,
-    PRIMARY KEY (dim, key, month, kind, holding, answer, days, standing, due)
+    PRIMARY KEY (dim, month, key, kind, holding, answer, days, standing, due)
 ) WITHOUT ROWID;
 
 -- While the marker 'figures' waits in backfills (after this migration, during a bulk load) the
