@@ -159,6 +159,7 @@ impl Performance {
                 .await?);
         // Figures not kept meanwhile (see `Db::prepare_bulk_load`) are counted from the cases.
         let plan = if pending == 0 { Plan::of(scope, key)? } else { Plan::from_cases(scope, key) };
+        // By month, the grouping follows the table's key (dim, month, key, …) and needs no sort.
         let (month, grouped) = if by_month { ("month", "month, ") } else { ("''", "") };
         let mut rows: Vec<ContributionRow> = Vec::new();
         if let Some((first, last)) = &plan.months {
@@ -175,7 +176,7 @@ impl Performance {
                 if let Some(kind) = scope.kind {
                     q.push(" AND kind = ").push_bind(kind.as_str());
                 }
-                q.push(format!(" GROUP BY key, {grouped}{CONTRIBUTION} HAVING SUM(cases) <> 0"));
+                q.push(format!(" GROUP BY {grouped}key, {CONTRIBUTION} HAVING SUM(cases) <> 0"));
                 q.build_query_as().fetch_all(pool).await?
             });
             rows.extend(part);
@@ -202,7 +203,7 @@ impl Performance {
                 if let Some(service) = &scope.service {
                     q.push(" AND service_code = ").push_bind(service.clone());
                 }
-                q.push(format!(") GROUP BY key, {grouped}{CONTRIBUTION}"));
+                q.push(format!(") GROUP BY {grouped}key, {CONTRIBUTION}"));
                 q.build_query_as().fetch_all(pool).await?
             });
             rows.extend(part);
