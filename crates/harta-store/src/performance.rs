@@ -15,6 +15,8 @@ use crate::{Db, Result, StoreError, on_db};
 use harta_domain::calendar::Calendar;
 use harta_domain::case::{CaseKind, Channel};
 use harta_domain::performance::{Contribution, Outcome, Standing, Timeliness};
+use std::collections::BTreeMap;
+
 use jiff::ToSpan;
 use jiff::civil::Date;
 
@@ -80,21 +82,23 @@ pub struct Performance {
 }
 
 /// How [`Performance::contributions`] reads a scope: which `figures.dim` with which key, the
-/// whole months (as `YYYY-MM`) it reads from the table, and the days it reads from the view.
+/// months (as `YYYY-MM`) it reads from the table, and the days it adds (1) or takes off (-1)
+/// from the view: a month the period covers in part is read as the whole month less the days
+/// outside it when those are fewer than the days inside.
 struct Plan {
     dim: &'static str,
     key: Option<String>,
     months: Option<(String, String)>,
-    days: Vec<(Date, Date)>,
+    days: Vec<(Date, Date, i64)>,
 }
 
 impl Plan {
     /// All from the view over the cases.
     fn from_cases(scope: &Scope, key: Key) -> Self {
-        Self { dim: key.dim(), key: None, months: None, days: vec![(scope.from, scope.to)] }
+        Self { dim: key.dim(), key: None, months: None, days: vec![(scope.from, scope.to, 1)] }
     }
 
-    /// From the table for the whole months, where it keeps what `scope` and `key` need.
+    /// From the table for the months, where it keeps what `scope` and `key` need.
     fn of(scope: &Scope, key: Key) -> Result<Self> {
         let narrowed: Vec<(Key, String)> = [
             scope.unit.clone().map(|u| (Key::Unit, u)),
@@ -114,29 +118,46 @@ impl Plan {
             return Ok(Self::from_cases(scope, key));
         };
         let corrupt = |e: jiff::Error| StoreError::Corrupt(format!("a period's months: {e}"));
-        // The first and last months the period covers whole.
-        let first = if scope.from.day() == 1 {
-            scope.from
-        } else {
-            scope.from.last_of_month().checked_add(1.day()).map_err(corrupt)?
-        };
-        let last = if scope.to == scope.to.last_of_month() {
-            scope.to
-        } else {
-            scope.to.first_of_month().checked_sub(1.day()).map_err(corrupt)?
-        };
-        if first > last {
-            return Ok(Self { dim, key: key_value, months: None, days: vec![(scope.from, scope.to)] });
-        }
+        let (from, to) = (scope.from, scope.to);
+        let (first, last) = (from.first_of_month(), to.first_of_month());
+        let length = |a: Date, b: Date| a.until(b).map(|s| i64::from(s.get_days()) + 1).map_err(corrupt);
+        // The days of the first month before the period, and of the last month after it.
+        let before =
+            (from > first).then(|| from.checked_sub(1.day()).map(|b| (first, b))).transpose().map_err(corrupt)?;
+        let after = (to < to.last_of_month())
+            .then(|| to.checked_add(1.day()).map(|a| (a, to.last_of_month())))
+            .transpose()
+            .map_err(corrupt)?;
+        let outside = |span: Option<(Date, Date)>| span.map_or(Ok(0), |(a, b)| length(a, b));
         let mut days = Vec::new();
-        if scope.from < first {
-            days.push((scope.from, first.checked_sub(1.day()).map_err(corrupt)?));
-        }
-        if last < scope.to {
-            days.push((last.checked_add(1.day()).map_err(corrupt)?, scope.to));
+        // Whether the first and the last month are read from the table.
+        let (mut first_whole, mut last_whole) = (true, true);
+        if first == last {
+            if outside(before)? + outside(after)? <= length(from, to)? {
+                days.extend(before.into_iter().chain(after).map(|(a, b)| (a, b, -1)));
+            } else {
+                (first_whole, last_whole) = (false, false);
+                days.push((from, to, 1));
+            }
+        } else {
+            if outside(before)? <= length(from, from.last_of_month())? {
+                days.extend(before.map(|(a, b)| (a, b, -1)));
+            } else {
+                first_whole = false;
+                days.push((from, from.last_of_month(), 1));
+            }
+            if outside(after)? <= length(last, to)? {
+                days.extend(after.map(|(a, b)| (a, b, -1)));
+            } else {
+                last_whole = false;
+                days.push((last, to, 1));
+            }
         }
         let month = |d: Date| format!("{:04}-{:02}", d.year(), d.month());
-        Ok(Self { dim, key: key_value, months: Some((month(first), month(last))), days })
+        let start = if first_whole { first } else { first.checked_add(1.month()).map_err(corrupt)? };
+        let end = if last_whole { last } else { last.checked_sub(1.month()).map_err(corrupt)? };
+        let months = (start <= end).then(|| (month(start), month(end)));
+        Ok(Self { dim, key: key_value, months, days })
     }
 }
 
@@ -149,9 +170,8 @@ impl Performance {
         Self { db }
     }
 
-    /// The contributions of the cases in `scope`, each with its count, keyed by `key` (and by
-    /// month of receipt when `by_month`). Rows may repeat a contribution (one from the whole
-    /// months, one from the days of a month in part): add them up.
+    /// The contributions of the cases in `scope`, each once with its count, keyed by `key` (and
+    /// by month of receipt when `by_month`).
     pub async fn contributions(&self, scope: &Scope, key: Key, by_month: bool) -> Result<Vec<SharedContribution>> {
         let pending: i64 =
             on_db!(read & self.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM backfills WHERE name = 'figures'")
@@ -181,7 +201,7 @@ impl Performance {
             });
             rows.extend(part);
         }
-        for (from, to) in &plan.days {
+        for (from, to, sign) in &plan.days {
             let part: Vec<ContributionRow> = on_db!(read & self.db, |pool| {
                 let mut q = sqlx::QueryBuilder::new(format!(
                     "SELECT key, {month} AS month, {CONTRIBUTION}, COUNT(*) AS cases FROM case_figures WHERE dim = "
@@ -206,9 +226,24 @@ impl Performance {
                 q.push(format!(") GROUP BY {grouped}key, {CONTRIBUTION}"));
                 q.build_query_as().fetch_all(pool).await?
             });
-            rows.extend(part);
+            rows.extend(part.into_iter().map(|mut row| {
+                row.8 *= sign;
+                row
+            }));
         }
-        rows.into_iter().map(|row| shared(row, key)).collect()
+        // The days taken off net out against the months they were read with.
+        let mut net: BTreeMap<(Option<String>, Option<Date>, Contribution), i64> = BTreeMap::new();
+        for row in rows {
+            let shared = shared(row, key)?;
+            *net.entry((shared.key, shared.month, shared.contribution)).or_default() += shared.cases;
+        }
+        net.into_iter()
+            .filter(|(_, cases)| *cases != 0)
+            .map(|((key, month, contribution), cases)| match cases {
+                1.. => Ok(SharedContribution { key, month, contribution, cases }),
+                _ => Err(StoreError::Corrupt(format!("{cases} cases counted for {contribution:?}"))),
+            })
+            .collect()
     }
 }
 

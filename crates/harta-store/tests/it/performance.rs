@@ -279,8 +279,9 @@ async fn the_list_of_each_outcome_is_what_the_domain_counts() {
 
 /// The figures the store keeps are what the domain says every case counts for, for cases with
 /// facts in every combination that matters, received over three months: read from the whole
-/// months, from the days of a month in part, by unit or channel, and narrowed by two things at
-/// once (read from the cases); and a decision of the calendar keeps them so, as does its removal.
+/// months, from the days of a month in part or from its whole less the days outside, by unit or
+/// channel, and narrowed by two things at once (read from the cases); and a decision of the
+/// calendar keeps them so, as does its removal.
 #[tokio::test]
 async fn the_figures_kept_are_what_the_domain_counts_through_changes_of_the_calendar() {
     for t in backends().await {
@@ -313,9 +314,16 @@ async fn the_figures_kept_are_what_the_domain_counts_through_changes_of_the_cale
                     channel,
                     ..scope(from, to)
                 };
-                for (from, to) in
-                    [("2026-06-01", "2026-06-30"), ("2026-05-21", "2026-07-31"), ("2026-06-05", "2026-06-20")]
-                {
+                // Whole months; a month in part read from its days; a month in part read as the
+                // whole month less the days outside (one end or both in one month).
+                let periods = [
+                    ("2026-06-01", "2026-06-30"),
+                    ("2026-05-21", "2026-07-31"),
+                    ("2026-06-05", "2026-06-20"),
+                    ("2026-05-03", "2026-07-10"),
+                    ("2026-06-03", "2026-07-01"),
+                ];
+                for (from, to) in periods {
                     for (unit, channel) in [(None, None), (Some("cao"), None), (Some("cao"), Some(Channel::Email))] {
                         let cases = within(from, to, unit, channel);
                         let scope = narrowed(from, to, unit, channel);
