@@ -173,17 +173,22 @@ impl Performance {
     /// The contributions of the cases in `scope`, each once with its count, keyed by `key` (and
     /// by month of receipt when `by_month`).
     pub async fn contributions(&self, scope: &Scope, key: Key, by_month: bool) -> Result<Vec<SharedContribution>> {
-        let pending: i64 =
-            on_db!(read & self.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM backfills WHERE name = 'figures'")
-                .fetch_one(pool)
-                .await?);
-        // Figures not kept meanwhile (see `Db::prepare_bulk_load`) are counted from the cases.
-        let plan = if pending == 0 { Plan::of(scope, key)? } else { Plan::from_cases(scope, key) };
         // By month, the grouping follows the table's key (dim, month, key, …) and needs no sort.
         let (month, grouped) = if by_month { ("month", "month, ") } else { ("''", "") };
-        let mut rows: Vec<ContributionRow> = Vec::new();
-        if let Some((first, last)) = &plan.months {
-            let part: Vec<ContributionRow> = on_db!(read & self.db, |pool| {
+        // One snapshot for all the statements: the days taken off a month must be the days
+        // that were counted in it.
+        let snapshot = match self.db {
+            Db::Sqlite(_) => "BEGIN",
+            Db::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        let rows: Vec<ContributionRow> = on_db!(read & self.db, |pool| {
+            let mut tx = pool.begin_with(snapshot).await?;
+            let pending: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM backfills WHERE name = 'figures'").fetch_one(&mut *tx).await?;
+            // Figures not kept meanwhile (see `Db::prepare_bulk_load`) are counted from the cases.
+            let plan = if pending == 0 { Plan::of(scope, key)? } else { Plan::from_cases(scope, key) };
+            let mut rows: Vec<ContributionRow> = Vec::new();
+            if let Some((first, last)) = &plan.months {
                 let mut q = sqlx::QueryBuilder::new(format!(
                     "SELECT key, {month} AS month, {CONTRIBUTION}, CAST(SUM(cases) AS BIGINT) AS cases
                      FROM figures WHERE dim = "
@@ -197,12 +202,10 @@ impl Performance {
                     q.push(" AND kind = ").push_bind(kind.as_str());
                 }
                 q.push(format!(" GROUP BY {grouped}key, {CONTRIBUTION} HAVING SUM(cases) <> 0"));
-                q.build_query_as().fetch_all(pool).await?
-            });
-            rows.extend(part);
-        }
-        for (from, to, sign) in &plan.days {
-            let part: Vec<ContributionRow> = on_db!(read & self.db, |pool| {
+                let part: Vec<ContributionRow> = q.build_query_as().fetch_all(&mut *tx).await?;
+                rows.extend(part);
+            }
+            for (from, to, sign) in &plan.days {
                 let mut q = sqlx::QueryBuilder::new(format!(
                     "SELECT key, {month} AS month, {CONTRIBUTION}, COUNT(*) AS cases FROM case_figures WHERE dim = "
                 ));
@@ -224,13 +227,15 @@ impl Performance {
                     q.push(" AND service_code = ").push_bind(service.clone());
                 }
                 q.push(format!(") GROUP BY {grouped}key, {CONTRIBUTION}"));
-                q.build_query_as().fetch_all(pool).await?
-            });
-            rows.extend(part.into_iter().map(|mut row| {
-                row.8 *= sign;
-                row
-            }));
-        }
+                let part: Vec<ContributionRow> = q.build_query_as().fetch_all(&mut *tx).await?;
+                rows.extend(part.into_iter().map(|mut row| {
+                    row.8 *= sign;
+                    row
+                }));
+            }
+            tx.commit().await?;
+            rows
+        });
         // The days taken off net out against the months they were read with.
         let mut net: BTreeMap<(Option<String>, Option<Date>, Contribution), i64> = BTreeMap::new();
         for row in rows {
