@@ -156,23 +156,6 @@ impl CaseFacts {
         };
         Ok((own, held))
     }
-
-    /// Adds `n` cases with these facts to the tallies of the commitments they count for (see
-    /// [`CaseFacts::contributions`]).
-    pub fn count<E>(
-        &self,
-        n: u64,
-        today: Date,
-        days: impl Fn(Date, Date) -> Result<i64, E>,
-        into: &mut BTreeMap<Commitment, Tally>,
-    ) -> Result<(), E> {
-        let (own, held) = self.contributions(days)?;
-        own.count(n, today, into);
-        if let Some(held) = held {
-            held.count(n, today, into);
-        }
-        Ok(())
-    }
 }
 
 names! {
@@ -663,9 +646,13 @@ mod tests {
             answered_on: Some(d("2027-01-10")),
             ..letter("2026-12-01", "2026-12-15")
         };
-        held.count(1, d("2027-02-01"), days, &mut t).unwrap();
         let withdrawn = CaseFacts { state: State::Withdrawn, ..letter("2026-12-02", "2026-12-16") };
-        withdrawn.count(2, d("2027-02-01"), days, &mut t).unwrap();
+        for (facts, n) in [(held, 1), (withdrawn, 2)] {
+            let (own, holding) = facts.contributions(days).unwrap();
+            for c in std::iter::once(own).chain(holding) {
+                c.count(n, d("2027-02-01"), &mut t);
+            }
+        }
         let letters = &t[&Commitment::Letter];
         assert_eq!((letters.received, letters.answered, letters.withdrawn), (3, 1, 2));
         assert_eq!(letters.answered_on_time_with_holding_reply, 1);
