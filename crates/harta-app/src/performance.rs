@@ -293,7 +293,7 @@ impl App {
     }
 }
 
-/// What the store's facts must be keyed by for rows by `by`.
+/// What the store's contributions must be keyed by for rows by `by`.
 fn key_of(by: Grouping) -> Key {
     match by {
         Grouping::Unit => Key::Unit,

@@ -154,16 +154,17 @@ pub struct Sizing {
     pub connections: u32,
 }
 
-impl Default for Sizing {
-    fn default() -> Self {
-        Self { cache_mib: 64, connections: 4 }
-    }
+impl Sizing {
+    /// SQLite's defaults: 64 MiB of page cache, four readers.
+    pub const SQLITE: Self = Self { cache_mib: 64, connections: 4 };
+    /// PostgreSQL's defaults: a pool of sixteen (it keeps no page cache in the process).
+    pub const POSTGRES: Self = Self { cache_mib: 0, connections: 16 };
 }
 
 impl Db {
-    /// Opens (creating if needed) the SQLite file at `path` with the default [`Sizing`].
+    /// Opens (creating if needed) the SQLite file at `path` with [`Sizing::SQLITE`].
     pub async fn open_sqlite(path: &Path) -> Result<Self> {
-        Self::open_sqlite_sized(path, Sizing::default()).await
+        Self::open_sqlite_sized(path, Sizing::SQLITE).await
     }
 
     /// Opens (creating if needed) the SQLite file at `path`: WAL, `synchronous=FULL`, foreign
@@ -180,7 +181,7 @@ impl Db {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", format!("-{}", cache_kib.max(1024)))
+            .pragma("cache_size", format!("-{cache_kib}"))
             .pragma("temp_store", "memory");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
@@ -191,9 +192,9 @@ impl Db {
         Ok(Self::Sqlite(Sqlite { write, read }))
     }
 
-    /// Connects to PostgreSQL (`postgres://…`) with the default [`Sizing`].
+    /// Connects to PostgreSQL (`postgres://…`) with [`Sizing::POSTGRES`].
     pub async fn open_postgres(url: &str) -> Result<Self> {
-        Self::open_postgres_sized(url, Sizing { connections: 16, ..Sizing::default() }).await
+        Self::open_postgres_sized(url, Sizing::POSTGRES).await
     }
 
     /// Connects to PostgreSQL (`postgres://…`) with a pool of `sizing.connections`.

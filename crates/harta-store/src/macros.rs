@@ -118,11 +118,7 @@ macro_rules! shift_working_days {
                 .bind($crate::rows::day(date))
                 .execute($ex)
                 .await?;
-            sqlx::query(sqlx::AssertSqlSafe(spanning.clone()))
-                .bind(1_i64)
-                .bind($crate::rows::day(date))
-                .execute($ex)
-                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(spanning)).bind(1_i64).bind($crate::rows::day(date)).execute($ex).await?;
         }
         sqlx::query("UPDATE working_days_version SET version = $1 WHERE id = 1").bind($version).execute($ex).await?;
     }};

@@ -5,9 +5,10 @@
 //! (a test holds the two together). The table `figures` holds the view's rows added up per
 //! month of receipt, kept so by triggers in the transaction that changes a case, so that a
 //! year or a decade is read from a few thousand rows. A period's whole months are read from
-//! there; the days of a month it covers only in part, and any narrowing the table does not
-//! keep (a unit and a channel at once), from the view over those cases. Either way the rows
-//! are contributions that the domain counts, exact at any moment and the same on both backends.
+//! there; a month it covers only in part from the view over its days, or as the whole month
+//! less the days outside when those are fewer; any narrowing the table does not keep (a unit
+//! and a channel at once) from the view over those cases. Either way the rows are
+//! contributions that the domain counts, exact at any moment and the same on both backends.
 
 use crate::bulk::Milestones;
 use crate::rows::{date, day, parse, timestamp};

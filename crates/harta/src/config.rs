@@ -191,7 +191,10 @@ impl Settings {
     pub async fn open_store(&self) -> Result<Db> {
         let db = match &self.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                let sizing = Sizing { connections: self.db_connections.unwrap_or(16), ..Sizing::default() };
+                let sizing = Sizing {
+                    connections: self.db_connections.unwrap_or(Sizing::POSTGRES.connections),
+                    ..Sizing::POSTGRES
+                };
                 Db::open_postgres_sized(url, sizing)
                     .await
                     .context("cannot connect to PostgreSQL (HARTA_DATABASE_URL)")?
@@ -202,10 +205,9 @@ impl Settings {
             None => {
                 private_dir(&self.data)?;
                 let path = self.sqlite_path();
-                let default = Sizing::default();
                 let sizing = Sizing {
-                    cache_mib: self.db_cache_mib.unwrap_or(default.cache_mib),
-                    connections: self.db_connections.unwrap_or(default.connections),
+                    cache_mib: self.db_cache_mib.unwrap_or(Sizing::SQLITE.cache_mib),
+                    connections: self.db_connections.unwrap_or(Sizing::SQLITE.connections),
                 };
                 Db::open_sqlite_sized(&path, sizing).await.with_context(|| format!("cannot open {}", path.display()))?
             }

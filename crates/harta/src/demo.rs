@@ -214,16 +214,14 @@ pub async fn seed(settings: &Settings, n: u64) -> Result<()> {
         )
         .context("the progress bar's template")?,
     );
-    let mut done = 0u64;
     while let Some(batch) = rx.recv().await {
         let batch = batch?;
         load(&db, &batch).await?;
-        done += batch.len() as u64;
         progress.inc(batch.len() as u64);
     }
     progress.finish();
     generator.await.context("the generator failed")?;
-    let secs = started.elapsed().as_secs_f64();
+    let (done, secs) = (progress.position(), started.elapsed().as_secs_f64());
     outln!("seeded {done} cases in {secs:.1} s ({:.0} cases/s)", done as f64 / secs.max(0.001));
     eprintln!("adding up the figures of the scorecard …");
     db.settle_after_load().await.context("adding up the figures and the database's statistics after the load")?;
