@@ -14,7 +14,7 @@ use harta_domain::party::NationalIdKind;
 use harta_domain::performance::Outcome;
 use harta_domain::text::Address;
 pub use harta_store::cases::CaseSummary;
-use harta_store::cases::{After, CaseFilter, CaseRecord, Contact, Order, PartyRecord, RecordedEvent};
+use harta_store::cases::{After, CaseFilter, CaseRecord, Contact, Found, Order, PartyRecord, RecordedEvent};
 use jiff::civil::Date;
 
 use crate::access::{Action, Principal};
@@ -79,8 +79,11 @@ pub struct CasePage {
     pub page: u32,
     /// The page size.
     pub per_page: u32,
-    /// How many cases the filters find in all.
+    /// How many cases the filters find in all: exactly, or at least when `total_exact` is
+    /// false (a search for a common word reads only as far as its page goes).
     pub total: u64,
+    /// Whether `total` is the whole count.
+    pub total_exact: bool,
     /// The cursor for the next page (`after`), when there are more.
     pub next: Option<String>,
 }
@@ -317,11 +320,15 @@ impl App {
                 None => Ok(()),
             }
         };
-        let ((mut items, total), ()) = tokio::try_join!(read, audited)?;
+        let ((mut items, found), ()) = tokio::try_join!(read, audited)?;
+        let (total, total_exact) = match found {
+            Found::Exactly(n) => (n, true),
+            Found::AtLeast(n) => (n, false),
+        };
         let more = items.len() > per_page as usize;
         items.truncate(per_page as usize);
         let next = items.last().filter(|_| more).map(|last| cursor_text(last.after(order)));
-        Ok(CasePage { items, page, per_page, total, next })
+        Ok(CasePage { items, page, per_page, total, total_exact, next })
     }
 
     /// Every case of a list (its filters, not its page), at most [`EXPORT_LIMIT`], for an

@@ -328,7 +328,7 @@ impl InsertRows for sqlx::SqliteConnection {
                 "INSERT INTO cases (id, registry_number, register, year, seq, kind, channel, subject, body, party_id,
                     unit_code, responsible_id, state, received_at, original_due, extended_due, due, updated_at,
                     access_digest, submission_key, publish_consent, service_code, service_tier, received_on,
-                    request_digest, held_on, answered_on) ",
+                    request_digest, held_on, answered_on, search_text) ",
             );
             q.push_values(start..cases.min(start + SQLITE_CHUNK), |mut b, i| {
                 b.push_bind(r.case_id[i])
@@ -357,7 +357,8 @@ impl InsertRows for sqlx::SqliteConnection {
                     .push_bind(std::mem::take(&mut r.received_on[i]))
                     .push_bind(std::mem::take(&mut r.request_digest[i]))
                     .push_bind(std::mem::take(&mut r.held_on[i]))
-                    .push_bind(std::mem::take(&mut r.answered_on[i]));
+                    .push_bind(std::mem::take(&mut r.answered_on[i]))
+                    .push_bind(r.search[i].clone());
             });
             q.build().execute(&mut *self).await?;
         }

@@ -201,6 +201,20 @@ enum Total {
     Subquery,
 }
 
+/// How many cases a list finds in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// Exactly this many.
+    Exactly(u64),
+    /// At least this many: a search for a common word reads only as far as its page goes.
+    AtLeast(u64),
+}
+
+/// How many cases, in the list's order, a search reads for each row of its page before it
+/// takes the word for a rare one and gathers its matches from the full-text index instead: a
+/// word in one case in 80 or more fills a page of 50 within the cases read.
+const WALKED_PER_ROW: i64 = 80;
+
 /// The order of a list of cases: each served by an index, and each with its own keyset cursor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Order {
@@ -209,6 +223,16 @@ pub enum Order {
     Due,
     /// Most recently received first (closed cases, the registry's day).
     Newest,
+}
+
+impl Order {
+    /// Its `ORDER BY`.
+    fn sql(self) -> &'static str {
+        match self {
+            Self::Due => " ORDER BY due, id",
+            Self::Newest => " ORDER BY received_at DESC, id DESC",
+        }
+    }
 }
 
 /// Where the previous page ended, for keyset paging: the last row's sort key and id.
@@ -446,28 +470,23 @@ impl Cases {
         })
     }
 
-    /// Adds up to `batch` cases that are not in the search index yet (cases stored before the
-    /// index existed); returns how many. Run until it returns 0, before the store takes new
-    /// cases (on SQLite the cases after the last one indexed are the ones missing: reading the
-    /// last entry of the index costs nothing, where a comparison of every case would not).
+    /// Adds up to `batch` cases that are not in the search yet (cases stored before it kept
+    /// their folded text, and on SQLite before the full-text index existed); returns how many.
+    /// Run until it returns 0, before the store takes new cases. The cases without their text
+    /// are found by a partial index over them (empty once they are all filled in); on SQLite
+    /// the cases missing from the full-text index are those after its last entry, which costs
+    /// nothing to read where a comparison of every case would not.
     pub async fn index_missing(&self, batch: i64) -> Result<u64> {
         let sqlite = matches!(self.db, Db::Sqlite(_));
-        let missing = if sqlite {
-            "SELECT c.id, c.registry_number, c.subject, c.body, p.name FROM cases c JOIN parties p ON p.id = c.party_id
-             WHERE c.id > COALESCE((SELECT rowid FROM cases_fts ORDER BY rowid DESC LIMIT 1), 0)
-             ORDER BY c.id LIMIT $1"
-        } else {
-            "SELECT c.id, c.registry_number, c.subject, c.body, p.name FROM cases c JOIN parties p ON p.id = c.party_id
-             WHERE c.search_text = '' ORDER BY c.id LIMIT $1"
-        };
-        let write = if sqlite {
-            "INSERT INTO cases_fts (rowid, text) VALUES ($1, $2)"
-        } else {
-            "UPDATE cases SET search_text = $2 WHERE id = $1"
-        };
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
-            let rows = sqlx::query(missing).bind(batch).fetch_all(&mut *tx).await?;
+            let rows = sqlx::query(
+                "SELECT c.id, c.registry_number, c.subject, c.body, p.name FROM cases c
+                 JOIN parties p ON p.id = c.party_id WHERE c.search_text = '' ORDER BY c.id LIMIT $1",
+            )
+            .bind(batch)
+            .fetch_all(&mut *tx)
+            .await?;
             for row in &rows {
                 let text = crate::bulk::search_text(
                     &row.try_get::<String, _>("registry_number")?,
@@ -475,10 +494,26 @@ impl Cases {
                     &row.try_get::<String, _>("body")?,
                     &row.try_get::<String, _>("name")?,
                 );
-                sqlx::query(write).bind(row.try_get::<i64, _>("id")?).bind(text).execute(&mut *tx).await?;
+                sqlx::query("UPDATE cases SET search_text = $2 WHERE id = $1")
+                    .bind(row.try_get::<i64, _>("id")?)
+                    .bind(text)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut added = rows.len() as u64;
+            if sqlite && added == 0 {
+                added = sqlx::query(
+                    "INSERT INTO cases_fts (rowid, text) SELECT id, search_text FROM cases
+                     WHERE id > COALESCE((SELECT rowid FROM cases_fts ORDER BY rowid DESC LIMIT 1), 0)
+                     ORDER BY id LIMIT $1",
+                )
+                .bind(batch)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             }
             tx.commit().await?;
-            Ok(rows.len() as u64)
+            Ok(added)
         })
     }
 
@@ -510,11 +545,26 @@ impl Cases {
     }
 
     /// A page of cases and how many the filter finds in all (its order, cursor and page
-    /// aside), in one statement. A search's matches are all gathered for its page anyway, so
-    /// the first page of a search counts them as it goes (`COUNT(*) OVER ()`) instead of
-    /// searching twice; any other page carries the count as a subquery that the database runs
-    /// once, over the index, while the page itself is read only as far as it goes.
-    pub async fn page(&self, filter: &CaseFilter) -> Result<(Vec<CaseSummary>, u64)> {
+    /// aside), in one statement. A search first reads the cases in the list's order and keeps
+    /// those with its words, for as many cases as a page of a common word needs (see
+    /// [`WALKED_PER_ROW`]): a full page so read says how many at least there are. A rarer word's
+    /// matches are gathered from the full-text index, and counted as they are
+    /// (`COUNT(*) OVER ()`); any other page carries the count as a subquery that the database
+    /// runs once, over the index, while the page itself is read only as far as it goes.
+    pub async fn page(&self, filter: &CaseFilter) -> Result<(Vec<CaseSummary>, Found)> {
+        if filter.search.is_some() && filter.offset == 0 {
+            let walk = i64::from(filter.limit) * WALKED_PER_ROW;
+            let rows = self.walk(filter, walk).await?;
+            let found = rows.len() as u64;
+            if rows.len() == filter.limit as usize {
+                return Ok((rows, Found::AtLeast(found)));
+            }
+            // Fewer than a page: all there are, if the walk went through every case listed.
+            if self.listed_within(filter, walk).await? < walk {
+                let found = if filter.after.is_some() { Found::AtLeast(found) } else { Found::Exactly(found) };
+                return Ok((rows, found));
+            }
+        }
         let total = if filter.search.is_some() && filter.after.is_none() { Total::Window } else { Total::Subquery };
         let rows = self.rows(filter, total).await?;
         let total = match rows.first() {
@@ -523,17 +573,54 @@ impl Cases {
             None if filter.offset > 0 || filter.after.is_some() => self.count(filter).await?,
             None => 0,
         };
-        Ok((rows.into_iter().map(|(case, _)| case).collect(), total))
+        Ok((rows.into_iter().map(|(case, _)| case).collect(), Found::Exactly(total)))
+    }
+
+    /// A search's page as read from the first `walk` cases of the list (after its cursor) in
+    /// its order, keeping those whose folded text has every word at the beginning of a word.
+    async fn walk(&self, filter: &CaseFilter, walk: i64) -> Result<Vec<CaseSummary>> {
+        let words = search_words(filter);
+        let listed = CaseFilter { search: None, ..filter.clone() };
+        on_db!(read & self.db, |pool| {
+            let mut q = sqlx::QueryBuilder::new(format!("SELECT {SUMMARY_COLUMNS}, CAST(0 AS BIGINT) AS total FROM ("));
+            q.push("SELECT * FROM cases WHERE 1 = 1");
+            push_conditions!(q, &listed, &None::<(&str, String)>);
+            push_after(&mut q, filter);
+            q.push(filter.order.sql()).push(" LIMIT ").push_bind(walk).push(") cases WHERE 1 = 1");
+            for word in &words {
+                match self.db {
+                    // Folded text is words of [a-z0-9] between spaces: a word's beginning
+                    // follows a space (or the start, which the added space makes one).
+                    Db::Sqlite(_) => q.push(" AND ' ' || search_text LIKE ").push_bind(format!("% {word}%")),
+                    Db::Postgres(_) => {
+                        q.push(" AND search_vector @@ to_tsquery('simple', ").push_bind(format!("{word}:*")).push(")")
+                    }
+                };
+            }
+            q.push(filter.order.sql()).push(" LIMIT ").push_bind(i64::from(filter.limit));
+            let rows = q.build().fetch_all(pool).await?;
+            rows.iter().map(|row| summary(row).map(|(case, _)| case)).collect()
+        })
+    }
+
+    /// How many of the cases the filter lists without its search (after its cursor) there are,
+    /// counted up to `most`.
+    async fn listed_within(&self, filter: &CaseFilter, most: i64) -> Result<i64> {
+        let listed = CaseFilter { search: None, ..filter.clone() };
+        on_db!(read & self.db, |pool| {
+            let mut q = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE 1 = 1");
+            push_conditions!(q, &listed, &None::<(&str, String)>);
+            push_after(&mut q, filter);
+            q.push(" LIMIT ").push_bind(most).push(") listed");
+            Ok(q.build_query_scalar().fetch_one(pool).await?)
+        })
     }
 
     /// The page's rows, each with the filter's total counted as `total` says (else 0).
     async fn rows(&self, filter: &CaseFilter, total: Total) -> Result<Vec<(CaseSummary, u64)>> {
         let search = search_clause(&self.db, filter);
         on_db!(read & self.db, |pool| {
-            let mut q = sqlx::QueryBuilder::new(
-                "SELECT id, registry_number, kind, channel, subject, unit_code, state, received_at, due, responsible_id,
-                 (SELECT s.name FROM staff s WHERE s.id = cases.responsible_id) AS responsible_name",
-            );
+            let mut q = sqlx::QueryBuilder::new(format!("SELECT {SUMMARY_COLUMNS}"));
             match total {
                 Total::No => {
                     q.push(", CAST(0 AS BIGINT) AS total");
@@ -549,44 +636,12 @@ impl Cases {
             }
             q.push(" FROM cases WHERE 1 = 1");
             push_conditions!(q, filter, &search);
-            match filter.after {
-                Some(After::Due(due, id)) => {
-                    q.push(" AND (due > ").push_bind(day(due));
-                    q.push(" OR (due = ").push_bind(day(due)).push(" AND id > ").push_bind(id).push("))");
-                }
-                Some(After::Received(at, id)) => {
-                    let at = crate::rows::millis(at);
-                    q.push(" AND (received_at < ").push_bind(at);
-                    q.push(" OR (received_at = ").push_bind(at).push(" AND id < ").push_bind(id).push("))");
-                }
-                None => {}
-            }
-            q.push(match filter.order {
-                Order::Due => " ORDER BY due, id",
-                Order::Newest => " ORDER BY received_at DESC, id DESC",
-            });
+            push_after(&mut q, filter);
+            q.push(filter.order.sql());
             q.push(" LIMIT ").push_bind(i64::from(filter.limit));
             q.push(" OFFSET ").push_bind(i64::from(filter.offset));
             let rows = q.build().fetch_all(pool).await?;
-            rows.iter()
-                .map(|row| {
-                    let s = |c: &str| row.try_get::<String, _>(c);
-                    let case = CaseSummary {
-                        id: row.try_get("id")?,
-                        registry_number: s("registry_number")?,
-                        kind: parse("kind", &s("kind")?, CaseKind::parse)?,
-                        channel: parse("channel", &s("channel")?, Channel::parse)?,
-                        subject: s("subject")?,
-                        unit: s("unit_code")?,
-                        state: parse("state", &s("state")?, State::parse)?,
-                        received_at: timestamp(row.try_get("received_at")?)?,
-                        due: date(&s("due")?)?,
-                        responsible: row.try_get("responsible_id")?,
-                        responsible_name: row.try_get("responsible_name")?,
-                    };
-                    Ok((case, u64::try_from(row.try_get::<i64, _>("total")?).unwrap_or_default()))
-                })
-                .collect()
+            rows.iter().map(summary).collect()
         })
     }
 
@@ -776,16 +831,70 @@ impl Cases {
     }
 }
 
-/// The folded words of a filter's search as each backend's full-text condition: every word, as
-/// a word or the beginning of one. Folded words are only [a-z0-9], so nothing in them can be
-/// taken for query syntax.
-fn search_clause(db: &Db, filter: &CaseFilter) -> Option<(&'static str, String)> {
-    let words: Vec<String> = filter
+/// The columns of a [`CaseSummary`], from `cases`.
+const SUMMARY_COLUMNS: &str =
+    "id, registry_number, kind, channel, subject, unit_code, state, received_at, due, responsible_id,
+     (SELECT s.name FROM staff s WHERE s.id = cases.responsible_id) AS responsible_name";
+
+/// A row of [`SUMMARY_COLUMNS`] and the `total` beside them.
+fn summary<R: Row>(row: &R) -> Result<(CaseSummary, u64)>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let s = |c: &str| row.try_get::<String, _>(c);
+    let case = CaseSummary {
+        id: row.try_get("id")?,
+        registry_number: s("registry_number")?,
+        kind: parse("kind", &s("kind")?, CaseKind::parse)?,
+        channel: parse("channel", &s("channel")?, Channel::parse)?,
+        subject: s("subject")?,
+        unit: s("unit_code")?,
+        state: parse("state", &s("state")?, State::parse)?,
+        received_at: timestamp(row.try_get("received_at")?)?,
+        due: date(&s("due")?)?,
+        responsible: row.try_get("responsible_id")?,
+        responsible_name: row.try_get("responsible_name")?,
+    };
+    Ok((case, u64::try_from(row.try_get::<i64, _>("total")?).unwrap_or_default()))
+}
+
+/// The keyset condition of a filter's cursor (`AND …`), if it has one.
+fn push_after<DB: sqlx::Database>(q: &mut sqlx::QueryBuilder<DB>, filter: &CaseFilter)
+where
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    match filter.after {
+        Some(After::Due(due, id)) => {
+            q.push(" AND (due > ").push_bind(day(due));
+            q.push(" OR (due = ").push_bind(day(due)).push(" AND id > ").push_bind(id).push("))");
+        }
+        Some(After::Received(at, id)) => {
+            let at = crate::rows::millis(at);
+            q.push(" AND (received_at < ").push_bind(at);
+            q.push(" OR (received_at = ").push_bind(at).push(" AND id < ").push_bind(id).push("))");
+        }
+        None => {}
+    }
+}
+
+/// The folded words of a filter's search. Folded words are only [a-z0-9], so nothing in them
+/// can be taken for query syntax.
+fn search_words(filter: &CaseFilter) -> Vec<String> {
+    filter
         .search
         .as_deref()
         .map(harta_domain::text::fold)
         .map(|f| f.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The folded words of a filter's search as each backend's full-text condition: every word, as
+/// a word or the beginning of one.
+fn search_clause(db: &Db, filter: &CaseFilter) -> Option<(&'static str, String)> {
+    let words = search_words(filter);
     (!words.is_empty()).then(|| match db {
         Db::Sqlite(_) => (
             " AND id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ",

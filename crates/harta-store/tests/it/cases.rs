@@ -2,11 +2,11 @@ use std::collections::BTreeSet;
 
 use harta_domain::case::{Actor, CaseEvent, StaffId, State, TransitionError};
 use harta_store::StoreError;
-use harta_store::cases::{CaseFilter, Cases};
+use harta_store::cases::{CaseFilter, Cases, Found, Order};
 use harta_store::testing::backends;
 use jiff::Timestamp;
 
-use crate::support::{count, letter, registrar};
+use crate::support::{count, execute, letter, registrar};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_registrations_get_exactly_1_to_200() {
@@ -161,7 +161,7 @@ async fn lists_filter_and_page_soonest_due_first() {
             (CaseFilter { limit: 2, offset: 4, ..Default::default() }, 0, 3),
         ] {
             let (page, counted) = cases.page(&filter).await.unwrap();
-            assert_eq!((page.len(), counted), (rows, total), "{filter:?}");
+            assert_eq!((page.len(), counted), (rows, Found::Exactly(total)), "{filter:?}");
             assert_eq!(cases.count(&filter).await.unwrap(), total);
         }
         let page2 = cases.list(&CaseFilter { limit: 2, offset: 2, ..Default::default() }).await.unwrap();
@@ -203,29 +203,104 @@ async fn cases_stored_before_the_search_index_join_it() {
                     .await
                     .unwrap();
             }
-            Db::Postgres(p) => {
-                sqlx::query("UPDATE cases SET search_text = ''").execute(p).await.unwrap();
+            Db::Postgres(_) => {}
+        }
+        // And the cases without their folded text.
+        execute(&t.db, "UPDATE cases SET search_text = ''").await;
+        assert_eq!(cases.list(&search("осветление")).await.unwrap().len(), 0);
+        let mut added = Vec::new();
+        loop {
+            match cases.index_missing(2).await.unwrap() {
+                0 => break,
+                n => added.push(n),
             }
         }
-        assert_eq!(cases.list(&search("осветление")).await.unwrap().len(), 0);
-        assert_eq!(cases.index_missing(2).await.unwrap(), 2);
-        assert_eq!(cases.index_missing(2).await.unwrap(), 1);
-        assert_eq!(cases.index_missing(2).await.unwrap(), 0);
+        // The folded text first, then (on SQLite) the full-text index from it.
+        let expected: &[u64] = if matches!(t.db, Db::Sqlite(_)) { &[2, 1, 2, 1] } else { &[2, 1] };
+        assert_eq!(added, expected);
         assert_eq!(cases.list(&search("Осветление ИВАНОВА")).await.unwrap().len(), 3);
 
-        // A page counts what the whole search finds, on any page and past the last one, with
-        // the same figure as the count alone.
-        for (offset, rows) in [(0, 2), (2, 1), (4, 0)] {
+        // Pages past the first count what the whole search finds, past the last one too, with
+        // the same figure as the count alone; the first page of a search says what it read.
+        for (offset, rows, total) in [(0, 2, Found::AtLeast(2)), (2, 1, Found::Exactly(3)), (4, 0, Found::Exactly(3))] {
             let filter = CaseFilter { limit: 2, offset, ..search("osvetlenie") };
-            let (page, total) = cases.page(&filter).await.unwrap();
-            assert_eq!((page.len(), total), (rows, 3), "offset {offset}");
+            let (page, found) = cases.page(&filter).await.unwrap();
+            assert_eq!((page.len(), found), (rows, total), "offset {offset}");
             assert_eq!(cases.count(&filter).await.unwrap(), 3);
         }
         let (first, _) = cases.page(&CaseFilter { limit: 2, ..search("osvetlenie") }).await.unwrap();
-        let after = Some(first[1].after(harta_store::cases::Order::Due));
-        let (rest, total) = cases.page(&CaseFilter { limit: 2, after, ..search("osvetlenie") }).await.unwrap();
-        assert_eq!((rest.len(), total), (1, 3), "after a cursor, still the whole search's total");
-        assert_eq!(cases.page(&search("nothing-like-it")).await.unwrap(), (Vec::new(), 0));
+        let after = Some(first[1].after(Order::Due));
+        let (rest, found) = cases.page(&CaseFilter { limit: 2, after, ..search("osvetlenie") }).await.unwrap();
+        assert_eq!((rest.len(), found), (1, Found::AtLeast(1)), "after a cursor, what is after it");
+        let (all, found) = cases.page(&search("osvetlenie")).await.unwrap();
+        assert_eq!((all.len(), found), (3, Found::Exactly(3)), "a page that holds them all counts them");
+        assert_eq!(cases.page(&search("nothing-like-it")).await.unwrap(), (Vec::new(), Found::Exactly(0)));
+        t.finish().await;
+    }
+}
+
+/// A search reads the list in its order for a word common enough to fill its page from the
+/// cases read, and gathers a rarer word's matches from the full-text index: either way the
+/// pages, cursor by cursor, hold exactly the cases with the words, in the list's order.
+#[tokio::test]
+async fn a_search_finds_the_same_pages_by_reading_the_list_or_the_index() {
+    for t in backends().await {
+        let (registrar, _) = registrar(&t.db).await;
+        let mut common = Vec::new();
+        let mut rare = Vec::new();
+        for i in 0..200u32 {
+            let mut case =
+                letter(&format!("2026-11-{:02}T10:00:00Z", 2 + i % 20), if i % 2 == 0 { "cao" } else { "grao" });
+            let subject = match i {
+                i if i % 3 == 0 => "Неработещо улично осветление",
+                150 => "Жирафи в парка",
+                _ => "Дупка на тротоара",
+            };
+            case.subject = harta_domain::text::Subject::parse(subject).unwrap();
+            case.body = harta_domain::text::Body::parse("Моля за проверка.").unwrap();
+            let done = registrar.register(case).await.unwrap();
+            match i {
+                i if i % 3 == 0 => common.push(done.number.as_str().to_string()),
+                150 => rare.push(done.number.as_str().to_string()),
+                _ => {}
+            }
+        }
+        let cases = Cases::new(t.db.clone());
+        for (words, expected, order) in [
+            ("осветление", &common, Order::Due),
+            ("ОСВЕТ улич", &common, Order::Newest),
+            ("zhiraf", &rare, Order::Due),
+            ("жирафи парка", &rare, Order::Newest),
+        ] {
+            for limit in [1, 2, 7] {
+                let mut found = Vec::new();
+                let mut after = None;
+                loop {
+                    let filter = CaseFilter { search: Some(words.into()), order, after, limit, ..Default::default() };
+                    let (page, total) = cases.page(&filter).await.unwrap();
+                    if after.is_none() {
+                        // A full first page is read from the list and counted as far as it
+                        // went; one that is not, whichever way, counts all there are.
+                        let counted = match expected.len() > limit as usize {
+                            true => Found::AtLeast(u64::from(limit)),
+                            false => Found::Exactly(expected.len() as u64),
+                        };
+                        if expected.len() != limit as usize {
+                            assert_eq!(total, counted, "{words} by {limit}, {}", t.db.backend());
+                        }
+                    }
+                    found.extend(page.iter().map(|c| c.registry_number.clone()));
+                    match page.last() {
+                        Some(last) if page.len() == limit as usize => after = Some(last.after(order)),
+                        _ => break,
+                    }
+                }
+                let listed = cases.list(&CaseFilter { order, limit: 500, ..Default::default() }).await.unwrap();
+                let in_order: Vec<String> =
+                    listed.iter().map(|c| c.registry_number.clone()).filter(|n| expected.contains(n)).collect();
+                assert_eq!(found, in_order, "{words} by {limit}, {}", t.db.backend());
+            }
+        }
         t.finish().await;
     }
 }

@@ -92,3 +92,11 @@ pub async fn count(db: &Db, table: &str) -> i64 {
         Db::Postgres(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(p).await.unwrap(),
     }
 }
+
+/// Runs a statement on the store's writer.
+pub async fn execute(db: &Db, sql: &'static str) {
+    match db {
+        Db::Sqlite(s) => drop(sqlx::query(sql).execute(&s.write).await.unwrap()),
+        Db::Postgres(p) => drop(sqlx::query(sql).execute(p).await.unwrap()),
+    }
+}

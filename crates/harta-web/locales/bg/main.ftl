@@ -653,6 +653,7 @@ staff-found = { $n ->
     [one] Намерена е 1 преписка.
    *[other] Намерени са { $n } преписки.
 }
+staff-found-at-least = Намерени са поне { $n } преписки.
 staff-pages = Страници
 staff-page-first = ← Към началото
 staff-page-next = Следващи →

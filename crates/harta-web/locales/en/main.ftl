@@ -653,6 +653,7 @@ staff-found = { $n ->
     [one] 1 case found.
    *[other] { $n } cases found.
 }
+staff-found-at-least = At least { $n } cases found.
 staff-pages = Pages
 staff-page-first = ← Back to the start
 staff-page-next = Next →

@@ -574,6 +574,7 @@ async fn list_cases(
     Ok(axum::Json(CaseList {
         items,
         total: page.total,
+        total_exact: page.total_exact,
         page: page.page,
         per_page: page.per_page,
         next_page,

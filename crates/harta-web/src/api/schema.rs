@@ -53,8 +53,11 @@ pub struct CaseItem {
 #[derive(Serialize, ToSchema)]
 pub struct CaseList {
     pub items: Vec<CaseItem>,
-    /// How many cases the filters find in all.
+    /// How many cases the filters find in all; at least this many when `total_exact` is false
+    /// (a search for a common word reads only as far as its page goes).
     pub total: u64,
+    /// Whether `total` is the whole count.
+    pub total_exact: bool,
     pub page: u32,
     pub per_page: u32,
     /// The next page's number, when there is one.

@@ -65,8 +65,9 @@ struct InboxPage {
     rows: Vec<Row>,
     /// Whether the role reads the audit trail (auditors, administrators).
     audits: bool,
-    /// How many cases the filters find in all.
+    /// How many cases the filters find in all (at least, when not `total_exact`).
     total: u64,
+    total_exact: bool,
     /// The address of the next page, when there is one; of the first, when this is not it.
     next: Option<String>,
     first: Option<String>,
@@ -188,8 +189,8 @@ pub(super) async fn inbox(
 ) -> Response {
     let l = visit.l();
     let input = q.input(&session.principal);
-    let (items, total, next, errors, status) = match app.list_cases(&session.principal, &input).await {
-        Ok(page) => (page.items, page.total, page.next, Vec::new(), StatusCode::OK),
+    let (items, (total, total_exact), next, errors, status) = match app.list_cases(&session.principal, &input).await {
+        Ok(page) => (page.items, (page.total, page.total_exact), page.next, Vec::new(), StatusCode::OK),
         Err(AppError::Invalid(found)) => {
             let errors = found
                 .iter()
@@ -207,7 +208,7 @@ pub(super) async fn inbox(
                     ShownError { id: id.to_string(), text }
                 })
                 .collect();
-            (Vec::new(), 0, None, errors, StatusCode::UNPROCESSABLE_ENTITY)
+            (Vec::new(), (0, true), None, errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => return crate::public::failure(&app, &visit, &e),
     };
@@ -234,6 +235,7 @@ pub(super) async fn inbox(
         rows,
         audits: session.principal.may(harta_app::Action::ReadAudit),
         total,
+        total_exact,
         next,
         first,
         units: if session.principal.unit_scope().is_some() {

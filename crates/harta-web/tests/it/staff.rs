@@ -1689,6 +1689,14 @@ async fn the_inbox_counts_pages_and_filters_overdue_unassigned_and_waiting_cases
         assert!(!second.contains("rel=\"next\""));
         let shown = |page: &str| numbers.iter().chain([&late]).filter(|n| page.contains(&format!(">{n}<"))).count();
         assert_eq!(shown(&html) + shown(&second), 53);
+        // A search whose first page fills reads no further, and says so; a page that holds all
+        // it finds counts them.
+        let searched = text(&b.get("/staff?q=%D0%BF%D0%B8%D1%81%D0%BC%D0%BE").await);
+        assert!(searched.contains("Намерени са поне 51 преписки.") && searched.contains("rel=\"next\""), "{searched}");
+        assert!(
+            text(&b.get("/staff?q=%D0%BD%D0%B0%D0%B2%D1%80%D0%B5%D0%BC%D0%B5").await)
+                .contains("Намерена е 1 преписка.")
+        );
 
         // The filters: overdue (the 52 received first), unassigned, waiting for the citizen.
         assert!(text(&b.get("/staff?overdue=1").await).contains("Намерени са 52 преписки."));
@@ -1707,8 +1715,11 @@ async fn the_inbox_counts_pages_and_filters_overdue_unassigned_and_waiting_cases
             s.app.record_event(&head, n, answer).await.unwrap();
         }
         let listed = crate::support::get(s.addr, &token, "/api/v1/cases?state=withdrawn").await.json();
-        assert_eq!(listed["total"], 2);
+        assert_eq!((&listed["total"], &listed["total_exact"]), (&2.into(), &true.into()));
         assert_eq!(listed["items"][0]["registry_number"], numbers[2].as_str());
+        let searched = crate::support::get(s.addr, &token, "/api/v1/cases?q=pismo&per_page=10").await.json();
+        assert_eq!((&searched["total"], &searched["total_exact"]), (&11.into(), &false.into()), "{searched}");
+        assert_eq!(searched["items"].as_array().map(Vec::len), Some(10));
         s.db.finish().await;
     }
 }
