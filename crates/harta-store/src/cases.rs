@@ -215,6 +215,11 @@ pub enum Found {
 /// word in one case in 80 or more fills a page of 50 within the cases read.
 const WALKED_PER_ROW: i64 = 80;
 
+/// How many cases per row of the page a search reads first, to judge the words: a word none of
+/// these cases has is rare enough (one case in several hundred) for its matches to be gathered
+/// at once, without reading the rest of [`WALKED_PER_ROW`].
+const TRIED_PER_ROW: i64 = 10;
+
 /// The order of a list of cases: each served by an index, and each with its own keyset cursor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Order {
@@ -545,24 +550,36 @@ impl Cases {
     }
 
     /// A page of cases and how many the filter finds in all (its order, cursor and page
-    /// aside), in one statement. A search first reads the cases in the list's order and keeps
-    /// those with its words, for as many cases as a page of a common word needs (see
-    /// [`WALKED_PER_ROW`]): a full page so read says how many at least there are. A rarer word's
-    /// matches are gathered from the full-text index, and counted as they are
-    /// (`COUNT(*) OVER ()`); any other page carries the count as a subquery that the database
-    /// runs once, over the index, while the page itself is read only as far as it goes.
+    /// aside), in one statement. A search first reads a few cases of the list in its order
+    /// ([`TRIED_PER_ROW`] per row of the page) and keeps those with its words; when some have
+    /// them but not a page's worth, as many more as the words' share among them says a page
+    /// needs, up to [`WALKED_PER_ROW`] per row: a full page so read says how many at least there
+    /// are. A rarer word's matches are gathered from the full-text index, and counted as they
+    /// are (`COUNT(*) OVER ()`); any other page carries the count as a subquery that the
+    /// database runs once, over the index, while the page itself is read only as far as it goes.
     pub async fn page(&self, filter: &CaseFilter) -> Result<(Vec<CaseSummary>, Found)> {
         if filter.search.is_some() && filter.offset == 0 {
-            let walk = i64::from(filter.limit) * WALKED_PER_ROW;
-            let rows = self.walk(filter, walk).await?;
-            let found = rows.len() as u64;
-            if rows.len() == filter.limit as usize {
-                return Ok((rows, Found::AtLeast(found)));
-            }
-            // Fewer than a page: all there are, if the walk went through every case listed.
-            if self.listed_within(filter, walk).await? < walk {
-                let found = if filter.after.is_some() { Found::AtLeast(found) } else { Found::Exactly(found) };
-                return Ok((rows, found));
+            let limit = i64::from(filter.limit);
+            let mut walk = limit * TRIED_PER_ROW;
+            loop {
+                let rows = self.walk(filter, walk).await?;
+                let found = rows.len() as u64;
+                if rows.len() == filter.limit as usize {
+                    return Ok((rows, Found::AtLeast(found)));
+                }
+                // Fewer than a page: all there are, if the walk went through every case listed.
+                if self.listed_within(filter, walk).await? < walk {
+                    let found = if filter.after.is_some() { Found::AtLeast(found) } else { Found::Exactly(found) };
+                    return Ok((rows, found));
+                }
+                // The cases a page needs at the share found, with a fifth more for chance.
+                let needed = (found > 0).then(|| walk * limit * 6 / (5 * found as i64));
+                match needed {
+                    Some(needed) if walk < limit * WALKED_PER_ROW && needed <= limit * WALKED_PER_ROW => {
+                        walk = needed.max(walk * 2).min(limit * WALKED_PER_ROW);
+                    }
+                    _ => break,
+                }
             }
         }
         let total = if filter.search.is_some() && filter.after.is_none() { Total::Window } else { Total::Subquery };
