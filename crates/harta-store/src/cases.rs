@@ -349,8 +349,16 @@ macro_rules! push_conditions {
                 q.push_bind(day(today)).push(")");
             }
         }
-        if let Some((sql, terms)) = $search {
-            q.push(*sql).push_bind(terms.clone()).push(")");
+        match $search {
+            Some(Matching::Fts(terms)) => {
+                q.push(" AND id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ")
+                    .push_bind(terms.clone())
+                    .push(")");
+            }
+            Some(Matching::Gathered(_)) => {
+                q.push(" AND id IN (SELECT id FROM matched)");
+            }
+            None => {}
         }
     }};
 }
@@ -601,7 +609,7 @@ impl Cases {
         on_db!(read & self.db, |pool| {
             let mut q = sqlx::QueryBuilder::new(format!("SELECT {SUMMARY_COLUMNS}, CAST(0 AS BIGINT) AS total FROM ("));
             q.push("SELECT * FROM cases WHERE 1 = 1");
-            push_conditions!(q, &listed, &None::<(&str, String)>);
+            push_conditions!(q, &listed, &None::<Matching>);
             push_after(&mut q, filter);
             q.push(filter.order.sql()).push(" LIMIT ").push_bind(walk).push(") cases WHERE 1 = 1");
             for word in &words {
@@ -626,7 +634,7 @@ impl Cases {
         let listed = CaseFilter { search: None, ..filter.clone() };
         on_db!(read & self.db, |pool| {
             let mut q = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE 1 = 1");
-            push_conditions!(q, &listed, &None::<(&str, String)>);
+            push_conditions!(q, &listed, &None::<Matching>);
             push_after(&mut q, filter);
             q.push(" LIMIT ").push_bind(most).push(") listed");
             Ok(q.build_query_scalar().fetch_one(pool).await?)
@@ -637,7 +645,9 @@ impl Cases {
     async fn rows(&self, filter: &CaseFilter, total: Total) -> Result<Vec<(CaseSummary, u64)>> {
         let search = search_clause(&self.db, filter);
         on_db!(read & self.db, |pool| {
-            let mut q = sqlx::QueryBuilder::new(format!("SELECT {SUMMARY_COLUMNS}"));
+            let mut q = sqlx::QueryBuilder::new("");
+            push_gathered(&mut q, &search);
+            q.push(format!("SELECT {SUMMARY_COLUMNS}"));
             match total {
                 Total::No => {
                     q.push(", CAST(0 AS BIGINT) AS total");
@@ -666,7 +676,9 @@ impl Cases {
     pub async fn count(&self, filter: &CaseFilter) -> Result<u64> {
         let search = search_clause(&self.db, filter);
         on_db!(read & self.db, |pool| {
-            let mut q = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM cases WHERE 1 = 1");
+            let mut q = sqlx::QueryBuilder::new("");
+            push_gathered(&mut q, &search);
+            q.push("SELECT COUNT(*) FROM cases WHERE 1 = 1");
             push_conditions!(q, filter, &search);
             let n: i64 = q.build_query_scalar().fetch_one(pool).await?;
             Ok(u64::try_from(n).unwrap_or_default())
@@ -908,18 +920,33 @@ fn search_words(filter: &CaseFilter) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The folded words of a filter's search as each backend's full-text condition: every word, as
-/// a word or the beginning of one.
-fn search_clause(db: &Db, filter: &CaseFilter) -> Option<(&'static str, String)> {
+/// A search's full-text condition: every word, as a word or the beginning of one.
+enum Matching {
+    /// SQLite's: an FTS5 query, whose matches the condition takes as `id IN (…)`.
+    Fts(String),
+    /// PostgreSQL's: a `tsquery`, whose matches are gathered first (`WITH matched`, from the
+    /// GIN index) so that the planner, seeing a page's `LIMIT`, does not instead read the list
+    /// in its order testing each case: a search comes here when its words are too rare for that.
+    Gathered(String),
+}
+
+/// The filter's search as each backend's full-text condition.
+fn search_clause(db: &Db, filter: &CaseFilter) -> Option<Matching> {
     let words = search_words(filter);
     (!words.is_empty()).then(|| match db {
-        Db::Sqlite(_) => (
-            " AND id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ",
-            words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
-        ),
-        Db::Postgres(_) => (
-            " AND search_vector @@ to_tsquery('simple', ",
-            words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
-        ),
+        Db::Sqlite(_) => Matching::Fts(words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ")),
+        Db::Postgres(_) => Matching::Gathered(words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ")),
     })
+}
+
+/// The `WITH matched AS …` that a PostgreSQL search's statement begins with.
+fn push_gathered<DB: sqlx::Database>(q: &mut sqlx::QueryBuilder<DB>, search: &Option<Matching>)
+where
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    if let Some(Matching::Gathered(query)) = search {
+        q.push("WITH matched AS MATERIALIZED (SELECT id FROM cases WHERE search_vector @@ to_tsquery('simple', ")
+            .push_bind(query.clone())
+            .push(")) ");
+    }
 }
