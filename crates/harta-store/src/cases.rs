@@ -215,10 +215,14 @@ pub enum Found {
 /// word in one case in 80 or more fills a page of 50 within the cases read.
 const WALKED_PER_ROW: i64 = 80;
 
-/// How many cases per row of the page a search reads first, to judge the words: a word none of
-/// these cases has is rare enough (one case in several hundred) for its matches to be gathered
-/// at once, without reading the rest of [`WALKED_PER_ROW`].
+/// How many cases per row of the page a search reads first, to judge the words by their share
+/// among them.
 const TRIED_PER_ROW: i64 = 10;
+
+/// When none of the cases read first has the words, how many matches in the whole store make
+/// them common enough to read on (the first cases of a list can be of one kind, whose
+/// subjects never have a word common among the others); fewer are gathered at once.
+const COMMON_MATCHES: i64 = 1000;
 
 /// The order of a list of cases: each served by an index, and each with its own keyset cursor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -561,10 +565,11 @@ impl Cases {
     /// aside), in one statement. A search first reads a few cases of the list in its order
     /// ([`TRIED_PER_ROW`] per row of the page) and keeps those with its words; when some have
     /// them but not a page's worth, as many more as the words' share among them says a page
-    /// needs, up to [`WALKED_PER_ROW`] per row: a full page so read says how many at least there
-    /// are. A rarer word's matches are gathered from the full-text index, and counted as they
-    /// are (`COUNT(*) OVER ()`); any other page carries the count as a subquery that the
-    /// database runs once, over the index, while the page itself is read only as far as it goes.
+    /// needs, up to [`WALKED_PER_ROW`] per row (all of those when none has them but the store
+    /// has [`COMMON_MATCHES`]): a full page so read says how many at least there are. A rarer
+    /// word's matches are gathered from the full-text index, and counted as they are
+    /// (`COUNT(*) OVER ()`); any other page carries the count as a subquery that the database
+    /// runs once, over the index, while the page itself is read only as far as it goes.
     pub async fn page(&self, filter: &CaseFilter) -> Result<(Vec<CaseSummary>, Found)> {
         if filter.search.is_some() && filter.offset == 0 {
             let limit = i64::from(filter.limit);
@@ -580,14 +585,20 @@ impl Cases {
                     let found = if filter.after.is_some() { Found::AtLeast(found) } else { Found::Exactly(found) };
                     return Ok((rows, found));
                 }
-                // The cases a page needs at the share found, with a fifth more for chance.
-                let needed = (found > 0).then(|| walk * limit * 6 / (5 * found as i64));
-                match needed {
-                    Some(needed) if walk < limit * WALKED_PER_ROW && needed <= limit * WALKED_PER_ROW => {
-                        walk = needed.max(walk * 2).min(limit * WALKED_PER_ROW);
-                    }
-                    _ => break,
+                let most = limit * WALKED_PER_ROW;
+                if walk >= most {
+                    break;
                 }
+                // The cases a page needs at the share found, with a fifth more for chance; none
+                // found, all of them if the words are common in the store.
+                walk = match found {
+                    0 if self.matches_within(filter, COMMON_MATCHES).await? < COMMON_MATCHES => break,
+                    0 => most,
+                    found => match walk * limit * 6 / (5 * found as i64) {
+                        needed if needed <= most => needed.max(walk * 2).min(most),
+                        _ => break,
+                    },
+                };
             }
         }
         let total = if filter.search.is_some() && filter.after.is_none() { Total::Window } else { Total::Subquery };
@@ -625,6 +636,31 @@ impl Cases {
             q.push(filter.order.sql()).push(" LIMIT ").push_bind(i64::from(filter.limit));
             let rows = q.build().fetch_all(pool).await?;
             rows.iter().map(|row| summary(row).map(|(case, _)| case)).collect()
+        })
+    }
+
+    /// How many cases in the whole store have the filter's words, counted up to `most` (which
+    /// the full-text index answers after at most `most` matches, or on SQLite after merging the
+    /// lists of every word that begins with a word searched).
+    async fn matches_within(&self, filter: &CaseFilter, most: i64) -> Result<i64> {
+        let search = search_clause(&self.db, filter);
+        on_db!(read & self.db, |pool| {
+            let mut q = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM (");
+            match &search {
+                Some(Matching::Fts(terms)) => {
+                    q.push("SELECT rowid FROM cases_fts WHERE cases_fts MATCH ").push_bind(terms.clone());
+                }
+                Some(Matching::Gathered(query)) => {
+                    q.push("SELECT id FROM cases WHERE search_vector @@ to_tsquery('simple', ")
+                        .push_bind(query.clone())
+                        .push(")");
+                }
+                None => {
+                    q.push("SELECT id FROM cases");
+                }
+            }
+            q.push(" LIMIT ").push_bind(most).push(") matches");
+            Ok(q.build_query_scalar().fetch_one(pool).await?)
         })
     }
 

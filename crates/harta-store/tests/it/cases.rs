@@ -309,3 +309,55 @@ async fn a_search_finds_the_same_pages_by_reading_the_list_or_the_index() {
         t.finish().await;
     }
 }
+
+/// The first cases of a list can be of one kind whose subjects never have a word common among
+/// the others: a word that none of them has, but a thousand cases of the store have, is still
+/// read from the list (a page of it, not its thousand matches).
+#[tokio::test]
+async fn a_word_missing_from_the_head_of_the_list_but_common_in_the_store_is_read_from_the_list() {
+    use harta_domain::case::{CaseEvent, CaseKind, Channel};
+    use harta_store::seed::{SeedCase, load};
+    for t in backends().await {
+        let (registrar, _) = registrar(&t.db).await;
+        drop(registrar);
+        let format = crate::support::charter().registry;
+        let seeded: Vec<SeedCase> = (1..=1200u32)
+            .map(|seq| {
+                let (day, subject) = if seq <= 100 {
+                    ("02", "Дупка на тротоара")
+                } else {
+                    ("03", "Улично осветление")
+                };
+                let at: jiff::Timestamp = format!("2026-03-{day}T09:00:00Z").parse().unwrap();
+                let due = format!("2026-03-{}", if seq <= 100 { "16" } else { "17" }).parse().unwrap();
+                let number = format.render("ГР94", 2026, seq);
+                let registered = CaseEvent::Registered { registry_number: number.as_str().into(), due };
+                let l = letter("2026-03-02T09:00:00Z", "cao");
+                SeedCase {
+                    number,
+                    kind: CaseKind::Letter,
+                    channel: Channel::Email,
+                    subject: subject.into(),
+                    body: l.body.as_str().into(),
+                    party: l.party,
+                    unit: "cao".into(),
+                    received_at: at,
+                    events: vec![(at, Actor::System, registered)],
+                }
+            })
+            .collect();
+        load(&t.db, &seeded).await.unwrap();
+        let cases = Cases::new(t.db.clone());
+        let filter = CaseFilter { search: Some("осветление".into()), limit: 5, ..Default::default() };
+        let (page, found) = cases.page(&filter).await.unwrap();
+        assert_eq!(found, Found::AtLeast(5), "{}", t.db.backend());
+        let numbers: Vec<&str> = page.iter().map(|c| c.registry_number.as_str()).collect();
+        assert_eq!(numbers, ["РКС26-ГР94-101", "РКС26-ГР94-102", "РКС26-ГР94-103", "РКС26-ГР94-104", "РКС26-ГР94-105"]);
+        // The hole in the pavement is in the hundred cases first due only: read to the end of the
+        // list within the cases a page of 500 may read, and counted.
+        let (holes, found) =
+            cases.page(&CaseFilter { search: Some("дупка".into()), limit: 500, ..Default::default() }).await.unwrap();
+        assert_eq!((holes.len(), found), (100, Found::Exactly(100)));
+        t.finish().await;
+    }
+}
