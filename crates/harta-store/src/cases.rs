@@ -219,8 +219,8 @@ const WALKED_PER_ROW: i64 = 80;
 /// among them.
 const TRIED_PER_ROW: i64 = 10;
 
-/// When none of the cases read first has the words, how many matches in the whole store make
-/// them common enough to read on (the first cases of a list can be of one kind, whose
+/// When none of the cases read first has the words, how many matches in the whole SQLite store
+/// make them common enough to read on (the first cases of a list can be of one kind, whose
 /// subjects never have a word common among the others); fewer are gathered at once.
 const COMMON_MATCHES: i64 = 1000;
 
@@ -592,7 +592,7 @@ impl Cases {
                 // The cases a page needs at the share found, with a fifth more for chance; none
                 // found, all of them if the words are common in the store.
                 walk = match found {
-                    0 if self.matches_within(filter, COMMON_MATCHES).await? < COMMON_MATCHES => break,
+                    0 if !self.common_in_store(filter).await? => break,
                     0 => most,
                     found => match walk * limit * 6 / (5 * found as i64) {
                         needed if needed <= most => needed.max(walk * 2).min(most),
@@ -639,29 +639,44 @@ impl Cases {
         })
     }
 
-    /// How many cases in the whole store have the filter's words, counted up to `most` (which
-    /// the full-text index answers after at most `most` matches, or on SQLite after merging the
-    /// lists of every word that begins with a word searched).
-    async fn matches_within(&self, filter: &CaseFilter, most: i64) -> Result<i64> {
+    /// Whether the filter's words are common in the whole store. SQLite counts their matches
+    /// up to [`COMMON_MATCHES`] (the index answers after that many, having merged the lists of
+    /// the words that begin with a word searched); PostgreSQL, whose index hands over all its
+    /// matches at once, asks its planner, whose statistics of the words say whether one case in
+    /// [`WALKED_PER_ROW`] has them, enough for the walk to fill its page.
+    async fn common_in_store(&self, filter: &CaseFilter) -> Result<bool> {
         let search = search_clause(&self.db, filter);
-        on_db!(read & self.db, |pool| {
-            let mut q = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM (");
-            match &search {
-                Some(Matching::Fts(terms)) => {
-                    q.push("SELECT rowid FROM cases_fts WHERE cases_fts MATCH ").push_bind(terms.clone());
-                }
-                Some(Matching::Gathered(query)) => {
-                    q.push("SELECT id FROM cases WHERE search_vector @@ to_tsquery('simple', ")
-                        .push_bind(query.clone())
-                        .push(")");
-                }
-                None => {
-                    q.push("SELECT id FROM cases");
-                }
+        match (&self.db, &search) {
+            (Db::Sqlite(s), Some(Matching::Fts(terms))) => {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM (SELECT rowid FROM cases_fts WHERE cases_fts MATCH $1 LIMIT $2)",
+                )
+                .bind(terms)
+                .bind(COMMON_MATCHES)
+                .fetch_one(&s.read)
+                .await?;
+                Ok(n >= COMMON_MATCHES)
             }
-            q.push(" LIMIT ").push_bind(most).push(") matches");
-            Ok(q.build_query_scalar().fetch_one(pool).await?)
-        })
+            (Db::Postgres(p), Some(Matching::Gathered(query))) => {
+                // The plan's first line: "Bitmap Heap Scan on cases  (cost=….. rows=19250 width=8)".
+                let plan: String = sqlx::query_scalar(
+                    "EXPLAIN SELECT id FROM cases WHERE search_vector @@ to_tsquery('simple', $1::text)",
+                )
+                .bind(query)
+                .fetch_one(p)
+                .await?;
+                let expected = plan
+                    .split_once(" rows=")
+                    .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+                    .and_then(|rows| rows.parse::<f64>().ok())
+                    .ok_or_else(|| StoreError::Corrupt(format!("a query plan without its rows: {plan}")))?;
+                let cases: f32 = sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = 'cases'::regclass")
+                    .fetch_one(p)
+                    .await?;
+                Ok(expected * WALKED_PER_ROW as f64 >= f64::from(cases))
+            }
+            _ => Ok(false),
+        }
     }
 
     /// How many of the cases the filter lists without its search (after its cursor) there are,

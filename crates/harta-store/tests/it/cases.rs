@@ -286,13 +286,20 @@ async fn a_search_finds_the_same_pages_by_reading_the_list_or_the_index() {
                     let (page, total) = cases.page(&filter).await.unwrap();
                     if after.is_none() {
                         // The first page of a word common enough is read from the list and
-                        // counted as far as it went; a rare word's matches are gathered and
-                        // counted, all of them.
-                        let counted = match expected.len() > 1 {
-                            true => Found::AtLeast(u64::from(limit)),
-                            false => Found::Exactly(1),
-                        };
-                        assert_eq!(total, counted, "{words} by {limit}, {}", t.db.backend());
+                        // counted as far as it went (a rare word's may be too, when the list
+                        // read holds it); a rare word's matches gathered are counted, all of them.
+                        match total {
+                            Found::AtLeast(n) => assert_eq!(n, page.len() as u64, "{words} by {limit}"),
+                            Found::Exactly(n) => assert_eq!(n, expected.len() as u64, "{words} by {limit}"),
+                        }
+                        if expected.len() > 1 {
+                            assert_eq!(
+                                total,
+                                Found::AtLeast(u64::from(limit)),
+                                "{words} by {limit}, {}",
+                                t.db.backend()
+                            );
+                        }
                     }
                     found.extend(page.iter().map(|c| c.registry_number.clone()));
                     match page.last() {
@@ -347,6 +354,10 @@ async fn a_word_missing_from_the_head_of_the_list_but_common_in_the_store_is_rea
             })
             .collect();
         load(&t.db, &seeded).await.unwrap();
+        // PostgreSQL's planner judges the words by the statistics of the table.
+        if matches!(t.db, harta_store::Db::Postgres(_)) {
+            execute(&t.db, "ANALYZE cases").await;
+        }
         let cases = Cases::new(t.db.clone());
         let filter = CaseFilter { search: Some("осветление".into()), limit: 5, ..Default::default() };
         let (page, found) = cases.page(&filter).await.unwrap();
