@@ -707,12 +707,12 @@ impl Cases {
                     q.push(", COUNT(*) OVER () AS total");
                 }
                 Total::Subquery => {
-                    q.push(", (SELECT COUNT(*) FROM cases WHERE 1 = 1");
+                    q.push(", (SELECT COUNT(*)").push(from_cases(&search)).push(" WHERE 1 = 1");
                     push_conditions!(q, filter, &search);
                     q.push(") AS total");
                 }
             }
-            q.push(" FROM cases WHERE 1 = 1");
+            q.push(from_cases(&search)).push(" WHERE 1 = 1");
             push_conditions!(q, filter, &search);
             push_after(&mut q, filter);
             q.push(filter.order.sql());
@@ -729,7 +729,7 @@ impl Cases {
         on_db!(read & self.db, |pool| {
             let mut q = sqlx::QueryBuilder::new("");
             push_gathered(&mut q, &search);
-            q.push("SELECT COUNT(*) FROM cases WHERE 1 = 1");
+            q.push("SELECT COUNT(*)").push(from_cases(&search)).push(" WHERE 1 = 1");
             push_conditions!(q, filter, &search);
             let n: i64 = q.build_query_scalar().fetch_one(pool).await?;
             Ok(u64::try_from(n).unwrap_or_default())
@@ -988,6 +988,16 @@ fn search_clause(db: &Db, filter: &CaseFilter) -> Option<Matching> {
         Db::Sqlite(_) => Matching::Fts(words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ")),
         Db::Postgres(_) => Matching::Gathered(words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ")),
     })
+}
+
+/// `FROM cases` for a list, searched or not. SQLite, without statistics, would read a searched
+/// list through an index of its filters (the unit's open cases, say) testing each case against
+/// the matches; `NOT INDEXED` leaves it the matches' rowids to look the cases up by.
+fn from_cases(search: &Option<Matching>) -> &'static str {
+    match search {
+        Some(Matching::Fts(_)) => " FROM cases NOT INDEXED",
+        _ => " FROM cases",
+    }
 }
 
 /// The `WITH matched AS …` that a PostgreSQL search's statement begins with.
