@@ -571,7 +571,9 @@ impl Cases {
     /// (`COUNT(*) OVER ()`); any other page carries the count as a subquery that the database
     /// runs once, over the index, while the page itself is read only as far as it goes.
     pub async fn page(&self, filter: &CaseFilter) -> Result<(Vec<CaseSummary>, Found)> {
-        if filter.search.is_some() && filter.offset == 0 {
+        // A search of nothing but punctuation lists as if unsearched.
+        let searched = !search_words(filter).is_empty();
+        if searched && filter.offset == 0 {
             let limit = i64::from(filter.limit);
             let mut walk = limit * TRIED_PER_ROW;
             loop {
@@ -601,7 +603,7 @@ impl Cases {
                 };
             }
         }
-        let total = if filter.search.is_some() && filter.after.is_none() { Total::Window } else { Total::Subquery };
+        let total = if searched && filter.after.is_none() { Total::Window } else { Total::Subquery };
         let rows = self.rows(filter, total).await?;
         let total = match rows.first() {
             Some((_, total)) => *total,

@@ -235,6 +235,9 @@ async fn cases_stored_before_the_search_index_join_it() {
         let (all, found) = cases.page(&search("osvetlenie")).await.unwrap();
         assert_eq!((all.len(), found), (3, Found::Exactly(3)), "a page that holds them all counts them");
         assert_eq!(cases.page(&search("nothing-like-it")).await.unwrap(), (Vec::new(), Found::Exactly(0)));
+        // Punctuation alone searches nothing: the list, counted.
+        let (listed, found) = cases.page(&CaseFilter { limit: 2, ..search("„!“ …") }).await.unwrap();
+        assert_eq!((listed.len(), found), (2, Found::Exactly(3)));
         t.finish().await;
     }
 }
